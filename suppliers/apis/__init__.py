@@ -1,0 +1,1 @@
+"""Official item APIs as sources (a later issue)."""

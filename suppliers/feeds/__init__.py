@@ -1,0 +1,1 @@
+"""Supplier CSV feeds: encodings, column maps, validation and the drift guard."""

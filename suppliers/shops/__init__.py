@@ -1,0 +1,1 @@
+"""One module per shop: only that shop's knowledge."""

@@ -1,0 +1,1 @@
+"""stockguard core: domain, store, policy, Amazon gateway, engine and CLI."""

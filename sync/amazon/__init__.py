@@ -1,0 +1,1 @@
+"""The Amazon side: the SP-API gateway and a local SP-API emulator."""

@@ -1,0 +1,54 @@
+"""What every command shares: lazily loaded settings, the store, and error-to-exit mapping."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sync.config import Settings, load_settings
+from sync.errors import ConfigError, InputError, StockguardError
+
+log = logging.getLogger("stockguard")
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_USAGE = 2
+
+
+@dataclass
+class AppContext:
+    """Per-invocation state handed to commands through ``click.pass_obj``."""
+
+    db: str | None = None
+    config_path: Path | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        """Settings from the config file, the environment and ``--db``; loaded once."""
+        if self._settings is None:
+            self._settings = load_settings(self.config_path, db=self.db)
+        return self._settings
+
+
+def run_guarded(command: click.Group) -> int:
+    """Run the click group; known errors become one line on stderr and an exit code."""
+    try:
+        result: Any = command.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_PARTIAL
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except (ConfigError, InputError) as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_PARTIAL
+    except StockguardError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        return EXIT_PARTIAL
+    return result if isinstance(result, int) else EXIT_OK

@@ -1,0 +1,250 @@
+"""Settings: a TOML file plus the environment, turned into frozen dataclasses.
+
+This is the only module that reads ``os.environ``. Secrets (LWA client id and secret, refresh
+token, IMAP password) come from the environment only, are kept in ``Secrets`` whose ``repr``
+hides them, and are never written anywhere.
+
+A file with an unknown key or a value of the wrong type is refused with a ConfigError naming
+the key (``[suppliers] min_gap_seconds: expected a number, got "fast"``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from sync.errors import ConfigError
+
+DEFAULT_DB_URL = "sqlite:///stockguard.db"
+CONFIG_ENV = "STOCKGUARD_CONFIG"
+DB_ENV = "STOCKGUARD_DB"
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where the database lives: a SQLAlchemy URL or a plain SQLite file path."""
+
+    url: str = DEFAULT_DB_URL
+
+
+@dataclass(frozen=True)
+class AmazonSettings:
+    """The seller account and, for the emulator, where the SP-API and LWA endpoints are."""
+
+    seller_id: str = ""
+    marketplace: str = "US"
+    endpoint: str | None = None  # None: Amazon's regional endpoint; else e.g. http://127.0.0.1:PORT
+    lwa_endpoint: str | None = None  # None: https://api.amazon.com; else the emulator's base URL
+    patch_burst_max: int = 20  # more zeroings than this at once go out as one JSON_LISTINGS_FEED
+    max_retries: int = 8
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class SupplierSettings:
+    """How politely and how patiently supplier pages are fetched."""
+
+    user_agent: str = "stockguard/0.1 (+https://github.com/stockguard/stockguard; stock check)"
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    max_in_flight_per_host: int = 2
+    min_gap_seconds: float = 1.0  # minimum time between two requests to the same host
+    max_bytes: int = 8_000_000
+    retries: int = 2
+    workers: int = 16
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """How one supplier's CSV feed is read (``[feeds.<supplier>]``)."""
+
+    code_column: str = "商品コード"
+    quantity_column: str = "在庫数"
+    price_column: str | None = None
+    lead_time_column: str | None = None
+    currency: str = "JPY"
+    full_feed: bool = True  # an item missing from a full feed is OUT_OF_STOCK
+    missing_is_out_of_stock: bool = True
+    blank_quantity: str = "refuse"  # refuse | zero | unknown
+    max_out_of_stock_share_increase: float = 0.30  # drift guard: +30 points of OOS share
+    max_total_quantity_drop: float = 0.60  # drift guard: total quantity falls by > 60%
+    min_row_ratio: float = 0.70  # drift guard: fewer than 70% of the previous rows
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    """How observations become quantities (sync/policy.py)."""
+
+    unknown_hold_minutes: int = 0  # 0: UNKNOWN zeroes at once; N: hold N minutes, then 0
+    restore_after: int = 2  # consecutive IN_STOCK observations needed to go back above 0
+    max_observation_age_hours: float = 48.0
+
+
+@dataclass(frozen=True)
+class PlannerSettings:
+    """What to check next (sync/planner.py)."""
+
+    checks_per_hour: int = 2000
+    min_interval_minutes: float = 10.0
+    max_interval_hours: float = 24.0
+
+
+@dataclass(frozen=True)
+class CancellationSettings:
+    """Cancellations and the rate report."""
+
+    auto_apply: bool = False  # the scheduled service applies planned cancellations itself
+    target_rate: float = 0.025
+    window_days: int = 7
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where Amazon's notification emails are read from (password: STOCKGUARD_IMAP_PASSWORD)."""
+
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_folder: str = "INBOX"
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Credentials from the environment; never printed, logged or stored."""
+
+    lwa_client_id: str = field(default="", repr=False)
+    lwa_client_secret: str = field(default="", repr=False)
+    refresh_token: str = field(default="", repr=False)
+    imap_password: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:
+        present = [f.name for f in fields(self) if getattr(self, f.name)]
+        return f"Secrets(present={present})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, in one frozen value."""
+
+    store: StoreSettings = StoreSettings()
+    amazon: AmazonSettings = AmazonSettings()
+    suppliers: SupplierSettings = SupplierSettings()
+    feeds: dict[str, FeedSettings] = field(default_factory=dict)
+    policy: PolicySettings = PolicySettings()
+    planner: PlannerSettings = PlannerSettings()
+    cancellations: CancellationSettings = CancellationSettings()
+    mail: MailSettings = MailSettings()
+    secrets: Secrets = field(default=Secrets(), repr=False)
+
+
+SECRET_ENV = {
+    "lwa_client_id": ("LWA_APP_ID", "STOCKGUARD_LWA_CLIENT_ID"),
+    "lwa_client_secret": ("LWA_CLIENT_SECRET", "STOCKGUARD_LWA_CLIENT_SECRET"),
+    "refresh_token": ("SP_API_REFRESH_TOKEN", "STOCKGUARD_REFRESH_TOKEN"),
+    "imap_password": ("STOCKGUARD_IMAP_PASSWORD",),
+}
+
+
+def load_settings(path: Path | None = None, *, db: str | None = None) -> Settings:
+    """Read the config file (``path``, $STOCKGUARD_CONFIG or ./stockguard.toml) and the env."""
+    env = os.environ
+    if path is None and env.get(CONFIG_ENV):
+        path = Path(env[CONFIG_ENV])
+    if path is None and Path("stockguard.toml").exists():
+        path = Path("stockguard.toml")
+    raw: dict[str, Any] = {}
+    if path is not None:
+        raw = _read_toml(path)
+    if "secrets" in raw:
+        raise ConfigError(f"{path}: [secrets] is not allowed in a file; use the environment")
+    settings = _build(Settings, raw, where=str(path) if path else "config")
+    url = db or env.get(DB_ENV) or settings.store.url
+    secrets = Secrets(**{name: _first_env(env, keys) for name, keys in SECRET_ENV.items()})
+    return _replace(settings, store=StoreSettings(url=database_url(url)), secrets=secrets)
+
+
+def database_url(value: str) -> str:
+    """A SQLAlchemy URL from a URL or a plain file path (``shop.db`` -> ``sqlite:///shop.db``)."""
+    if "://" in value:
+        return value
+    return f"sqlite:///{value}"
+
+
+def parse_settings(raw: dict[str, Any], where: str = "config") -> Settings:
+    """Build Settings from an already-parsed mapping (used by tests and the demo)."""
+    return _build(Settings, raw, where=where)
+
+
+def _first_env(env: os._Environ[str] | dict[str, str], keys: tuple[str, ...]) -> str:
+    return next((env[k] for k in keys if env.get(k)), "")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _replace(settings: Settings, **changes: Any) -> Settings:
+    values = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    values.update(changes)
+    return Settings(**values)
+
+
+def _build(cls: type[Any], raw: Any, where: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a table, got {_show(raw)}")
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+    values = {key: _convert(hints[key], value, f"{where} {key}") for key, value in raw.items()}
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = [a for a in get_args(hint) if a is not type(None)]
+        return None if value is None else _convert(options[0], value, where)
+    if origin is dict:
+        _, inner = get_args(hint)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {_show(value)}")
+        return {str(k): _convert(inner, v, f"{where}.{k}") for k, v in value.items()}
+    if is_dataclass(hint):
+        return _build(hint, value, f"[{where.split()[-1]}]")  # type: ignore[arg-type]
+    return _scalar(hint, value, where)
+
+
+def _scalar(hint: Any, value: Any, where: str) -> Any:
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: expected true or false, got {_show(value)}")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: expected a whole number, got {_show(value)}")
+    if hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{where}: expected a number, got {_show(value)}")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{where}: expected a string, got {_show(value)}")
+    raise ConfigError(f"{where}: unsupported setting type {hint!r}")
+
+
+def _show(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"

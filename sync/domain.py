@@ -1,0 +1,235 @@
+"""The shared vocabulary of stockguard: frozen values that every package speaks.
+
+Only the standard library is imported here. Money is ``Decimal`` with a currency, times are
+timezone-aware UTC, and every state that can be "not known" says so explicitly
+(``Availability.UNKNOWN``) instead of defaulting to something hopeful.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Availability(StrEnum):
+    """What a supplier check concluded. UNKNOWN is a state of its own, never "maybe in stock"."""
+
+    IN_STOCK = "IN_STOCK"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    UNKNOWN = "UNKNOWN"
+
+
+class UnknownReason(StrEnum):
+    """Why a check could not decide; carried by every UNKNOWN observation."""
+
+    BLOCKED = "blocked"  # captcha, bot check, 403/429/503
+    ERROR = "error"  # network error, 5xx, empty or truncated body
+    LAYOUT_CHANGED = "layout-changed"  # a product page, but no decisive evidence found
+    NOT_A_PRODUCT_PAGE = "not-a-product-page"  # search/top page, redirect, collection page
+    NOT_IN_FEED = "not-in-feed"  # the item is absent from a feed configured not to imply 0
+
+
+class SourceKind(StrEnum):
+    """Where a supplier's stock is read from."""
+
+    PAGE = "page"  # a product page URL, read by a page adapter
+    FEED = "feed"  # an item code in a supplier's CSV feed
+    API = "api"  # an official item API (a later issue)
+
+
+class CancelReason(StrEnum):
+    """CancelReason values of the order-acknowledgement feed (OrderAcknowledgement.xsd)."""
+
+    NO_INVENTORY = "NoInventory"
+    SHIPPING_ADDRESS_UNDELIVERABLE = "ShippingAddressUndeliverable"
+    CUSTOMER_EXCHANGE = "CustomerExchange"
+    BUYER_CANCELED = "BuyerCanceled"
+    GENERAL_ADJUSTMENT = "GeneralAdjustment"
+    CARRIER_CREDIT_DECISION = "CarrierCreditDecision"
+    RISK_ASSESSMENT_INFORMATION_NOT_VALID = "RiskAssessmentInformationNotValid"
+    CARRIER_COVERAGE_FAILURE = "CarrierCoverageFailure"
+    CUSTOMER_RETURN = "CustomerReturn"
+    MERCHANDISE_NOT_RECEIVED = "MerchandiseNotReceived"
+
+
+class OrderStatus(StrEnum):
+    """An order's fulfilment status, normalised across Orders v0 and v2026-01-01."""
+
+    PENDING_AVAILABILITY = "PENDING_AVAILABILITY"
+    PENDING = "PENDING"
+    UNSHIPPED = "UNSHIPPED"
+    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
+    SHIPPED = "SHIPPED"
+    CANCELLED = "CANCELLED"
+    UNFULFILLABLE = "UNFULFILLABLE"
+    INVOICE_UNCONFIRMED = "INVOICE_UNCONFIRMED"
+
+
+class Party(StrEnum):
+    """Who requested or executed a cancellation (v2026 requester / cancelledBy)."""
+
+    BUYER = "BUYER"
+    MERCHANT = "MERCHANT"
+    AMAZON = "AMAZON"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount of money: Decimal, never float, always with its ISO currency code."""
+
+    amount: Decimal
+    currency: str
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+@dataclass(frozen=True)
+class Marketplace:
+    """An Amazon marketplace: short code, SP-API id, region, currency and local time zone."""
+
+    code: str
+    marketplace_id: str
+    region: str  # NA / EU / FE
+    currency: str
+    timezone: str
+
+
+MARKETPLACES: dict[str, Marketplace] = {
+    m.code: m
+    for m in (
+        Marketplace("US", "ATVPDKIKX0DER", "NA", "USD", "America/Los_Angeles"),
+        Marketplace("CA", "A2EUQ1WTGCTBG2", "NA", "CAD", "America/Los_Angeles"),
+        Marketplace("MX", "A1AM78C64UM0Y8", "NA", "MXN", "America/Los_Angeles"),
+        Marketplace("BR", "A2Q3Y263D00KWC", "NA", "BRL", "America/Sao_Paulo"),
+        Marketplace("UK", "A1F83G8C2ARO7P", "EU", "GBP", "Europe/London"),
+        Marketplace("DE", "A1PA6795UKMFR9", "EU", "EUR", "Europe/Berlin"),
+        Marketplace("FR", "A13V1IB3VIYZZH", "EU", "EUR", "Europe/Paris"),
+        Marketplace("IT", "APJ6JRA9NG5V4", "EU", "EUR", "Europe/Rome"),
+        Marketplace("ES", "A1RKKUPIHCS9HS", "EU", "EUR", "Europe/Madrid"),
+        Marketplace("NL", "A1805IZSGTT6HS", "EU", "EUR", "Europe/Amsterdam"),
+        Marketplace("SE", "A2NODRKZP88ZB9", "EU", "SEK", "Europe/Stockholm"),
+        Marketplace("PL", "A1C3SOZRARQ6R3", "EU", "PLN", "Europe/Warsaw"),
+        Marketplace("BE", "AMEN7PMS3EDWL", "EU", "EUR", "Europe/Brussels"),
+        Marketplace("IE", "A28R8C7NBKEWEA", "EU", "EUR", "Europe/Dublin"),
+        Marketplace("JP", "A1VC38T7YXB528", "FE", "JPY", "Asia/Tokyo"),
+        Marketplace("AU", "A39IBJ37TRP1C6", "FE", "AUD", "Australia/Sydney"),
+        Marketplace("SG", "A19VAU5U5O7RUS", "FE", "SGD", "Asia/Singapore"),
+    )
+}
+MARKETPLACES_BY_ID: dict[str, Marketplace] = {m.marketplace_id: m for m in MARKETPLACES.values()}
+
+
+def marketplace(code_or_id: str) -> Marketplace:
+    """Look a marketplace up by short code (``US``, ``uk``) or SP-API id; KeyError if unknown."""
+    key = code_or_id.strip()
+    found = MARKETPLACES.get(key.upper()) or MARKETPLACES_BY_ID.get(key)
+    if found is None:
+        raise KeyError(code_or_id)
+    return found
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place a listing's product can be bought: a page URL or an item code in a feed."""
+
+    kind: SourceKind
+    ref: str  # URL for PAGE; item code / JAN for FEED
+    supplier: str = ""  # adapter name (PAGE, optional: chosen from the URL) or feed supplier (FEED)
+    variant: str | None = None  # the size/colour a shop with variants must be read for
+    required: bool = False  # every required source must be usable for the listing to be live
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A seller's Amazon listing and how to decide its quantity."""
+
+    sku: str
+    marketplace: str  # short code, see MARKETPLACES
+    asin: str = ""
+    product_type: str = "PRODUCT"
+    handling_days: int = 2  # lead_time_to_ship_max_days on Amazon
+    default_quantity: int = 1  # quantity to show while in stock
+    sources: tuple[Source, ...] = ()
+    max_cost: Money | None = None  # above this supplier price the listing goes to 0
+    safety_buffer: int = 0  # units kept back from a supplier's stated quantity
+    pack_size: int = 1  # supplier units per Amazon unit
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one check of one source saw, with the evidence that decided it."""
+
+    source_ref: str
+    availability: Availability
+    checked_at: datetime
+    evidence: str  # e.g. "#availability: 現在在庫切れです"
+    reason: UnknownReason | None = None  # set exactly when availability is UNKNOWN
+    quantity: int | None = None  # stated quantity (残りN点, "Only 3 left", feed column)
+    price: Money | None = None
+    ships_within_days: int | None = None  # stated shipping delay (お取り寄せ, 通常2～3日以内に発送)
+    http_status: int | None = None
+    content_hash: str | None = None
+    adapter: str = ""
+    url: str | None = None  # the final URL, after redirects
+
+    def __post_init__(self) -> None:
+        if (self.availability is Availability.UNKNOWN) != (self.reason is not None):
+            raise ValueError("an UNKNOWN observation needs a reason, and only an UNKNOWN one")
+        if self.checked_at.tzinfo is None:
+            raise ValueError("checked_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The quantity a listing should show on Amazon, and why."""
+
+    sku: str
+    marketplace: str
+    target_quantity: int
+    reason: str  # a short code such as "out-of-stock", "unknown", "in-stock"
+    evidence: str  # the evidence of the observation behind it
+    decided_at: datetime
+    source_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class QuantityUpdate:
+    """One quantity to set on Amazon for a merchant-fulfilled SKU."""
+
+    sku: str
+    quantity: int
+    marketplace_id: str
+    product_type: str = "PRODUCT"
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    """One line of an order."""
+
+    order_item_id: str  # the 14-digit AmazonOrderItemCode
+    sku: str
+    quantity: int
+    asin: str = ""
+    quantity_shipped: int = 0
+    buyer_requested_cancel: bool = False
+    buyer_cancel_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    """A seller-fulfilled (or Amazon-fulfilled) order, as far as stockguard needs it."""
+
+    order_id: str
+    marketplace_id: str
+    status: OrderStatus
+    purchased_at: datetime
+    last_updated_at: datetime
+    fulfilled_by: str = "MERCHANT"  # MERCHANT (MFN) or AMAZON (AFN)
+    items: tuple[OrderItem, ...] = field(default_factory=tuple)
+    cancel_requested_by: Party | None = None
+    cancelled_by: Party | None = None
+    cancel_reason: str | None = None
+    latest_ship_date: datetime | None = None

@@ -1,0 +1,108 @@
+"""The one exception tree of stockguard.
+
+::
+
+    StockguardError                      root; .transient says whether a retry may help
+    ├── ConfigError                      bad config file, unknown key, wrong type, missing secret
+    ├── InputError                       a user's file (CSV, seed, email) is malformed
+    ├── StoreError                       database unreachable, migration failed
+    │   └── AlreadyRunning               another `stockguard run` holds this database
+    ├── SupplierError                    the supplier side of the world failed
+    │   ├── SupplierUnavailable          timeout, connection error, 5xx       (transient)
+    │   ├── SupplierBlocked              captcha, bot check, 403/429           (transient)
+    │   └── SupplierParseError           the page or feed cannot be read
+    ├── AmazonError                      the Selling Partner API failed
+    │   ├── AmazonThrottled              429 QuotaExceeded                     (transient)
+    │   ├── AmazonUnavailable            5xx, connection error                 (transient)
+    │   ├── AmazonAuthError              LWA refused the credentials, 403
+    │   └── AmazonRejected               400/404/409...: the request itself is wrong
+    └── CancellationError                a cancellation cannot be planned or applied
+
+"The world failed" (transient) is kept apart from "we asked wrongly" (not transient): retries
+live in one place per side (the gateway, the fetcher) and look only at ``transient``.
+Messages never contain secrets.
+"""
+
+from __future__ import annotations
+
+
+class StockguardError(Exception):
+    """Root of every error stockguard raises on purpose."""
+
+    transient: bool = False
+
+    def __init__(self, message: str, *, transient: bool | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if transient is not None:
+            self.transient = transient
+
+
+class ConfigError(StockguardError):
+    """The configuration (file, environment, command line) is wrong."""
+
+
+class InputError(StockguardError):
+    """A file the user gave us is malformed; the message names the file, line or key."""
+
+
+class StoreError(StockguardError):
+    """The store cannot be opened, migrated or written."""
+
+
+class AlreadyRunning(StoreError):
+    """Another scheduled service holds this database."""
+
+
+class SupplierError(StockguardError):
+    """Reading a supplier failed."""
+
+
+class SupplierUnavailable(SupplierError):
+    """Timeout, connection error or server error at the supplier."""
+
+    transient = True
+
+
+class SupplierBlocked(SupplierError):
+    """The supplier answered with a captcha, a bot check or a refusal."""
+
+    transient = True
+
+
+class SupplierParseError(SupplierError):
+    """The supplier's page or feed could not be read."""
+
+
+class AmazonError(StockguardError):
+    """The Selling Partner API failed."""
+
+    def __init__(
+        self, message: str, *, transient: bool | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message, transient=transient)
+        self.code = code
+
+
+class AmazonThrottled(AmazonError):
+    """429: the operation's rate limit was exceeded."""
+
+    transient = True
+
+
+class AmazonUnavailable(AmazonError):
+    """5xx or a connection error."""
+
+    transient = True
+
+
+class AmazonAuthError(AmazonError):
+    """Login with Amazon refused the credentials, or the call was forbidden."""
+
+
+class AmazonRejected(AmazonError):
+    """Amazon refused the request itself (400, 404, 409, an INVALID submission)."""
+
+
+class CancellationError(StockguardError):
+    """A cancellation cannot be planned or applied."""

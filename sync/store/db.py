@@ -1,0 +1,80 @@
+"""Opening the database: engine options, SQLite pragmas (WAL), and versioned migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Connection, DateTime, Engine, Integer, MetaData, String, Table
+from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from sync.config import database_url
+from sync.errors import StoreError
+
+_version_meta = MetaData()
+schema_version = Table(
+    "schema_version",
+    _version_meta,
+    Column("version", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+Migration = tuple[int, str, Callable[[Connection], None]]
+
+
+def open_store(url: str, *, migrate: bool = True) -> Engine:
+    """An Engine for ``url`` (a SQLAlchemy URL or a SQLite path), migrated to the latest schema."""
+    url = database_url(url)
+    try:
+        engine = _create(url)
+        if migrate:
+            apply_migrations(engine)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open database {_safe(url)}: {exc.__class__.__name__}: "
+                         f"{str(exc).splitlines()[0]}") from None
+    return engine
+
+
+def _create(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # WAL lets the scheduled service write while `status` or `plan` read.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def apply_migrations(engine: Engine) -> list[int]:
+    """Apply every migration not yet recorded in ``schema_version``; return those applied."""
+    from sync.store.migrations import MIGRATIONS
+
+    applied: list[int] = []
+    with engine.begin() as conn:
+        _version_meta.create_all(conn)
+        done = set(conn.scalars(select(schema_version.c.version)))
+        for version, name, step in MIGRATIONS:
+            if version in done:
+                continue
+            step(conn)
+            conn.execute(insert(schema_version).values(
+                version=version, name=name, applied_at=datetime.now(UTC)))
+            applied.append(version)
+    return applied
+
+
+def _safe(url: str) -> str:
+    """The URL without a password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

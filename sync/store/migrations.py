@@ -1,0 +1,23 @@
+"""Versioned schema migrations, applied in order and recorded in ``schema_version``.
+
+Version 1 creates the tables declared in the ``*_tables`` modules as of the first release.
+A later change to a table is a new migration here (ALTER / new table), never an edit of an
+applied one: databases in the wild already recorded it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from sync.store.db import Migration
+
+
+def _initial_schema(conn: Connection) -> None:
+    from sync.store.schema import metadata
+
+    metadata.create_all(conn)
+
+
+MIGRATIONS: list[Migration] = [
+    (1, "initial schema", _initial_schema),
+]
