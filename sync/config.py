@@ -42,6 +42,11 @@ class AmazonSettings:
     patch_burst_max: int = 20  # more zeroings than this at once go out as one JSON_LISTINGS_FEED
     max_retries: int = 8
     timeout_seconds: float = 30.0
+    backoff_base_seconds: float = 1.0  # first retry delay after a 429/5xx (doubles, jittered)
+    backoff_max_seconds: float = 60.0
+    poll_initial_seconds: float = 1.0  # first wait between getFeed/getReport polls (grows 1.5x)
+    poll_max_seconds: float = 30.0
+    poll_timeout_seconds: float = 3600.0  # a feed or report still running after this fails
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,10 @@ class SupplierSettings:
     max_bytes: int = 8_000_000
     retries: int = 2
     workers: int = 16
+    total_timeout: float = 60.0  # a body that trickles in for longer is refused
+    backoff_seconds: float = 1.0  # first retry after this, doubling each time
+    max_backoff_seconds: float = 30.0
+    max_retry_after_seconds: float = 300.0  # a longer Retry-After gives up (host paused this long)
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,10 @@ class FeedSettings:
     max_out_of_stock_share_increase: float = 0.30  # drift guard: +30 points of OOS share
     max_total_quantity_drop: float = 0.60  # drift guard: total quantity falls by > 60%
     min_row_ratio: float = 0.70  # drift guard: fewer than 70% of the previous rows
+    drift_min_items: int = 10  # the drift guard compares only with a previous feed this large
+    code_kind: str = "code"  # code | jan (JAN: 8 or 13 digits with a valid check digit)
+    code_zero_pad: int = 0  # pad numeric item codes to this width (Excel strips leading zeros)
+    encoding: str | None = None  # None: detect (BOM, UTF-8, CP932, EUC-JP)
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,7 @@ class PolicySettings:
     unknown_hold_minutes: int = 0  # 0: UNKNOWN zeroes at once; N: hold N minutes, then 0
     restore_after: int = 2  # consecutive IN_STOCK observations needed to go back above 0
     max_observation_age_hours: float = 48.0
+    handling_margin_days: int = 0  # days of the handling time kept for repacking and transit
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,10 @@ class PlannerSettings:
     checks_per_hour: int = 2000
     min_interval_minutes: float = 10.0
     max_interval_hours: float = 24.0
+    host_checks_per_hour: int = 0  # politeness budget per supplier host; 0: no per-host cap
+    lost_sale_weight: float = 1.0  # a lost sale's cost relative to an oversell's
+    prior_outage_days: float = 2.0  # prior mean length of a stock-out, before any is seen
+    refit_hours: float = 6.0  # how often sales and stock-out rates are re-estimated
 
 
 @dataclass(frozen=True)
@@ -161,7 +179,7 @@ def load_settings(path: Path | None = None, *, db: str | None = None) -> Setting
         raw = _read_toml(path)
     if "secrets" in raw:
         raise ConfigError(f"{path}: [secrets] is not allowed in a file; use the environment")
-    settings = _build(Settings, raw, where=str(path) if path else "config")
+    settings = parse_settings(raw, where=str(path) if path else "config")
     url = db or env.get(DB_ENV) or settings.store.url
     secrets = Secrets(**{name: _first_env(env, keys) for name, keys in SECRET_ENV.items()})
     return _replace(settings, store=StoreSettings(url=database_url(url)), secrets=secrets)
@@ -176,7 +194,8 @@ def database_url(value: str) -> str:
 
 def parse_settings(raw: dict[str, Any], where: str = "config") -> Settings:
     """Build Settings from an already-parsed mapping (used by tests and the demo)."""
-    return _build(Settings, raw, where=where)
+    settings: Settings = _build(Settings, raw, where=where)
+    return settings
 
 
 def _first_env(env: os._Environ[str] | dict[str, str], keys: tuple[str, ...]) -> str:
@@ -222,7 +241,7 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a table, got {_show(value)}")
         return {str(k): _convert(inner, v, f"{where}.{k}") for k, v in value.items()}
     if is_dataclass(hint):
-        return _build(hint, value, f"[{where.split()[-1]}]")  # type: ignore[arg-type]
+        return _build(hint, value, f"{where.rsplit(' ', 1)[0]}: [{where.split()[-1]}]")  # type: ignore[arg-type]
     return _scalar(hint, value, where)
 
 

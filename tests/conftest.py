@@ -14,7 +14,9 @@ from sync.clock import ManualClock
 from sync.store import open_store
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-PG_SERVER = os.environ.get("STOCKGUARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_SERVER = os.environ.get(
+    "STOCKGUARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 @pytest.fixture

@@ -2,6 +2,125 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 commands: list[click.Command] = []
+
+
+@click.command("emulator")
+@click.option(
+    "--seed",
+    "seed_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON seed file: seller id, listings, orders (see docs/emulator.md).",
+)
+@click.option("--port", type=int, default=0, show_default=True, help="TCP port (0: any free one).")
+@click.option("--no-rate-limits", is_flag=True, help="Do not enforce Amazon's default rate limits.")
+def emulator_command(seed_path: Path | None, port: int, no_rate_limits: bool) -> int:
+    """Run a local Selling Partner API (and LWA) on 127.0.0.1 until Ctrl-C.
+
+    \b
+    Example:
+      stockguard emulator --seed data/emulator-seed.json --port 8765
+    """
+    import threading
+
+    from sync.amazon.emulator import Emulator
+    from sync.amazon.emulator.seed import load_seed_file
+
+    seed = load_seed_file(seed_path) if seed_path else None
+    emu = Emulator(seed, rate_limits=not no_rate_limits, port=port)
+    base_url = emu.start()
+    click.echo(f"SP-API emulator listening on {base_url} (seller {emu.seller_id})")
+    click.echo("Press Ctrl-C to stop.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.stop()
+    return 0
+
+
+commands.append(emulator_command)
+
+
+@click.command("push")
+@click.option("--sku", "skus", multiple=True, metavar="SKU", help="Seller SKU (repeatable).")
+@click.option("--quantity", type=click.IntRange(min=0), help="The quantity to set on Amazon.")
+@click.option(
+    "--marketplace",
+    "market",
+    metavar="CODE",
+    help="Marketplace for a SKU not in the catalogue (default: [amazon] marketplace).",
+)
+@click.option("--force", is_flag=True, help="Send even when Amazon already has this quantity.")
+@click.pass_obj
+def push_command(
+    app: object, skus: tuple[str, ...], quantity: int | None, market: str | None, force: bool
+) -> int:
+    """Set listings' quantity on Amazon through the outbox, and print Amazon's answer.
+
+    Without --sku, resumes whatever the outbox still holds (after a crash or a failed push).
+
+    \b
+    Example:
+      stockguard push --sku JP-MATCHA-001 --quantity 0
+      stockguard push            # resume pending pushes
+    """
+    from sync.amazon.gateway import AmazonGateway
+    from sync.cli.context import AppContext
+    from sync.clock import SystemClock
+    from sync.pusher import push
+    from sync.store import open_store
+    from sync.store.listings import quantity_updates
+
+    if skus and quantity is None:
+        raise click.UsageError("--quantity is required with --sku")
+    if quantity is not None and not skus:
+        raise click.UsageError("--sku is required with --quantity")
+    assert isinstance(app, AppContext)
+    settings = app.settings
+    engine = open_store(settings.store.url)
+    try:
+        market = market or settings.amazon.marketplace
+        targets = quantity_updates(engine, skus, quantity or 0, market)
+        with AmazonGateway(settings.amazon, settings.secrets, SystemClock()) as gateway:
+            report = push(engine, gateway, targets if skus else None, SystemClock(), force=force)
+    finally:
+        engine.dispose()
+    for line in _report_lines(report):
+        click.echo(line)
+    return 0 if report.ok else 1
+
+
+commands.append(push_command)
+
+
+def _report_lines(report: object) -> list[str]:
+    """Amazon's answer per row pushed, then a summary."""
+    from sync.pusher import PushReport
+    from sync.store.outbox import State
+
+    assert isinstance(report, PushReport)
+    out = [
+        f"{sku}: Amazon already has this quantity; nothing sent (--force to send)"
+        for sku in report.unchanged
+    ]
+    for o in report.outcomes.values():
+        ref = f"submission {o.submission_id}" if o.submission_id else f"feed {o.feed_id}"
+        answer = {State.ACCEPTED: "ACCEPTED", State.FAILED: "REFUSED"}.get(o.state, "LATER")
+        detail = f" ({o.message})" if o.message else ""
+        out.append(
+            f"{o.sku} [{o.marketplace_id}] quantity {o.quantity}: {answer} via {o.via}, "
+            f"{ref}{detail}"
+        )
+    resumed = f", {report.resumed} resumed from an earlier run" if report.resumed else ""
+    out.append(
+        f"{len(report.accepted)} accepted, {len(report.failed)} refused, "
+        f"{len(report.deferred)} left for the next push, "
+        f"{len(report.unchanged)} unchanged{resumed}"
+    )
+    return out

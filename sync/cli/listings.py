@@ -1,7 +1,134 @@
-"""`stockguard` commands for the listings area."""
+"""`stockguard listings import|show`: load the seller's catalogue CSV, and look at it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+from rich.console import Console
+from rich.table import Table
+
+from sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
+from sync.clock import SystemClock
+from sync.domain import Listing, SourceKind, marketplace
+from sync.listings_csv import import_listings_file
+from sync.store import open_store
+from sync.store.listings import count_listings, find_listings
+from sync.store.outbox import last_known
 
 commands: list[click.Command] = []
+
+
+@click.group("listings")
+def listings_group() -> None:
+    """The seller's catalogue: SKUs, marketplaces, handling times and supplier sources.
+
+    \b
+    Example:
+      stockguard listings import data/demo-listings.csv
+      stockguard listings show --marketplace US
+    """
+
+
+@listings_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; save nothing.")
+@click.pass_obj
+def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
+    """Import (insert or update) listings from a CSV file (UTF-8, UTF-8 BOM or Shift_JIS).
+
+    Bad rows are reported as FILE:LINE: message and left out; the good rows are saved.
+    Exit status 1 when any row was refused. Columns: see docs/store.md.
+
+    \b
+    Example:
+      stockguard listings import catalogue.csv
+      stockguard --db shop.db listings import --dry-run 出品リスト.csv
+    """
+    engine = open_store(app.settings.store.url)
+    try:
+        report = import_listings_file(engine, csv_file, SystemClock().now(), dry_run=dry_run)
+    finally:
+        engine.dispose()
+    parsed = report.parsed
+    for message in parsed.errors:
+        click.echo(message, err=True)
+    good = len(parsed.listings)
+    if dry_run:
+        click.echo(
+            f"{csv_file}: {good} good rows, {len(parsed.errors)} refused "
+            f"(read as {parsed.encoding}; nothing saved)"
+        )
+    else:
+        click.echo(
+            f"imported {good} listings from {csv_file} ({report.saved.inserted} new, "
+            f"{report.saved.updated} updated; read as {parsed.encoding}); "
+            f"refused {len(parsed.errors)} rows"
+        )
+    return EXIT_PARTIAL if parsed.errors else EXIT_OK
+
+
+@listings_group.command("show")
+@click.option("--marketplace", "market", metavar="CODE", help="Only this marketplace (US, UK...).")
+@click.option("--sku", help="Only this SKU.")
+@click.option("--limit", type=int, default=200, show_default=True, help="Rows to print (0: all).")
+@click.pass_obj
+def show_command(app: AppContext, market: str | None, sku: str | None, limit: int) -> int:
+    """Print the catalogue as a table, with the quantity Amazon last accepted.
+
+    \b
+    Example:
+      stockguard listings show --marketplace UK --limit 20
+    """
+    code = None
+    if market:
+        try:
+            code = marketplace(market).code
+        except KeyError:
+            raise click.BadParameter(
+                f"unknown marketplace {market!r}", param_hint="--marketplace"
+            ) from None
+    engine = open_store(app.settings.store.url)
+    try:
+        found = find_listings(engine, sku=sku, marketplace=code)
+        total = count_listings(engine)
+        with engine.connect() as conn:
+            known = last_known(conn, [item.sku for item in found])
+    finally:
+        engine.dispose()
+    shown = found if limit <= 0 else found[:limit]
+    console = Console()
+    console.print(_table(shown, known))
+    more = f" (first {len(shown)} shown; --limit 0 for all)" if len(shown) < len(found) else ""
+    console.print(f"{len(found)} of {total} listings{more}")
+    return EXIT_OK
+
+
+def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:
+    table = Table(title="Listings")
+    table.add_column("SKU", no_wrap=True)
+    table.add_column("Mkt", no_wrap=True)
+    table.add_column("ASIN", no_wrap=True)
+    table.add_column("Qty", justify="right", no_wrap=True)  # quantity shown while in stock
+    table.add_column("Handling", justify="right", no_wrap=True)
+    table.add_column("Sources", overflow="fold")
+    table.add_column("Amazon", justify="right", no_wrap=True)  # last accepted quantity
+    for item in items:
+        amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))
+        table.add_row(
+            item.sku,
+            item.marketplace,
+            item.asin,
+            str(item.default_quantity),
+            f"{item.handling_days} d",
+            "\n".join(_source_label(s.kind, s.ref, s.supplier) for s in item.sources),
+            "—" if amazon is None else str(amazon),
+        )
+    return table
+
+
+def _source_label(kind: SourceKind, ref: str, supplier: str) -> str:
+    return f"feed {supplier}:{ref}" if kind is SourceKind.FEED else ref
+
+
+commands.append(listings_group)

@@ -5,3 +5,260 @@ from __future__ import annotations
 import click
 
 commands: list[click.Command] = []
+
+
+# --- feeds (CSV supplier feeds) ---------------------------------------------------------------
+
+from pathlib import Path  # noqa: E402 - this block is appended by the feeds area
+
+from sync.cli.context import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, AppContext  # noqa: E402
+from sync.clock import SystemClock  # noqa: E402
+from sync.errors import ConfigError  # noqa: E402
+
+
+@click.group("feeds")
+def feeds_group() -> None:
+    """Supplier CSV feeds: import a wholesaler's stock file, see past imports.
+
+    \b
+    Example:
+      stockguard feeds import tonya 在庫表.csv
+      stockguard feeds history tonya
+    """
+
+
+@feeds_group.command("import")
+@click.argument("supplier")
+@click.argument("feed_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--accept-drift", is_flag=True,
+              help="Apply a feed the drift guard finds suspicious (a real mass stock-out).")
+@click.pass_obj
+def feeds_import_command(app: AppContext, supplier: str, feed_file: Path,
+                         accept_drift: bool) -> int:
+    """Import SUPPLIER's stock feed FEED_FILE using its [feeds.SUPPLIER] column map.
+
+    Encodings UTF-8 (with or without BOM), CP932/Shift_JIS, UTF-16 and EUC-JP; comma or tab.
+    Bad rows are reported as FILE:LINE: message (code X) and skipped (exit 1). A file that
+    cannot be used, or that the drift guard refuses, changes nothing (exit 2).
+
+    \b
+    Example:
+      stockguard feeds import tonya 在庫表.csv
+      stockguard feeds import tonya zaiko.tsv --accept-drift
+    """
+    from suppliers.feeds import FeedRefused, import_feed
+    from sync.store import open_store
+    from sync.store.feeds import SqlFeedStore
+
+    settings = app.settings.feeds.get(supplier)
+    if settings is None:
+        known = ", ".join(sorted(app.settings.feeds)) or "none"
+        raise ConfigError(f"no [feeds.{supplier}] section in the config (configured: {known})")
+    engine = open_store(app.settings.store.url)
+    try:
+        report = import_feed(feed_file, supplier, settings, SqlFeedStore(engine), SystemClock(),
+                             accept_drift=accept_drift)
+    except FeedRefused as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        return EXIT_USAGE
+    finally:
+        engine.dispose()
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    summary = report.summary
+    if not report.applied:
+        click.echo(f"error: {feed_file.name}: refused as suspicious, nothing applied:", err=True)
+        for reason in report.drift:
+            click.echo(f"  - {reason}", err=True)
+        click.echo("  (re-run with --accept-drift if the change is real)", err=True)
+        return EXIT_USAGE
+    note = " (drift accepted: " + "; ".join(report.drift) + ")" if report.drift else ""
+    click.echo(
+        f"{supplier}: applied {summary.items} items from {feed_file.name} "
+        f"({summary.out_of_stock} out of stock, {report.missing} missing from the feed; "
+        f"read as {report.encoding}); refused {len(report.problems)} rows{note}"
+    )
+    return EXIT_PARTIAL if report.problems else EXIT_OK
+
+
+@feeds_group.command("history")
+@click.argument("supplier")
+@click.option("--limit", type=int, default=20, show_default=True, help="Imports to show.")
+@click.pass_obj
+def feeds_history_command(app: AppContext, supplier: str, limit: int) -> int:
+    """Show SUPPLIER's latest feed imports, applied and refused.
+
+    \b
+    Example:
+      stockguard feeds history tonya
+    """
+    from sync.store import open_store
+    from sync.store.feeds import SqlFeedStore
+
+    engine = open_store(app.settings.store.url)
+    try:
+        rows = SqlFeedStore(engine).imports(supplier, limit)
+    finally:
+        engine.dispose()
+    for row in rows:
+        flag = " drift-accepted" if row.accepted_drift else ""
+        click.echo(
+            f"#{row.id} {row.imported_at:%Y-%m-%d %H:%M} {row.status}{flag} {row.file_name}: "
+            f"{row.items} items, {row.out_of_stock} out of stock, total {row.total_quantity}, "
+            f"{row.rows_refused} rows refused {row.message}".rstrip()
+        )
+    if not rows:
+        click.echo(f"no feed imports for {supplier}")
+    return EXIT_OK
+
+
+commands.append(feeds_group)
+
+
+# --- supplier page checks (page adapters) -------------------------------------------------------
+
+import json as _json  # noqa: E402 - this block is appended by the page-adapter area
+from datetime import UTC, datetime  # noqa: E402
+from typing import Any  # noqa: E402
+
+from sync.domain import Availability, Observation, SourceKind  # noqa: E402
+
+_ACCEPT_CHOICES = ("new", "used", "other-sellers", "cannot-ship")
+
+
+@click.command("check")
+@click.argument("url", required=False)
+@click.option("--html", "html_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Parse this saved page as if it had been fetched from URL (no network).")
+@click.option("--sku", help="Check every page source of this listing (from the store).")
+@click.option("--json", "as_json", is_flag=True, help="Print the Observation as JSON.")
+@click.option("--variant", help="The variant to read (size/colour, SKU or variant id).")
+@click.option("--accept", multiple=True, type=click.Choice(_ACCEPT_CHOICES),
+              help="Offer kinds that count as in stock (default: new). Repeatable.")
+@click.option("--adapter", help="Use this adapter instead of choosing by host/page.")
+@click.option("--status", type=int, default=200, show_default=True,
+              help="HTTP status to assume with --html.")
+@click.pass_obj
+def check_command(app: AppContext, url: str | None, html_file: Path | None, sku: str | None,
+                  as_json: bool, variant: str | None, accept: tuple[str, ...],
+                  adapter: str | None, status: int) -> int:
+    """Check one supplier page and show the verdict with the evidence that decided it.
+
+    Exit 0 when every check gave IN_STOCK or OUT_OF_STOCK, 1 when any was UNKNOWN.
+
+    \b
+    Example:
+      stockguard check https://www.amazon.co.jp/dp/B0XXXXXXXX
+      stockguard check https://www.yodobashi.com/product/100000001002797862/ --html saved.html
+      stockguard check https://shop.example/products/tee --variant "M / Blue" --json
+      stockguard check --sku MUG-01
+    """
+    from suppliers.base import OfferKind, ParseOptions
+
+    kinds = frozenset(OfferKind(a) for a in accept) or frozenset({OfferKind.NEW})
+    options = ParseOptions(variant=variant, accept=kinds)
+    if sku:
+        observations = _check_sku(app, sku, options, adapter)
+    elif url is None:
+        raise click.UsageError("give a URL (optionally with --html FILE) or --sku SKU")
+    elif html_file is not None:
+        observations = [_parse_saved(url, html_file, status, options, adapter)]
+    else:
+        observations = [_fetch_and_parse(app, url, options, adapter)]
+    _show(observations, as_json)
+    unknown = any(o.availability is Availability.UNKNOWN for o in observations)
+    return EXIT_PARTIAL if unknown else EXIT_OK
+
+
+def _parse_saved(url: str, html_file: Path, status: int, options: Any, adapter: str | None
+                 ) -> Observation:
+    from suppliers.registry import parse_page
+
+    return parse_page(html_file.read_bytes(), url, fetched_at=datetime.now(UTC), status=status,
+                      options=options, adapter=adapter)
+
+
+def _fetch_and_parse(app: AppContext, url: str, options: Any, adapter: str | None
+                     ) -> Observation:
+    from suppliers.check import check_fetched
+    from suppliers.fetch import Fetcher
+
+    with Fetcher(app.settings.suppliers, SystemClock()) as fetcher:
+        return check_fetched(fetcher.fetch(url), options=options, adapter=adapter)
+
+
+def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None
+               ) -> list[Observation]:
+    from dataclasses import replace
+
+    from suppliers.check import check_fetched
+    from suppliers.fetch import Fetcher
+    from sync.store import open_store
+    from sync.store.listings import get_listing
+
+    engine = open_store(app.settings.store.url)
+    try:
+        listing = get_listing(engine, sku)
+    finally:
+        engine.dispose()
+    if listing is None:
+        raise ConfigError(f"no listing with SKU {sku!r} in {app.settings.store.url}")
+    pages = [s for s in listing.sources if s.kind is SourceKind.PAGE]
+    if not pages:
+        raise ConfigError(f"listing {sku!r} has no page sources (feed sources: feeds import)")
+    found: list[Observation] = []
+    with Fetcher(app.settings.suppliers, SystemClock()) as fetcher:
+        for source in pages:
+            chosen = adapter or source.supplier or None
+            source_options = replace(options, variant=options.variant or source.variant)
+            found.append(check_fetched(fetcher.fetch(source.ref), options=source_options,
+                                       adapter=chosen))
+    return found
+
+
+def _show(observations: list[Observation], as_json: bool) -> None:
+    from suppliers.check import observation_dict, observation_lines
+
+    if as_json:
+        rows = [observation_dict(o) for o in observations]
+        click.echo(_json.dumps(rows[0] if len(rows) == 1 else rows, ensure_ascii=False, indent=2))
+        return
+    for observation in observations:
+        for line in observation_lines(observation):
+            click.echo(line)
+
+
+@click.group("suppliers")
+def suppliers_group() -> None:
+    """Supplier page adapters.
+
+    \b
+    Example:
+      stockguard suppliers list
+    """
+
+
+@suppliers_group.command("list")
+def suppliers_list_command() -> int:
+    """Show the page adapters and the hosts each one serves.
+
+    \b
+    Example:
+      stockguard suppliers list
+    """
+    from suppliers.registry import describe
+
+    for info in describe():
+        if info.hosts:
+            serves = ", ".join(info.hosts)
+        elif info.recognised_from_page:
+            serves = "any host (recognised from the page)"
+        else:
+            serves = "any other host (fallback)"
+        if info.hosts and info.recognised_from_page:
+            serves += "; other hosts recognised from the page"
+        click.echo(f"{info.name:12} {serves}")
+    return EXIT_OK
+
+
+commands.extend([check_command, suppliers_group])

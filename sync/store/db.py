@@ -5,8 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Connection, DateTime, Engine, Integer, MetaData, String, Table
-from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+    select,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from sync.config import database_url
@@ -32,8 +44,10 @@ def open_store(url: str, *, migrate: bool = True) -> Engine:
         if migrate:
             apply_migrations(engine)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open database {_safe(url)}: {exc.__class__.__name__}: "
-                         f"{str(exc).splitlines()[0]}") from None
+        raise StoreError(
+            f"cannot open database {_safe(url)}: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
     return engine
 
 
@@ -66,8 +80,11 @@ def apply_migrations(engine: Engine) -> list[int]:
             if version in done:
                 continue
             step(conn)
-            conn.execute(insert(schema_version).values(
-                version=version, name=name, applied_at=datetime.now(UTC)))
+            conn.execute(
+                insert(schema_version).values(
+                    version=version, name=name, applied_at=datetime.now(UTC)
+                )
+            )
             applied.append(version)
     return applied
 

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from sync.store import (
+    feed_tables,  # noqa: F401
+    listing_tables,  # noqa: F401
+    lock_tables,  # noqa: F401
+    mail_tables,  # noqa: F401
+    order_tables,  # noqa: F401
+    outbox_tables,  # noqa: F401
+)
 from sync.store.metadata import metadata
 
 __all__ = ["metadata"]

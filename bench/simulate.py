@@ -1,0 +1,215 @@
+"""Simulation: stockguard's real policy and planner vs a fixed round-robin and an oracle.
+
+One simulated world per seed (bench/simworld.py), seen by three checkers at the same request
+budget: stockguard (sync.planner.Planner + sync.policy.decide, driven on a ManualClock
+through the interfaces the engine uses), round-robin (every listing once per interval, writes
+what it read) and an oracle (knows every supplier change at once: the lower bound).
+
+    .venv/bin/python bench/simulate.py --seed 1 --seeds 5 --budget-scale 0.5
+
+Last line: ``RESULT ratio=… lost_ratio=… …`` (means over the seeds; ratio = stockguard's
+oversells / round-robin's, lost_ratio the same for lost sales).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from simworld import Tally, World, WorldSpec, make_world, oracle, round_robin  # noqa: E402
+
+from sync.clock import ManualClock  # noqa: E402
+from sync.config import PlannerSettings, PolicySettings  # noqa: E402
+from sync.domain import Availability, Listing, Observation, Source, SourceKind  # noqa: E402
+from sync.planner import Planner  # noqa: E402
+from sync.policy import decide  # noqa: E402
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)  # simulated day 0
+HOSTS = 40
+
+
+def at(day: float) -> datetime:
+    return EPOCH + timedelta(days=day)
+
+
+@dataclass
+class Run:
+    """One stockguard checker over one world: the engine's loop, minus the network."""
+
+    world: World
+    checks_per_hour: float
+    planner_settings: PlannerSettings
+    policy_settings: PolicySettings
+    tick_minutes: float = 5.0
+
+    def __post_init__(self) -> None:
+        spec = self.world.spec
+        n = spec.listings
+        self.clock = ManualClock(at(0))
+        self.planner = Planner(self.planner_settings, self.clock, history_start=at(-spec.history_days))
+        self.refs = [f"https://shop{i % HOSTS}.example/item/{i}" for i in range(n)]
+        self.index = {ref: i for i, ref in enumerate(self.refs)}
+        self.listings = [
+            Listing(f"SKU{i}", "US", sources=(Source(SourceKind.PAGE, self.refs[i]),))
+            for i in range(n)
+        ]
+        self.history: list[deque[Observation]] = [deque(maxlen=4) for _ in range(n)]
+        self.intended = np.zeros(n, dtype=np.int64)  # what the engine last decided
+        self.amazon = np.zeros(n, dtype=bool)  # what Amazon shows
+        self.pushes: deque[tuple[float, int, int]] = deque()  # (applies at, listing, quantity)
+        self.tally = Tally()
+
+    def start(self) -> None:
+        """Day 0: past orders are read, every listing is in sync after one full pass."""
+        listing, when = self.world.history_orders()
+        for i, t in zip(listing.tolist(), when.tolist(), strict=True):
+            self.planner.record_sale(f"SKU{i}", at(t))
+        truth = self.world.supplier_in(np.arange(len(self.refs)), np.zeros(len(self.refs)))
+        for i, ok in enumerate(truth.tolist()):
+            obs = self._observation(i, bool(ok), 0.0)
+            self.planner.observe(self.refs[i], f"SKU{i}", self._host(i), obs)
+            self.history[i].append(obs)
+            self.intended[i] = self.amazon[i] = ok
+            self.planner.set_quantity(f"SKU{i}", int(ok), at(0))
+
+    def run(self) -> Tally:
+        self.start()
+        spec = self.world.spec
+        tick = self.tick_minutes / 1440
+        per_tick = self.checks_per_hour * self.tick_minutes / 60
+        keep = (self.world.order_time >= 0) & (self.world.order_time < spec.days)
+        orders = list(zip(self.world.order_listing[keep].tolist(),
+                          self.world.order_time[keep].tolist(), strict=True))
+        next_order, credit, now = 0, 0.0, 0.0
+        while now < spec.days:
+            now = min(now + tick, spec.days)
+            next_order = self._orders_until(orders, next_order, now)
+            self._apply_pushes(now)
+            credit += per_tick
+            budget = int(credit)
+            credit -= budget
+            self.clock.advance((at(now) - self.clock.now()).total_seconds())
+            for ref in self.planner.due(at(now), budget):
+                self._check(self.index[ref], now)
+        return self.tally
+
+    def _orders_until(self, orders: list[tuple[int, float]], k: int, until: float) -> int:
+        while k < len(orders) and orders[k][1] < until:
+            i, t = orders[k]
+            self._apply_pushes(t)
+            supplier = bool(self.world.supplier_in(np.array([i]), np.array([t]))[0])
+            live = bool(self.amazon[i])
+            self.tally.add(np.array([live]), np.array([supplier]))
+            if live:
+                self.planner.record_sale(f"SKU{i}", at(t))
+            k += 1
+        return k
+
+    def _apply_pushes(self, until: float) -> None:
+        while self.pushes and self.pushes[0][0] <= until:
+            _, i, quantity = self.pushes.popleft()
+            self.amazon[i] = quantity > 0
+
+    def _check(self, i: int, now: float) -> None:
+        self.tally.checks += 1
+        ok = bool(self.world.supplier_in(np.array([i]), np.array([now]))[0])
+        obs = self._observation(i, ok, now)
+        sku = f"SKU{i}"
+        self.planner.observe(self.refs[i], sku, self._host(i), obs)
+        self.history[i].append(obs)
+        decision = decide(self.listings[i], {self.refs[i]: self.history[i]},
+                          int(self.intended[i]), at(now), self.policy_settings)
+        if decision.target_quantity != self.intended[i]:
+            self.intended[i] = decision.target_quantity
+            self.pushes.append((now + self.world.spec.push_delay_days, i,
+                                decision.target_quantity))
+            self.planner.set_quantity(sku, decision.target_quantity, at(now))
+
+    def _observation(self, i: int, ok: bool, day: float) -> Observation:
+        availability = Availability.IN_STOCK if ok else Availability.OUT_OF_STOCK
+        return Observation(self.refs[i], availability, at(day), evidence="simulated page")
+
+    @staticmethod
+    def _host(i: int) -> str:
+        return f"shop{i % HOSTS}.example"
+
+
+def simulate(spec: WorldSpec, seed: int, checks_per_hour: float,
+             planner: PlannerSettings, policy: PolicySettings) -> dict[str, Tally]:
+    world = make_world(spec, seed)
+    sg = Run(world, checks_per_hour, planner, policy).run()
+    return {"stockguard": sg, "round-robin": round_robin(world, checks_per_hour * 24),
+            "oracle": oracle(world)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    spec = WorldSpec(listings=args.listings, days=args.days, history_days=args.history_days)
+    budget = args.budget or args.listings / 12
+    budget *= args.budget_scale
+    planner = replace(PlannerSettings(), checks_per_hour=int(np.ceil(budget)) + 1,
+                      max_interval_hours=args.max_interval_hours,
+                      lost_sale_weight=args.lost_weight)
+    policy = PolicySettings(max_observation_age_hours=args.days * 24 + 1)
+    rows = []
+    for seed in range(args.seed, args.seed + args.seeds):
+        began = time.perf_counter()
+        result = simulate(spec, seed, budget, planner, policy)
+        sg, rr = result["stockguard"], result["round-robin"]
+        ratio = sg.oversells / max(rr.oversells, 1)
+        lost_ratio = sg.lost / max(rr.lost, 1)
+        rows.append((ratio, lost_ratio, result))
+        print(f"seed {seed} budget {budget:.1f}/h ({time.perf_counter() - began:.1f}s)")
+        for name, tally in result.items():
+            print(f"  {name:12s} sales={tally.sales:6d} oversells={tally.oversells:5d} "
+                  f"lost={tally.lost:5d} checks={tally.checks}")
+        print(f"  ratio={ratio:.3f} lost_ratio={lost_ratio:.3f}")
+    _summary(rows, budget)
+    return 0
+
+
+def _summary(rows: list[tuple[float, float, dict[str, Tally]]], budget: float) -> None:
+    def mean(name: str, field: str) -> float:
+        return float(np.mean([getattr(r[2][name], field) for r in rows]))
+
+    ratio = float(np.mean([r[0] for r in rows]))
+    lost_ratio = float(np.mean([r[1] for r in rows]))
+    pooled = mean("stockguard", "oversells") / max(mean("round-robin", "oversells"), 1e-9)
+    pooled_lost = mean("stockguard", "lost") / max(mean("round-robin", "lost"), 1e-9)
+    print(f"RESULT ratio={ratio:.3f} lost_ratio={lost_ratio:.3f} "
+          f"pooled_ratio={pooled:.3f} pooled_lost_ratio={pooled_lost:.3f} "
+          f"oversells_sg={mean('stockguard', 'oversells'):.1f} "
+          f"oversells_rr={mean('round-robin', 'oversells'):.1f} "
+          f"oversells_oracle={mean('oracle', 'oversells'):.1f} "
+          f"lost_sg={mean('stockguard', 'lost'):.1f} lost_rr={mean('round-robin', 'lost'):.1f} "
+          f"lost_oracle={mean('oracle', 'lost'):.1f} budget_per_hour={budget:.1f} "
+          f"seeds={len(rows)}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seeds", type=int, default=1, help="run this many consecutive seeds")
+    p.add_argument("--listings", type=int, default=5000)
+    p.add_argument("--days", type=float, default=28.0)
+    p.add_argument("--history-days", type=float, default=30.0)
+    p.add_argument("--budget", type=float, default=None,
+                   help="checks per hour (default: round-robin every 12 hours)")
+    p.add_argument("--budget-scale", type=float, default=1.0, help="multiply the budget")
+    p.add_argument("--max-interval-hours", type=float, default=24 * 28)
+    p.add_argument("--lost-weight", type=float, default=1.0)
+    return p
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

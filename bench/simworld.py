@@ -1,0 +1,160 @@
+"""The simulated world of bench/simulate.py: suppliers that run out and restock, buyers.
+
+Everything random is drawn up front from one seed (common random numbers): the supplier
+timelines and the *potential* orders. Every checker then sees the same world; a potential
+order becomes a real one only while that checker's Amazon quantity is above 0. Times are
+floats in days; the measured period is [0, days), the order history [-history_days, 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]
+B = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """The knobs of the world (each a command-line option of bench/simulate.py)."""
+
+    listings: int = 5000
+    days: float = 28.0
+    history_days: float = 30.0
+    order_rate_mean: float = 0.1  # orders per listing per day, across listings
+    order_rate_sigma: float = 2.0  # lognormal spread (log space)
+    stockouts_per_day_mean: float = 1 / 20
+    stockout_sigma: float = 1.0
+    outage_mean_days: float = 3.0
+    push_delay_days: float = 5 / 1440
+
+
+@dataclass(frozen=True)
+class World:
+    """One draw of the world."""
+
+    spec: WorldSpec
+    sales_rate: F  # per listing, orders/day while live
+    stockout_rate: F  # per listing, stock-outs/day while in stock
+    start_in: B  # supplier state at -history_days
+    change_keys: F  # sorted listing * _SPAN + time of each supplier state change
+    change_start: I  # per listing, offset of its first change in change_keys
+    order_listing: I  # potential orders, sorted by time
+    order_time: F
+
+    def supplier_in(self, listing: I, time: F) -> B:
+        """Whether each listing's supplier had stock at each time (vectorised)."""
+        keys = listing * _SPAN + (time + _SHIFT)
+        flips = np.searchsorted(self.change_keys, keys, side="right") - self.change_start[listing]
+        result: B = self.start_in[listing] ^ (flips % 2 == 1)
+        return result
+
+    def history_orders(self) -> tuple[I, F]:
+        """Orders of the history: potential orders while the supplier (and so Amazon) had stock."""
+        past = self.order_time < 0
+        listing, time = self.order_listing[past], self.order_time[past]
+        sold = self.supplier_in(listing, time)
+        return listing[sold], time[sold]
+
+
+_SPAN = 1000.0  # keys: listing * _SPAN + (time + _SHIFT): one sorted array for all listings
+_SHIFT = 100.0
+
+
+def make_world(spec: WorldSpec, seed: int) -> World:
+    """Draw rates, supplier timelines and potential orders for ``seed``."""
+    rng = np.random.default_rng(seed)
+    n = spec.listings
+    sales = _lognormal(rng, spec.order_rate_mean, spec.order_rate_sigma, n)
+    stockout = _lognormal(rng, spec.stockouts_per_day_mean, spec.stockout_sigma, n)
+    p_out = spec.outage_mean_days / (1 / stockout + spec.outage_mean_days)
+    start_in = rng.random(n) >= p_out
+    begin, end = -spec.history_days, spec.days + 1.0
+    listing_ids, times = _timelines(rng, stockout, 1 / spec.outage_mean_days, start_in, begin, end)
+    keys = listing_ids * _SPAN + (times + _SHIFT)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    starts = np.searchsorted(keys, np.arange(n) * _SPAN)
+    counts = rng.poisson(sales * (end - begin))
+    order_listing = np.repeat(np.arange(n), counts)
+    order_time = rng.uniform(begin, end, size=order_listing.size)
+    by_time = np.argsort(order_time, kind="stable")
+    return World(spec, sales, stockout, start_in, keys, starts.astype(np.int64),
+                 order_listing[by_time], order_time[by_time])
+
+
+def _lognormal(rng: np.random.Generator, mean: float, sigma: float, n: int) -> F:
+    """Lognormal draws with the given *mean* (not median) and log-space sigma."""
+    result: F = np.exp(rng.normal(np.log(mean) - sigma**2 / 2, sigma, n))
+    return result
+
+
+def _timelines(
+    rng: np.random.Generator, out_rate: F, back_rate: float, start_in: B, begin: float, end: float
+) -> tuple[F, F]:
+    """Alternating exponential spells per listing; returns (listing, change time) pairs."""
+    n = out_rate.size
+    now = np.full(n, begin)
+    state_in = start_in.copy()
+    ids: list[I] = []
+    times: list[F] = []
+    active = np.arange(n)
+    while active.size:
+        rate = np.where(state_in[active], out_rate[active], back_rate)
+        now[active] += rng.exponential(1 / rate)
+        inside = now[active] < end
+        active = active[inside]
+        ids.append(active.astype(np.float64))  # type: ignore[arg-type]
+        times.append(now[active].copy())
+        state_in[active] ^= True
+    return np.concatenate(ids), np.concatenate(times)
+
+
+@dataclass
+class Tally:
+    """What one checker's Amazon quantities did to the orders of the measured period."""
+
+    sales: int = 0
+    oversells: int = 0
+    lost: int = 0
+    checks: int = 0
+
+    def add(self, live: B, supplier_in: B) -> None:
+        self.sales += int(np.count_nonzero(live & supplier_in))
+        self.oversells += int(np.count_nonzero(live & ~supplier_in))
+        self.lost += int(np.count_nonzero(~live & supplier_in))
+
+
+def oracle(world: World) -> Tally:
+    """Knows every change at once; Amazon follows after the push delay."""
+    listing, time = _measured(world)
+    tally = Tally()
+    live = world.supplier_in(listing, time - world.spec.push_delay_days)
+    tally.add(live, world.supplier_in(listing, time))
+    return tally
+
+
+def round_robin(world: World, checks_per_day: float) -> Tally:
+    """Every listing in turn at a fixed rate; writes what it read (1 or 0)."""
+    spec = world.spec
+    n = spec.listings
+    period = n / checks_per_day
+    listing, time = _measured(world)
+    offset = listing / checks_per_day  # listing i's first check
+    seen_at = time - spec.push_delay_days
+    k = np.floor((seen_at - offset) / period)
+    check_time = offset + k * period
+    live = np.where(k >= 0, world.supplier_in(listing, check_time),
+                    world.supplier_in(listing, np.zeros_like(time)))
+    tally = Tally(checks=int(spec.days * checks_per_day))
+    tally.add(live, world.supplier_in(listing, time))
+    return tally
+
+
+def _measured(world: World) -> tuple[I, F]:
+    keep = (world.order_time >= 0) & (world.order_time < world.spec.days)
+    return world.order_listing[keep], world.order_time[keep]

@@ -1,0 +1,287 @@
+"""The cancellation-rate report: per marketplace, the daily 7-day rate, budget and outlook.
+
+Built from stored orders (``cancellations.rate`` / ``outlook`` hold the definitions) and,
+when one was fetched, Amazon's own figure (``health``). The target is Amazon's stated
+``targetValue`` for the marketplace when known, else ``[cancellations] target_rate``.
+Outputs: a rich terminal table (``print_report``), CSV (``write_csv``, one row per
+marketplace and day, columns in ``CSV_COLUMNS`` and docs/report.md), HTML and PNG
+(``cancellations.chart``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from cancellations import outlook
+from cancellations.chart import percent
+from cancellations.rate import (
+    DayFigures,
+    Treatment,
+    as_fraction,
+    counts_by_day,
+    daily_series,
+    local_day,
+    orders_for_next_slot,
+    seller_orders,
+)
+from sync.config import CancellationSettings
+from sync.domain import MARKETPLACES_BY_ID, Marketplace, Order
+from sync.errors import InputError
+from sync.store.mail import HealthFigure
+
+CSV_COLUMNS = (
+    "date",
+    "marketplace",
+    "marketplace_id",
+    "window_start",
+    "window_end",
+    "window_orders",
+    "window_seller_cancellations",
+    "rate",
+    "target",
+    "remaining_budget",
+    "at_or_over_target",
+    "amazon_orders",
+    "amazon_cancellations",
+    "amazon_rate",
+    "amazon_target",
+    "amazon_period",
+)
+
+
+@dataclass(frozen=True)
+class MarketplaceReport:
+    """Everything the report says about one marketplace."""
+
+    marketplace: Marketplace
+    target: Fraction
+    target_source: str  # "amazon" (account-health targetValue) or "config"
+    days: list[DayFigures]
+    leaving: list[outlook.Leaving]
+    projection: outlook.Projection
+    next_slot: int | None  # new orders needed before the budget grows by one
+    offers: list[outlook.OfferRisk]
+    flags: list[outlook.Flag]
+    health: HealthFigure | None
+
+    @property
+    def current(self) -> DayFigures:
+        return self.days[-1]
+
+    @property
+    def warnings(self) -> list[str]:
+        return _warnings(self)
+
+
+def marketplaces_in(orders: Iterable[Order], health: Collection[str] = ()) -> list[str]:
+    """Marketplace ids with seller-fulfilled orders or an Amazon figure, in a stable order."""
+    found = {o.marketplace_id for o in orders if o.fulfilled_by == "MERCHANT"} | set(health)
+    return sorted(m for m in found if m in MARKETPLACES_BY_ID)
+
+
+def build_report(
+    orders: Sequence[Order],
+    marketplace_id: str,
+    *,
+    now: datetime,
+    settings: CancellationSettings,
+    first: date | None = None,
+    last: date | None = None,
+    health: HealthFigure | None = None,
+    planned: Collection[str] = (),
+) -> MarketplaceReport:
+    """One marketplace's report for days ``first``..``last`` (default: the last 7 local days)."""
+    market = MARKETPLACES_BY_ID[marketplace_id]
+    tz = market.timezone
+    last = last or local_day(now, tz)
+    first = first or last - timedelta(days=settings.window_days - 1)
+    if first > last:
+        raise InputError(f"{market.code}: report period starts {first}, after its end {last}")
+    target, source = as_fraction(settings.target_rate), "config"
+    if health is not None and health.target > 0:
+        target, source = as_fraction(health.target), "amazon"
+    mine = seller_orders(orders, marketplace_id)
+    days = daily_series(
+        counts_by_day(mine, tz), market.code, first, last, target, settings.window_days
+    )
+    today = days[-1]
+    return MarketplaceReport(
+        marketplace=market,
+        target=target,
+        target_source=source,
+        days=days,
+        leaving=outlook.leaving(mine, tz, last, settings.window_days),
+        projection=outlook.project(mine, tz, last, target, settings.window_days, planned),
+        next_slot=orders_for_next_slot(today.orders, today.cancellations, target),
+        offers=outlook.offer_risks(mine, tz, last),
+        flags=outlook.flags(mine, tz, first - timedelta(days=settings.window_days - 1), last),
+        health=health,
+    )
+
+
+def _warnings(report: MarketplaceReport) -> list[str]:
+    code, today, ahead = report.marketplace.code, report.current, report.projection
+    found = []
+    if today.at_or_over_target:
+        found.append(
+            f"{code}: the rate of the window ending {today.day} is {percent(today.rate)}, "
+            f"not under the {percent(report.target)} target"
+        )
+    if ahead.at_or_over_target:
+        found.append(
+            f"{code}: projected rate for {ahead.day} is {percent(ahead.rate)} "
+            f"({ahead.cancellations}/{ahead.orders}), not under {percent(report.target)}"
+        )
+    for flag in report.flags:
+        if flag.treatment is Treatment.WRONG_REASON:
+            found.append(
+                f"{code}: order {flag.order_id}: an official buyer request cancelled with "
+                f"reason {flag.reason!r}: counted as a seller cancellation (use BuyerCanceled)"
+            )
+        else:
+            found.append(f"{code}: order {flag.order_id}: cancelled, by whom unknown: counted")
+    for risk in report.offers:
+        if risk.level == outlook.TWO_IN_A_ROW:
+            found.append(
+                f"{code}: SKU {risk.sku}: two seller cancellations in a row within 30 "
+                "days: Amazon may remove the offer"
+            )
+    return found
+
+
+def csv_rows(reports: Iterable[MarketplaceReport]) -> list[dict[str, str]]:
+    """One row per marketplace and day; Amazon's figure on the day its period ends."""
+    rows = []
+    for report in reports:
+        health = report.health
+        for day in report.days:
+            row = {
+                "date": day.day.isoformat(),
+                "marketplace": day.marketplace,
+                "marketplace_id": report.marketplace.marketplace_id,
+                "window_start": day.first_day.isoformat(),
+                "window_end": day.day.isoformat(),
+                "window_orders": str(day.orders),
+                "window_seller_cancellations": str(day.cancellations),
+                "rate": _decimal(day.rate),
+                "target": _decimal(report.target),
+                "remaining_budget": str(day.budget),
+                "at_or_over_target": "yes" if day.at_or_over_target else "no",
+            }
+            row.update(
+                _amazon_columns(health if health and health.date_to.date() == day.day else None)
+            )
+            rows.append(row)
+    return rows
+
+
+def _amazon_columns(health: HealthFigure | None) -> dict[str, str]:
+    if health is None:
+        return {key: "" for key in CSV_COLUMNS if key.startswith("amazon_")}
+    return {
+        "amazon_orders": str(health.order_count),
+        "amazon_cancellations": str(health.cancellation_count),
+        "amazon_rate": str(health.rate),
+        "amazon_target": str(health.target),
+        "amazon_period": f"{health.date_from:%Y-%m-%dT%H:%MZ}/{health.date_to:%Y-%m-%dT%H:%MZ}",
+    }
+
+
+def _decimal(value: Fraction | None, places: int = 6) -> str:
+    """A fraction as plain decimal text (rounded half-even), empty when there is none."""
+    if value is None:
+        return ""
+    quotient = Decimal(value.numerator) / Decimal(value.denominator)
+    return str(quotient.quantize(Decimal(1).scaleb(-places)))
+
+
+def write_csv(reports: Iterable[MarketplaceReport], path: Path) -> int:
+    """Write the CSV; the number of data rows."""
+    rows = csv_rows(reports)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
+
+
+def print_report(console: Console, reports: Sequence[MarketplaceReport]) -> None:
+    """The terminal view: a daily table per marketplace, then budget, outlook and warnings."""
+    for report in reports:
+        console.print(_day_table(report))
+        for line in summary_lines(report):
+            console.print(line, highlight=False)
+        for warning in report.warnings:
+            console.print(f"[bold red]warning:[/] {warning}", highlight=False)
+        console.print()
+
+
+def _day_table(report: MarketplaceReport) -> Table:
+    market = report.marketplace
+    table = Table(title=f"{market.code} cancellation rate (7-day windows, {market.timezone})")
+    for name in ("day", "orders", "seller cxl", "rate", "target", "budget"):
+        table.add_column(name, justify="left" if name == "day" else "right")
+    table.add_column("Amazon", justify="right")
+    health = report.health
+    for day in report.days:
+        style = "bold red" if day.at_or_over_target else None
+        amazon = ""
+        if health is not None and health.date_to.date() == day.day:
+            amazon = f"{percent(health.rate)} ({health.cancellation_count}/{health.order_count})"
+        table.add_row(
+            str(day.day),
+            str(day.orders),
+            str(day.cancellations),
+            percent(day.rate),
+            percent(report.target),
+            str(day.budget),
+            amazon,
+            style=style,
+        )
+    return table
+
+
+def summary_lines(report: MarketplaceReport) -> list[str]:
+    """Budget, new-order effect, leaving dates, projection, Amazon's figure and offers at risk."""
+    today, ahead, code = report.current, report.projection, report.marketplace.code
+    lines = [
+        f"{code} {today.day}: {today.cancellations} seller cancellations in {today.orders} "
+        f"orders ({percent(today.rate)}); room for {today.budget} more under "
+        f"{percent(report.target)} ({report.target_source} target)"
+    ]
+    if report.next_slot is not None:
+        lines.append(
+            f"  each new order that is not cancelled adds room; {report.next_slot} more "
+            "orders in this window make room for one more cancellation"
+        )
+    lines += [
+        f"  {item.order_id} ({item.treatment}) leaves the window on {item.leaves_on}"
+        for item in report.leaving
+    ]
+    lines.append(
+        f"  projected {ahead.day}: {percent(ahead.rate)} ({ahead.cancellations}/"
+        f"{ahead.orders}, assuming {ahead.expected_new_orders} new orders and "
+        f"{ahead.planned} planned cancellations)"
+    )
+    if report.health is not None:
+        h = report.health
+        lines.append(
+            f"  Amazon ({h.date_from:%Y-%m-%d}..{h.date_to:%Y-%m-%d} UTC, {h.metric_key}):"
+            f" {percent(h.rate)} ({h.cancellation_count}/{h.order_count}), target "
+            f"{percent(h.target)}, status {h.status}"
+        )
+    lines += [
+        f"  SKU {risk.sku}: {risk.level} ({risk.cancellations} of {risk.orders} orders "
+        "cancelled in 30 days)"
+        for risk in report.offers
+    ]
+    return lines

@@ -1,0 +1,83 @@
+"""The HTML cancellation-rate report: one self-contained page a seller opens in a browser.
+
+Inline CSS and inline SVG charts only: no script, no web font, no CDN, so the file works
+offline and can be mailed as an attachment. Every value is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from cancellations.chart import percent, svg_chart
+from cancellations.report import MarketplaceReport, summary_lines
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 60em; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 2em; }
+table { border-collapse: collapse; margin: .8em 0; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+tr.over td { background: #fde2e0; font-weight: bold; }
+.warning { color: #a61b0f; font-weight: bold; }
+ul.summary { list-style: none; padding-left: 0; }
+svg .title { font-size: 14px; font-weight: bold; }
+svg .grid { stroke: #e4e4e4; stroke-width: 1; }
+svg .ylabel { font-size: 11px; text-anchor: end; fill: #555; }
+svg .xlabel { font-size: 11px; text-anchor: middle; fill: #555; }
+svg .target { stroke: #c0392b; stroke-width: 2; stroke-dasharray: 6 4; }
+svg .rate { fill: none; stroke: #1f5fa8; stroke-width: 2; }
+svg .point { fill: #1f5fa8; } svg .over { fill: #c0392b; }
+"""
+
+
+def render_html(reports: Sequence[MarketplaceReport], generated_at: datetime) -> str:
+    """The whole page."""
+    sections = [_section(report) for report in reports] or ["<p>No seller-fulfilled orders.</p>"]
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            "<title>Cancellation rate — stockguard</title>",
+            f"<style>{_STYLE}</style></head><body>",
+            "<h1>Cancellation rate (seller-fulfilled orders, rolling 7 days)</h1>",
+            f"<p>Generated {escape(generated_at.strftime('%Y-%m-%d %H:%M UTC'))}. Official buyer "
+            "requests cancelled as BuyerCanceled and buyer self-cancellations are excluded; "
+            "Amazon's auto-cancellations count. Keep the rate <em>under</em> the target.</p>",
+            *sections,
+            "</body></html>",
+        ]
+    )
+
+
+def _section(report: MarketplaceReport) -> str:
+    market = report.marketplace
+    title = f"{market.code}: 7-day cancellation rate ({market.timezone})"
+    parts = [f"<h2>{escape(title)}</h2>"]
+    parts += [f'<p class="warning">{escape(w)}</p>' for w in report.warnings]
+    parts.append(svg_chart(report.days, report.target, title))
+    parts.append('<ul class="summary">')
+    parts += [f"<li>{escape(line.strip())}</li>" for line in summary_lines(report)]
+    parts.append("</ul>")
+    parts.append(_table(report))
+    return "\n".join(parts)
+
+
+def _table(report: MarketplaceReport) -> str:
+    head = ("Day", "Window", "Orders", "Seller cancellations", "Rate", "Target", "Budget")
+    rows = ["<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"]
+    for day in report.days:
+        css = ' class="over"' if day.at_or_over_target else ""
+        cells = (
+            str(day.day),
+            f"{day.first_day}..{day.day}",
+            str(day.orders),
+            str(day.cancellations),
+            percent(day.rate),
+            percent(report.target),
+            str(day.budget),
+        )
+        rows.append(f"<tr{css}>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    rows.append("</tbody></table>")
+    return "\n".join(rows)

@@ -1,0 +1,171 @@
+"""Importing one supplier feed file: read, check, guard against drift, then record it.
+
+The store is passed in (``FeedStore``: ``sync.store.feeds.SqlFeedStore`` in production) so this
+package stays free of the database. Nothing is recorded as applied unless the whole file was
+accepted: a refused file (unreadable, a missing column, no usable rows, suspicious drift)
+changes no item. Items that a *full* feed no longer lists become OUT_OF_STOCK (or UNKNOWN
+``not-in-feed`` when ``missing_is_out_of_stock = false``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from suppliers.feeds.drift import FeedSummary, check_drift
+from suppliers.feeds.reading import FeedRefused, read_feed
+from suppliers.feeds.rows import RowProblem, parse_feed
+from sync.clock import Clock
+from sync.config import FeedSettings
+from sync.domain import Availability, Observation, UnknownReason
+
+
+class FeedStore(Protocol):
+    """What the importer needs from the store."""
+
+    def last_import_totals(self, supplier: str) -> tuple[int, int, int] | None:
+        """(items, out_of_stock, total_quantity) of the latest applied import, if any."""
+        ...
+
+    def current_codes(self, supplier: str) -> set[str]:
+        """Every item code the store holds for this supplier."""
+        ...
+
+    def record_import(
+        self,
+        *,
+        supplier: str,
+        file_name: str,
+        file_sha256: str,
+        imported_at: datetime,
+        status: str,
+        rows_total: int,
+        rows_refused: int,
+        totals: tuple[int, int, int],
+        missing: int,
+        accepted_drift: bool,
+        encoding: str,
+        message: str,
+        observations: Sequence[tuple[Observation, int | None]],
+        replace_all: bool,
+    ) -> int:
+        """Record an import (and, when applied, its items); returns the import id."""
+        ...
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    supplier: str
+    file: str
+    status: str  # applied | refused
+    encoding: str = ""
+    delimiter: str = ","
+    rows_total: int = 0
+    summary: FeedSummary = field(default_factory=lambda: FeedSummary(0, 0, 0))
+    missing: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+    accepted_drift: bool = False
+    import_id: int | None = None
+
+    @property
+    def applied(self) -> bool:
+        """Whether the feed's items were written."""
+        return self.status == "applied"
+
+
+def import_feed(
+    path: Path,
+    supplier: str,
+    settings: FeedSettings,
+    store: FeedStore,
+    clock: Clock,
+    *,
+    accept_drift: bool = False,
+) -> ImportReport:
+    """Import ``path`` for ``supplier``; FeedRefused for a file that cannot be used at all."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FeedRefused(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    now = clock.now()
+    raw = read_feed(data, path.name, settings.encoding)
+    parsed = parse_feed(raw, settings, now)
+    report = ImportReport(
+        supplier,
+        path.name,
+        "refused",
+        raw.encoding,
+        raw.delimiter,
+        len(raw.rows),
+        problems=parsed.problems,
+        accepted_drift=accept_drift,
+    )
+    if not parsed.items:
+        raise FeedRefused(
+            f"{path.name}: no usable rows ({len(parsed.problems)} refused): nothing applied"
+        )
+    report.summary = FeedSummary.of(item.observation for item in parsed.items)
+    previous = store.last_import_totals(supplier)
+    report.drift = check_drift(
+        report.summary, FeedSummary(*previous) if previous else None, settings
+    )
+    observations: list[tuple[Observation, int | None]] = [
+        (item.observation, item.line) for item in parsed.items
+    ]
+    if settings.full_feed:
+        listed = {item.code for item in parsed.items}
+        missing = sorted(store.current_codes(supplier) - listed)
+        observations += [(_missing(code, path.name, settings, now), None) for code in missing]
+        report.missing = len(missing)
+    if report.drift and not accept_drift:
+        report.import_id = _record(store, report, data, now, [], "; ".join(report.drift))
+        return report
+    report.status = "applied"
+    report.import_id = _record(store, report, data, now, observations, "", settings.full_feed)
+    return report
+
+
+def _missing(code: str, file: str, settings: FeedSettings, now: datetime) -> Observation:
+    evidence = f"feed {file}: item {code} absent from the full feed"
+    if settings.missing_is_out_of_stock:
+        return Observation(
+            code, Availability.OUT_OF_STOCK, now, evidence, quantity=0, adapter="feed"
+        )
+    return Observation(
+        code, Availability.UNKNOWN, now, evidence, reason=UnknownReason.NOT_IN_FEED, adapter="feed"
+    )
+
+
+def _record(
+    store: FeedStore,
+    report: ImportReport,
+    data: bytes,
+    now: datetime,
+    observations: Sequence[tuple[Observation, int | None]],
+    message: str,
+    replace_all: bool = False,
+) -> int:
+    summary = report.summary
+    return store.record_import(
+        supplier=report.supplier,
+        file_name=report.file,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        imported_at=now,
+        status=report.status,
+        rows_total=report.rows_total,
+        rows_refused=len(report.problems),
+        totals=(summary.items, summary.out_of_stock, summary.total_quantity),
+        missing=report.missing,
+        accepted_drift=report.accepted_drift and bool(report.drift),
+        encoding=report.encoding,
+        message=message,
+        observations=observations,
+        replace_all=replace_all,
+    )

@@ -1,0 +1,132 @@
+"""Which adapter reads which page: an explicit table of names and dotted paths, loaded lazily.
+
+Shops with their own domains are chosen by URL host (``HOSTS``, suffix match, so
+``www.amazon.co.jp`` and ``amazon.co.jp`` both go to amazon). Shop platforms run on each
+shop's own domain, so ``PLATFORMS`` recognise themselves from the page. Anything else is read
+by the generic adapter. An adapter module is imported only when first needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from suppliers.base import DEFAULT_OPTIONS, PageAdapter, ParseOptions
+from suppliers.page import Page, host_of
+from sync.domain import Observation
+from sync.errors import ConfigError
+
+ADAPTERS: dict[str, str] = {
+    "amazon": "suppliers.shops.amazon:ADAPTER",
+    "rakuten": "suppliers.shops.rakuten:ADAPTER",
+    "yahoo": "suppliers.shops.yahoo:ADAPTER",
+    "yodobashi": "suppliers.shops.yodobashi:ADAPTER",
+    "biccamera": "suppliers.shops.biccamera:ADAPTER",
+    "mercari": "suppliers.shops.mercari:ADAPTER",
+    "shopify": "suppliers.shops.shopify:ADAPTER",
+    "woocommerce": "suppliers.shops.woocommerce:ADAPTER",
+    "makeshop": "suppliers.shops.makeshop:ADAPTER",
+    "colorme": "suppliers.shops.colorme:ADAPTER",
+    "base": "suppliers.shops.base:ADAPTER",
+    "generic": "suppliers.shops.generic:ADAPTER",
+}
+HOSTS: dict[str, tuple[str, ...]] = {
+    "amazon": (
+        "amazon.co.jp", "amazon.com", "amazon.ca", "amazon.com.mx", "amazon.com.br",
+        "amazon.co.uk", "amazon.de", "amazon.fr", "amazon.it", "amazon.es", "amazon.nl",
+        "amazon.com.be", "amazon.ie", "amazon.se", "amazon.pl", "amazon.com.tr", "amazon.ae",
+        "amazon.sa", "amazon.in", "amazon.com.au", "amazon.sg", "amazon.eg",
+    ),
+    "rakuten": ("item.rakuten.co.jp",),
+    "yahoo": ("store.shopping.yahoo.co.jp", "shopping.yahoo.co.jp", "paypaymall.yahoo.co.jp"),
+    "yodobashi": ("yodobashi.com",),
+    "biccamera": ("biccamera.com",),
+    "mercari": ("jp.mercari.com", "mercari.com", "mercari-shops.com"),
+    "shopify": ("myshopify.com",),
+    "colorme": ("shop-pro.jp",),
+    "base": ("thebase.in", "base.shop", "base.ec"),
+}  # fmt: skip
+PLATFORMS = ("shopify", "woocommerce", "makeshop", "colorme", "base")
+_loaded: dict[str, PageAdapter] = {}
+
+
+def load(name: str) -> PageAdapter:
+    """The adapter registered under ``name`` (imported on first use)."""
+    if name not in ADAPTERS:
+        raise ConfigError(f"unknown supplier adapter {name!r} (known: {', '.join(ADAPTERS)})")
+    if name not in _loaded:
+        module_name, _, attribute = ADAPTERS[name].partition(":")
+        adapter = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(adapter, PageAdapter):
+            raise ConfigError(f"{ADAPTERS[name]} is not a PageAdapter")
+        _loaded[name] = adapter
+    return _loaded[name]
+
+
+def by_host(url: str) -> str | None:
+    """The adapter name serving a URL's host, or None (longest host suffix wins)."""
+    host = host_of(url)
+    best: tuple[int, str] | None = None
+    for name, hosts in HOSTS.items():
+        for served in hosts:
+            if (host == served or host.endswith("." + served)) and (
+                best is None or len(served) > best[0]
+            ):
+                best = (len(served), name)
+    return best[1] if best else None
+
+
+def choose(page: Page, name: str | None = None) -> PageAdapter:
+    """The adapter for a page: the one named, else by host, else a platform, else generic."""
+    if name:
+        return load(name)
+    hosted = by_host(page.final_url) or by_host(page.url)
+    if hosted:
+        return load(hosted)
+    for platform in PLATFORMS:
+        adapter = load(platform)
+        if adapter.recognises(page):
+            return adapter
+    return load("generic")
+
+
+def parse_page(
+    html: str | bytes,
+    url: str,
+    *,
+    fetched_at: datetime,
+    status: int = 200,
+    final_url: str | None = None,
+    options: ParseOptions = DEFAULT_OPTIONS,
+    adapter: str | None = None,
+    encoding: str | None = None,
+) -> Observation:
+    """Choose the adapter for a page and parse it into an Observation."""
+    page = Page(html, url, status=status, final_url=final_url, encoding=encoding)
+    chosen = choose(page, adapter)
+    observe = getattr(chosen, "observe", None)
+    if observe is not None:  # a ShopAdapter: reuse the already decoded page
+        result: Observation = observe(page, fetched_at=fetched_at, options=options)
+        return result
+    return chosen.parse(
+        html, url, status=status, fetched_at=fetched_at, options=options, final_url=final_url
+    )
+
+
+@dataclass(frozen=True)
+class AdapterInfo:
+    """One row of ``stockguard suppliers list``."""
+
+    name: str
+    hosts: tuple[str, ...]
+    recognised_from_page: bool
+    dotted_path: str
+
+
+def describe() -> list[AdapterInfo]:
+    """Every registered adapter with the hosts it serves."""
+    return [
+        AdapterInfo(name, HOSTS.get(name, ()), name in PLATFORMS, path)
+        for name, path in ADAPTERS.items()
+    ]

@@ -1,0 +1,35 @@
+"""BASE shops (thebase.in and BASE's other shop domains; recognised from the page).
+
+Not verified against a real page (none was available): structured data first, then the
+purchase area (a block named like ``purchase`` / ``cart`` / ``soldOut``), read for
+SOLD OUT / 売り切れ / 在庫切れ and カートに入れる / 購入手続きへ.
+"""
+
+from __future__ import annotations
+
+from suppliers.base import ParseOptions, ShopAdapter, Verdict
+from suppliers.page import Page
+from suppliers.shops.generic import read_standard
+
+_MARKERS = ("thebase.in", "baseec-img-mng.akamaized.net", "static.thebase.in", "base.shop/")
+_BUY_AREA = (
+    r"<(?:form|div|section|button)\b[^>]*(?:id|class)\s*=\s*[\"'][^\"']*"
+    r"(?:purchase|Purchase|cart|Cart|soldOut|soldout|itemDetail)"
+)
+
+
+class BaseShopAdapter(ShopAdapter):
+    """BASE product pages (/items/…)."""
+
+    name = "base"
+    hosts = ("thebase.in", "base.shop", "base.ec")
+    currency = "JPY"
+
+    def recognises(self, page: Page) -> bool:
+        return any(marker in page.scan for marker in _MARKERS)
+
+    def read(self, page: Page, options: ParseOptions) -> Verdict:
+        return read_standard(page, options, self.currency_for(page, options), _BUY_AREA)
+
+
+ADAPTER = BaseShopAdapter()

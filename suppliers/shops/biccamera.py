@@ -1,0 +1,33 @@
+"""Bic Camera (biccamera.com).
+
+No real Bic Camera page was available to check against (shop-markup.md): this adapter
+reads the structured data first, then a buy area found by the names Bic Camera's markup
+is known to use for its cart and stock blocks (``bcs_`` prefixed classes, ``PROD-CART``),
+with the Japanese stock phrases (在庫あり, 在庫僅少, お取り寄せ, 販売を終了しました, 売り切れ).
+Anything else is UNKNOWN, never in stock by default.
+"""
+
+from __future__ import annotations
+
+from suppliers.base import ParseOptions, ShopAdapter, Verdict
+from suppliers.page import Page
+from suppliers.shops.generic import read_standard
+
+_BUY_AREA = (
+    r"<(?:form|div|section|p|ul)\b[^>]*(?:id|class)\s*=\s*[\"'][^\"']*"
+    r"(?:bcs_cart|bcs_stock|bcs_basket|PROD-CART|cart|stock|basket)"
+)
+
+
+class BicCameraAdapter(ShopAdapter):
+    """biccamera.com product pages."""
+
+    name = "biccamera"
+    hosts = ("biccamera.com",)
+    currency = "JPY"
+
+    def read(self, page: Page, options: ParseOptions) -> Verdict:
+        return read_standard(page, options, self.currency_for(page, options), _BUY_AREA)
+
+
+ADAPTER = BicCameraAdapter()

@@ -1,0 +1,35 @@
+"""MakeShop shops (any domain; recognised from makeshop asset hosts in the page).
+
+Not verified against a real page (none was available): structured data first, then the
+buy area, which on MakeShop is the basket form (``/shop/basket.html``) or a block named
+like ``cart`` / ``soldout``, read for 売り切れ / SOLD OUT / 在庫切れ and カートに入れる.
+"""
+
+from __future__ import annotations
+
+from suppliers.base import ParseOptions, ShopAdapter, Verdict
+from suppliers.page import Page
+from suppliers.shops.generic import read_standard
+
+_MARKERS = ("makeshop-multi-images", "gigaplus.makeshop.jp", "makeshop.jp/", "MakeShop")
+_BUY_AREA = (
+    r"<(?:form|div|p)\b[^>]*(?:action\s*=\s*[\"'][^\"']*basket"
+    r"|(?:id|class|name)\s*=\s*[\"'][^\"']*(?:cart|basket|soldout|sold_out|form1))"
+)
+
+
+class MakeShopAdapter(ShopAdapter):
+    """MakeShop product pages (/shopdetail/…)."""
+
+    name = "makeshop"
+    hosts = ()
+    currency = "JPY"
+
+    def recognises(self, page: Page) -> bool:
+        return any(marker in page.scan for marker in _MARKERS)
+
+    def read(self, page: Page, options: ParseOptions) -> Verdict:
+        return read_standard(page, options, self.currency_for(page, options), _BUY_AREA)
+
+
+ADAPTER = MakeShopAdapter()

@@ -1,0 +1,131 @@
+"""Shopify shops (any domain; recognised from ``cdn.shopify.com`` / ``Shopify.shop``).
+
+Only ``/products/<handle>`` pages are product pages: a collection or the top page is
+UNKNOWN not-a-product-page, however many ``"available":true`` its product cards carry.
+On a product page the embedded product JSON (``"variants":[{"id":…, "available":…}]``)
+decides, for the variant the source names (by variant id, SKU, title or option value),
+else for the ``?variant=`` of the URL, else "any variant available". Without a named variant
+a sold-out phrase in the product's ``/cart/add`` form beats the JSON. Without product JSON
+the generic reading (JSON-LD, then the cart form) applies.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from suppliers import phrases
+from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
+from suppliers.page import Page
+from suppliers.shops.generic import cart_form, read_standard
+from sync.domain import Money, UnknownReason
+
+_JSON_SCRIPT = re.compile(
+    r"<script\b[^>]*type\s*=\s*[\"']application/json[\"'][^>]*>(.*?)</script\s*>", re.I | re.S
+)
+_CURRENCY = re.compile(r"Shopify\.currency\s*=\s*\{\s*\"active\"\s*:\s*\"([A-Z]{3})\"")
+_CART_ADD = r"<form\b[^>]*action\s*=\s*[\"'][^\"']*/cart/add"
+_MARKERS = ("cdn.shopify.com", "Shopify.shop", "shopify-section")
+
+
+class ShopifyAdapter(ShopAdapter):
+    """Shopify product pages."""
+
+    name = "shopify"
+    hosts = ("myshopify.com",)
+
+    def recognises(self, page: Page) -> bool:
+        return any(marker in page.scan for marker in _MARKERS)
+
+    def read(self, page: Page, options: ParseOptions) -> Verdict:
+        path = urlsplit(page.final_url).path
+        if "/products/" not in path:
+            return unknown(
+                UnknownReason.NOT_A_PRODUCT_PAGE, f"Shopify {path or '/'} is not a /products/ page"
+            )
+        text = page.text
+        currency = options.currency or _currency(text) or self.currency
+        variants = product_variants(text)
+        if not variants:
+            return read_standard(page, options, currency)
+        wanted = (
+            options.variant or parse_qs(urlsplit(page.final_url).query).get("variant", [None])[0]
+        )
+        if wanted:
+            return read_named(variants, wanted, currency)
+        form = cart_form(text, _CART_ADD)
+        sold_out = phrases.find(form.text, phrases.OUT_OF_STOCK) if form else None
+        price = variant_price(variants[0], currency)
+        if sold_out and form:
+            return out_of_stock(
+                f"/cart/add form: {phrases.snippet(form.text, sold_out)}", price=price
+            )
+        buyable = [v for v in variants if v.get("available") is True]
+        if buyable:
+            return in_stock(
+                f"product JSON: {len(buyable)} of {len(variants)} variants available",
+                price=variant_price(buyable[0], currency),
+            )
+        return out_of_stock(
+            f"product JSON: all {len(variants)} variants available=false", price=price
+        )
+
+
+def _currency(text: str) -> str | None:
+    match = _CURRENCY.search(text)
+    return match.group(1) if match else None
+
+
+def product_variants(text: str) -> list[dict[str, Any]]:
+    """Variants of the page's product from the first JSON block that holds them."""
+    for match in _JSON_SCRIPT.finditer(text):
+        body = match.group(1)
+        if '"variants"' not in body or '"available"' not in body:
+            continue
+        try:
+            data = json.loads(body)
+        except ValueError:
+            continue
+        product = data.get("product", data) if isinstance(data, dict) else None
+        variants = product.get("variants") if isinstance(product, dict) else None
+        if isinstance(variants, list) and variants:
+            return [v for v in variants if isinstance(v, dict)]
+    return []
+
+
+def _labels(variant: dict[str, Any]) -> set[str]:
+    keys = ("id", "sku", "title", "public_title", "name", "option1", "option2", "option3")
+    return {str(variant.get(k)).strip().lower() for k in keys if variant.get(k)}
+
+
+def read_named(variants: list[dict[str, Any]], wanted: str, currency: str | None) -> Verdict:
+    """The named variant's ``available`` flag."""
+    key = str(wanted).strip().lower()
+    chosen = [v for v in variants if key in _labels(v)]
+    if not chosen:
+        return unknown(UnknownReason.LAYOUT_CHANGED, f"variant {wanted!r} not in the product JSON")
+    variant = chosen[0]
+    price = variant_price(variant, currency)
+    label = variant.get("title") or variant.get("id")
+    evidence = f"product JSON variant {label!r} available={str(variant.get('available')).lower()}"
+    if variant.get("available") is True:
+        return in_stock(evidence, price=price)
+    return out_of_stock(evidence, price=price)
+
+
+def variant_price(variant: dict[str, Any], currency: str | None) -> Money | None:
+    """Shopify JSON prices are integers in cents (also for JPY: 198000 is ¥1,980)."""
+    amount = variant.get("price")
+    if currency is None or amount is None or isinstance(amount, bool):
+        return None
+    if isinstance(amount, int):
+        return Money(Decimal(amount) / 100, currency)
+    if isinstance(amount, str) and re.fullmatch(r"\d+(\.\d+)?", amount):
+        return Money(Decimal(amount), currency)
+    return None
+
+
+ADAPTER = ShopifyAdapter()

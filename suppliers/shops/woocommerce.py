@@ -1,0 +1,147 @@
+"""WooCommerce shops (any domain; recognised from the page's own markup).
+
+The main product is the ``<div id="product-N" class="product … instock|outofstock">``
+element; related products further down carry the same classes and must not decide.
+Variable products keep ``button.single_add_to_cart_button`` in the markup even when every
+variant is sold out, so the button is no evidence: ``form.variations_form``'s
+``data-product_variations`` (an HTML-escaped JSON list with ``is_in_stock`` per variant) is.
+
+Order: the named variant in ``data-product_variations`` (else all variants); the JSON-LD
+offer; the product div's class; the ``p.stock`` text ("Out of stock", "5 in stock").
+An out-of-stock reading from any of them wins over an in-stock one.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from suppliers import narrow, phrases
+from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
+from suppliers.extract import json_ld_offers, summarise
+from suppliers.page import Page
+from suppliers.prices import parse_price_range
+from suppliers.shops.generic import read_standard
+from sync.domain import Availability, Money, UnknownReason
+
+_MAIN = r"<div\b[^>]*\bid\s*=\s*[\"']product-\d+[\"']"
+_VARIATIONS = re.compile(r"data-product_variations\s*=\s*\"([^\"]*)\"")
+_CLASS = re.compile(r"class\s*=\s*[\"']([^\"']*)[\"']")
+_MARKERS = ("woocommerce-product", "wp-content/plugins/woocommerce", 'class="woocommerce')
+
+
+class WooCommerceAdapter(ShopAdapter):
+    """WooCommerce product pages."""
+
+    name = "woocommerce"
+    hosts = ()
+
+    def recognises(self, page: Page) -> bool:
+        return any(marker in page.scan for marker in _MARKERS)
+
+    def read(self, page: Page, options: ParseOptions) -> Verdict:
+        text = page.text
+        mains = narrow.find_tags(text, _MAIN, limit=1)
+        if not mains:
+            return read_standard(page, options, self.currency_for(page, options))
+        main = mains[0].html
+        price = main_price(main, self.currency_for(page, options))
+        variants = variations(main)
+        if variants:
+            return read_variants(variants, options, price)
+        return read_simple(text, main, price)
+
+
+def main_price(main: str, currency: str | None) -> Money | None:
+    """The low end of ``p.price`` in the main product (a range on variable products)."""
+    for cut in narrow.find_tags(main, r"<p\b[^>]*class\s*=\s*[\"'][^\"']*\bprice\b", limit=1):
+        found = parse_price_range(narrow.fragment_text(cut.html), currency)
+        if found:
+            return found[0]
+    return None
+
+
+def variations(main: str) -> list[dict[str, Any]]:
+    """The decoded ``data-product_variations`` list (empty when absent or loaded by AJAX)."""
+    match = _VARIATIONS.search(main)
+    if match is None:
+        return []
+    try:
+        data = json.loads(html.unescape(match.group(1)))
+    except ValueError:
+        return []
+    return [v for v in data if isinstance(v, dict)] if isinstance(data, list) else []
+
+
+def _names(variant: dict[str, Any]) -> set[str]:
+    attrs = variant.get("attributes") or {}
+    values = {str(v).lower() for v in attrs.values()} if isinstance(attrs, dict) else set()
+    values.add(
+        " / ".join(str(v) for v in attrs.values()).lower() if isinstance(attrs, dict) else ""
+    )
+    values.update({str(variant.get("sku", "")).lower(), str(variant.get("variation_id", ""))})
+    return values - {""}
+
+
+def read_variants(
+    variants: list[dict[str, Any]], options: ParseOptions, price: Money | None
+) -> Verdict:
+    """The named variant's ``is_in_stock``; without a name, any variant in stock."""
+    if options.variant:
+        wanted = options.variant.strip().lower()
+        chosen = [v for v in variants if wanted in _names(v)]
+        if not chosen:
+            evidence = f"variant {options.variant!r} not in data-product_variations"
+            return unknown(UnknownReason.LAYOUT_CHANGED, evidence, price=price)
+        variant = chosen[0]
+        amount = variant.get("display_price")
+        if isinstance(amount, int | float) and price is not None:
+            price = Money(Decimal(str(amount)), price.currency)
+        evidence = (
+            f"data-product_variations[{options.variant}].is_in_stock={variant.get('is_in_stock')}"
+        )
+        quantity = variant.get("max_qty") if isinstance(variant.get("max_qty"), int) else None
+        if variant.get("is_in_stock") is True:
+            return in_stock(evidence, price=price, quantity=quantity)
+        return out_of_stock(evidence, price=price)
+    buyable = [v for v in variants if v.get("is_in_stock") is True]
+    if buyable:
+        return in_stock(
+            f"data-product_variations: {len(buyable)} of {len(variants)} variants is_in_stock=true",
+            price=price,
+        )
+    return out_of_stock(
+        f"data-product_variations: all {len(variants)} variants is_in_stock=false", price=price
+    )
+
+
+def read_simple(text: str, main: str, price: Money | None) -> Verdict:
+    """JSON-LD, the product div's class and ``p.stock``: any out-of-stock reading wins."""
+    readings: list[tuple[Availability, str, int | None]] = []
+    decided = summarise(json_ld_offers(text))
+    if decided is not None and decided.availability is not None:
+        readings.append((decided.availability, decided.evidence, None))
+    classes = _CLASS.search(main[: main.find(">")])
+    words = set(classes.group(1).split()) if classes else set()
+    if "outofstock" in words:
+        readings.append((Availability.OUT_OF_STOCK, "div.product class outofstock", None))
+    elif "instock" in words:
+        readings.append((Availability.IN_STOCK, "div.product class instock", None))
+    for cut in narrow.find_tags(main, r"<p\b[^>]*class\s*=\s*[\"'][^\"']*\bstock\b", limit=1):
+        said = narrow.fragment_text(cut.html)
+        found = phrases.classify(said)
+        if found is not None:
+            readings.append((found.availability, f"p.stock: {said}", found.quantity))
+    for state in (Availability.OUT_OF_STOCK, Availability.IN_STOCK):
+        for availability, evidence, quantity in readings:
+            if availability is state:
+                quantity = next((q for _, _, q in readings if q is not None), None)
+                verdict = in_stock if state is Availability.IN_STOCK else out_of_stock
+                return verdict(evidence, price=price, quantity=quantity)
+    return unknown(UnknownReason.LAYOUT_CHANGED, "no stock class, p.stock or JSON-LD", price=price)
+
+
+ADAPTER = WooCommerceAdapter()

@@ -1,0 +1,48 @@
+"""Yodobashi (yodobashi.com): the buy box ``#js_buyBoxMain`` and its ``.salesInfo`` decide.
+
+The price (``#js_scl_unitPrice`` ￥1,980) is shown on suspended items too, and
+``#js_storeStockBox`` "在庫のある店舗（0）" is shop-floor stock: neither says anything about
+online stock. Inside the buy box: 販売休止中です / 販売を終了しました / 予定数の販売を終了しました
+-> OUT_OF_STOCK; 在庫あり / 在庫残少 / a "ショッピングカートに入れる" button -> IN_STOCK;
+お取り寄せ with its stated time -> IN_STOCK with ships_within_days.
+"""
+
+from __future__ import annotations
+
+from suppliers import narrow, phrases
+from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
+from suppliers.page import Page
+from suppliers.prices import parse_price
+from sync.domain import Availability, UnknownReason
+
+
+class YodobashiAdapter(ShopAdapter):
+    """yodobashi.com product pages."""
+
+    name = "yodobashi"
+    hosts = ("yodobashi.com",)
+    currency = "JPY"
+
+    def read(self, page: Page, options: ParseOptions) -> Verdict:
+        box = narrow.find_id(page.scan, "js_buyBoxMain")
+        cut = narrow.find_id(page.scan, "js_scl_unitPrice")
+        price = parse_price(narrow.fragment_text(page.fragment(cut.html)), "JPY") if cut else None
+        if box is None:
+            if narrow.id_present(page.scan, "productDetail") or cut is not None:
+                return unknown(UnknownReason.LAYOUT_CHANGED, "no #js_buyBoxMain", price=price)
+            return unknown(UnknownReason.NOT_A_PRODUCT_PAGE, "no product buy box (#js_buyBoxMain)")
+        said = narrow.fragment_text(page.fragment(box.html))
+        evidence = f"#js_buyBoxMain: {phrases.snippet(said)}"
+        found = phrases.classify(said)
+        if found is not None and found.availability is Availability.OUT_OF_STOCK:
+            return out_of_stock(evidence, price=price)
+        if found is not None:
+            return in_stock(
+                evidence, price=price, quantity=found.quantity, ships_within_days=found.days
+            )
+        if phrases.find(said, phrases.CART):
+            return in_stock(f"#js_buyBoxMain: {phrases.find(said, phrases.CART)}", price=price)
+        return unknown(UnknownReason.LAYOUT_CHANGED, evidence, price=price)
+
+
+ADAPTER = YodobashiAdapter()

@@ -1,0 +1,220 @@
+"""Reports API 2021-06-30 for GET_V2_SELLER_PERFORMANCE_REPORT (account health, JSON).
+
+``preFulfillmentCancellationRate`` is computed from the emulator's own order book over the
+last 7 days: seller-fulfilled orders that were not Pending, cancelled by the MERCHANT or by
+AMAZON (auto-cancel), excluding orders the buyer asked to cancel through Amazon. ``rate`` and
+``targetValue`` are fractions (target 0.025 unless the seed overrides it). Other report types
+are accepted and end FATAL: the emulator only makes this one.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sync.amazon.emulator.context import EmulatorContext
+from sync.amazon.emulator.feeds import JSON_TYPE, new_document
+from sync.amazon.emulator.state import ReportState
+from sync.amazon.emulator.wire import Request, Response, error, invalid_input, iso, ok
+
+PERFORMANCE_REPORT = "GET_V2_SELLER_PERFORMANCE_REPORT"
+TARGET = 0.025
+WINDOW = timedelta(days=7)
+_ZERO_VIOLATION_KEYS = (
+    "listingPolicyViolations",
+    "productAuthenticityCustomerComplaints",
+    "productConditionCustomerComplaints",
+    "productSafetyCustomerComplaints",
+    "receivedIntellectualPropertyComplaints",
+    "restrictedProductPolicyViolations",
+    "suspectedIntellectualPropertyViolations",
+    "foodAndProductSafetyIssues",
+    "otherPolicyViolations",
+    "documentRequests",
+)
+
+
+def create_report(ctx: EmulatorContext, req: Request) -> Response:
+    """POST /reports/2021-06-30/reports -> 202 {reportId}."""
+    try:
+        body = req.json()
+    except ValueError:
+        return invalid_input("The request body is not valid JSON.")
+    if not isinstance(body, dict) or not isinstance(body.get("reportType"), str):
+        return invalid_input("'reportType' is required.")
+    marketplace_ids = body.get("marketplaceIds")
+    if not isinstance(marketplace_ids, list) or not marketplace_ids:
+        return invalid_input("'marketplaceIds' is required.")
+    report = ReportState(
+        report_id=f"{90_000_000_000 + ctx.state.next_id()}",
+        report_type=body["reportType"],
+        marketplace_ids=[str(m) for m in marketplace_ids],
+        created_at=ctx.clock.now(),
+        status="IN_QUEUE",
+    )
+    ctx.state.reports[report.report_id] = report
+    return ok({"reportId": report.report_id}, 202)
+
+
+def get_report(ctx: EmulatorContext, req: Request) -> Response:
+    """GET /reports/2021-06-30/reports/{reportId}; done after the feed processing time."""
+    report = ctx.state.reports.get(req.params["reportId"])
+    if report is None:
+        return error(404, "NotFound", f"Report {req.params['reportId']} not found.")
+    due = report.created_at + timedelta(seconds=ctx.feed_processing_seconds)
+    if report.status == "IN_QUEUE" and ctx.clock.now() >= due:
+        _finish(ctx, report, due)
+    body: dict[str, Any] = {
+        "reportId": report.report_id,
+        "reportType": report.report_type,
+        "marketplaceIds": report.marketplace_ids,
+        "createdTime": iso(report.created_at),
+        "processingStatus": report.status,
+    }
+    if report.status in ("DONE", "FATAL"):
+        body["processingStartTime"] = iso(report.created_at)
+        body["processingEndTime"] = iso(due)
+    if report.doc_id:
+        body["reportDocumentId"] = report.doc_id
+    return ok(body)
+
+
+def _finish(ctx: EmulatorContext, report: ReportState, at: datetime) -> None:
+    if report.report_type != PERFORMANCE_REPORT:
+        report.status = "FATAL"
+        return
+    content = json.dumps(account_health(ctx, report.marketplace_ids, at)).encode("utf-8")
+    report.doc_id = new_document(ctx, JSON_TYPE, content).doc_id
+    report.status = "DONE"
+
+
+def get_report_document(ctx: EmulatorContext, req: Request) -> Response:
+    """GET /reports/2021-06-30/documents/{reportDocumentId} -> {reportDocumentId, url}."""
+    doc = ctx.state.documents.get(req.params["reportDocumentId"])
+    if doc is None:
+        return error(404, "NotFound", f"Document {req.params['reportDocumentId']} not found.")
+    body = {"reportDocumentId": doc.doc_id, "url": ctx.doc_url(doc.doc_id)}
+    if doc.compression:
+        body["compressionAlgorithm"] = doc.compression
+    return ok(body)
+
+
+def cancellation_counts(
+    ctx: EmulatorContext, marketplace_id: str, now: datetime
+) -> tuple[int, int]:
+    """(orderCount, cancellationCount) of seller-fulfilled orders over the last 7 days."""
+    orders = cancelled = 0
+    for order in ctx.state.orders.values():
+        if (
+            order.marketplace_id != marketplace_id
+            or order.fulfillment_channel != "MFN"
+            or not now - WINDOW <= order.purchase_date <= now
+            or order.status in ("Pending", "PendingAvailability")
+        ):
+            continue
+        orders += 1
+        if (
+            order.status == "Canceled"
+            and order.cancelled_by in ("MERCHANT", "AMAZON")
+            and not order.buyer_cancel_requested
+        ):
+            cancelled += 1
+    return orders, cancelled
+
+
+def account_health(
+    ctx: EmulatorContext, marketplace_ids: list[str], now: datetime
+) -> dict[str, Any]:
+    """The report body (accountHealthReport-2020-11-18), or the seed's verbatim report."""
+    override = ctx.state.account_health or {}
+    if "report" in override:
+        return copy.deepcopy(override["report"])
+    target = float(override.get("target_value", TARGET))
+    window = {"reportingDateFrom": iso(now - WINDOW), "reportingDateTo": iso(now)}
+    metrics = []
+    for marketplace_id in marketplace_ids:
+        orders, cancelled = cancellation_counts(ctx, marketplace_id, now)
+        rate = cancelled / orders if orders else 0.0
+        metric = _zero_metrics(marketplace_id, window)
+        metric["preFulfillmentCancellationRate"] = {
+            "reportingDateRange": window,
+            "orderCount": orders,
+            "cancellationCount": cancelled,
+            "status": "NONE" if not orders else ("GOOD" if rate < target else "BAD"),
+            "rate": rate,
+            "targetValue": target,
+            "targetCondition": "LESS_THAN",
+        }
+        metrics.append(metric)
+    status = override.get("account_status", "NORMAL")
+    return {
+        "accountStatuses": [{"marketplaceId": m, "status": status} for m in marketplace_ids],
+        "performanceMetrics": metrics,
+    }
+
+
+def _rate(window: dict[str, Any], target: float, condition: str, **counts: Any) -> dict[str, Any]:
+    return {
+        "reportingDateRange": window,
+        **counts,
+        "status": "NONE",
+        "rate": 0.0,
+        "targetValue": target,
+        "targetCondition": condition,
+    }
+
+
+def _zero_metrics(marketplace_id: str, window: dict[str, Any]) -> dict[str, Any]:
+    """Every other required metric, empty (the emulator does not model them)."""
+    none = {"count": 0, "status": "NONE"}
+    odr = _rate(
+        window,
+        0.01,
+        "LESS_THAN",
+        orderCount=0,
+        orderWithDefects=none,
+        claims=none,
+        chargebacks=none,
+        negativeFeedback=none,
+        fulfillmentType="MFN",
+    )
+    metric: dict[str, Any] = {
+        "marketplaceId": marketplace_id,
+        "invoiceDefectRate": _rate(
+            window,
+            0.05,
+            "LESS_THAN",
+            orderCount=0,
+            invoiceDefect=none,
+            missingInvoice=none,
+            lateInvoice=none,
+        ),
+        "lateShipmentRate": _rate(window, 0.04, "LESS_THAN", orderCount=0, lateShipmentCount=0),
+        "orderDefectRate": {"mfn": odr, "afn": {**odr, "fulfillmentType": "AFN"}},
+        "onTimeDeliveryRate": _rate(
+            window, 0.9, "GREATER_THAN", shipmentCountWithValidTracking=0, onTimeDeliveryCount=0
+        ),
+        "unitOnTimeDeliveryRate": _rate(
+            window, 0.9, "GREATER_THAN", unitOnTimeDeliveryCount=0, totalUnitCount=0
+        ),
+        "validTrackingRate": _rate(
+            window, 0.95, "GREATER_THAN", shipmentCount=0, validTrackingCount=0
+        ),
+        "warningStates": [],
+        "accountHealthRating": {
+            "ahrStatus": "GREAT",
+            "accountHealthRatingStatus": "GREAT",
+            "reportingDateRange": window,
+        },
+    }
+    for key in _ZERO_VIOLATION_KEYS:
+        metric[key] = {
+            "reportingDateRange": window,
+            "defectsCount": 0,
+            "status": "NONE",
+            "targetValue": 0,
+            "targetCondition": "EQUALS",
+        }
+    return metric

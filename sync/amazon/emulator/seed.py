@@ -1,0 +1,264 @@
+"""Seeding the emulator from a dict or a JSON file (the format is in docs/emulator.md).
+
+A bad seed is refused with an InputError that names the key, e.g.
+``seed: listings[2].quantity: expected an integer >= 0, got 'five'``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
+from sync.amazon.emulator.state import (
+    LEAD_TIME_KEY,
+    MFN_CHANNEL,
+    QTY_ATTR,
+    V0_STATUSES,
+    EmulatorState,
+    ListingState,
+    OrderItemState,
+    OrderState,
+)
+from sync.amazon.emulator.wire import parse_iso
+from sync.domain import MARKETPLACES_BY_ID, marketplace
+from sync.errors import InputError
+
+TOP_KEYS = {"seller_id", "marketplace", "listings", "orders", "account_health"}
+LISTING_KEYS = {
+    "sku",
+    "asin",
+    "product_type",
+    "quantity",
+    "handling_days",
+    "marketplace",
+    "item_name",
+    "created_at",
+}
+ORDER_KEYS = {
+    "order_id",
+    "status",
+    "purchase_date",
+    "last_update_date",
+    "marketplace",
+    "fulfillment_channel",
+    "latest_ship_date",
+    "cancelled_by",
+    "cancel_reason",
+    "currency",
+    "items",
+}
+ITEM_KEYS = {
+    "order_item_id",
+    "sku",
+    "asin",
+    "quantity",
+    "quantity_shipped",
+    "price",
+    "buyer_cancel_requested",
+    "buyer_cancel_reason",
+    "cancel_reason",
+}
+HEALTH_KEYS = {"target_value", "account_status", "report"}
+ORDER_ID = re.compile(r"^\w{3}-\w{7}-\w{7}$")
+ITEM_ID = re.compile(r"^\d{14}$")
+
+
+def load_seed_file(path: Path) -> dict[str, Any]:
+    """Read a seed file; InputError naming the file (and line) when it is not a JSON object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read seed file ({exc.strerror})") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a seed file must hold a JSON object")
+    return data
+
+
+def build_state(seed: dict[str, Any] | None, now: datetime) -> EmulatorState:
+    """A fresh state holding the seed's seller, listings, orders and account-health override."""
+    seed = seed or {}
+    _known_keys(seed, TOP_KEYS, "seed")
+    seller = seed.get("seller_id", EMULATOR_SELLER_ID)
+    if not isinstance(seller, str) or not seller:
+        raise InputError("seed: seller_id: expected a non-empty string")
+    default_mp = _marketplace_id(seed.get("marketplace", "US"), "seed: marketplace")
+    state = EmulatorState(seller_id=seller)
+    for n, raw in enumerate(_list(seed, "listings", "seed")):
+        listing = _listing(raw, f"seed: listings[{n}]", default_mp, now)
+        if listing.sku in state.listings:
+            raise InputError(f"seed: listings[{n}].sku: duplicate SKU {listing.sku!r}")
+        state.listings[listing.sku] = listing
+        state.record_quantity(listing, listing.created_at, "seed")
+    for n, raw in enumerate(_list(seed, "orders", "seed")):
+        order = _order(raw, f"seed: orders[{n}]", default_mp, now)
+        if order.order_id in state.orders:
+            raise InputError(f"seed: orders[{n}].order_id: duplicate order {order.order_id!r}")
+        state.orders[order.order_id] = order
+    state.account_health = _account_health(seed.get("account_health"))
+    return state
+
+
+def _account_health(raw: Any) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    where = "seed: account_health"
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: expected an object")
+    _known_keys(raw, HEALTH_KEYS, where)
+    target = raw.get("target_value")
+    if target is not None and (
+        isinstance(target, bool) or not isinstance(target, int | float) or not 0 <= target <= 1
+    ):
+        raise InputError(f"{where}.target_value: expected a fraction from 0 to 1, got {target!r}")
+    if raw.get("account_status", "NORMAL") not in ("NORMAL", "AT_RISK", "DEACTIVATED"):
+        raise InputError(f"{where}.account_status: expected NORMAL, AT_RISK or DEACTIVATED")
+    report = raw.get("report")
+    if report is not None and (not isinstance(report, dict) or "performanceMetrics" not in report):
+        raise InputError(f"{where}.report: expected a whole report with performanceMetrics")
+    return raw
+
+
+def _listing(raw: Any, where: str, default_mp: str, now: datetime) -> ListingState:
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: expected an object")
+    _known_keys(raw, LISTING_KEYS, where)
+    sku = _text(raw, "sku", where)
+    created = _time(raw, "created_at", where) or now
+    listing = ListingState(
+        sku=sku,
+        marketplace_id=_marketplace_id(raw.get("marketplace", default_mp), f"{where}.marketplace"),
+        asin=_text(raw, "asin", where, default=""),
+        product_type=_text(raw, "product_type", where, default="PRODUCT"),
+        created_at=created,
+        updated_at=created,
+        item_name=_text(raw, "item_name", where, default=""),
+    )
+    record: dict[str, Any] = {
+        "fulfillment_channel_code": MFN_CHANNEL,
+        "quantity": _count(raw, "quantity", where, 0),
+    }
+    handling = _count(raw, "handling_days", where, None)
+    if handling is not None:
+        record[LEAD_TIME_KEY] = handling
+    listing.attributes[QTY_ATTR] = [record]
+    return listing
+
+
+def _order(raw: Any, where: str, default_mp: str, now: datetime) -> OrderState:
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: expected an object")
+    _known_keys(raw, ORDER_KEYS, where)
+    order_id = _text(raw, "order_id", where)
+    if not ORDER_ID.match(order_id):
+        raise InputError(f"{where}.order_id: expected 3-7-7 characters, got {order_id!r}")
+    status = _text(raw, "status", where, default="Unshipped")
+    if status not in V0_STATUSES:
+        raise InputError(
+            f"{where}.status: expected one of {', '.join(V0_STATUSES)}, got {status!r}"
+        )
+    purchased = _time(raw, "purchase_date", where) or now
+    cancelled_by = raw.get("cancelled_by")
+    if cancelled_by not in (None, "BUYER", "MERCHANT", "AMAZON"):
+        raise InputError(f"{where}.cancelled_by: expected BUYER, MERCHANT or AMAZON")
+    channel = _text(raw, "fulfillment_channel", where, default="MFN")
+    if channel not in ("MFN", "AFN"):
+        raise InputError(f"{where}.fulfillment_channel: expected MFN or AFN, got {channel!r}")
+    items = [_item(it, f"{where}.items[{k}]") for k, it in enumerate(_list(raw, "items", where))]
+    if not items:
+        raise InputError(f"{where}.items: an order needs at least one item")
+    return OrderState(
+        order_id=order_id,
+        marketplace_id=_marketplace_id(raw.get("marketplace", default_mp), f"{where}.marketplace"),
+        status=status,
+        purchase_date=purchased,
+        last_update_date=_time(raw, "last_update_date", where) or purchased,
+        items=items,
+        fulfillment_channel=channel,
+        currency=_text(raw, "currency", where, default="USD"),
+        latest_ship_date=_time(raw, "latest_ship_date", where),
+        cancelled_by=cancelled_by,
+        cancel_reason=raw.get("cancel_reason"),
+    )
+
+
+def _item(raw: Any, where: str) -> OrderItemState:
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: expected an object")
+    _known_keys(raw, ITEM_KEYS, where)
+    item_id = _text(raw, "order_item_id", where)
+    if not ITEM_ID.match(item_id):
+        raise InputError(f"{where}.order_item_id: expected 14 digits, got {item_id!r}")
+    try:
+        price = Decimal(str(raw.get("price", "10.00")))
+    except InvalidOperation as exc:
+        raise InputError(f"{where}.price: expected a decimal amount") from exc
+    flag = raw.get("buyer_cancel_requested", False)
+    if not isinstance(flag, bool):
+        raise InputError(f"{where}.buyer_cancel_requested: expected true or false")
+    return OrderItemState(
+        order_item_id=item_id,
+        sku=_text(raw, "sku", where),
+        asin=_text(raw, "asin", where, default=""),
+        quantity=_count(raw, "quantity", where, 1) or 0,
+        price=price,
+        quantity_shipped=_count(raw, "quantity_shipped", where, 0) or 0,
+        buyer_cancel_requested=flag,
+        buyer_cancel_reason=raw.get("buyer_cancel_reason"),
+        cancel_reason=raw.get("cancel_reason"),
+    )
+
+
+def _known_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            raise InputError(
+                f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})"
+            )
+
+
+def _list(raw: dict[str, Any], key: str, where: str) -> list[Any]:
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        raise InputError(f"{where}.{key}: expected a list")
+    return value
+
+
+def _text(raw: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str) or (default is None and not value):
+        raise InputError(f"{where}.{key}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _count(raw: dict[str, Any], key: str, where: str, default: int | None) -> int | None:
+    value = raw.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"{where}.{key}: expected an integer >= 0, got {value!r}")
+    return value
+
+
+def _time(raw: dict[str, Any], key: str, where: str) -> datetime | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    try:
+        return parse_iso(str(value))
+    except ValueError as exc:
+        raise InputError(f"{where}.{key}: expected an ISO 8601 time, got {value!r}") from exc
+
+
+def _marketplace_id(value: Any, where: str) -> str:
+    try:
+        return marketplace(str(value)).marketplace_id
+    except KeyError as exc:
+        known = ", ".join(sorted(m.marketplace_id for m in MARKETPLACES_BY_ID.values())[:3])
+        raise InputError(f"{where}: unknown marketplace {value!r} (e.g. US, JP, {known})") from exc

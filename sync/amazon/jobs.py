@@ -1,0 +1,121 @@
+"""Amazon's asynchronous jobs: feeds (create document, upload, create feed, poll, read the
+processing report) and reports (create, poll, download).
+
+Every SP-API request goes through the gateway's Caller (rate limit, retries, translation);
+the presigned-URL legs go through ``DocumentClient`` under the same Caller, so a failed upload
+or download is retried like any other transient failure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from sync.amazon import feeds_doc
+from sync.amazon.caller import Caller, must
+from sync.amazon.documents import DocumentClient
+from sync.amazon.results import FeedResult
+from sync.clock import Clock
+from sync.config import AmazonSettings
+from sync.errors import AmazonError, AmazonRejected, AmazonUnavailable
+
+log = logging.getLogger(__name__)
+
+FINISHED = ("DONE", "FATAL", "CANCELLED")
+ACK_FEED = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
+HEALTH_REPORT = "GET_V2_SELLER_PERFORMANCE_REPORT"
+
+
+class JobRunner:
+    """Runs feed and report jobs for the gateway."""
+
+    def __init__(
+        self, call: Caller, documents: DocumentClient, settings: AmazonSettings, clock: Clock
+    ) -> None:
+        self._call = call
+        self._documents = documents
+        self._settings = settings
+        self._clock = clock
+
+    def submit_feed(
+        self, client: Any, feed_type: str, data: bytes, content_type: str, target: str
+    ) -> str:
+        """createFeedDocument -> PUT the bytes (same Content-Type) -> createFeed; the feed id."""
+        created = must(
+            self._call,
+            "createFeedDocument",
+            partial(client.create_feed_document, None, content_type),
+        ).payload
+        url, document_id = created["url"], created["feedDocumentId"]
+        upload = partial(self._documents.upload, url, data, content_type, f"{feed_type} document")
+        self._call("uploadFeedDocument", upload)  # answers nothing; raises when it fails
+        feed = must(
+            self._call,
+            "createFeed",
+            partial(client.create_feed, feed_type, document_id, marketplaceIds=[target]),
+            feed_type,
+        )
+        feed_id = str(feed.payload["feedId"])
+        log.info("submitted %s feed %s (%d bytes)", feed_type, feed_id, len(data))
+        return feed_id
+
+    def feed_result(self, client: Any, feed_id: str, keys: Mapping[int, str]) -> FeedResult:
+        """Poll the feed to its end and read its processing report, keyed by SKU or order."""
+        subject = f"feed {feed_id}"
+        feed = self.poll("getFeed", partial(client.get_feed, feed_id), subject)
+        status = str(feed.get("processingStatus"))
+        document_id = feed.get("resultFeedDocumentId")
+        if not document_id:
+            return FeedResult(feed_id=feed_id, status=status)
+        send = partial(client.get_feed_document_info, str(document_id))
+        info = must(self._call, "getFeedDocument", send, subject).payload
+        data = self._download("downloadFeedDocument", info, f"{subject} report")
+        if feed.get("feedType") == ACK_FEED or data.lstrip()[:1] == b"<":
+            return feeds_doc.parse_xml_report(feed_id, status, data, keys)
+        return feeds_doc.parse_json_report(feed_id, status, data.decode("utf-8"), keys)
+
+    def account_health(self, client: Any, marketplace_id: str) -> dict[str, Any]:
+        """GET_V2_SELLER_PERFORMANCE_REPORT: create, poll, download, parse."""
+        create = partial(
+            client.create_report, reportType=HEALTH_REPORT, marketplaceIds=[marketplace_id]
+        )
+        report_id = str(must(self._call, "createReport", create).payload["reportId"])
+        subject = f"report {report_id}"
+        report = self.poll("getReport", partial(client.get_report, report_id), subject)
+        if report.get("processingStatus") != "DONE" or not report.get("reportDocumentId"):
+            raise AmazonRejected(f"{subject}: ended {report.get('processingStatus')}")
+        send = partial(client.get_report_document, str(report["reportDocumentId"]))
+        info = must(self._call, "getReportDocument", send, subject).payload
+        data = self._download("downloadReportDocument", info, f"{subject} document")
+        try:
+            parsed = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise AmazonError(f"{subject}: document is not JSON ({exc})") from None
+        if not isinstance(parsed, dict):
+            raise AmazonError(f"{subject}: document is not a JSON object")
+        return parsed
+
+    def poll(self, operation: str, fetch: Callable[[], Any], subject: str) -> dict[str, Any]:
+        """Fetch until ``processingStatus`` is final; waits grow 1.5x up to poll_max_seconds."""
+        delay = self._settings.poll_initial_seconds
+        deadline = self._clock.monotonic() + self._settings.poll_timeout_seconds
+        while True:
+            payload: dict[str, Any] = must(self._call, operation, fetch, subject).payload or {}
+            status = payload.get("processingStatus")
+            if status in FINISHED:
+                return payload
+            if self._clock.monotonic() >= deadline:
+                limit = self._settings.poll_timeout_seconds
+                raise AmazonUnavailable(f"{subject}: still {status} after {limit:.0f}s")
+            self._clock.sleep(delay)
+            delay = min(delay * 1.5, self._settings.poll_max_seconds)
+
+    def _download(self, operation: str, info: Mapping[str, Any], what: str) -> bytes:
+        fetch = partial(
+            self._documents.download, info["url"], info.get("compressionAlgorithm"), what
+        )
+        data: bytes = must(self._call, operation, fetch)
+        return data

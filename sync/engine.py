@@ -1,0 +1,240 @@
+"""The sync engine: check what is due, decide each listing's quantity, push only the changes.
+
+One pass (``sync_once``):
+
+1. the planner names the page sources worth checking now (risk-ranked, within budgets);
+   the checker (given by the composition root: fetch + page adapters) reads them;
+2. feed sources take their supplier's latest applied feed import;
+3. every touched listing is decided by the pure policy from its sources' recent observations;
+   observations and decisions are stored with their evidence;
+4. decisions whose quantity differs from what Amazon has (or is about to get) go to the
+   outbox and out through the pusher: zeroings first by patch, bursts by feed;
+5. quantities Amazon accepted are read back (ACCEPTED is not applied).
+
+The engine never imports the supplier or cancellation packages: it receives a checker and a
+gateway as arguments.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+
+from sync import policy
+from sync.clock import Clock
+from sync.config import Settings
+from sync.domain import (
+    Availability,
+    Decision,
+    Listing,
+    Observation,
+    QuantityUpdate,
+    Source,
+    SourceKind,
+)
+from sync.domain import marketplace as find_marketplace
+from sync.planner import Planner
+from sync.pusher import PushReport, QuantityGateway, VerifyReport, push, verify
+from sync.store import observations as obs_store
+from sync.store import outbox
+from sync.store.feeds import latest_feed_observations
+from sync.store.listings import find_listings
+from sync.store.orders import load_orders
+
+log = logging.getLogger("stockguard.engine")
+HISTORY_DEPTH = 6  # observations per source the policy sees (K-in-a-row restores need few)
+
+
+class SourceChecker(Protocol):
+    """Reads page sources: one Observation per source (UNKNOWN when it cannot tell)."""
+
+    def __call__(self, sources: Sequence[Source]) -> Iterator[Observation]: ...
+
+
+@dataclass(frozen=True)
+class Change:
+    """A decided quantity that differs from what Amazon shows or is about to show."""
+
+    decision: Decision
+    current: int | None
+
+
+@dataclass
+class PassReport:
+    """What one pass did."""
+
+    checked: Counter[str] = field(default_factory=Counter)  # availability -> count
+    unknown_by_supplier: Counter[str] = field(default_factory=Counter)
+    decisions: list[Decision] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    pushed: PushReport | None = None
+    verified: VerifyReport | None = None
+
+
+class SyncEngine:
+    """Checks, decisions and pushes for one catalogue."""
+
+    def __init__(
+        self,
+        db: Engine,
+        gateway: QuantityGateway,
+        checker: SourceChecker,
+        settings: Settings,
+        clock: Clock,
+        planner: Planner | None = None,
+    ) -> None:
+        self.db = db
+        self.gateway = gateway
+        self.checker = checker
+        self.settings = settings
+        self.clock = clock
+        self.planner = planner or Planner(settings.planner, clock)
+        self.listings: dict[tuple[str, str], Listing] = {}
+        self.by_ref: dict[str, list[tuple[Listing, Source]]] = {}
+        self._loaded_orders = False
+
+    # --- catalogue ---------------------------------------------------------------------
+    def load(self) -> None:
+        """(Re)read the catalogue and register every page source with the planner."""
+        self.listings = {(item.sku, item.marketplace): item for item in find_listings(self.db)}
+        self.by_ref = {}
+        for item in self.listings.values():
+            for source in item.sources:
+                self.by_ref.setdefault(source.ref, []).append((item, source))
+                if source.kind is SourceKind.PAGE:
+                    self.planner.add_source(source.ref, item.sku, _host(source.ref))
+        if not self._loaded_orders:
+            for order in load_orders(self.db):
+                for line in order.items:
+                    self.planner.record_sale(line.sku, order.purchased_at)
+            self._loaded_orders = True
+
+    # --- one pass ----------------------------------------------------------------------
+    def sync_once(self, budget: int | None = None, *, send: bool = True) -> PassReport:
+        """Check what is due, decide, and (when ``send``) push the changes and verify."""
+        if not self.listings:
+            self.load()
+        report = PassReport()
+        touched = self.check_due(report, budget)
+        touched |= self.refresh_feeds()
+        report.decisions = self.decide(touched)
+        report.changes = self.changes(report.decisions)
+        if send:
+            report.pushed = self.push(report.changes)
+            report.verified = verify(self.db, self.gateway, clock=self.clock)
+        return report
+
+    def check_due(self, report: PassReport, budget: int | None = None) -> set[tuple[str, str]]:
+        """Check the page sources the planner names; return the listings they touch."""
+        hourly = self.settings.planner.checks_per_hour
+        refs = self.planner.due(self.clock.now(), budget if budget is not None else hourly)
+        sources = [self.by_ref[ref][0][1] for ref in refs if ref in self.by_ref]
+        seen = list(self.checker(sources)) if sources else []
+        obs_store.record_observations(self.db, seen)
+        touched: set[tuple[str, str]] = set()
+        for observation in seen:
+            report.checked[observation.availability.value] += 1
+            for item, source in self.by_ref.get(observation.source_ref, []):
+                if observation.availability is Availability.UNKNOWN:
+                    report.unknown_by_supplier[_host(source.ref)] += 1
+                self.planner.observe(source.ref, item.sku, _host(source.ref), observation)
+                touched.add((item.sku, item.marketplace))
+        return touched
+
+    def refresh_feeds(self) -> set[tuple[str, str]]:
+        """Record feed items newer than their last stored observation; return touched listings."""
+        suppliers = {
+            s.supplier
+            for pairs in self.by_ref.values()
+            for _, s in pairs
+            if s.kind is SourceKind.FEED
+        }
+        touched: set[tuple[str, str]] = set()
+        for supplier in sorted(suppliers):
+            latest = latest_feed_observations(self.db, supplier)
+            fresh = obs_store.newer_than_stored(self.db, list(latest.values()))
+            obs_store.record_observations(self.db, fresh)
+            for observation in fresh:
+                for item, source in self.by_ref.get(observation.source_ref, []):
+                    if source.supplier == supplier:
+                        touched.add((item.sku, item.marketplace))
+        return touched
+
+    def decide(self, keys: Iterable[tuple[str, str]] | None = None) -> list[Decision]:
+        """Decide the listings ``keys`` (all when None) and record the decisions."""
+        chosen = (
+            [self.listings[k] for k in keys if k in self.listings]
+            if keys is not None
+            else list(self.listings.values())
+        )
+        refs = sorted({s.ref for item in chosen for s in item.sources})
+        history = obs_store.recent_history(self.db, refs, HISTORY_DEPTH)
+        current = self.current_quantities(chosen)
+        now = self.clock.now()
+        decisions = [
+            policy.decide(
+                item,
+                {s.ref: history.get(s.ref, []) for s in item.sources},
+                current.get((item.sku, item.marketplace)),
+                now,
+                self.settings.policy,
+            )
+            for item in chosen
+        ]
+        obs_store.record_decisions(self.db, decisions)
+        return decisions
+
+    def current_quantities(self, items: Sequence[Listing]) -> dict[tuple[str, str], int]:
+        """Per (SKU, marketplace code): what Amazon shows or is about to show, when known."""
+        with self.db.connect() as conn:
+            known = outbox.effective_quantities(conn, [item.sku for item in items])
+        codes = {
+            item.marketplace: find_marketplace(item.marketplace).marketplace_id for item in items
+        }
+        return {
+            (item.sku, item.marketplace): known[(item.sku, codes[item.marketplace])]
+            for item in items
+            if (item.sku, codes[item.marketplace]) in known
+        }
+
+    def changes(self, decisions: Sequence[Decision]) -> list[Change]:
+        """The decisions that change what Amazon shows."""
+        current = self.current_quantities(
+            [self.listings[(d.sku, d.marketplace)] for d in decisions]
+        )
+        return [
+            Change(d, current.get((d.sku, d.marketplace)))
+            for d in decisions
+            if current.get((d.sku, d.marketplace)) != d.target_quantity
+        ]
+
+    def push(self, changes: Sequence[Change]) -> PushReport:
+        """Send the changes (zeroings first) through the outbox."""
+        targets = [self._target(change.decision) for change in changes]
+        result = push(self.db, self.gateway, targets, self.clock, reason="sync")
+        for change in changes:
+            self.planner.set_quantity(
+                change.decision.sku, change.decision.target_quantity, self.clock.now()
+            )
+        return result
+
+    def _target(self, decision: Decision) -> outbox.Target:
+        item = self.listings[(decision.sku, decision.marketplace)]
+        update = QuantityUpdate(
+            decision.sku,
+            decision.target_quantity,
+            find_marketplace(item.marketplace).marketplace_id,
+            item.product_type,
+        )
+        ref = f"{decision.reason}@{decision.decided_at.isoformat()}"
+        return outbox.Target(update, reason=decision.reason, decision_ref=ref)
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or "feed"

@@ -1,0 +1,231 @@
+"""What to check next: every source's next check is set by risk, within the request budget.
+
+The same object drives the real engine and the simulation (bench/simulate.py)::
+
+    planner = Planner(settings.planner, clock, history_start=since)
+    planner.record_sale(sku, at)                       # past and new orders
+    planner.observe(ref, sku, host, observation)       # every check's result
+    planner.set_quantity(sku, quantity, at)            # what the engine decided to show
+    for ref in planner.due(clock.now(), budget): ...   # what to check now, most valuable first
+
+A check's value (``sync.risk.check_index``) grows with the time since the last check, the
+listing's sales rate and the rate at which this source changes state: stock-outs while the
+listing is live (oversells), restocks while it is at 0 (lost sales, weighted by
+``lost_sale_weight``). Sales and stock-out rates are shrunk toward the population (empirical
+Bayes) so a listing with two orders is neither ignored nor over-trusted. A listing that saw
+one IN_STOCK while at 0 is confirmed at once (the policy wants K in a row), a source never
+checked goes first, and one unchecked for ``max_interval_hours`` goes before risk ranking.
+The hourly budget and each host's politeness budget are never exceeded.
+
+State lives in numpy arrays (150,000 sources rank in milliseconds); ``snapshot`` and
+``restore`` carry it through the store (sync/store/observations.py) across restarts.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from sync.clock import Clock
+from sync.config import PlannerSettings
+from sync.domain import Availability, Observation
+from sync.planner_state import SourceState, Table
+from sync.risk import check_index, shrunk_rates
+
+DAY = 86400.0
+_UNSEEN, _IN, _OUT, _UNKNOWN = 0, 1, 2, 3
+_CODE = {Availability.IN_STOCK: _IN, Availability.OUT_OF_STOCK: _OUT, Availability.UNKNOWN: _UNKNOWN}
+_FIRST, _URGENT = 1e200, 1e100  # priority tiers above any risk index
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The planner's current estimates (per day), for reports and tests."""
+
+    sales: dict[str, float]
+    stockouts: dict[str, float]
+    restock: float
+
+
+class Planner:
+    """Risk-ranked supplier checks under a global and a per-host hourly budget."""
+
+    def __init__(
+        self, settings: PlannerSettings, clock: Clock, *, history_start: datetime | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.history_start = (history_start or clock.now()).timestamp()
+        self.t = Table()
+        self._sent: deque[tuple[float, int]] = deque()  # (time, source index) of dispatches
+        self._host_sent: dict[int, deque[float]] = {}
+        self._refit_at = -np.inf
+        self._sales_est = np.zeros(0)
+        self._stockout_est = np.zeros(0)
+        self._restock = 1.0 / settings.prior_outage_days
+
+    # --- what the engine tells the planner -------------------------------------------
+    def add_source(self, ref: str, sku: str, host: str) -> int:
+        """Register a source (idempotent); returns its index."""
+        return self.t.source(ref, sku, host)
+
+    def observe(self, ref: str, sku: str, host: str, observation: Observation) -> None:
+        """Account one check's result: state change counts, exposure, restore confirmations."""
+        i = self.add_source(ref, sku, host)
+        at = observation.checked_at.timestamp()
+        code = _CODE[observation.availability]
+        t = self.t
+        prev, prev_at = int(t.state[i]), float(t.observed_at[i])
+        if prev in (_IN, _OUT) and code in (_IN, _OUT) and at > prev_at:
+            gap = (at - prev_at) / DAY
+            changed = prev != code
+            share = 0.5 if changed else 1.0  # a change happened somewhere in the gap
+            if prev == _IN:
+                t.in_days[i] += gap * share
+                t.out_days[i] += gap * (1 - share)
+                t.stockouts[i] += changed
+            else:
+                t.out_days[i] += gap * share
+                t.in_days[i] += gap * (1 - share)
+                t.restocks[i] += changed
+        t.state[i] = code
+        t.observed_at[i] = max(at, prev_at) if prev != _UNSEEN else at
+        t.checked_at[i] = max(float(t.checked_at[i]), at)
+        t.streak[i] = t.streak[i] + 1 if code == _IN else 0
+
+    def set_quantity(self, sku: str, quantity: int, at: datetime) -> None:
+        """What the engine decided the listing shows; live time counts as sales exposure."""
+        j = self.t.listing(sku)
+        ts = at.timestamp()
+        t = self.t
+        dark = not np.isnan(t.dark_since[j])
+        if quantity <= 0 and not dark:
+            t.dark_since[j] = ts
+        elif quantity > 0 and dark:
+            t.dark_days[j] += max(ts - t.dark_since[j], 0.0) / DAY
+            t.dark_since[j] = np.nan
+        t.live[j] = quantity > 0
+
+    def record_sale(self, sku: str, at: datetime) -> None:
+        """One order for ``sku`` (past orders too: they teach the sales rate)."""
+        j = self.t.listing(sku)
+        self.t.orders[j] += 1
+
+    # --- what to check ----------------------------------------------------------------
+    def due(self, now: datetime, budget: int) -> list[str]:
+        """Up to ``budget`` source refs to check now, most valuable first."""
+        ts = now.timestamp()
+        budget = min(budget, self._hourly_left(ts))
+        n = self.t.size
+        if budget <= 0 or n == 0:
+            return []
+        self._maybe_refit(ts)
+        priority = self.priorities(ts)
+        eligible = int(np.count_nonzero(priority > -np.inf))
+        take = min(n, eligible, budget * 2 + 16)
+        top = np.argpartition(-priority, take - 1)[:take] if take < n else np.arange(n)
+        top = top[np.argsort(-priority[top], kind="stable")]
+        picked = self._within_host_budgets(top[priority[top] > -np.inf], ts, budget)
+        for i in picked:
+            self.t.checked_at[i] = ts  # in flight: not handed out again before min interval
+            self._sent.append((ts, int(i)))
+        return [self.t.refs[i] for i in picked]
+
+    def priorities(self, ts: float) -> np.ndarray:
+        """The ranking key of every source at time ``ts`` (-inf: not eligible yet)."""
+        t, s = self.t, self.settings
+        n = t.size
+        since = (ts - t.checked_at[:n]) / DAY
+        sales = self._sales_est[t.listing_of[:n]]
+        stockout = self._stockout_est[:n]
+        state, live = t.state[:n], t.live[t.listing_of[:n]]
+        waiting = ~live | (state != _IN)  # at 0 (or about to be): a check can only restore
+        rho = np.where(waiting, self._restock, stockout)
+        nu = np.where(waiting, stockout, self._restock)
+        weight = np.where(waiting, s.lost_sale_weight, 1.0)
+        priority = weight * check_index(since, sales, rho, nu)
+        confirm = (state == _IN) & ~live & (t.streak[:n] > 0)
+        priority[confirm] = _URGENT * 2 + sales[confirm]
+        stale = since * 24 >= s.max_interval_hours
+        priority[stale & ~confirm] = _URGENT + since[stale & ~confirm]
+        priority[state == _UNSEEN] = _FIRST
+        priority[since * 24 * 60 < s.min_interval_minutes] = -np.inf
+        return priority
+
+    def rates(self) -> Rates:
+        """Current estimates, refitted if stale."""
+        self._maybe_refit(self.clock.now().timestamp())
+        t = self.t
+        sales = {sku: float(self._sales_est[j]) for sku, j in t.listing_index.items()}
+        outs = {t.refs[i]: float(self._stockout_est[i]) for i in range(t.size)}
+        return Rates(sales, outs, float(self._restock))
+
+    def snapshot(self) -> list[SourceState]:
+        """Per-source state for the store, with each source's next check time."""
+        ts = self.clock.now().timestamp()
+        self._maybe_refit(ts)
+        return self.t.snapshot(self._next_check(ts), self.priorities(ts))
+
+    def restore(self, rows: list[SourceState]) -> None:
+        """Resume from ``snapshot`` rows (``stockguard run`` after a restart)."""
+        self.t.restore(rows)
+        self._refit_at = -np.inf
+
+    # --- internals ----------------------------------------------------------------------
+    def _maybe_refit(self, ts: float) -> None:
+        t, n = self.t, self.t.size
+        stale = ts - self._refit_at >= self.settings.refit_hours * 3600
+        if not stale and len(self._stockout_est) == n and len(self._sales_est) == t.listings:
+            return
+        self._refit_at = ts
+        m = t.listings
+        exposure = (ts - self.history_start) / DAY - t.dark_days[:m]
+        dark_now = ~t.live[:m] & ~np.isnan(t.dark_since[:m])
+        exposure -= np.where(dark_now, (ts - t.dark_since[:m]) / DAY, 0.0)
+        self._sales_est, _, _ = shrunk_rates(t.orders[:m], np.maximum(exposure, 0.0))
+        self._stockout_est, _, _ = shrunk_rates(t.stockouts[:n], t.in_days[:n])
+        prior = self.settings.prior_outage_days
+        restocks, out_days = float(t.restocks[:n].sum()), float(t.out_days[:n].sum())
+        self._restock = (restocks + 2.0) / (out_days + 2.0 * prior)
+
+    def _next_check(self, ts: float) -> np.ndarray:
+        """Roughly when each source's index reaches today's bar (small-gap approximation)."""
+        priority = self.priorities(ts)
+        finite = priority[(priority > 0) & (priority < _URGENT)]
+        bar = float(np.quantile(finite, 0.9)) if finite.size else 0.0
+        t, n = self.t, self.t.size
+        since = (ts - t.checked_at[:n]) / DAY
+        growth = np.maximum(priority / np.maximum(since, 1e-9) ** 2, 1e-300)
+        gap = np.sqrt(bar / growth)
+        gap = np.minimum(gap, self.settings.max_interval_hours / 24)
+        gap = np.maximum(gap, self.settings.min_interval_minutes / 1440)
+        return t.checked_at[:n] + gap * DAY
+
+    def _hourly_left(self, ts: float) -> int:
+        while self._sent and self._sent[0][0] <= ts - 3600:
+            self._sent.popleft()
+        return self.settings.checks_per_hour - len(self._sent)
+
+    def _within_host_budgets(self, order: np.ndarray, ts: float, budget: int) -> list[int]:
+        cap = self.settings.host_checks_per_hour
+        if cap <= 0:
+            return [int(i) for i in order[:budget]]
+        picked: list[int] = []
+        for i in order:
+            sent = self._host_sent.setdefault(int(self.t.host_of[i]), deque())
+            while sent and sent[0] <= ts - 3600:
+                sent.popleft()
+            if len(sent) < cap:
+                sent.append(ts)
+                picked.append(int(i))
+                if len(picked) == budget:
+                    break
+        return picked
+
+
+def utc(ts: float) -> datetime:
+    """A planner timestamp as an aware datetime."""
+    return datetime.fromtimestamp(ts, UTC)

@@ -1,0 +1,125 @@
+"""APScheduler 3 wiring for `stockguard run`, and nothing else.
+
+Jobs run one at a time on a single worker thread, so they never overlap; a job that raises is
+logged and counted and simply runs again at its next time (never a silent stop); SIGTERM or
+Ctrl-C stops the service after the running job finishes, so nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from sync.clock import Clock
+
+log = logging.getLogger("stockguard.scheduler")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A recurring job: its name, what it does, and how often."""
+
+    name: str
+    run: Callable[[], object]
+    every_seconds: float
+
+
+@dataclass
+class JobStats:
+    """What a job has done so far: runs, failures, and the last error's text."""
+
+    runs: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    last_run_at: datetime | None = None
+
+
+@dataclass
+class ServiceStats:
+    """Per-job statistics of the running service."""
+
+    jobs: dict[str, JobStats] = field(default_factory=dict)
+
+
+def guarded(spec: JobSpec, stats: ServiceStats, clock: Clock) -> Callable[[], None]:
+    """Wrap a job so its exception is logged and counted instead of stopping anything."""
+    job_stats = stats.jobs.setdefault(spec.name, JobStats())
+
+    def run_job() -> None:
+        job_stats.runs += 1
+        job_stats.last_run_at = clock.now()
+        try:
+            spec.run()
+        except Exception as exc:  # a job's failure must never stop the service
+            job_stats.failures += 1
+            job_stats.last_error = f"{exc.__class__.__name__}: {exc}"
+            log.exception(
+                "job %s failed (%d failures so far); it runs again next time",
+                spec.name,
+                job_stats.failures,
+            )
+
+    return run_job
+
+
+class Service:
+    """The scheduled service: start the jobs, wait for a stop signal, stop cleanly."""
+
+    def __init__(self, jobs: list[JobSpec], clock: Clock) -> None:
+        self.clock = clock
+        self.stats = ServiceStats()
+        self.stopping = threading.Event()
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        for spec in jobs:
+            self.scheduler.add_job(
+                guarded(spec, self.stats, clock),
+                "interval",
+                seconds=spec.every_seconds,
+                id=spec.name,
+                name=spec.name,
+                next_run_time=clock.now(),
+            )
+
+    def run_until_stopped(self, stop_after: float | None = None) -> ServiceStats:
+        """Run until SIGTERM/SIGINT (or ``stop_after`` seconds); return the job statistics."""
+        previous = self._install_signal_handlers()
+        self.scheduler.start()
+        try:
+            self.stopping.wait(stop_after)
+        finally:
+            self.scheduler.shutdown(wait=True)  # lets the running job finish its transaction
+            self._restore_signal_handlers(previous)
+        return self.stats
+
+    def stop(self, *_: Any) -> None:
+        """Ask the service to stop after the running job."""
+        self.stopping.set()
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous: dict[int, Any] = {}
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, self._on_signal)
+        return previous
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping after the running job", signum)
+        self.stop()
+
+    @staticmethod
+    def _restore_signal_handlers(previous: dict[int, Any]) -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -1,0 +1,62 @@
+"""Tables of supplier CSV feeds: each import, and each item's latest state.
+
+``feed_imports`` keeps every import, applied or refused, with the figures the drift guard
+compares (items, out-of-stock items, total quantity). ``feed_items`` holds the current state of
+each (supplier, item code): the Observation its latest applied feed produced, with the line it
+came from, so a seller can ask why an item went to 0 and get the file, line and cell.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+
+from sync.store.metadata import metadata
+
+feed_imports = Table(
+    "feed_imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("supplier", String(200), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(10), nullable=False),  # applied | refused
+    Column("rows_total", Integer, nullable=False),
+    Column("rows_refused", Integer, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("out_of_stock", Integer, nullable=False),
+    Column("total_quantity", Integer, nullable=False),
+    Column("missing", Integer, nullable=False),
+    Column("accepted_drift", Boolean, nullable=False),
+    Column("encoding", String(40), nullable=False),
+    Column("message", Text, nullable=False),
+    Index("ix_feed_imports_supplier", "supplier", "id"),
+)
+
+feed_items = Table(
+    "feed_items",
+    metadata,
+    Column("supplier", String(200), primary_key=True),
+    Column("code", String(200), primary_key=True),
+    Column("import_id", Integer, ForeignKey("feed_imports.id"), nullable=False),
+    Column("line", Integer, nullable=True),  # None: absent from the feed
+    Column("availability", String(20), nullable=False),
+    Column("reason", String(40), nullable=True),
+    Column("quantity", Integer, nullable=True),
+    Column("price_amount", Numeric(14, 4), nullable=True),
+    Column("currency", String(3), nullable=True),
+    Column("ships_within_days", Integer, nullable=True),
+    Column("evidence", Text, nullable=False),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,184 @@
+"""Queries on the catalogue: save listings with their sources, read them back as domain objects.
+
+Writes are batched (one statement per kind of change, executed with many parameter sets) so
+importing tens of thousands of rows stays quick on SQLite and PostgreSQL alike; no
+dialect-specific upsert is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, insert, select, update
+
+from sync.domain import Listing, Money, QuantityUpdate, Source, SourceKind, marketplace
+from sync.store.listing_tables import listings, sources
+
+_CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """How many listings a save created and how many it replaced."""
+
+    inserted: int
+    updated: int
+
+
+def save_listings(engine: Engine, items: Sequence[Listing], now: datetime) -> SaveResult:
+    """Insert or replace listings (key: SKU + marketplace) and their sources, in one transaction."""
+    with engine.begin() as conn:
+        existing = _existing_ids(conn)
+        fresh = [item for item in items if (item.sku, item.marketplace) not in existing]
+        known = [item for item in items if (item.sku, item.marketplace) in existing]
+        if fresh:
+            conn.execute(insert(listings), [_row(item, now, created=True) for item in fresh])
+        if known:
+            conn.execute(
+                update(listings).where(listings.c.id == bindparam("_id")),
+                [
+                    {**_row(item, now), "_id": existing[(item.sku, item.marketplace)]}
+                    for item in known
+                ],
+            )
+        ids = _existing_ids(conn) if fresh else existing
+        touched = [ids[(item.sku, item.marketplace)] for item in items]
+        for start in range(0, len(touched), _CHUNK):
+            chunk = touched[start : start + _CHUNK]
+            conn.execute(delete(sources).where(sources.c.listing_id.in_(chunk)))
+        source_rows = [
+            _source_row(ids[(item.sku, item.marketplace)], position, source)
+            for item in items
+            for position, source in enumerate(item.sources)
+        ]
+        if source_rows:
+            conn.execute(insert(sources), source_rows)
+    return SaveResult(inserted=len(fresh), updated=len(known))
+
+
+def get_listing(engine: Engine, sku: str, marketplace: str | None = None) -> Listing | None:
+    """One listing by SKU (and marketplace code when the SKU is on several); None if absent."""
+    found = find_listings(engine, sku=sku, marketplace=marketplace)
+    return found[0] if found else None
+
+
+def find_listings(
+    engine: Engine, *, sku: str | None = None, marketplace: str | None = None
+) -> list[Listing]:
+    """Listings ordered by marketplace and SKU, optionally filtered."""
+    query = select(listings).order_by(listings.c.marketplace, listings.c.sku)
+    if sku is not None:
+        query = query.where(listings.c.sku == sku)
+    if marketplace is not None:
+        query = query.where(listings.c.marketplace == marketplace)
+    with engine.connect() as conn:
+        rows = list(conn.execute(query))
+        by_listing = _sources_for(conn, [row.id for row in rows])
+    return [_listing(row, by_listing.get(row.id, ())) for row in rows]
+
+
+def quantity_updates(
+    engine: Engine, skus: Sequence[str], quantity: int, default_market: str
+) -> list[QuantityUpdate]:
+    """One update per listing of each SKU, addressed (marketplace, product type) by the
+    catalogue; a SKU the catalogue lacks goes to ``default_market`` as product type PRODUCT."""
+    updates: list[QuantityUpdate] = []
+    for sku in skus:
+        for item in find_listings(engine, sku=sku) or [Listing(sku, default_market)]:
+            market_id = marketplace(item.marketplace).marketplace_id
+            updates.append(QuantityUpdate(sku, quantity, market_id, item.product_type))
+    return updates
+
+
+def count_listings(engine: Engine) -> int:
+    """How many listings the catalogue holds."""
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(listings)) or 0)
+
+
+def _existing_ids(conn: Connection) -> dict[tuple[str, str], int]:
+    query = select(listings.c.sku, listings.c.marketplace, listings.c.id)
+    return {(row.sku, row.marketplace): row.id for row in conn.execute(query)}
+
+
+def _sources_for(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[Source, ...]]:
+    found: dict[int, list[Source]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = (
+            select(sources)
+            .where(sources.c.listing_id.in_(ids[start : start + _CHUNK]))
+            .order_by(sources.c.listing_id, sources.c.position)
+        )
+        for row in conn.execute(query):
+            found.setdefault(row.listing_id, []).append(_source(row))
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def _row(item: Listing, now: datetime, *, created: bool = False) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "sku": item.sku,
+        "marketplace": item.marketplace,
+        "asin": item.asin,
+        "product_type": item.product_type,
+        "handling_days": item.handling_days,
+        "default_quantity": item.default_quantity,
+        "max_cost_amount": item.max_cost.amount if item.max_cost else None,
+        "max_cost_currency": item.max_cost.currency if item.max_cost else None,
+        "safety_buffer": item.safety_buffer,
+        "pack_size": item.pack_size,
+        "updated_at": now,
+    }
+    if created:
+        row["created_at"] = now
+    return row
+
+
+def _source_row(listing_id: int, position: int, source: Source) -> dict[str, Any]:
+    return {
+        "listing_id": listing_id,
+        "position": position,
+        "kind": source.kind.value,
+        "ref": source.ref,
+        "supplier": source.supplier,
+        "variant": source.variant,
+        "required": source.required,
+    }
+
+
+def _source(row: Row[Any]) -> Source:
+    return Source(
+        kind=SourceKind(row.kind),
+        ref=row.ref,
+        supplier=row.supplier,
+        variant=row.variant,
+        required=bool(row.required),
+    )
+
+
+def _listing(row: Row[Any], found: Iterable[Source]) -> Listing:
+    max_cost = None
+    if row.max_cost_amount is not None:
+        max_cost = Money(_trim(Decimal(row.max_cost_amount)), row.max_cost_currency or "")
+    return Listing(
+        sku=row.sku,
+        marketplace=row.marketplace,
+        asin=row.asin,
+        product_type=row.product_type,
+        handling_days=row.handling_days,
+        default_quantity=row.default_quantity,
+        sources=tuple(found),
+        max_cost=max_cost,
+        safety_buffer=row.safety_buffer,
+        pack_size=row.pack_size,
+    )
+
+
+def _trim(value: Decimal) -> Decimal:
+    """Drop the zeros the column's scale added (1980.0000 -> 1980), without exponent form."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()

@@ -1,0 +1,352 @@
+"""Queries on the outbox: enqueue targets, move rows through their states, read what Amazon has.
+
+Every function takes an open Connection so the caller decides the transaction: the pusher
+commits the ``sending`` mark before a request leaves and the close right after the answer.
+Batch operations work in chunks so thousands of rows cost a handful of statements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, update
+
+from sync.domain import QuantityUpdate
+from sync.store.outbox_tables import outbox
+
+_CHUNK = 500
+_T = TypeVar("_T")
+
+
+class State(StrEnum):
+    """Where an outbox row is in its life (see outbox_tables for the diagram)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    APPLIED = "applied"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"
+
+
+OPEN = (State.PENDING, State.SENDING, State.SENT)
+DONE = (State.ACCEPTED, State.APPLIED)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One outbox row as the pusher sees it."""
+
+    id: int
+    key: str
+    kind: str
+    sku: str
+    marketplace_id: str
+    product_type: str
+    quantity: int
+    reason: str
+    state: State
+    attempts: int
+    feed_id: str | None = None
+    submission_id: str | None = None
+    last_error: str | None = None
+    decision_ref: str | None = None
+    created_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def update(self) -> QuantityUpdate:
+        """The quantity change this row carries."""
+        return QuantityUpdate(self.sku, self.quantity, self.marketplace_id, self.product_type)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A quantity to enqueue, with why it is wanted."""
+
+    update: QuantityUpdate
+    reason: str = ""
+    decision_ref: str | None = None  # same ref twice -> one row (the idempotency key)
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    """What enqueueing did: new row ids, and SKUs skipped because nothing would change."""
+
+    queued: list[int]
+    unchanged: list[str]
+    duplicate: list[str]
+    superseded: int
+
+
+def idempotency_key(target: Target, now: datetime) -> str:
+    """The decision's ref when there is one (re-enqueueing it is a no-op), else a fresh key."""
+    u = target.update
+    tail = target.decision_ref or f"{now.isoformat()}:{uuid.uuid4().hex[:12]}"
+    key = f"{u.marketplace_id}:{u.sku}:{u.quantity}:{tail}"
+    return key if len(key) <= 200 else hashlib.sha256(key.encode()).hexdigest()
+
+
+def enqueue(
+    conn: Connection, targets: Sequence[Target], now: datetime, *, force: bool = False
+) -> EnqueueResult:
+    """Queue the targets that change something (all when ``force``); a newer target supersedes
+    older unsent rows of the same SKU and marketplace."""
+    keys = {id(t): idempotency_key(t, now) for t in targets}
+    seen = _existing_keys(conn, list(keys.values()))
+    effective = effective_quantities(conn, [t.update.sku for t in targets])
+    fresh: list[dict[str, Any]] = []
+    unchanged: list[str] = []
+    duplicate: list[str] = []
+    for target in targets:
+        u = target.update
+        if keys[id(target)] in seen:
+            duplicate.append(u.sku)
+        elif not force and effective.get((u.sku, u.marketplace_id)) == u.quantity:
+            unchanged.append(u.sku)
+        else:
+            effective[(u.sku, u.marketplace_id)] = u.quantity
+            seen.add(keys[id(target)])
+            fresh.append(_new_row(target, keys[id(target)], now))
+    superseded = _supersede(conn, [(r["sku"], r["marketplace_id"]) for r in fresh], now)
+    queued: list[int] = []
+    if fresh:
+        conn.execute(insert(outbox), fresh)
+        queued = _ids_for_keys(conn, [r["idempotency_key"] for r in fresh])
+    return EnqueueResult(queued, unchanged, duplicate, superseded)
+
+
+def effective_quantities(conn: Connection, skus: Sequence[str]) -> dict[tuple[str, str], int]:
+    """Per (SKU, marketplace id): the newest open target, else the last accepted quantity."""
+    open_q: dict[tuple[str, str], int] = {}
+    done_q: dict[tuple[str, str], int] = {}
+    states = [s.value for s in (*OPEN, *DONE)]
+    for chunk in _chunks(sorted(set(skus))):
+        query = (
+            select(outbox.c.sku, outbox.c.marketplace_id, outbox.c.quantity, outbox.c.state)
+            .where(outbox.c.sku.in_(chunk), outbox.c.state.in_(states))
+            .order_by(outbox.c.id)
+        )
+        for row in conn.execute(query):
+            target = open_q if row.state in OPEN else done_q
+            target[(row.sku, row.marketplace_id)] = row.quantity
+    return {**done_q, **open_q}
+
+
+def last_known(conn: Connection, skus: Sequence[str] | None = None) -> dict[tuple[str, str], int]:
+    """Per (SKU, marketplace id): the quantity Amazon last accepted or showed on read-back."""
+    query = select(outbox.c.sku, outbox.c.marketplace_id, outbox.c.quantity).where(
+        outbox.c.state.in_([s.value for s in DONE])
+    )
+    found: dict[tuple[str, str], int] = {}
+    batches = (
+        [query]
+        if skus is None
+        else [query.where(outbox.c.sku.in_(c)) for c in _chunks(sorted(set(skus)))]
+    )
+    for batch in batches:
+        for row in conn.execute(batch.order_by(outbox.c.id)):
+            found[(row.sku, row.marketplace_id)] = row.quantity
+    return found
+
+
+def rows_in(conn: Connection, *states: State, ids: Iterable[int] | None = None) -> list[OutboxRow]:
+    """Rows in any of ``states`` (optionally only these ids), oldest first."""
+    query = select(outbox).where(outbox.c.state.in_([s.value for s in states]))
+    if ids is None:
+        return [_row(r) for r in conn.execute(query.order_by(outbox.c.id))]
+    found: list[OutboxRow] = []
+    for chunk in _chunks(sorted(set(ids))):
+        found += [_row(r) for r in conn.execute(query.where(outbox.c.id.in_(chunk)))]
+    return sorted(found, key=lambda r: r.id)
+
+
+def latest_accepted(conn: Connection, skus: Sequence[str] | None = None) -> list[OutboxRow]:
+    """Rows to read back: per SKU and marketplace, the newest live row, when it is accepted.
+
+    A listing with a newer target still in flight is skipped: that target will replace it.
+    """
+    live = [s.value for s in (*OPEN, *DONE)]
+    newest = (
+        select(func.max(outbox.c.id))
+        .where(outbox.c.state.in_(live))
+        .group_by(outbox.c.sku, outbox.c.marketplace_id)
+    )
+    query = select(outbox).where(outbox.c.id.in_(newest), outbox.c.state == State.ACCEPTED.value)
+    wanted = None if skus is None else set(skus)
+    rows = [_row(r) for r in conn.execute(query.order_by(outbox.c.id))]
+    return [r for r in rows if wanted is None or r.sku in wanted]
+
+
+def history(conn: Connection, sku: str) -> list[OutboxRow]:
+    """Every row ever written for ``sku``, oldest first (answers "why is it 0?")."""
+    query = select(outbox).where(outbox.c.sku == sku).order_by(outbox.c.id)
+    return [_row(r) for r in conn.execute(query)]
+
+
+def mark_sending(conn: Connection, ids: Sequence[int], kind: str, now: datetime) -> None:
+    """Before the request: state sending, one more attempt, the send time and the path."""
+    for chunk in _chunks(list(ids)):
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(chunk))
+            .values(
+                state=State.SENDING.value,
+                kind=kind,
+                sent_at=now,
+                feed_id=None,
+                attempts=outbox.c.attempts + 1,
+            )
+        )
+
+
+def mark_sent(conn: Connection, ids: Sequence[int], feed_id: str) -> None:
+    """A feed was submitted: remember its id so a restart polls it instead of resubmitting."""
+    for chunk in _chunks(list(ids)):
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(chunk), outbox.c.state == State.SENDING.value)
+            .values(state=State.SENT.value, feed_id=feed_id)
+        )
+
+
+def set_states(conn: Connection, changes: Sequence[dict[str, Any]], now: datetime) -> None:
+    """Close or release rows: each change has ``id``, ``state`` and optional error/submission.
+
+    Only rows still in flight (sending / sent / accepted) change, so a row superseded meanwhile
+    stays superseded.
+    """
+    if not changes:
+        return
+    params = [
+        {
+            "_id": c["id"],
+            "_state": str(c["state"]),
+            "_error": c.get("error"),
+            "_submission": c.get("submission_id"),
+            "_closed": None if c["state"] == State.PENDING else now,
+        }
+        for c in changes
+    ]
+    statement = (
+        update(outbox)
+        .where(
+            outbox.c.id == bindparam("_id"),
+            # Spelled out: an IN list cannot be expanded inside executemany().
+            or_(*(outbox.c.state == s.value for s in (State.SENDING, State.SENT, State.ACCEPTED))),
+        )
+        .values(
+            state=bindparam("_state"),
+            last_error=bindparam("_error"),
+            submission_id=func.coalesce(bindparam("_submission"), outbox.c.submission_id),
+            closed_at=bindparam("_closed"),
+        )
+    )
+    conn.execute(statement, params)
+
+
+def release_interrupted(conn: Connection) -> int:
+    """After a crash: ``sending`` rows (answer unknown) become pending again; returns how many.
+
+    Re-sending is safe because a quantity is absolute: applying 0 twice is still 0. Rows with a
+    recorded feed id are ``sent`` and are polled instead, never resubmitted.
+    """
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.state == State.SENDING.value)
+        .values(
+            state=State.PENDING.value,
+            feed_id=None,
+            last_error="interrupted before Amazon's answer; re-sent",
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+def _supersede(conn: Connection, keys: Sequence[tuple[str, str]], now: datetime) -> int:
+    wanted = set(keys)
+    unsent = or_(
+        outbox.c.state == State.PENDING.value,
+        and_(outbox.c.state == State.SENDING.value, outbox.c.feed_id.is_(None)),
+    )
+    ids: list[int] = []
+    for chunk in _chunks(sorted({sku for sku, _ in wanted})):
+        query = select(outbox.c.id, outbox.c.sku, outbox.c.marketplace_id).where(
+            outbox.c.sku.in_(chunk), unsent
+        )
+        ids += [r.id for r in conn.execute(query) if (r.sku, r.marketplace_id) in wanted]
+    for chunk_ids in _chunks(ids):
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(chunk_ids))
+            .values(
+                state=State.SUPERSEDED.value,
+                closed_at=now,
+                last_error="superseded by a newer target",
+            )
+        )
+    return len(ids)
+
+
+def _existing_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(keys):
+        query = select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(chunk))
+        found.update(conn.scalars(query))
+    return found
+
+
+def _ids_for_keys(conn: Connection, keys: Sequence[str]) -> list[int]:
+    ids: list[int] = []
+    for chunk in _chunks(keys):
+        ids += conn.scalars(select(outbox.c.id).where(outbox.c.idempotency_key.in_(chunk)))
+    return sorted(ids)
+
+
+def _new_row(target: Target, key: str, now: datetime) -> dict[str, Any]:
+    u = target.update
+    return {
+        "idempotency_key": key,
+        "kind": "patch",
+        "sku": u.sku,
+        "marketplace_id": u.marketplace_id,
+        "product_type": u.product_type,
+        "quantity": u.quantity,
+        "reason": target.reason,
+        "decision_ref": target.decision_ref,
+        "state": State.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+def _row(row: Row[Any]) -> OutboxRow:
+    return OutboxRow(
+        id=row.id,
+        key=row.idempotency_key,
+        kind=row.kind,
+        sku=row.sku,
+        marketplace_id=row.marketplace_id,
+        product_type=row.product_type,
+        quantity=row.quantity,
+        reason=row.reason,
+        state=State(row.state),
+        attempts=row.attempts,
+        feed_id=row.feed_id,
+        submission_id=row.submission_id,
+        last_error=row.last_error,
+        decision_ref=row.decision_ref,
+        created_at=row.created_at,
+        closed_at=row.closed_at,
+    )
+
+
+def _chunks(items: Sequence[_T]) -> list[Sequence[_T]]:
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]

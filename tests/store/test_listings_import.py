@@ -1,0 +1,227 @@
+"""`listings import`: encodings, every bad-row case with its line, missing columns, upserts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from sync.clock import ManualClock
+from sync.domain import Money, Source, SourceKind
+from sync.errors import InputError
+from sync.listings_csv import import_listings_file, read_listings_csv
+from sync.store.listings import count_listings, find_listings, get_listing
+
+HEADER = "sku,marketplace,asin,product_type,handling_days,default_quantity,source,source_2\n"
+
+
+def write(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "l.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_utf8_file_is_imported_with_every_field(engine: Engine, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sku,marketplace,asin,product_type,handling_days,default_quantity,source,source_2,"
+        "max_cost,currency,safety_buffer,pack_size\n"
+        "A-1,US,B0TEST0001,,4,2,https://shop.example/items/1,feed:tonya:4901234567894,"
+        '"1,980",jpy,1,2\n'
+        "A-2,A1F83G8C2ARO7P,b0test0002,KITCHEN_KNIFE,3,1,http://a.example/x|feed:ne:X-9,,,,,\n",
+    )
+    report = import_listings_file(engine, path, ManualClock().now())
+    assert report.parsed.errors == []
+    assert (report.saved.inserted, report.saved.updated) == (2, 0)
+    first = get_listing(engine, "A-1")
+    assert first is not None
+    assert (first.marketplace, first.asin, first.product_type) == ("US", "B0TEST0001", "PRODUCT")
+    assert (first.handling_days, first.default_quantity) == (4, 2)
+    assert first.max_cost == Money(Decimal("1980"), "JPY")
+    assert (first.safety_buffer, first.pack_size) == (1, 2)
+    assert first.sources == (
+        Source(SourceKind.PAGE, "https://shop.example/items/1"),
+        Source(SourceKind.FEED, "4901234567894", supplier="tonya"),
+    )
+    second = get_listing(engine, "A-2")
+    assert second is not None
+    assert (second.marketplace, second.asin, second.product_type) == (
+        "UK",
+        "B0TEST0002",
+        "KITCHEN_KNIFE",
+    )
+    assert [s.ref for s in second.sources] == ["http://a.example/x", "X-9"]
+
+
+def test_utf8_with_bom_reads_the_first_column_name(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "B-1,DE,,,2,1,https://s.example/b1,\n", "utf-8-sig")
+    parsed = read_listings_csv(path)
+    assert parsed.encoding == "utf-8-sig"
+    assert [item.sku for item in parsed.listings] == ["B-1"]
+
+
+def test_cp932_file_with_japanese_text(engine: Engine, tmp_path: Path) -> None:
+    text = (
+        "sku,marketplace,asin,handling_days,default_quantity,sources,商品名\r\n"
+        "抹茶-茶筅-001,JP,,5,1,https://shop.example/商品/茶筅|feed:山田商店:ＮＯ-１,抹茶の茶筅\r\n"
+        "急須-002,AU,,7,２,feed:問屋:4901234567894,常滑焼の急須～①\r\n"
+    )
+    path = write(tmp_path, text, "cp932")
+    report = import_listings_file(engine, path, ManualClock().now())
+    assert report.parsed.encoding == "cp932"
+    assert report.parsed.errors == []
+    whisk = get_listing(engine, "抹茶-茶筅-001")
+    assert whisk is not None
+    assert whisk.sources == (
+        Source(SourceKind.PAGE, "https://shop.example/商品/茶筅"),
+        Source(SourceKind.FEED, "ＮＯ-１", supplier="山田商店"),
+    )
+    teapot = get_listing(engine, "急須-002")
+    assert teapot is not None
+    assert teapot.default_quantity == 2
+
+
+def test_shift_jis_bytes_are_not_mistaken_for_utf8(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "C-1,US,,,2,1,feed:卸:商品コード1,\n", "shift_jis")
+    parsed = read_listings_csv(path)
+    assert parsed.listings[0].sources[0] == Source(SourceKind.FEED, "商品コード1", supplier="卸")
+
+
+def test_each_bad_row_is_reported_with_its_line_and_left_out(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER
+        + "OK-1,US,,,2,1,https://s.example/1,\n"  # line 2
+        + ",US,,,2,1,https://s.example/2,\n"  # 3: missing SKU
+        + "OK-1,US,,,2,1,https://s.example/3,\n"  # 4: duplicate
+        + "Q-1,US,,,2,many,https://s.example/4,\n"  # 5: non-numeric quantity
+        + "M-1,XX,,,2,1,https://s.example/5,\n"  # 6: unknown marketplace
+        + "\n"  # 7: blank, skipped
+        + "U-1,US,,,2,1,ftp://s.example/6,\n"  # 8: bad URL
+        + "U-2,US,,,2,1,,\n"  # 9: no source
+        + "F-1,US,,,2,1,feed:onlysupplier,\n"  # 10: bad feed source
+        + "OK-2,UK,,,2,1,https://s.example/7,\n",  # 11
+    )
+    parsed = read_listings_csv(path)
+    assert [item.sku for item in parsed.listings] == ["OK-1", "OK-2"]
+    assert parsed.errors == [
+        f"{path}:3: missing SKU",
+        f"{path}:4: duplicate SKU for US (first on line 2) (sku OK-1)",
+        f"{path}:5: default_quantity 'many' is not a whole number (sku Q-1)",
+        f"{path}:6: unknown marketplace 'XX' (a code like US, UK, DE or an SP-API "
+        "marketplace id) (sku M-1)",
+        f"{path}:8: bad source URL 'ftp://s.example/6': expected http(s)://host/path or "
+        "feed:SUPPLIER:CODE (sku U-1)",
+        f"{path}:9: no source (a product page URL or feed:SUPPLIER:CODE) (sku U-2)",
+        f"{path}:10: bad feed source 'feed:onlysupplier': expected feed:SUPPLIER:CODE (sku F-1)",
+    ]
+
+
+def test_several_problems_in_one_row_are_named_together(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "X-1,US,NOTANASIN!,,soon,-1,https://s.example/1,\n")
+    (message,) = read_listings_csv(path).errors
+    assert message == (
+        f"{path}:2: ASIN 'NOTANASIN!' is not 10 letters or digits; handling_days 'soon' is not "
+        "a whole number; default_quantity '-1' is not a whole number (sku X-1)"
+    )
+
+
+def test_line_numbers_count_quoted_newlines(tmp_path: Path) -> None:
+    text = (
+        "sku,marketplace,asin,handling_days,default_quantity,source,title\n"
+        'A,US,,2,1,https://s.example/a,"two\nlines"\n'
+        "B,US,,2,x,https://s.example/b,plain\n"
+    )
+    parsed = read_listings_csv(write(tmp_path, text))
+    assert parsed.errors == [
+        f"{tmp_path / 'l.csv'}:4: default_quantity 'x' is not a whole number (sku B)"
+    ]
+
+
+@pytest.mark.parametrize("column", ["sku", "marketplace", "asin", "default_quantity"])
+def test_a_missing_required_column_refuses_the_file(tmp_path: Path, column: str) -> None:
+    header = [c for c in HEADER.strip().split(",") if c != column]
+    path = write(tmp_path, ",".join(header) + "\n" + ",".join("1" for _ in header) + "\n")
+    with pytest.raises(InputError, match=f"missing required column '{column}'") as info:
+        read_listings_csv(path)
+    assert str(path) in info.value.message
+
+
+def test_a_file_without_a_source_column_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "sku,marketplace,asin,handling_days,default_quantity\nA,US,,2,1\n")
+    with pytest.raises(InputError, match="missing required column 'source'"):
+        read_listings_csv(path)
+
+
+def test_undecodable_bytes_are_refused_with_the_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "bin.csv"
+    path.write_bytes(b"sku,marketplace\n\x82\xff\xfe\x81\n")
+    with pytest.raises(InputError, match=r"bin\.csv: neither UTF-8 nor Shift_JIS"):
+        read_listings_csv(path)
+
+
+def test_reimport_updates_fields_and_replaces_sources(engine: Engine, tmp_path: Path) -> None:
+    clock = ManualClock()
+    first = write(tmp_path, HEADER + "R-1,US,,,2,1,https://s.example/old,feed:a:1\n")
+    import_listings_file(engine, first, clock.now())
+    second = write(
+        tmp_path,
+        HEADER + "R-1,US,,,9,3,https://s.example/new,\nR-1,CA,,,2,1,https://s.example/ca,\n",
+        name="second.csv",
+    )
+    report = import_listings_file(engine, second, clock.now())
+    assert (report.saved.inserted, report.saved.updated) == (1, 1)
+    updated = get_listing(engine, "R-1", "US")
+    assert updated is not None
+    assert (updated.handling_days, updated.default_quantity) == (9, 3)
+    assert updated.sources == (Source(SourceKind.PAGE, "https://s.example/new"),)
+    assert count_listings(engine) == 2
+    assert [item.marketplace for item in find_listings(engine, sku="R-1")] == ["CA", "US"]
+
+
+def test_demo_catalogue_imports_cleanly(engine: Engine) -> None:
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo-listings.csv"
+    report = import_listings_file(engine, demo, ManualClock().now())
+    assert report.parsed.errors == []
+    assert report.saved.inserted >= 30
+    markets = {item.marketplace for item in find_listings(engine)}
+    assert markets == {"US", "UK", "DE", "CA", "AU"}
+
+
+def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    from sync.cli import cli
+    from sync.cli.context import run_guarded
+
+    monkeypatch.setattr("sys.argv", ["stockguard", *args])
+    return run_guarded(cli)
+
+
+def test_cli_import_exits_1_and_names_refused_rows(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path, HEADER + "G-1,GB,,,2,1,https://s.example/g,\nG-2,US,,,2,x,https://s.example/h,\n"
+    )
+    assert run_cli(monkeypatch, "--db", db_url, "listings", "import", str(path)) == 1
+    out, err = capsys.readouterr()
+    assert err.strip() == f"{path}:3: default_quantity 'x' is not a whole number (sku G-2)"
+    assert "imported 1 listings" in out
+    assert "refused 1 rows" in out
+    assert run_cli(monkeypatch, "--db", db_url, "listings", "show", "--marketplace", "uk") == 0
+    out, _ = capsys.readouterr()
+    assert "G-1" in out
+    assert "https://s.example/g" in out
+    assert "1 of 1 listings" in out
+
+
+def test_cli_import_missing_column_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "marketplace,asin,handling_days,default_quantity,source\n")
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    assert run_cli(monkeypatch, "--db", db, "listings", "import", str(path)) == 1
+    _, err = capsys.readouterr()
+    assert err.startswith(f"error: {path}: missing required column 'sku'")
+    assert err.count("\n") == 1

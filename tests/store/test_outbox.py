@@ -1,0 +1,139 @@
+"""The outbox's own rules: only changes, idempotency keys, supersede, crash release, close guard."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from sync.clock import ManualClock
+from sync.domain import QuantityUpdate
+from sync.store import outbox as ob
+from sync.store.outbox import State, Target
+
+US = "ATVPDKIKX0DER"
+UK = "A1F83G8C2ARO7P"
+
+
+def target(sku: str, quantity: int, market: str = US, ref: str | None = None) -> Target:
+    return Target(QuantityUpdate(sku, quantity, market), "test", ref)
+
+
+def states(engine: Engine, sku: str) -> list[tuple[int, str]]:
+    with engine.connect() as conn:
+        return [(r.quantity, r.state.value) for r in ob.history(conn, sku)]
+
+
+def test_enqueue_writes_pending_rows(engine: Engine, clock: ManualClock) -> None:
+    with engine.begin() as conn:
+        result = ob.enqueue(conn, [target("A", 0), target("B", 3)], clock.now())
+    assert len(result.queued) == 2
+    assert result.unchanged == []
+    with engine.connect() as conn:
+        rows = ob.rows_in(conn, State.PENDING)
+    assert [(r.sku, r.quantity, r.attempts, r.reason) for r in rows] == [
+        ("A", 0, 0, "test"),
+        ("B", 3, 0, "test"),
+    ]
+    assert rows[0].update == QuantityUpdate("A", 0, US)
+
+
+def test_the_same_decision_twice_is_one_row(engine: Engine, clock: ManualClock) -> None:
+    with engine.begin() as conn:
+        ob.enqueue(conn, [target("A", 0, ref="decision-7")], clock.now())
+    with engine.begin() as conn:
+        again = ob.enqueue(conn, [target("A", 0, ref="decision-7")], clock.now())
+    assert again.queued == []
+    assert again.duplicate == ["A"]
+    assert states(engine, "A") == [(0, "pending")]
+
+
+def test_only_changes_are_queued(engine: Engine, clock: ManualClock) -> None:
+    with engine.begin() as conn:
+        (row_id,) = ob.enqueue(conn, [target("A", 0)], clock.now()).queued
+        ob.mark_sending(conn, [row_id], "patch", clock.now())
+        ob.set_states(conn, [{"id": row_id, "state": State.ACCEPTED}], clock.now())
+    with engine.begin() as conn:
+        same = ob.enqueue(conn, [target("A", 0), target("A", 0, UK)], clock.now())
+        forced = ob.enqueue(conn, [target("A", 0)], clock.now(), force=True)
+    assert same.unchanged == ["A"]
+    assert len(same.queued) == 1
+    assert len(forced.queued) == 1
+    with engine.connect() as conn:
+        assert ob.last_known(conn) == {("A", US): 0}
+
+
+def test_a_target_equal_to_one_already_queued_is_not_queued_again(
+    engine: Engine, clock: ManualClock
+) -> None:
+    with engine.begin() as conn:
+        ob.enqueue(conn, [target("A", 0)], clock.now())
+        result = ob.enqueue(conn, [target("A", 0)], clock.now())
+    assert result.unchanged == ["A"]
+    assert states(engine, "A") == [(0, "pending")]
+
+
+def test_a_newer_target_supersedes_unsent_rows_but_not_a_submitted_feed(
+    engine: Engine, clock: ManualClock
+) -> None:
+    with engine.begin() as conn:
+        _a_old, b_old, c_old = ob.enqueue(
+            conn, [target("A", 0), target("B", 0), target("C", 0)], clock.now()
+        ).queued
+        ob.mark_sending(conn, [b_old], "patch", clock.now())  # crashed mid-request
+        ob.mark_sending(conn, [c_old], "feed", clock.now())
+        ob.mark_sent(conn, [c_old], "feed-1")  # Amazon has it: it will be polled
+    with engine.begin() as conn:
+        result = ob.enqueue(conn, [target("A", 2), target("B", 2), target("C", 2)], clock.now())
+    assert result.superseded == 2
+    assert states(engine, "A") == [(0, "superseded"), (2, "pending")]
+    assert states(engine, "B") == [(0, "superseded"), (2, "pending")]
+    assert states(engine, "C") == [(0, "sent"), (2, "pending")]
+
+
+def test_release_interrupted_turns_sending_into_pending(engine: Engine, clock: ManualClock) -> None:
+    with engine.begin() as conn:
+        a, b = ob.enqueue(conn, [target("A", 0), target("B", 0)], clock.now()).queued
+        ob.mark_sending(conn, [a, b], "feed", clock.now())
+        ob.mark_sent(conn, [b], "feed-9")
+    with engine.begin() as conn:
+        assert ob.release_interrupted(conn) == 1
+    with engine.connect() as conn:
+        (row_a,) = ob.rows_in(conn, State.PENDING)
+        (row_b,) = ob.rows_in(conn, State.SENT)
+    assert (row_a.sku, row_a.attempts, row_a.feed_id) == ("A", 1, None)
+    assert "interrupted" in (row_a.last_error or "")
+    assert (row_b.sku, row_b.feed_id) == ("B", "feed-9")
+
+
+def test_closing_leaves_a_superseded_row_alone(engine: Engine, clock: ManualClock) -> None:
+    with engine.begin() as conn:
+        (old,) = ob.enqueue(conn, [target("A", 0)], clock.now()).queued
+        ob.mark_sending(conn, [old], "patch", clock.now())
+        ob.enqueue(conn, [target("A", 1)], clock.now())  # supersedes the in-flight row
+        ob.set_states(
+            conn, [{"id": old, "state": State.ACCEPTED, "submission_id": "s"}], clock.now()
+        )
+    assert states(engine, "A") == [(0, "superseded"), (1, "pending")]
+
+
+def test_latest_accepted_is_the_newest_row_per_listing(engine: Engine, clock: ManualClock) -> None:
+    with engine.begin() as conn:
+        for quantity in (0, 4):
+            (row_id,) = ob.enqueue(conn, [target("A", quantity)], clock.now()).queued
+            ob.mark_sending(conn, [row_id], "patch", clock.now())
+            ob.set_states(conn, [{"id": row_id, "state": State.ACCEPTED}], clock.now())
+    with engine.connect() as conn:
+        (row,) = ob.latest_accepted(conn)
+        assert ob.latest_accepted(conn, ["B"]) == []
+    assert (row.sku, row.quantity) == ("A", 4)
+
+
+def test_latest_accepted_skips_a_listing_with_a_newer_target(
+    engine: Engine, clock: ManualClock
+) -> None:
+    with engine.begin() as conn:
+        (row_id,) = ob.enqueue(conn, [target("A", 0)], clock.now()).queued
+        ob.mark_sending(conn, [row_id], "patch", clock.now())
+        ob.set_states(conn, [{"id": row_id, "state": State.ACCEPTED}], clock.now())
+        ob.enqueue(conn, [target("A", 3)], clock.now())
+    with engine.connect() as conn:
+        assert ob.latest_accepted(conn) == []

@@ -1,0 +1,83 @@
+"""The import rules of design.md, checked on the source: who may import whom."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("sync", "suppliers", "cancellations")
+CORE_SHARED = ("sync.domain", "sync.errors", "sync.config", "sync.clock")
+
+
+def _modules() -> dict[str, set[str]]:
+    """Every project module and the absolute modules it imports."""
+    found: dict[str, set[str]] = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            imports: set[str] = set()
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    imports.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    imports.add(node.module)
+            found[name] = imports
+    return found
+
+
+MODULES = _modules()
+
+
+def _violations(prefix: str, allowed: tuple[str, ...], own: tuple[str, ...]) -> list[str]:
+    bad = []
+    for module, imports in MODULES.items():
+        if not module.startswith(prefix):
+            continue
+        for imported in imports:
+            top = imported.split(".")[0]
+            if top not in PACKAGES:
+                continue
+            if imported.startswith(own) or imported.startswith(allowed):
+                continue
+            bad.append(f"{module} imports {imported}")
+    return bad
+
+
+def test_domain_and_errors_import_only_the_standard_library() -> None:
+    stdlib = sys.stdlib_module_names
+    for module in ("sync.domain", "sync.errors"):
+        outside = {i for i in MODULES[module] if i.split(".")[0] not in stdlib}
+        assert not outside, f"{module} imports {outside}"
+
+
+def test_suppliers_import_only_the_core_vocabulary() -> None:
+    assert _violations("suppliers", CORE_SHARED, ("suppliers",)) == []
+
+
+def test_cancellations_import_core_store_and_gateway_only() -> None:
+    allowed = (*CORE_SHARED, "sync.store", "sync.amazon.results", "sync.amazon.gateway")
+    assert _violations("cancellations", allowed, ("cancellations",)) == []
+
+
+@pytest.mark.parametrize("package", ["suppliers", "cancellations"])
+def test_core_does_not_import_the_outer_packages_except_the_cli(package: str) -> None:
+    offenders = [
+        f"{module} imports {imported}"
+        for module, imports in MODULES.items()
+        if module.startswith("sync") and not module.startswith("sync.cli")
+        for imported in imports
+        if imported.split(".")[0] == package
+    ]
+    assert offenders == []
+
+
+def test_only_the_gateway_imports_sp_api() -> None:
+    importers = {
+        m for m, imports in MODULES.items() if any(i.split(".")[0] == "sp_api" for i in imports)
+    }
+    assert all(m.startswith("sync.amazon.gateway") for m in importers), importers
