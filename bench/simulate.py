@@ -68,6 +68,8 @@ class Run:
         self.amazon = np.zeros(n, dtype=bool)  # what Amazon shows
         self.pushes: deque[tuple[float, int, int]] = deque()  # (applies at, listing, quantity)
         self.tally = Tally()
+        self.seen_day = np.zeros(n)  # when each listing's source was last observed
+        self.sweep_every = 1 / 24  # the engine re-decides every listing hourly (stale -> 0)
 
     def start(self) -> None:
         """Day 0: past orders are read, every listing is in sync after one full pass."""
@@ -101,6 +103,8 @@ class Run:
             self.clock.advance((at(now) - self.clock.now()).total_seconds())
             for ref in self.planner.due(at(now), budget):
                 self._check(self.index[ref], now)
+            if now // self.sweep_every != (now - tick) // self.sweep_every:
+                self._sweep(now)
         return self.tally
 
     def _orders_until(self, orders: list[tuple[int, float]], k: int, until: float) -> int:
@@ -127,6 +131,11 @@ class Run:
         sku = f"SKU{i}"
         self.planner.observe(self.refs[i], sku, self._host(i), obs)
         self.history[i].append(obs)
+        self.seen_day[i] = now
+        self._decide(i, now)
+
+    def _decide(self, i: int, now: float) -> None:
+        sku = f"SKU{i}"
         decision = decide(self.listings[i], {self.refs[i]: self.history[i]},
                           int(self.intended[i]), at(now), self.policy_settings)
         if decision.target_quantity != self.intended[i]:
@@ -134,6 +143,12 @@ class Run:
             self.pushes.append((now + self.world.spec.push_delay_days, i,
                                 decision.target_quantity))
             self.planner.set_quantity(sku, decision.target_quantity, at(now))
+
+    def _sweep(self, now: float) -> None:
+        """The engine's pass over every listing: an observation too old counts as UNKNOWN."""
+        max_age = self.policy_settings.max_observation_age_hours / 24
+        for i in np.flatnonzero((self.intended > 0) & (now - self.seen_day > max_age)).tolist():
+            self._decide(i, now)
 
     def _observation(self, i: int, ok: bool, day: float) -> Observation:
         availability = Availability.IN_STOCK if ok else Availability.OUT_OF_STOCK
@@ -160,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     planner = replace(PlannerSettings(), checks_per_hour=int(np.ceil(budget)) + 1,
                       max_interval_hours=args.max_interval_hours,
                       lost_sale_weight=args.lost_weight)
-    policy = PolicySettings(max_observation_age_hours=args.days * 24 + 1)
+    for item in args.planner:
+        key, _, value = item.partition("=")
+        planner = replace(planner, **{key: type(getattr(planner, key))(value)})
+    policy = replace(PolicySettings(), max_observation_age_hours=args.max_age_hours)
     rows = []
     for seed in range(args.seed, args.seed + args.seeds):
         began = time.perf_counter()
@@ -207,7 +225,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="checks per hour (default: round-robin every 12 hours)")
     p.add_argument("--budget-scale", type=float, default=1.0, help="multiply the budget")
     p.add_argument("--max-interval-hours", type=float, default=24 * 28)
-    p.add_argument("--lost-weight", type=float, default=1.0)
+    p.add_argument("--max-age-hours", type=float,
+                   default=PolicySettings.max_observation_age_hours,
+                   help="the policy's max observation age (older counts as UNKNOWN)")
+    p.add_argument("--lost-weight", type=float, default=PlannerSettings.lost_sale_weight)
+    p.add_argument("--planner", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a PlannerSettings field, e.g. --planner refit_hours=1")
     return p
 
 

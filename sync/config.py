@@ -106,9 +106,9 @@ class PlannerSettings:
     min_interval_minutes: float = 10.0
     max_interval_hours: float = 24.0
     host_checks_per_hour: int = 0  # politeness budget per supplier host; 0: no per-host cap
-    lost_sale_weight: float = 1.0  # a lost sale's cost relative to an oversell's
+    lost_sale_weight: float = 0.1  # a lost sale costs this much of an oversell (a cancellation)
     prior_outage_days: float = 2.0  # prior mean length of a stock-out, before any is seen
-    refit_hours: float = 6.0  # how often sales and stock-out rates are re-estimated
+    refit_hours: float = 1.0  # how often sales and stock-out rates are re-estimated
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,19 @@ class MailSettings:
     imap_port: int = 993
     imap_user: str = ""
     imap_folder: str = "INBOX"
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    """How often each job of `stockguard run` runs (seconds)."""
+
+    check_every: float = 60.0  # supplier checks due by the planner, decide, push zeroings
+    push_every: float = 120.0  # resume whatever the outbox still holds
+    verify_every: float = 300.0  # read accepted quantities back from Amazon
+    orders_every: float = 300.0  # pull orders (searchOrders allows one call per 3 minutes)
+    report_every: float = 86400.0  # the cancellation-rate report
+    heartbeat_every: float = 30.0
+    report_dir: str = "reports"
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,7 @@ class Settings:
     planner: PlannerSettings = PlannerSettings()
     cancellations: CancellationSettings = CancellationSettings()
     mail: MailSettings = MailSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     secrets: Secrets = field(default=Secrets(), repr=False)
 
 

@@ -49,6 +49,7 @@ from sync.store.orders import load_orders
 
 log = logging.getLogger("stockguard.engine")
 HISTORY_DEPTH = 6  # observations per source the policy sees (K-in-a-row restores need few)
+READBACKS_PER_PASS = 50  # getListingsItem allows 5/s: learning 50 quantities costs ~10 s
 
 
 class SourceChecker(Protocol):
@@ -98,6 +99,7 @@ class SyncEngine:
         self.listings: dict[tuple[str, str], Listing] = {}
         self.by_ref: dict[str, list[tuple[Listing, Source]]] = {}
         self._loaded_orders = False
+        self._observation_ids: dict[str, int] = {}
 
     # --- catalogue ---------------------------------------------------------------------
     def load(self) -> None:
@@ -123,6 +125,8 @@ class SyncEngine:
         report = PassReport()
         touched = self.check_due(report, budget)
         touched |= self.refresh_feeds()
+        if send:
+            self.learn_quantities(touched)
         report.decisions = self.decide(touched)
         report.changes = self.changes(report.decisions)
         if send:
@@ -134,9 +138,18 @@ class SyncEngine:
         """Check the page sources the planner names; return the listings they touch."""
         hourly = self.settings.planner.checks_per_hour
         refs = self.planner.due(self.clock.now(), budget if budget is not None else hourly)
-        sources = [self.by_ref[ref][0][1] for ref in refs if ref in self.by_ref]
+        return self._check([self.by_ref[ref][0][1] for ref in refs if ref in self.by_ref], report)
+
+    def check_now(self, items: Sequence[Listing]) -> PassReport:
+        """Check these listings' page sources at once (an order just came in for them)."""
+        report = PassReport()
+        refs = {s.ref: s for item in items for s in item.sources if s.kind is SourceKind.PAGE}
+        self._check(list(refs.values()), report)
+        return report
+
+    def _check(self, sources: Sequence[Source], report: PassReport) -> set[tuple[str, str]]:
         seen = list(self.checker(sources)) if sources else []
-        obs_store.record_observations(self.db, seen)
+        self._remember(seen)
         touched: set[tuple[str, str]] = set()
         for observation in seen:
             report.checked[observation.availability.value] += 1
@@ -158,23 +171,30 @@ class SyncEngine:
         touched: set[tuple[str, str]] = set()
         for supplier in sorted(suppliers):
             latest = latest_feed_observations(self.db, supplier)
-            fresh = obs_store.newer_than_stored(self.db, list(latest.values()))
-            obs_store.record_observations(self.db, fresh)
+            stored = obs_store.latest_observations(self.db, list(latest))
+            fresh = [
+                o
+                for ref, o in latest.items()
+                if ref not in stored or stored[ref].checked_at < o.checked_at
+            ]
+            self._remember(fresh)
             for observation in fresh:
                 for item, source in self.by_ref.get(observation.source_ref, []):
                     if source.supplier == supplier:
                         touched.add((item.sku, item.marketplace))
         return touched
 
-    def decide(self, keys: Iterable[tuple[str, str]] | None = None) -> list[Decision]:
-        """Decide the listings ``keys`` (all when None) and record the decisions."""
+    def decide(
+        self, keys: Iterable[tuple[str, str]] | None = None, *, record: bool = True
+    ) -> list[Decision]:
+        """Decide the listings ``keys`` (all when None); record the decisions when ``record``."""
         chosen = (
             [self.listings[k] for k in keys if k in self.listings]
             if keys is not None
             else list(self.listings.values())
         )
         refs = sorted({s.ref for item in chosen for s in item.sources})
-        history = obs_store.recent_history(self.db, refs, HISTORY_DEPTH)
+        history = obs_store.recent_observations(self.db, HISTORY_DEPTH, refs)
         current = self.current_quantities(chosen)
         now = self.clock.now()
         decisions = [
@@ -187,8 +207,21 @@ class SyncEngine:
             )
             for item in chosen
         ]
-        obs_store.record_decisions(self.db, decisions)
+        if record:
+            ids = self._observation_ids
+            obs_store.record_decisions(
+                self.db,
+                [
+                    (d, current.get((d.sku, d.marketplace)), ids.get(d.source_ref or ""))
+                    for d in decisions
+                ],
+            )
         return decisions
+
+    def _remember(self, seen: Sequence[Observation]) -> None:
+        """Store observations; keep their ids so decisions can point at their evidence."""
+        ids = obs_store.record_observations(self.db, seen)
+        self._observation_ids.update({o.source_ref: i for o, i in zip(seen, ids, strict=True)})
 
     def current_quantities(self, items: Sequence[Listing]) -> dict[tuple[str, str], int]:
         """Per (SKU, marketplace code): what Amazon shows or is about to show, when known."""
@@ -203,16 +236,52 @@ class SyncEngine:
             if (item.sku, codes[item.marketplace]) in known
         }
 
+    def reconcile(self, skus: Iterable[str]) -> PassReport:
+        """After order events (a sale, a BuyerCanceled restock): read Amazon's quantity of
+        these SKUs again and push the decided quantity where Amazon now differs."""
+        wanted = set(skus)
+        keys = {k for k in self.listings if k[0] in wanted}
+        report = PassReport()
+        self._read_back([self.listings[k] for k in sorted(keys)])
+        report.decisions = self.decide(keys)
+        report.changes = self.changes(report.decisions)
+        report.pushed = self.push(report.changes)
+        return report
+
+    def learn_quantities(self, keys: Iterable[tuple[str, str]]) -> int:
+        """Read Amazon's quantity for listings stockguard has never set (at most a few per
+        pass); without it a live listing would look like one at 0 waiting for a restore."""
+        items = [self.listings[k] for k in sorted(keys) if k in self.listings]
+        known = self.current_quantities(items)
+        unknown = [i for i in items if (i.sku, i.marketplace) not in known][:READBACKS_PER_PASS]
+        self._read_back(unknown)
+        return len(unknown)
+
+    def _read_back(self, items: Sequence[Listing]) -> None:
+        for item in items:
+            market_id = find_marketplace(item.marketplace).marketplace_id
+            shown = self.gateway.get_quantity(item.sku, marketplace_id=market_id)
+            if shown is not None:
+                update = QuantityUpdate(item.sku, shown, market_id, item.product_type)
+                with self.db.begin() as conn:
+                    outbox.record_readback(conn, update, self.clock.now())
+
     def changes(self, decisions: Sequence[Decision]) -> list[Change]:
-        """The decisions that change what Amazon shows."""
+        """The decisions that change what Amazon shows.
+
+        With Amazon's quantity unknown, a restore that still waits for evidence is left alone:
+        it is not evidence of a stock-out, and zeroing on it would darken live listings.
+        """
         current = self.current_quantities(
             [self.listings[(d.sku, d.marketplace)] for d in decisions]
         )
-        return [
-            Change(d, current.get((d.sku, d.marketplace)))
-            for d in decisions
-            if current.get((d.sku, d.marketplace)) != d.target_quantity
-        ]
+        changed = []
+        for d in decisions:
+            now = current.get((d.sku, d.marketplace))
+            if now == d.target_quantity or (now is None and d.reason == policy.RESTORE_PENDING):
+                continue
+            changed.append(Change(d, now))
+        return changed
 
     def push(self, changes: Sequence[Change]) -> PushReport:
         """Send the changes (zeroings first) through the outbox."""

@@ -292,6 +292,11 @@ def _source(ref: str) -> Source:
         if not supplier.strip() or not code.strip():
             raise _RowError(f"bad feed source {ref!r}: expected feed:SUPPLIER:CODE")
         return Source(SourceKind.FEED, code.strip(), supplier=supplier.strip())
+    adapter = ""
+    if ref.lower().startswith("page:"):  # page:ADAPTER:URL names the adapter (own-domain shops)
+        _, adapter, ref = [*ref.split(":", 2), "", ""][:3]
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*", adapter):
+            raise _RowError(f"bad page source: expected page:ADAPTER:URL, got adapter {adapter!r}")
     try:
         parts = urlsplit(ref)
         host = parts.hostname
@@ -301,4 +306,4 @@ def _source(ref: str) -> Source:
         raise _RowError(
             f"bad source URL {ref!r}: expected http(s)://host/path or feed:SUPPLIER:CODE"
         )
-    return Source(SourceKind.PAGE, ref)
+    return Source(SourceKind.PAGE, ref, supplier=adapter)

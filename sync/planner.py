@@ -33,7 +33,7 @@ from sync.clock import Clock
 from sync.config import PlannerSettings
 from sync.domain import Availability, Observation
 from sync.planner_state import SourceState, Table
-from sync.risk import check_index, shrunk_rates
+from sync.risk import HistoryModel, check_index
 
 DAY = 86400.0
 _UNSEEN, _IN, _OUT, _UNKNOWN = 0, 1, 2, 3
@@ -58,7 +58,10 @@ class Planner:
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.started = clock.now().timestamp()
         self.history_start = (history_start or clock.now()).timestamp()
+        self._orders: list[list[float]] = []  # per listing: history order times, in days
+        self._model: HistoryModel | None = None
         self.t = Table()
         self._sent: deque[tuple[float, int]] = deque()  # (time, source index) of dispatches
         self._host_sent: dict[int, deque[float]] = {}
@@ -110,9 +113,16 @@ class Planner:
         t.live[j] = quantity > 0
 
     def record_sale(self, sku: str, at: datetime) -> None:
-        """One order for ``sku`` (past orders too: they teach the sales rate)."""
+        """One order for ``sku``; orders before the planner started form the history."""
         j = self.t.listing(sku)
-        self.t.orders[j] += 1
+        ts = at.timestamp()
+        if ts < self.started:
+            while len(self._orders) <= j:
+                self._orders.append([])
+            self._orders[j].append((ts - self.history_start) / DAY)
+            self._model = None
+        else:
+            self.t.orders[j] += 1
 
     # --- what to check ----------------------------------------------------------------
     def due(self, now: datetime, budget: int) -> list[str]:
@@ -182,11 +192,16 @@ class Planner:
             return
         self._refit_at = ts
         m = t.listings
-        exposure = (ts - self.history_start) / DAY - t.dark_days[:m]
+        if self._model is None or self._model.listings < m:
+            # A listing without a history order still tells: no sale in the whole window.
+            self._orders.extend([] for _ in range(m - len(self._orders)))
+            self._model = HistoryModel.fit(self._orders, self.history_start, self.started,
+                                           self.settings.prior_outage_days)
+        live_days = (ts - self.started) / DAY - t.dark_days[:m]
         dark_now = ~t.live[:m] & ~np.isnan(t.dark_since[:m])
-        exposure -= np.where(dark_now, (ts - t.dark_since[:m]) / DAY, 0.0)
-        self._sales_est, _, _ = shrunk_rates(t.orders[:m], np.maximum(exposure, 0.0))
-        self._stockout_est, _, _ = shrunk_rates(t.stockouts[:n], t.in_days[:n])
+        live_days -= np.where(dark_now, (ts - t.dark_since[:m]) / DAY, 0.0)
+        self._sales_est = self._model.sales(t.orders[:m], np.maximum(live_days, 0.0))
+        self._stockout_est = self._model.stockouts(t.listing_of[:n], t.stockouts[:n], t.in_days[:n])
         prior = self.settings.prior_outage_days
         restocks, out_days = float(t.restocks[:n].sum()), float(t.out_days[:n].sum())
         self._restock = (restocks + 2.0) / (out_days + 2.0 * prior)

@@ -226,3 +226,56 @@ def posterior_mean(log_post: FloatArray, grid: FloatArray) -> FloatArray:
     w = np.exp(log_post - log_post.max(axis=1, keepdims=True))
     result: FloatArray = (w @ grid) / w.sum(axis=1)
     return result
+
+
+class HistoryModel:
+    """Priors and per-listing evidence from the order history, combined with live evidence."""
+
+    def __init__(self, log_lam_prior: FloatArray, log_mu_prior: FloatArray,
+                 hist_lam: FloatArray, hist_mu: FloatArray) -> None:
+        self.log_lam_prior, self.log_mu_prior = log_lam_prior, log_mu_prior
+        self.hist_lam, self.hist_mu = hist_lam, hist_mu
+        self.listings = hist_lam.shape[0]
+
+    @classmethod
+    def fit(cls, orders: list[list[float]], start: float, end: float,
+            outage_days: float) -> HistoryModel:
+        """Fit both population priors and keep each listing's marginal evidence."""
+        days = (end - start) / 86400.0
+        series = [np.asarray(o, dtype=np.float64) for o in orders]
+        ll = history_loglik(series, 0.0, days, 1.0 / outage_days) if series else None
+        if ll is None:
+            flat_l, flat_m = np.zeros((0, LAM_GRID.size)), np.zeros((0, MU_GRID.size))
+            return cls(np.log(lognormal_weights(LAM_GRID, np.log(0.05), 2.0)),
+                       np.log(lognormal_weights(MU_GRID, np.log(0.05), 1.5)), flat_l, flat_m)
+        like = np.exp(ll - ll.max(axis=(1, 2), keepdims=True))
+        p_mu = lognormal_weights(MU_GRID, np.log(0.05), 1.5)
+        for _ in range(3):  # alternate: each prior fitted with the other integrated out
+            hist_lam = np.log(np.maximum(like @ p_mu, 1e-300))
+            p_lam = lognormal_weights(LAM_GRID, *fit_lognormal(hist_lam, LAM_GRID))
+            hist_mu = np.log(np.maximum(np.einsum("jab,a->jb", like, p_lam), 1e-300))
+            p_mu = lognormal_weights(MU_GRID, *fit_lognormal(hist_mu, MU_GRID))
+        return cls(np.log(p_lam), np.log(p_mu), hist_lam, hist_mu)
+
+    def sales(self, orders: FloatArray, live_days: FloatArray) -> FloatArray:
+        """Posterior-mean sales rate per listing, adding orders seen since the start."""
+        log_post = self._rows(self.hist_lam, orders.size) + self.log_lam_prior[None, :]
+        log_post += orders[:, None] * np.log(LAM_GRID)[None, :]
+        log_post -= live_days[:, None] * LAM_GRID[None, :]
+        return posterior_mean(log_post, LAM_GRID)
+
+    def stockouts(self, listing_of: Any, seen: FloatArray, in_days: FloatArray) -> FloatArray:
+        """Posterior-mean stock-out rate per source, adding the stock-outs checks saw."""
+        hist = self._rows(self.hist_mu, int(listing_of.max(initial=-1)) + 1)[listing_of]
+        log_post = hist + self.log_mu_prior[None, :]
+        log_post += seen[:, None] * np.log(MU_GRID)[None, :]
+        log_post -= in_days[:, None] * MU_GRID[None, :]
+        return posterior_mean(log_post, MU_GRID)
+
+    @staticmethod
+    def _rows(table: FloatArray, n: int) -> FloatArray:
+        """``table`` padded with flat rows for listings that joined after the fit."""
+        if table.shape[0] >= n:
+            return table[:n]
+        pad = np.zeros((n - table.shape[0], table.shape[1]))
+        return np.concatenate([table, pad])

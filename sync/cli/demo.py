@@ -1,7 +1,67 @@
-"""`stockguard` commands for the demo area."""
+"""`stockguard demo`: the whole loop on the embedded default (see sync/cli/demo_run.py)."""
 
 from __future__ import annotations
 
+import tempfile
+import time
+from pathlib import Path
+
 import click
+from rich.console import Console
+from rich.table import Table
+
+from sync.cli.context import AppContext
 
 commands: list[click.Command] = []
+console = Console()
+
+
+@click.command("demo")
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=5),
+    default=60,
+    show_default=True,
+    help="How long the live part runs.",
+)
+@click.option("--seed", type=int, default=7, show_default=True, help="The demo world's seed.")
+@click.option(
+    "--buyers-per-hour",
+    type=float,
+    default=40.0,
+    show_default=True,
+    help="Simulated buyer orders per live listing per hour.",
+)
+@click.pass_obj
+def demo_command(app: AppContext, seconds: float, seed: int, buyers_per_hour: float) -> int:
+    """Run stockguard end to end on this machine: no Amazon account needed.
+
+    Starts a local SP-API emulator and a local demo shop, imports data/demo-listings.csv
+    into a SQLite file (./stockguard-demo.db, or --db), and runs the real engine while
+    products sell out and come back and simulated buyers order. Ends with a summary.
+
+    \b
+    Example:
+      stockguard demo
+      stockguard --db /tmp/demo.db demo --seconds 30
+    """
+    from sync.cli.demo_loop import run_demo
+
+    db_path = Path(app.db) if app.db and "://" not in app.db else Path("stockguard-demo.db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="stockguard-demo-") as work:
+        summary = run_demo(
+            db_path, Path(work), seconds, seed, buyers_per_hour, console, monotonic=time.monotonic
+        )
+    table = Table(title="Demo summary")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for label, value in summary:
+        table.add_row(label, value)
+    console.print(table)
+    console.print(f"Everything it did is in {db_path} (try: stockguard --db {db_path} status).")
+    return 0
+
+
+commands.append(demo_command)

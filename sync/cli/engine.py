@@ -1,7 +1,169 @@
-"""`stockguard` commands for the engine area."""
+"""`stockguard sync --once`, `plan`, `run` and `status`: the engine's commands."""
 
 from __future__ import annotations
 
+import logging
+
 import click
+from rich.console import Console
+from rich.table import Table
+
+from sync.cli.context import AppContext
+from sync.clock import SystemClock
+from sync.engine import Change, PassReport
 
 commands: list[click.Command] = []
+console = Console()
+
+
+@click.command("sync")
+@click.option("--once", is_flag=True, required=True, help="Run one pass and exit.")
+@click.option("--budget", type=click.IntRange(min=0), help="Supplier checks in this pass.")
+@click.pass_obj
+def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
+    """One pass: check what is due, decide, push the changes, read them back.
+
+    \b
+    Example:
+      stockguard sync --once
+      stockguard sync --once --budget 200
+    """
+    from sync.cli.wiring import wire
+
+    wired = wire(app.settings, SystemClock())
+    try:
+        wired.engine.load()
+        with console.status("checking suppliers and pushing changes..."):
+            report = wired.engine.sync_once(budget)
+    finally:
+        wired.close()
+    _print_pass(report)
+    failed = report.pushed is not None and not report.pushed.ok
+    return 1 if failed or report.unknown_by_supplier else 0
+
+
+@click.command("plan")
+@click.option("--all", "show_all", is_flag=True, help="Show every listing, not only changes.")
+@click.pass_obj
+def plan_command(app: AppContext, show_all: bool) -> int:
+    """Dry run: what would change on Amazon and why, from stored observations. Sends nothing.
+
+    \b
+    Example:
+      stockguard plan
+      stockguard plan --all
+    """
+    from sync.cli.wiring import wire
+
+    wired = wire(app.settings, SystemClock())
+    try:
+        wired.engine.load()
+        decisions = wired.engine.decide(record=False)
+        shown = wired.engine.changes(decisions)
+        if show_all:
+            current = wired.engine.current_quantities(list(wired.engine.listings.values()))
+            shown = [Change(d, current.get((d.sku, d.marketplace))) for d in decisions]
+    finally:
+        wired.close()
+    console.print(_changes_table(shown, "Planned changes (nothing sent)"))
+    console.print(f"{len(shown)} listing(s) shown of {len(decisions)}")
+    return 0
+
+
+@click.command("run")
+@click.option("--for", "seconds", type=float, help="Stop after this many seconds.")
+@click.pass_obj
+def run_command(app: AppContext, seconds: float | None) -> int:
+    """The scheduled service: checks, pushes, read-backs, orders, cancellations, report.
+
+    Jobs run one at a time; a failing job is logged and retried next time; SIGTERM or
+    Ctrl-C stops after the running job. A second `run` on the same database is refused.
+
+    \b
+    Example:
+      stockguard run
+      stockguard --db shop.db run --for 3600
+    """
+    from sync.cli.jobs import JobCounters, build_jobs
+    from sync.cli.wiring import wire
+    from sync.runlock import RunLock
+    from sync.scheduler import Service
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    clock = SystemClock()
+    wired = wire(app.settings, clock)
+    lock = RunLock(wired.db, clock)
+    try:
+        lock.acquire()
+        try:
+            counters = JobCounters()
+            service = Service(build_jobs(wired, app.settings, clock, lock, counters), clock)
+            stats = service.run_until_stopped(seconds)
+        finally:
+            lock.release()
+    finally:
+        wired.close()
+    failures = {name: s.failures for name, s in stats.jobs.items() if s.failures}
+    click.echo(
+        f"stopped: {counters.passes} check passes, {counters.changes} changes, "
+        f"{counters.orders_pulled} new orders; job failures: {failures or 'none'}"
+    )
+    return 1 if failures else 0
+
+
+@click.command("status")
+@click.pass_obj
+def status_command(app: AppContext) -> int:
+    """One screen: listings live / at 0 / unknown, checks per hour, pushes, errors.
+
+    \b
+    Example:
+      stockguard status
+    """
+    from sync.status import read_status
+    from sync.store import open_store
+
+    db = open_store(app.settings.store.url)
+    try:
+        status = read_status(db, SystemClock().now())
+    finally:
+        db.dispose()
+    table = Table(title="stockguard status", show_header=False)
+    for label, value in status.rows():
+        table.add_row(label, value)
+    console.print(table)
+    return 0
+
+
+def _print_pass(report: PassReport) -> None:
+    checked = ", ".join(f"{k} {v}" for k, v in sorted(report.checked.items())) or "none"
+    console.print(f"checked: {checked}")
+    if report.unknown_by_supplier:
+        hosts = ", ".join(f"{h} {n}" for h, n in report.unknown_by_supplier.most_common())
+        console.print(f"[yellow]could not read (listings zeroed): {hosts}[/yellow]")
+    console.print(_changes_table(report.changes, "Changes sent to Amazon"))
+    if report.pushed is not None:
+        console.print(
+            f"pushed: {len(report.pushed.accepted)} accepted, "
+            f"{len(report.pushed.failed)} refused, "
+            f"{len(report.pushed.deferred)} left for the next push"
+        )
+    if report.verified is not None:
+        console.print(
+            f"read back: {len(report.verified.applied)} applied, "
+            f"{len(report.verified.requeued)} re-queued (Amazon did not apply)"
+        )
+
+
+def _changes_table(changes: list[Change], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("SKU", "market", "Amazon now", "target", "reason", "evidence"):
+        table.add_column(column)
+    for change in changes:
+        d = change.decision
+        now = "?" if change.current is None else str(change.current)
+        table.add_row(d.sku, d.marketplace, now, str(d.target_quantity), d.reason, d.evidence[:80])
+    return table
+
+
+commands.extend([sync_command, plan_command, run_command, status_command])

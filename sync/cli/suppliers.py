@@ -30,11 +30,15 @@ def feeds_group() -> None:
 @feeds_group.command("import")
 @click.argument("supplier")
 @click.argument("feed_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--accept-drift", is_flag=True,
-              help="Apply a feed the drift guard finds suspicious (a real mass stock-out).")
+@click.option(
+    "--accept-drift",
+    is_flag=True,
+    help="Apply a feed the drift guard finds suspicious (a real mass stock-out).",
+)
 @click.pass_obj
-def feeds_import_command(app: AppContext, supplier: str, feed_file: Path,
-                         accept_drift: bool) -> int:
+def feeds_import_command(
+    app: AppContext, supplier: str, feed_file: Path, accept_drift: bool
+) -> int:
     """Import SUPPLIER's stock feed FEED_FILE using its [feeds.SUPPLIER] column map.
 
     Encodings UTF-8 (with or without BOM), CP932/Shift_JIS, UTF-16 and EUC-JP; comma or tab.
@@ -56,8 +60,14 @@ def feeds_import_command(app: AppContext, supplier: str, feed_file: Path,
         raise ConfigError(f"no [feeds.{supplier}] section in the config (configured: {known})")
     engine = open_store(app.settings.store.url)
     try:
-        report = import_feed(feed_file, supplier, settings, SqlFeedStore(engine), SystemClock(),
-                             accept_drift=accept_drift)
+        report = import_feed(
+            feed_file,
+            supplier,
+            settings,
+            SqlFeedStore(engine),
+            SystemClock(),
+            accept_drift=accept_drift,
+        )
     except FeedRefused as exc:
         click.echo(f"error: {exc.message}", err=True)
         return EXIT_USAGE
@@ -128,20 +138,37 @@ _ACCEPT_CHOICES = ("new", "used", "other-sellers", "cannot-ship")
 
 @click.command("check")
 @click.argument("url", required=False)
-@click.option("--html", "html_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Parse this saved page as if it had been fetched from URL (no network).")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Parse this saved page as if it had been fetched from URL (no network).",
+)
 @click.option("--sku", help="Check every page source of this listing (from the store).")
 @click.option("--json", "as_json", is_flag=True, help="Print the Observation as JSON.")
 @click.option("--variant", help="The variant to read (size/colour, SKU or variant id).")
-@click.option("--accept", multiple=True, type=click.Choice(_ACCEPT_CHOICES),
-              help="Offer kinds that count as in stock (default: new). Repeatable.")
+@click.option(
+    "--accept",
+    multiple=True,
+    type=click.Choice(_ACCEPT_CHOICES),
+    help="Offer kinds that count as in stock (default: new). Repeatable.",
+)
 @click.option("--adapter", help="Use this adapter instead of choosing by host/page.")
-@click.option("--status", type=int, default=200, show_default=True,
-              help="HTTP status to assume with --html.")
+@click.option(
+    "--status", type=int, default=200, show_default=True, help="HTTP status to assume with --html."
+)
 @click.pass_obj
-def check_command(app: AppContext, url: str | None, html_file: Path | None, sku: str | None,
-                  as_json: bool, variant: str | None, accept: tuple[str, ...],
-                  adapter: str | None, status: int) -> int:
+def check_command(
+    app: AppContext,
+    url: str | None,
+    html_file: Path | None,
+    sku: str | None,
+    as_json: bool,
+    variant: str | None,
+    accept: tuple[str, ...],
+    adapter: str | None,
+    status: int,
+) -> int:
     """Check one supplier page and show the verdict with the evidence that decided it.
 
     Exit 0 when every check gave IN_STOCK or OUT_OF_STOCK, 1 when any was UNKNOWN.
@@ -170,16 +197,22 @@ def check_command(app: AppContext, url: str | None, html_file: Path | None, sku:
     return EXIT_PARTIAL if unknown else EXIT_OK
 
 
-def _parse_saved(url: str, html_file: Path, status: int, options: Any, adapter: str | None
-                 ) -> Observation:
+def _parse_saved(
+    url: str, html_file: Path, status: int, options: Any, adapter: str | None
+) -> Observation:
     from suppliers.registry import parse_page
 
-    return parse_page(html_file.read_bytes(), url, fetched_at=datetime.now(UTC), status=status,
-                      options=options, adapter=adapter)
+    return parse_page(
+        html_file.read_bytes(),
+        url,
+        fetched_at=datetime.now(UTC),
+        status=status,
+        options=options,
+        adapter=adapter,
+    )
 
 
-def _fetch_and_parse(app: AppContext, url: str, options: Any, adapter: str | None
-                     ) -> Observation:
+def _fetch_and_parse(app: AppContext, url: str, options: Any, adapter: str | None) -> Observation:
     from suppliers.check import check_fetched
     from suppliers.fetch import Fetcher
 
@@ -187,8 +220,7 @@ def _fetch_and_parse(app: AppContext, url: str, options: Any, adapter: str | Non
         return check_fetched(fetcher.fetch(url), options=options, adapter=adapter)
 
 
-def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None
-               ) -> list[Observation]:
+def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> list[Observation]:
     from dataclasses import replace
 
     from suppliers.check import check_fetched
@@ -211,8 +243,9 @@ def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None
         for source in pages:
             chosen = adapter or source.supplier or None
             source_options = replace(options, variant=options.variant or source.variant)
-            found.append(check_fetched(fetcher.fetch(source.ref), options=source_options,
-                                       adapter=chosen))
+            found.append(
+                check_fetched(fetcher.fetch(source.ref), options=source_options, adapter=chosen)
+            )
     return found
 
 

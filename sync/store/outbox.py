@@ -157,6 +157,15 @@ def last_known(conn: Connection, skus: Sequence[str] | None = None) -> dict[tupl
     return found
 
 
+def record_readback(conn: Connection, update: QuantityUpdate, now: datetime) -> None:
+    """Note what Amazon shows for a SKU (read back, nothing sent): a closed ``applied`` row,
+    so "what Amazon has" is known before the first push of a listing stockguard never set."""
+    key = f"readback:{update.marketplace_id}:{update.sku}:{now.isoformat()}:{uuid.uuid4().hex[:8]}"
+    row = _new_row(Target(update, reason="read-back"), key[:200], now)
+    row.update(kind="readback", state=State.APPLIED.value, sent_at=now, closed_at=now)
+    conn.execute(insert(outbox), [row])
+
+
 def rows_in(conn: Connection, *states: State, ids: Iterable[int] | None = None) -> list[OutboxRow]:
     """Rows in any of ``states`` (optionally only these ids), oldest first."""
     query = select(outbox).where(outbox.c.state.in_([s.value for s in states]))

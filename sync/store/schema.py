@@ -7,6 +7,7 @@ from sync.store import (
     listing_tables,  # noqa: F401
     lock_tables,  # noqa: F401
     mail_tables,  # noqa: F401
+    observation_tables,  # noqa: F401
     order_tables,  # noqa: F401
     outbox_tables,  # noqa: F401
 )

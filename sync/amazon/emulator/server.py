@@ -191,8 +191,9 @@ class HttpServer:
     def __init__(self, dispatcher: Dispatcher, port: int = 0) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(dispatcher))
         self._server.daemon_threads = True
+        # A short poll interval: stop() waits for the loop to notice, and tests stop often.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="spapi-emulator", daemon=True
+            target=self._server.serve_forever, args=(0.02,), name="spapi-emulator", daemon=True
         )
 
     @property

@@ -1,0 +1,157 @@
+"""The demo's live loop: set up the local world, run the engine, sum up what happened."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from suppliers.feeds import import_feed
+from suppliers.fetch import Fetcher
+from sync.amazon.emulator import Emulator
+from sync.amazon.gateway import AmazonGateway
+from sync.cli.demo_run import (
+    DATA,
+    HOSTS,
+    DemoWorld,
+    build_engine,
+    demo_products,
+    demo_settings,
+    describe_pass,
+    emulator_seed,
+    feed_csv,
+    import_catalogue,
+    localise_catalogue,
+    median_or_none,
+    oversells_and_latency,
+    quantities_table,
+)
+from sync.cli.jobs import pull_and_reconcile
+from sync.cli.wiring import Wired
+from sync.clock import SystemClock
+from sync.config import FeedSettings
+from sync.demoshop import DemoShop
+from sync.listings_csv import read_listings_csv
+from sync.store import open_store
+from sync.store.feeds import SqlFeedStore
+
+PASS_SECONDS = 1.0
+ORDER_PULL_EVERY = 8  # passes; searchOrders allows a burst of 20, then one call per 3 minutes
+TONYA = FeedSettings(code_column="JANコード", quantity_column="在庫数", price_column="卸価格")
+
+
+def run_demo(
+    db_path: Path,
+    work: Path,
+    seconds: float,
+    seed: int,
+    buyers_per_hour: float,
+    console: Console,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> list[tuple[str, str]]:
+    """Run the demo world for ``seconds``; return the summary rows."""
+    clock = SystemClock()
+    products, by_path = demo_products(DATA / "demo-listings.csv", seed)
+    with DemoShop(products, clock, latency_s=0.02, seed=seed) as shop:
+        catalogue = work / "demo-listings.csv"
+        localise_catalogue(DATA / "demo-listings.csv", shop, by_path, catalogue)
+        parsed = read_listings_csv(catalogue).listings
+        with Emulator(emulator_seed(list(parsed)), feed_processing_seconds=3.0) as emu:
+            settings = demo_settings(f"sqlite:///{db_path}", emu.base_url)
+            db = open_store(settings.store.url)
+            try:
+                items = import_catalogue(db, catalogue, clock)
+                feed = work / "tonya.csv"
+                feed.write_text(feed_csv(items), encoding="utf-8")
+                import_feed(feed, "tonya", TONYA, SqlFeedStore(db), clock)
+                url_to_pid = {shop.url_for(pid): pid for pid in by_path.values()}
+                world = DemoWorld(shop, emu, db, items, url_to_pid)
+                console.print(
+                    f"SP-API emulator at {emu.base_url}; demo shop on "
+                    f"{', '.join(HOSTS)}; {len(items)} listings; database {db_path}"
+                )
+                with (
+                    Fetcher(settings.suppliers, clock) as fetcher,
+                    AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
+                ):
+                    engine = build_engine(world, settings, clock, fetcher, gateway)
+                    wired = Wired(db, gateway, engine, ExitStack())
+                    emu.simulate_buyers(buyers_per_hour, rng_seed=seed)
+                    before = dict(quantities_table(world))
+                    stats = _live(world, wired, seconds, console, monotonic)
+                console.print(_before_after(world, before))
+                return _summary(world, stats)
+            finally:
+                db.dispose()
+
+
+def _live(
+    world: DemoWorld,
+    wired: Wired,
+    seconds: float,
+    console: Console,
+    monotonic: Callable[[], float],
+) -> dict[str, int]:
+    engine = wired.engine
+    stats = {"checks": 0, "zeroings": 0, "restores": 0, "unknown": 0, "passes": 0}
+    started = monotonic()
+    blocked_host = HOSTS[-1]
+    console.print("live: [bold]stock-outs caught and zeroed as they happen[/bold]")
+    phase = "before"  # one host answers with a captcha page in the middle of the run
+    while (elapsed := monotonic() - started) < seconds:
+        if phase == "before" and elapsed > seconds * 0.4:
+            world.shop.set_fault(blocked_host, "captcha")
+            phase = "blocked"
+            console.print(f"[yellow]{blocked_host} starts answering with a captcha page[/yellow]")
+        elif phase == "blocked" and elapsed > seconds * 0.6:
+            world.shop.set_fault(blocked_host, None)
+            phase = "after"
+            console.print(f"[green]{blocked_host} answers normally again[/green]")
+        report = engine.sync_once(budget=40)
+        stats["passes"] += 1
+        if stats["passes"] % ORDER_PULL_EVERY == 0:
+            pull_and_reconcile(wired, engine.clock)
+        stats["checks"] += sum(report.checked.values())
+        stats["unknown"] += report.checked.get("UNKNOWN", 0)
+        for change in report.changes:
+            key = "zeroings" if change.decision.target_quantity == 0 else "restores"
+            stats[key] += 1
+        for line in describe_pass(report, engine.clock):
+            console.print(line, no_wrap=True, overflow="ellipsis", markup=False)
+        time.sleep(PASS_SECONDS)  # the demo runs in real time, for people to watch
+    return stats
+
+
+def _before_after(world: DemoWorld, before: dict[str, str]) -> Table:
+    table = Table(title="Amazon quantities (emulator): before and after the run")
+    for column in ("SKU", "before", "after", "supplier now"):
+        table.add_column(column)
+    for sku, after in quantities_table(world):
+        item = next(i for i in world.listings if i.sku == sku)
+        pages = [world.product_of[s.ref] for s in item.sources if s.ref in world.product_of]
+        stock = ", ".join("in stock" if world.shop.stock(p)[0] else "sold out" for p in pages)
+        table.add_row(sku, before[sku], after, stock or "feed")
+    return table
+
+
+def _summary(world: DemoWorld, stats: dict[str, int]) -> list[tuple[str, str]]:
+    oversells, latencies = oversells_and_latency(world)
+    median = median_or_none(latencies)
+    orders = world.emulator.orders()
+    return [
+        ("supplier checks", str(stats["checks"])),
+        ("checks that could not read the page (zeroed)", str(stats["unknown"])),
+        ("zeroings sent", str(stats["zeroings"])),
+        ("restores sent", str(stats["restores"])),
+        ("supplier stock changes", str(len(world.shop.stock_history()) - len(world.product_of))),
+        ("buyer orders", str(len(orders))),
+        ("oversells (ordered while the supplier was out)", str(oversells)),
+        (
+            "median detection-to-zero latency",
+            "n/a" if median is None else f"{median:.1f} s over {len(latencies)} stock-outs",
+        ),
+    ]

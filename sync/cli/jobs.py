@@ -1,0 +1,130 @@
+"""The scheduled service's jobs, composed from the engine, the pusher and cancellations.
+
+Each job is a plain function of the wired parts; ``sync.scheduler.Service`` runs them one at a
+time. Composition lives here (in the CLI layer) because it is the only place allowed to
+import the engine, the supplier side and the cancellations package together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from cancellations.ports import outbox_zeroer
+from cancellations.pull import pull_orders
+from cancellations.reasons import SupplierVerdict
+from cancellations.report import write_csv
+from cancellations.report_run import gather_reports
+from cancellations.service import apply_cancellations, plan_cancellations
+from cancellations.verdicts import combine_sources
+from sync.cli.wiring import Wired
+from sync.clock import Clock
+from sync.config import Settings
+from sync.domain import OrderStatus
+from sync.pusher import push, verify
+from sync.runlock import RunLock
+from sync.scheduler import JobSpec
+from sync.store import observations as obs_store
+from sync.store.orders import get_high_water, load_orders
+
+log = logging.getLogger("stockguard.jobs")
+
+
+@dataclass
+class JobCounters:
+    """What the jobs did, for the closing summary."""
+
+    passes: int = 0
+    changes: int = 0
+    orders_pulled: int = 0
+    cancellations_planned: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def build_jobs(
+    wired: Wired, settings: Settings, clock: Clock, lock: RunLock, counters: JobCounters
+) -> list[JobSpec]:
+    """The jobs of `stockguard run`, with their intervals from ``[scheduler]``."""
+    every = settings.scheduler
+    engine = wired.engine
+
+    def check_pass() -> None:
+        budget = max(1, int(settings.planner.checks_per_hour * every.check_every / 3600))
+        report = engine.sync_once(budget, send=True)
+        counters.passes += 1
+        counters.changes += len(report.changes)
+
+    def push_resume() -> None:
+        push(wired.db, wired.gateway, None, clock)
+
+    def read_back() -> None:
+        verify(wired.db, wired.gateway, clock=clock)
+
+    def orders_and_cancellations() -> None:
+        counters.orders_pulled += pull_and_reconcile(wired, clock)
+        run_cancellation_pass(wired, settings, clock, counters)
+
+    def daily_report() -> None:
+        out = Path(every.report_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        reports = gather_reports(wired.db, settings.cancellations, clock.now())
+        write_csv(reports, out / f"cancellations-{clock.now():%Y-%m-%d}.csv")
+
+    return [
+        JobSpec("heartbeat", lock.heartbeat, every.heartbeat_every),
+        JobSpec("checks", check_pass, every.check_every),
+        JobSpec("push", push_resume, every.push_every),
+        JobSpec("read-back", read_back, every.verify_every),
+        JobSpec("orders", orders_and_cancellations, every.orders_every),
+        JobSpec("report", daily_report, every.report_every),
+    ]
+
+
+def pull_and_reconcile(wired: Wired, clock: Clock) -> int:
+    """Pull orders; re-read and re-assert the quantity of every SKU an order touched since the
+    last pull (a sale lowered it; a BuyerCanceled cancellation restocked it). New orders."""
+    mark = get_high_water(wired.db)
+    pulled = pull_orders(wired.db, wired.gateway, clock)
+    since = mark or clock.now() - timedelta(days=1)
+    touched = {
+        line.sku
+        for order in load_orders(wired.db, since=since - timedelta(days=30))
+        if order.last_updated_at >= since
+        for line in order.items
+    }
+    if touched:
+        if not wired.engine.listings:
+            wired.engine.load()
+        wired.engine.reconcile(touched)
+    return pulled.new
+
+
+def run_cancellation_pass(
+    wired: Wired, settings: Settings, clock: Clock, counters: JobCounters
+) -> None:
+    """Fresh-check the sources of open orders, route them, apply only when configured."""
+    open_orders = load_orders(wired.db, statuses=(OrderStatus.UNSHIPPED,))
+    skus = {item.sku for order in open_orders for item in order.items}
+    verdicts = fresh_verdicts(wired, skus)
+    zero = outbox_zeroer(wired.db, clock)
+    plan = plan_cancellations(wired.db, clock, verdicts, zero=zero)
+    counters.cancellations_planned += plan.new_rows
+    if settings.cancellations.auto_apply:
+        apply_cancellations(wired.db, wired.gateway, clock, zero=zero)
+    push(wired.db, wired.gateway, None, clock)  # the zeroings the plan queued
+
+
+def fresh_verdicts(wired: Wired, skus: Iterable[str]) -> dict[str, SupplierVerdict | None]:
+    """Check the ordered SKUs' page sources now, then combine each listing's sources."""
+    engine = wired.engine
+    if not engine.listings:
+        engine.load()
+    wanted = set(skus)
+    items = [item for item in engine.listings.values() if item.sku in wanted]
+    engine.check_now(items)
+    refs = sorted({s.ref for item in items for s in item.sources})
+    latest = obs_store.latest_observations(wired.db, refs)
+    return {item.sku: combine_sources(item, latest) for item in items}

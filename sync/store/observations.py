@@ -1,0 +1,295 @@
+"""Queries on observations, decisions and the check schedule.
+
+* ``record_observations`` / ``latest_observations`` / ``recent_observations``: what checks saw;
+  ``recent_observations(k)`` gives the last K per source, oldest first, as the policy wants.
+* ``record_decisions`` / ``decision_history`` / ``decision_at``: what was decided and why;
+  ``decision_at(engine, "SKU-1", at)`` answers "why did SKU-1 show this at 12:03?" with the
+  decision then in force and the observation (page, phrase) behind it.
+* ``save_schedule`` / ``load_schedule`` / ``due_sources``: the planner's per-source state.
+
+Times are stored as UTC and come back timezone-aware on both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, select
+
+from sync.domain import Availability, Decision, Money, Observation, UnknownReason
+from sync.planner_state import SourceState
+from sync.store.observation_tables import check_schedule, decisions, observations
+
+_CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """A stored decision, with the observation behind it when there was one."""
+
+    id: int
+    decision: Decision
+    previous_quantity: int | None
+    observation: Observation | None
+
+
+def utc(value: datetime) -> datetime:
+    """Aware UTC (SQLite gives naive datetimes back)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else utc(value)
+
+
+# --- observations ---------------------------------------------------------------------------
+def record_observations(engine: Engine | Connection, items: Sequence[Observation]) -> list[int]:
+    """Store observations; returns their ids in the same order."""
+    if not items:
+        return []
+    with _begin(engine) as conn:
+        return [
+            int(conn.execute(insert(observations).values(**_observation_row(o))).inserted_primary_key[0])
+            for o in items
+        ]
+
+
+def record_observation(engine: Engine | Connection, item: Observation) -> int:
+    """Store one observation; returns its id."""
+    return record_observations(engine, [item])[0]
+
+
+def latest_observations(
+    engine: Engine | Connection, refs: Iterable[str] | None = None
+) -> dict[str, Observation]:
+    """The newest observation of each source (of ``refs``, or of every source)."""
+    return {ref: seen[-1] for ref, seen in recent_observations(engine, 1, refs).items()}
+
+
+def recent_observations(
+    engine: Engine | Connection, k: int, refs: Iterable[str] | None = None
+) -> dict[str, list[Observation]]:
+    """The last ``k`` observations per source, oldest first (newest last)."""
+    ranked = select(
+        observations,
+        func.row_number()
+        .over(partition_by=observations.c.source_ref,
+              order_by=(observations.c.checked_at.desc(), observations.c.id.desc()))
+        .label("rank"),
+    )
+    wanted = None if refs is None else list(dict.fromkeys(refs))
+    result: dict[str, list[Observation]] = {}
+    with _connect(engine) as conn:
+        for chunk in _chunks(wanted):
+            query = ranked if chunk is None else ranked.where(observations.c.source_ref.in_(chunk))
+            sub = query.subquery()
+            rows = conn.execute(
+                select(sub).where(sub.c.rank <= k).order_by(sub.c.source_ref, sub.c.rank.desc())
+            )
+            for row in rows:
+                result.setdefault(row.source_ref, []).append(_observation(row))
+    return result
+
+
+def _observation_row(o: Observation) -> dict[str, Any]:
+    return {
+        "source_ref": o.source_ref, "checked_at": utc(o.checked_at),
+        "availability": o.availability.value, "reason": o.reason.value if o.reason else None,
+        "evidence": o.evidence, "quantity": o.quantity,
+        "price_amount": o.price.amount if o.price else None,
+        "price_currency": o.price.currency if o.price else None,
+        "ships_within_days": o.ships_within_days, "http_status": o.http_status,
+        "content_hash": o.content_hash, "adapter": o.adapter, "url": o.url,
+    }
+
+
+def _observation(row: Row[Any]) -> Observation:
+    price = None
+    if row.price_amount is not None and row.price_currency:
+        price = Money(_trim(Decimal(row.price_amount)), row.price_currency)
+    return Observation(
+        source_ref=row.source_ref, availability=Availability(row.availability),
+        checked_at=utc(row.checked_at), evidence=row.evidence,
+        reason=UnknownReason(row.reason) if row.reason else None, quantity=row.quantity,
+        price=price, ships_within_days=row.ships_within_days, http_status=row.http_status,
+        content_hash=row.content_hash, adapter=row.adapter, url=row.url,
+    )
+
+
+def _trim(value: Decimal) -> Decimal:
+    """Drop the zeros the column's scale added (1980.0000 -> 1980), without exponent form."""
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
+# --- decisions ------------------------------------------------------------------------------
+def record_decision(
+    engine: Engine | Connection,
+    decision: Decision,
+    previous_quantity: int | None = None,
+    observation_id: int | None = None,
+) -> int:
+    """Store one decision with its reason and evidence; returns its id."""
+    row = _decision_row(decision, previous_quantity, observation_id)
+    with _begin(engine) as conn:
+        return int(conn.execute(insert(decisions).values(**row)).inserted_primary_key[0])
+
+
+def record_decisions(
+    engine: Engine | Connection, items: Sequence[tuple[Decision, int | None, int | None]]
+) -> None:
+    """Store many (decision, previous quantity, observation id) at once."""
+    if items:
+        with _begin(engine) as conn:
+            conn.execute(insert(decisions), [_decision_row(*item) for item in items])
+
+
+def decision_history(
+    engine: Engine | Connection,
+    sku: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+) -> list[DecisionRecord]:
+    """A SKU's decisions, newest first, each with the observation it rested on."""
+    query = select(decisions, *_joined_columns()).select_from(
+        decisions.outerjoin(observations, observations.c.id == decisions.c.observation_id)
+    ).where(decisions.c.sku == sku)
+    if since is not None:
+        query = query.where(decisions.c.decided_at >= utc(since))
+    if until is not None:
+        query = query.where(decisions.c.decided_at <= utc(until))
+    query = query.order_by(decisions.c.decided_at.desc(), decisions.c.id.desc()).limit(limit)
+    with _connect(engine) as conn:
+        return [_decision_record(row) for row in conn.execute(query)]
+
+
+def decision_at(engine: Engine | Connection, sku: str, at: datetime) -> DecisionRecord | None:
+    """The decision in force for ``sku`` at ``at``: why it showed what it showed then."""
+    found = decision_history(engine, sku, until=at, limit=1)
+    return found[0] if found else None
+
+
+def _joined_columns() -> list[Any]:
+    return [c.label(f"obs_{c.name}") for c in observations.c]
+
+
+def _decision_row(d: Decision, previous: int | None, observation_id: int | None) -> dict[str, Any]:
+    return {
+        "sku": d.sku, "marketplace": d.marketplace, "decided_at": utc(d.decided_at),
+        "target_quantity": d.target_quantity, "previous_quantity": previous,
+        "reason": d.reason, "evidence": d.evidence, "source_ref": d.source_ref,
+        "observation_id": observation_id,
+    }
+
+
+def _decision_record(row: Row[Any]) -> DecisionRecord:
+    decision = Decision(
+        sku=row.sku, marketplace=row.marketplace, target_quantity=row.target_quantity,
+        reason=row.reason, evidence=row.evidence, decided_at=utc(row.decided_at),
+        source_ref=row.source_ref,
+    )
+    seen = None
+    if row.obs_id is not None:
+        values = {c.name: getattr(row, f"obs_{c.name}") for c in observations.c}
+        seen = _observation(_Obj(values))  # type: ignore[arg-type]
+    return DecisionRecord(int(row.id), decision, row.previous_quantity, seen)
+
+
+class _Obj:
+    """Attribute access over a dict (a joined row's observation columns)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
+# --- the check schedule ---------------------------------------------------------------------
+def save_schedule(engine: Engine | Connection, rows: Sequence[SourceState]) -> None:
+    """Replace the stored state of these sources (the planner's ``snapshot``)."""
+    with _begin(engine) as conn:
+        refs = [r.source_ref for r in rows]
+        for start in range(0, len(refs), _CHUNK):
+            chunk = refs[start : start + _CHUNK]
+            conn.execute(delete(check_schedule).where(check_schedule.c.source_ref.in_(chunk)))
+        if rows:
+            conn.execute(insert(check_schedule), [_schedule_row(r) for r in rows])
+
+
+def load_schedule(engine: Engine | Connection) -> list[SourceState]:
+    """Every stored source state (for ``Planner.restore``)."""
+    with _connect(engine) as conn:
+        return [_state(row) for row in conn.execute(select(check_schedule))]
+
+
+def due_sources(
+    engine: Engine | Connection, now: datetime, limit: int = 100
+) -> list[SourceState]:
+    """Sources whose next check is due at ``now``, highest priority first."""
+    query = (
+        select(check_schedule)
+        .where(check_schedule.c.next_check_at <= utc(now))
+        .order_by(check_schedule.c.priority.desc(), check_schedule.c.next_check_at)
+        .limit(limit)
+    )
+    with _connect(engine) as conn:
+        return [_state(row) for row in conn.execute(query)]
+
+
+def _schedule_row(r: SourceState) -> dict[str, Any]:
+    return {
+        "source_ref": r.source_ref, "listing_sku": r.listing_sku, "host": r.host,
+        "state": r.state, "observed_at": _utc_or_none(r.observed_at),
+        "checked_at": _utc_or_none(r.checked_at), "next_check_at": _utc_or_none(r.next_check_at),
+        "priority": r.priority, "streak": r.streak, "stockouts": r.stockouts,
+        "restocks": r.restocks, "in_days": r.in_days, "out_days": r.out_days,
+    }
+
+
+def _state(row: Row[Any]) -> SourceState:
+    return SourceState(
+        source_ref=row.source_ref, listing_sku=row.listing_sku, host=row.host, state=row.state,
+        observed_at=_utc_or_none(row.observed_at), checked_at=_utc_or_none(row.checked_at),
+        streak=row.streak, stockouts=row.stockouts, restocks=row.restocks,
+        in_days=row.in_days, out_days=row.out_days,
+        next_check_at=_utc_or_none(row.next_check_at), priority=row.priority,
+    )
+
+
+# --- plumbing -------------------------------------------------------------------------------
+def _chunks(values: list[str] | None) -> Iterable[list[str] | None]:
+    if values is None:
+        yield None
+        return
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+class _Using:
+    """A connection for ``with``: a fresh one from an Engine, or the caller's own Connection."""
+
+    def __init__(self, target: Engine | Connection, begin: bool) -> None:
+        self.target, self.begin = target, begin
+        self._ctx: Any = None
+
+    def __enter__(self) -> Connection:
+        if isinstance(self.target, Connection):
+            return self.target
+        self._ctx = self.target.begin() if self.begin else self.target.connect()
+        conn: Connection = self._ctx.__enter__()
+        return conn
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ctx is not None:
+            self._ctx.__exit__(*exc)
+
+
+def _begin(target: Engine | Connection) -> _Using:
+    return _Using(target, begin=True)
+
+
+def _connect(target: Engine | Connection) -> _Using:
+    return _Using(target, begin=False)
