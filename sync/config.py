@@ -108,6 +108,7 @@ class PlannerSettings:
     host_checks_per_hour: int = 0  # politeness budget per supplier host; 0: no per-host cap
     lost_sale_weight: float = 0.1  # a lost sale costs this much of an oversell (a cancellation)
     prior_outage_days: float = 2.0  # prior mean length of a stock-out, before any is seen
+    prior_stockouts_per_day: float = 0.05  # prior mean stock-out rate, before any is seen
     refit_hours: float = 1.0  # how often sales and stock-out rates are re-estimated
 
 

@@ -196,7 +196,8 @@ class Planner:
             # A listing without a history order still tells: no sale in the whole window.
             self._orders.extend([] for _ in range(m - len(self._orders)))
             self._model = HistoryModel.fit(self._orders, self.history_start, self.started,
-                                           self.settings.prior_outage_days)
+                                           self.settings.prior_outage_days,
+                                           self.settings.prior_stockouts_per_day)
         live_days = (ts - self.started) / DAY - t.dark_days[:m]
         dark_now = ~t.live[:m] & ~np.isnan(t.dark_since[:m])
         live_days -= np.where(dark_now, (ts - t.dark_since[:m]) / DAY, 0.0)

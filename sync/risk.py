@@ -124,6 +124,8 @@ def check_index(
 LAM_GRID = np.exp(np.linspace(np.log(1e-4), np.log(100.0), 64))
 MU_GRID = np.exp(np.linspace(np.log(1e-3), np.log(5.0), 32))
 _HEAD, _INNER, _TAIL, _EMPTY = 0, 1, 2, 3
+import os
+REFIT_MU = os.environ.get("REFIT_MU", "1") == "1"
 
 
 def history_loglik(
@@ -221,6 +223,11 @@ def _best_on(
     return float(mus[i]), float(sigmas[i])
 
 
+def _log(weights: FloatArray) -> FloatArray:
+    result: FloatArray = np.log(np.maximum(weights, 1e-300))
+    return result
+
+
 def posterior_mean(log_post: FloatArray, grid: FloatArray) -> FloatArray:
     """Posterior mean per row of unnormalised log posteriors on ``grid``."""
     w = np.exp(log_post - log_post.max(axis=1, keepdims=True))
@@ -229,33 +236,45 @@ def posterior_mean(log_post: FloatArray, grid: FloatArray) -> FloatArray:
 
 
 class HistoryModel:
-    """Priors and per-listing evidence from the order history, combined with live evidence."""
+    """Priors and per-listing evidence from the order history, combined with live evidence.
 
-    def __init__(self, log_lam_prior: FloatArray, log_mu_prior: FloatArray,
-                 hist_lam: FloatArray, hist_mu: FloatArray) -> None:
-        self.log_lam_prior, self.log_mu_prior = log_lam_prior, log_mu_prior
-        self.hist_lam, self.hist_mu = hist_lam, hist_mu
+    The stock-out prior is fitted only on units that carry information about it (listings
+    with a few history orders, sources watched for some days): a catalogue that never sold
+    says nothing about its suppliers, and the default prior stands until something does.
+    """
+
+    MIN_UNITS = 20  # fewer informative units than this: keep the default stock-out prior
+
+    def __init__(self, log_lam_prior: FloatArray, default_mu: FloatArray,
+                 hist_lam: FloatArray, hist_mu: FloatArray, informative: Any) -> None:
+        self.log_lam_prior, self.default_mu = log_lam_prior, default_mu
+        self.hist_lam, self.hist_mu, self.informative = hist_lam, hist_mu, informative
         self.listings = hist_lam.shape[0]
 
     @classmethod
     def fit(cls, orders: list[list[float]], start: float, end: float,
-            outage_days: float) -> HistoryModel:
-        """Fit both population priors and keep each listing's marginal evidence."""
-        days = (end - start) / 86400.0
+            outage_days: float, stockouts_per_day: float) -> HistoryModel:
+        """Fit the sales prior and keep each listing's marginal evidence on both rates."""
+        p_mu = lognormal_weights(MU_GRID, np.log(stockouts_per_day) - 0.5, 1.0)
         series = [np.asarray(o, dtype=np.float64) for o in orders]
-        ll = history_loglik(series, 0.0, days, 1.0 / outage_days) if series else None
-        if ll is None:
-            flat_l, flat_m = np.zeros((0, LAM_GRID.size)), np.zeros((0, MU_GRID.size))
-            return cls(np.log(lognormal_weights(LAM_GRID, np.log(0.05), 2.0)),
-                       np.log(lognormal_weights(MU_GRID, np.log(0.05), 1.5)), flat_l, flat_m)
+        if not series:
+            empty = np.zeros((0, MU_GRID.size))
+            p_lam = lognormal_weights(LAM_GRID, np.log(0.1) - 2, 2.0)
+            return cls(_log(p_lam), _log(p_mu), np.zeros((0, LAM_GRID.size)), empty,
+                       np.zeros(0, dtype=bool))
+        days = (end - start) / 86400.0
+        ll = history_loglik(series, 0.0, days, 1.0 / outage_days)
         like = np.exp(ll - ll.max(axis=(1, 2), keepdims=True))
-        p_mu = lognormal_weights(MU_GRID, np.log(0.05), 1.5)
+        informative = np.array([len(o) >= 3 for o in series])
+        default_mu = p_mu
         for _ in range(3):  # alternate: each prior fitted with the other integrated out
-            hist_lam = np.log(np.maximum(like @ p_mu, 1e-300))
+            hist_lam = _log(like @ p_mu)
             p_lam = lognormal_weights(LAM_GRID, *fit_lognormal(hist_lam, LAM_GRID))
-            hist_mu = np.log(np.maximum(np.einsum("jab,a->jb", like, p_lam), 1e-300))
-            p_mu = lognormal_weights(MU_GRID, *fit_lognormal(hist_mu, MU_GRID))
-        return cls(np.log(p_lam), np.log(p_mu), hist_lam, hist_mu)
+            hist_mu = _log(np.einsum("jab,a->jb", like, p_lam))
+            if informative.sum() < cls.MIN_UNITS:
+                break
+            p_mu = lognormal_weights(MU_GRID, *fit_lognormal(hist_mu[informative], MU_GRID))
+        return cls(_log(p_lam), _log(p_mu), hist_lam, hist_mu, informative)
 
     def sales(self, orders: FloatArray, live_days: FloatArray) -> FloatArray:
         """Posterior-mean sales rate per listing, adding orders seen since the start."""
@@ -265,12 +284,21 @@ class HistoryModel:
         return posterior_mean(log_post, LAM_GRID)
 
     def stockouts(self, listing_of: Any, seen: FloatArray, in_days: FloatArray) -> FloatArray:
-        """Posterior-mean stock-out rate per source, adding the stock-outs checks saw."""
-        hist = self._rows(self.hist_mu, int(listing_of.max(initial=-1)) + 1)[listing_of]
-        log_post = hist + self.log_mu_prior[None, :]
-        log_post += seen[:, None] * np.log(MU_GRID)[None, :]
-        log_post -= in_days[:, None] * MU_GRID[None, :]
-        return posterior_mean(log_post, MU_GRID)
+        """Posterior-mean stock-out rate per source: history evidence plus what checks saw."""
+        n = int(listing_of.max(initial=-1)) + 1
+        evidence = self._rows(self.hist_mu, n)[listing_of]
+        evidence = evidence + seen[:, None] * np.log(MU_GRID)[None, :]
+        evidence -= in_days[:, None] * MU_GRID[None, :]
+        informed = (in_days >= 2.0) | self._flags(n)[listing_of]
+        log_prior = self.default_mu
+        if informed.sum() >= self.MIN_UNITS and REFIT_MU:
+            log_prior = _log(lognormal_weights(MU_GRID, *fit_lognormal(evidence[informed], MU_GRID)))
+        return posterior_mean(evidence + log_prior[None, :], MU_GRID)
+
+    def _flags(self, n: int) -> Any:
+        if self.informative.size >= n:
+            return self.informative[:n]
+        return np.concatenate([self.informative, np.zeros(n - self.informative.size, bool)])
 
     @staticmethod
     def _rows(table: FloatArray, n: int) -> FloatArray:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
-from sync.cli import amazon, cancellations, demo, engine, listings, suppliers
+from sync.cli import amazon, cancellations, demo, engine, listings, suppliers, why
 from sync.cli.context import AppContext, run_guarded
 
-COMMAND_MODULES = (listings, amazon, suppliers, cancellations, engine, demo)
+COMMAND_MODULES = (listings, amazon, suppliers, cancellations, engine, demo, why)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
