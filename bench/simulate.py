@@ -26,7 +26,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simworld import Tally, World, WorldSpec, make_world, oracle, round_robin  # noqa: E402
+from simworld import Tally, World, WorldSpec, expected_losses, make_world, oracle  # noqa: E402
+from simworld import round_robin, round_robin_live  # noqa: E402
 
 from sync.clock import ManualClock  # noqa: E402
 from sync.config import PlannerSettings, PolicySettings  # noqa: E402
@@ -68,6 +69,7 @@ class Run:
         self.amazon = np.zeros(n, dtype=bool)  # what Amazon shows
         self.pushes: deque[tuple[float, int, int]] = deque()  # (applies at, listing, quantity)
         self.tally = Tally()
+        self.changes: list[tuple[int, float, bool]] = []  # Amazon's (listing, day, live)
         self.seen_day = np.zeros(n)  # when each listing's source was last observed
         self.sweep_every = 1 / 24  # the engine re-decides every listing hourly (stale -> 0)
 
@@ -123,6 +125,7 @@ class Run:
         while self.pushes and self.pushes[0][0] <= until:
             _, i, quantity = self.pushes.popleft()
             self.amazon[i] = quantity > 0
+            self.changes.append((i, _, quantity > 0))
 
     def _check(self, i: int, now: float) -> None:
         self.tally.checks += 1
@@ -144,6 +147,20 @@ class Run:
                                 decision.target_quantity))
             self.planner.set_quantity(sku, decision.target_quantity, at(now))
 
+    def live_at(self, listing: np.ndarray, time: np.ndarray) -> np.ndarray:
+        """Amazon's state for each (listing, day), replayed from the applied pushes."""
+        n = len(self.refs)
+        first = self.world.supplier_in(np.arange(n), np.zeros(n))
+        if not self.changes:
+            return first[listing]
+        ids, days, live = (np.array(c) for c in zip(*self.changes, strict=True))
+        keys = ids * 1000.0 + days
+        order = np.argsort(keys, kind="stable")
+        keys, live = keys[order], live[order].astype(bool)
+        pos = np.searchsorted(keys, listing * 1000.0 + time, side="right") - 1
+        own = (pos >= 0) & (np.floor(keys[np.maximum(pos, 0)] / 1000.0) == listing)
+        return np.where(own, live[np.maximum(pos, 0)], first[listing])
+
     def _sweep(self, now: float) -> None:
         """The engine's pass over every listing: an observation too old counts as UNKNOWN."""
         max_age = self.policy_settings.max_observation_age_hours / 24
@@ -162,9 +179,16 @@ class Run:
 def simulate(spec: WorldSpec, seed: int, checks_per_hour: float,
              planner: PlannerSettings, policy: PolicySettings) -> dict[str, Tally]:
     world = make_world(spec, seed)
-    sg = Run(world, checks_per_hour, planner, policy).run()
-    return {"stockguard": sg, "round-robin": round_robin(world, checks_per_hour * 24),
-            "oracle": oracle(world)}
+    run = Run(world, checks_per_hour, planner, policy)
+    sg = run.run()
+    result = {"stockguard": sg, "round-robin": round_robin(world, checks_per_hour * 24),
+              "oracle": oracle(world)}
+    live = {"stockguard": run.live_at,
+            "round-robin": lambda i, t: round_robin_live(world, checks_per_hour * 24, i, t),
+            "oracle": lambda i, t: world.supplier_in(i, t - spec.push_delay_days)}
+    for name, live_at in live.items():
+        result[name].expected_oversells, result[name].expected_lost = expected_losses(world, live_at)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,17 +210,21 @@ def main(argv: list[str] | None = None) -> int:
         sg, rr = result["stockguard"], result["round-robin"]
         ratio = sg.oversells / max(rr.oversells, 1)
         lost_ratio = sg.lost / max(rr.lost, 1)
-        rows.append((ratio, lost_ratio, result))
+        exp_ratio = sg.expected_oversells / max(rr.expected_oversells, 1e-9)
+        exp_lost = sg.expected_lost / max(rr.expected_lost, 1e-9)
+        rows.append((ratio, lost_ratio, result, exp_ratio, exp_lost))
         print(f"seed {seed} budget {budget:.1f}/h ({time.perf_counter() - began:.1f}s)")
         for name, tally in result.items():
             print(f"  {name:12s} sales={tally.sales:6d} oversells={tally.oversells:5d} "
                   f"lost={tally.lost:5d} checks={tally.checks}")
-        print(f"  ratio={ratio:.3f} lost_ratio={lost_ratio:.3f}")
+        print(f"  ratio={ratio:.3f} lost_ratio={lost_ratio:.3f} "
+              f"expected_ratio={exp_ratio:.3f} expected_lost_ratio={exp_lost:.3f}")
     _summary(rows, budget)
     return 0
 
 
-def _summary(rows: list[tuple[float, float, dict[str, Tally]]], budget: float) -> None:
+def _summary(rows: list[tuple[float, float, dict[str, Tally], float, float]],
+             budget: float) -> None:
     def mean(name: str, field: str) -> float:
         return float(np.mean([getattr(r[2][name], field) for r in rows]))
 
@@ -204,7 +232,10 @@ def _summary(rows: list[tuple[float, float, dict[str, Tally]]], budget: float) -
     lost_ratio = float(np.mean([r[1] for r in rows]))
     pooled = mean("stockguard", "oversells") / max(mean("round-robin", "oversells"), 1e-9)
     pooled_lost = mean("stockguard", "lost") / max(mean("round-robin", "lost"), 1e-9)
+    exp_ratio = float(np.mean([r[3] for r in rows]))
+    exp_lost = float(np.mean([r[4] for r in rows]))
     print(f"RESULT ratio={ratio:.3f} lost_ratio={lost_ratio:.3f} "
+          f"expected_ratio={exp_ratio:.3f} expected_lost_ratio={exp_lost:.3f} "
           f"pooled_ratio={pooled:.3f} pooled_lost_ratio={pooled_lost:.3f} "
           f"oversells_sg={mean('stockguard', 'oversells'):.1f} "
           f"oversells_rr={mean('round-robin', 'oversells'):.1f} "

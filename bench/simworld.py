@@ -8,6 +8,7 @@ floats in days; the measured period is [0, days), the order history [-history_da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,6 +123,8 @@ class Tally:
     oversells: int = 0
     lost: int = 0
     checks: int = 0
+    expected_oversells: float = 0.0  # sales rate x time live while the supplier was out
+    expected_lost: float = 0.0  # sales rate x time at 0 while the supplier had stock
 
     def add(self, live: B, supplier_in: B) -> None:
         self.sales += int(np.count_nonzero(live & supplier_in))
@@ -140,19 +143,39 @@ def oracle(world: World) -> Tally:
 
 def round_robin(world: World, checks_per_day: float) -> Tally:
     """Every listing in turn at a fixed rate; writes what it read (1 or 0)."""
-    spec = world.spec
-    n = spec.listings
-    period = n / checks_per_day
     listing, time = _measured(world)
-    offset = listing / checks_per_day  # listing i's first check
-    seen_at = time - spec.push_delay_days
-    k = np.floor((seen_at - offset) / period)
-    check_time = offset + k * period
-    live = np.where(k >= 0, world.supplier_in(listing, check_time),
-                    world.supplier_in(listing, np.zeros_like(time)))
-    tally = Tally(checks=int(spec.days * checks_per_day))
-    tally.add(live, world.supplier_in(listing, time))
+    tally = Tally(checks=int(world.spec.days * checks_per_day))
+    tally.add(round_robin_live(world, checks_per_day, listing, time),
+              world.supplier_in(listing, time))
     return tally
+
+
+def round_robin_live(world: World, checks_per_day: float, listing: I, time: F) -> B:
+    """Whether round-robin's Amazon quantity is above 0 for each (listing, time)."""
+    period = world.spec.listings / checks_per_day
+    offset = listing / checks_per_day  # listing i's first check
+    k = np.floor((time - world.spec.push_delay_days - offset) / period)
+    live: B = np.where(k >= 0, world.supplier_in(listing, offset + k * period),
+                       world.supplier_in(listing, np.zeros_like(time)))
+    return live
+
+
+def expected_losses(world: World, live_at: Callable[[I, F], B], step_days: float = 1 / 144) -> tuple[float, float]:
+    """Expected (oversells, lost sales): sales rate x time live-while-out (x time dark-while-in).
+
+    Free of the order draws' noise, so checkers compare with far fewer seeds.
+    """
+    grid = np.arange(step_days / 2, world.spec.days, step_days)
+    over = lost = 0.0
+    for lo in range(0, world.spec.listings, 500):
+        ids = np.arange(lo, min(lo + 500, world.spec.listings))
+        listing = np.repeat(ids, grid.size)
+        time = np.tile(grid, ids.size)
+        live, stock = live_at(listing, time), world.supplier_in(listing, time)
+        rate = world.sales_rate[listing] * step_days
+        over += float(rate[live & ~stock].sum())
+        lost += float(rate[~live & stock].sum())
+    return over, lost
 
 
 def _measured(world: World) -> tuple[I, F]:

@@ -39,6 +39,7 @@ from sync.domain import (
     SourceKind,
 )
 from sync.domain import marketplace as find_marketplace
+from sync.errors import AmazonAuthError, AmazonError
 from sync.planner import Planner
 from sync.pusher import PushReport, QuantityGateway, VerifyReport, push, verify
 from sync.store import observations as obs_store
@@ -260,7 +261,15 @@ class SyncEngine:
     def _read_back(self, items: Sequence[Listing]) -> None:
         for item in items:
             market_id = find_marketplace(item.marketplace).marketplace_id
-            shown = self.gateway.get_quantity(item.sku, marketplace_id=market_id)
+            try:
+                shown = self.gateway.get_quantity(item.sku, marketplace_id=market_id)
+            except AmazonError as exc:
+                # An unanswered read must not cost the pass its decisions: a stock-out found
+                # by this pass still goes out (Amazon's quantity stays unknown for now).
+                if isinstance(exc, AmazonAuthError):
+                    raise
+                log.warning("could not read %s back from Amazon: %s", item.sku, exc)
+                continue
             if shown is not None:
                 update = QuantityUpdate(item.sku, shown, market_id, item.product_type)
                 with self.db.begin() as conn:

@@ -1,6 +1,7 @@
 """APScheduler 3 wiring for `stockguard run`, and nothing else.
 
-Jobs run one at a time on a single worker thread, so they never overlap; a job that raises is
+Jobs run one at a time on a single worker thread, so they never overlap (only the run lock's
+heartbeat has a thread of its own: it touches no stock data); a job that raises is
 logged and counted and simply runs again at its next time (never a silent stop); SIGTERM or
 Ctrl-C stops the service after the running job finishes, so nothing is left half-written.
 """
@@ -31,6 +32,9 @@ class JobSpec:
     name: str
     run: Callable[[], object]
     every_seconds: float
+    # Housekeeping that touches no stock data (the run lock's heartbeat) runs on a thread of
+    # its own, so a long pass or a feed wait cannot starve it into looking dead.
+    own_thread: bool = False
 
 
 @dataclass
@@ -79,7 +83,10 @@ class Service:
         self.stats = ServiceStats()
         self.stopping = threading.Event()
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            executors={
+                "default": ThreadPoolExecutor(max_workers=1),
+                "housekeeping": ThreadPoolExecutor(max_workers=1),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         for spec in jobs:
@@ -89,6 +96,7 @@ class Service:
                 seconds=spec.every_seconds,
                 id=spec.name,
                 name=spec.name,
+                executor="housekeeping" if spec.own_thread else "default",
                 next_run_time=clock.now(),
             )
 

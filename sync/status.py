@@ -67,7 +67,10 @@ def read_status(db: Engine, now: datetime) -> Status:
             or 0
         )
         status.last_push = conn.scalar(
-            select(func.max(outbox.c.closed_at)).where(outbox.c.state.in_(("accepted", "applied")))
+            select(func.max(outbox.c.closed_at)).where(
+                outbox.c.state.in_(("accepted", "applied")),
+                outbox.c.kind != "readback",  # a quantity read back is not a push
+            )
         )
         status.pending_outbox = int(
             conn.scalar(

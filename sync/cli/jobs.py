@@ -74,7 +74,7 @@ def build_jobs(
         write_csv(reports, out / f"cancellations-{clock.now():%Y-%m-%d}.csv")
 
     return [
-        JobSpec("heartbeat", lock.heartbeat, every.heartbeat_every),
+        JobSpec("heartbeat", lock.heartbeat, every.heartbeat_every, own_thread=True),
         JobSpec("checks", check_pass, every.check_every),
         JobSpec("push", push_resume, every.push_every),
         JobSpec("read-back", read_back, every.verify_every),
