@@ -26,14 +26,22 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simworld import Tally, World, WorldSpec, expected_losses, make_world, oracle  # noqa: E402
-from simworld import round_robin, round_robin_live  # noqa: E402
+from simworld import (
+    Tally,
+    World,
+    WorldSpec,
+    expected_losses,
+    make_world,
+    oracle,
+    round_robin,
+    round_robin_live,
+)
 
-from sync.clock import ManualClock  # noqa: E402
-from sync.config import PlannerSettings, PolicySettings  # noqa: E402
-from sync.domain import Availability, Listing, Observation, Source, SourceKind  # noqa: E402
-from sync.planner import Planner  # noqa: E402
-from sync.policy import decide  # noqa: E402
+from sync.clock import ManualClock
+from sync.config import PlannerSettings, PolicySettings
+from sync.domain import Availability, Listing, Observation, Source, SourceKind
+from sync.planner import Planner
+from sync.policy import decide
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)  # simulated day 0
 HOSTS = 40
@@ -57,7 +65,9 @@ class Run:
         spec = self.world.spec
         n = spec.listings
         self.clock = ManualClock(at(0))
-        self.planner = Planner(self.planner_settings, self.clock, history_start=at(-spec.history_days))
+        self.planner = Planner(
+            self.planner_settings, self.clock, history_start=at(-spec.history_days)
+        )
         self.refs = [f"https://shop{i % HOSTS}.example/item/{i}" for i in range(n)]
         self.index = {ref: i for i, ref in enumerate(self.refs)}
         self.listings = [
@@ -92,8 +102,13 @@ class Run:
         tick = self.tick_minutes / 1440
         per_tick = self.checks_per_hour * self.tick_minutes / 60
         keep = (self.world.order_time >= 0) & (self.world.order_time < spec.days)
-        orders = list(zip(self.world.order_listing[keep].tolist(),
-                          self.world.order_time[keep].tolist(), strict=True))
+        orders = list(
+            zip(
+                self.world.order_listing[keep].tolist(),
+                self.world.order_time[keep].tolist(),
+                strict=True,
+            )
+        )
         next_order, credit, now = 0, 0.0, 0.0
         while now < spec.days:
             now = min(now + tick, spec.days)
@@ -139,12 +154,16 @@ class Run:
 
     def _decide(self, i: int, now: float) -> None:
         sku = f"SKU{i}"
-        decision = decide(self.listings[i], {self.refs[i]: self.history[i]},
-                          int(self.intended[i]), at(now), self.policy_settings)
+        decision = decide(
+            self.listings[i],
+            {self.refs[i]: self.history[i]},
+            int(self.intended[i]),
+            at(now),
+            self.policy_settings,
+        )
         if decision.target_quantity != self.intended[i]:
             self.intended[i] = decision.target_quantity
-            self.pushes.append((now + self.world.spec.push_delay_days, i,
-                                decision.target_quantity))
+            self.pushes.append((now + self.world.spec.push_delay_days, i, decision.target_quantity))
             self.planner.set_quantity(sku, decision.target_quantity, at(now))
 
     def live_at(self, listing: np.ndarray, time: np.ndarray) -> np.ndarray:
@@ -176,18 +195,30 @@ class Run:
         return f"shop{i % HOSTS}.example"
 
 
-def simulate(spec: WorldSpec, seed: int, checks_per_hour: float,
-             planner: PlannerSettings, policy: PolicySettings) -> dict[str, Tally]:
+def simulate(
+    spec: WorldSpec,
+    seed: int,
+    checks_per_hour: float,
+    planner: PlannerSettings,
+    policy: PolicySettings,
+) -> dict[str, Tally]:
     world = make_world(spec, seed)
     run = Run(world, checks_per_hour, planner, policy)
     sg = run.run()
-    result = {"stockguard": sg, "round-robin": round_robin(world, checks_per_hour * 24),
-              "oracle": oracle(world)}
-    live = {"stockguard": run.live_at,
-            "round-robin": lambda i, t: round_robin_live(world, checks_per_hour * 24, i, t),
-            "oracle": lambda i, t: world.supplier_in(i, t - spec.push_delay_days)}
+    result = {
+        "stockguard": sg,
+        "round-robin": round_robin(world, checks_per_hour * 24),
+        "oracle": oracle(world),
+    }
+    live = {
+        "stockguard": run.live_at,
+        "round-robin": lambda i, t: round_robin_live(world, checks_per_hour * 24, i, t),
+        "oracle": lambda i, t: world.supplier_in(i, t - spec.push_delay_days),
+    }
     for name, live_at in live.items():
-        result[name].expected_oversells, result[name].expected_lost = expected_losses(world, live_at)
+        result[name].expected_oversells, result[name].expected_lost = expected_losses(
+            world, live_at
+        )
     return result
 
 
@@ -196,9 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     spec = WorldSpec(listings=args.listings, days=args.days, history_days=args.history_days)
     budget = args.budget or args.listings / 12
     budget *= args.budget_scale
-    planner = replace(PlannerSettings(), checks_per_hour=int(np.ceil(budget)) + 1,
-                      max_interval_hours=args.max_interval_hours,
-                      lost_sale_weight=args.lost_weight)
+    planner = replace(
+        PlannerSettings(),
+        checks_per_hour=int(np.ceil(budget)) + 1,
+        max_interval_hours=args.max_interval_hours,
+        lost_sale_weight=args.lost_weight,
+    )
     for item in args.planner:
         key, _, value = item.partition("=")
         planner = replace(planner, **{key: type(getattr(planner, key))(value)})
@@ -215,16 +249,21 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((ratio, lost_ratio, result, exp_ratio, exp_lost))
         print(f"seed {seed} budget {budget:.1f}/h ({time.perf_counter() - began:.1f}s)")
         for name, tally in result.items():
-            print(f"  {name:12s} sales={tally.sales:6d} oversells={tally.oversells:5d} "
-                  f"lost={tally.lost:5d} checks={tally.checks}")
-        print(f"  ratio={ratio:.3f} lost_ratio={lost_ratio:.3f} "
-              f"expected_ratio={exp_ratio:.3f} expected_lost_ratio={exp_lost:.3f}")
+            print(
+                f"  {name:12s} sales={tally.sales:6d} oversells={tally.oversells:5d} "
+                f"lost={tally.lost:5d} checks={tally.checks}"
+            )
+        print(
+            f"  ratio={ratio:.3f} lost_ratio={lost_ratio:.3f} "
+            f"expected_ratio={exp_ratio:.3f} expected_lost_ratio={exp_lost:.3f}"
+        )
     _summary(rows, budget)
     return 0
 
 
-def _summary(rows: list[tuple[float, float, dict[str, Tally], float, float]],
-             budget: float) -> None:
+def _summary(
+    rows: list[tuple[float, float, dict[str, Tally], float, float]], budget: float
+) -> None:
     def mean(name: str, field: str) -> float:
         return float(np.mean([getattr(r[2][name], field) for r in rows]))
 
@@ -234,15 +273,17 @@ def _summary(rows: list[tuple[float, float, dict[str, Tally], float, float]],
     pooled_lost = mean("stockguard", "lost") / max(mean("round-robin", "lost"), 1e-9)
     exp_ratio = float(np.mean([r[3] for r in rows]))
     exp_lost = float(np.mean([r[4] for r in rows]))
-    print(f"RESULT ratio={ratio:.3f} lost_ratio={lost_ratio:.3f} "
-          f"expected_ratio={exp_ratio:.3f} expected_lost_ratio={exp_lost:.3f} "
-          f"pooled_ratio={pooled:.3f} pooled_lost_ratio={pooled_lost:.3f} "
-          f"oversells_sg={mean('stockguard', 'oversells'):.1f} "
-          f"oversells_rr={mean('round-robin', 'oversells'):.1f} "
-          f"oversells_oracle={mean('oracle', 'oversells'):.1f} "
-          f"lost_sg={mean('stockguard', 'lost'):.1f} lost_rr={mean('round-robin', 'lost'):.1f} "
-          f"lost_oracle={mean('oracle', 'lost'):.1f} budget_per_hour={budget:.1f} "
-          f"seeds={len(rows)}")
+    print(
+        f"RESULT ratio={ratio:.3f} lost_ratio={lost_ratio:.3f} "
+        f"expected_ratio={exp_ratio:.3f} expected_lost_ratio={exp_lost:.3f} "
+        f"pooled_ratio={pooled:.3f} pooled_lost_ratio={pooled_lost:.3f} "
+        f"oversells_sg={mean('stockguard', 'oversells'):.1f} "
+        f"oversells_rr={mean('round-robin', 'oversells'):.1f} "
+        f"oversells_oracle={mean('oracle', 'oversells'):.1f} "
+        f"lost_sg={mean('stockguard', 'lost'):.1f} lost_rr={mean('round-robin', 'lost'):.1f} "
+        f"lost_oracle={mean('oracle', 'lost'):.1f} budget_per_hour={budget:.1f} "
+        f"seeds={len(rows)}"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -252,16 +293,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--listings", type=int, default=5000)
     p.add_argument("--days", type=float, default=28.0)
     p.add_argument("--history-days", type=float, default=30.0)
-    p.add_argument("--budget", type=float, default=None,
-                   help="checks per hour (default: round-robin every 12 hours)")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="checks per hour (default: round-robin every 12 hours)",
+    )
     p.add_argument("--budget-scale", type=float, default=1.0, help="multiply the budget")
     p.add_argument("--max-interval-hours", type=float, default=24 * 28)
-    p.add_argument("--max-age-hours", type=float,
-                   default=PolicySettings.max_observation_age_hours,
-                   help="the policy's max observation age (older counts as UNKNOWN)")
+    p.add_argument(
+        "--max-age-hours",
+        type=float,
+        default=PolicySettings.max_observation_age_hours,
+        help="the policy's max observation age (older counts as UNKNOWN)",
+    )
     p.add_argument("--lost-weight", type=float, default=PlannerSettings.lost_sale_weight)
-    p.add_argument("--planner", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a PlannerSettings field, e.g. --planner refit_hours=1")
+    p.add_argument(
+        "--planner",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a PlannerSettings field, e.g. --planner refit_hours=1",
+    )
     return p
 
 

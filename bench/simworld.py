@@ -84,8 +84,16 @@ def make_world(spec: WorldSpec, seed: int) -> World:
     order_listing = np.repeat(np.arange(n), counts)
     order_time = rng.uniform(begin, end, size=order_listing.size)
     by_time = np.argsort(order_time, kind="stable")
-    return World(spec, sales, stockout, start_in, keys, starts.astype(np.int64),
-                 order_listing[by_time], order_time[by_time])
+    return World(
+        spec,
+        sales,
+        stockout,
+        start_in,
+        keys,
+        starts.astype(np.int64),
+        order_listing[by_time],
+        order_time[by_time],
+    )
 
 
 def _lognormal(rng: np.random.Generator, mean: float, sigma: float, n: int) -> F:
@@ -145,8 +153,9 @@ def round_robin(world: World, checks_per_day: float) -> Tally:
     """Every listing in turn at a fixed rate; writes what it read (1 or 0)."""
     listing, time = _measured(world)
     tally = Tally(checks=int(world.spec.days * checks_per_day))
-    tally.add(round_robin_live(world, checks_per_day, listing, time),
-              world.supplier_in(listing, time))
+    tally.add(
+        round_robin_live(world, checks_per_day, listing, time), world.supplier_in(listing, time)
+    )
     return tally
 
 
@@ -155,12 +164,17 @@ def round_robin_live(world: World, checks_per_day: float, listing: I, time: F) -
     period = world.spec.listings / checks_per_day
     offset = listing / checks_per_day  # listing i's first check
     k = np.floor((time - world.spec.push_delay_days - offset) / period)
-    live: B = np.where(k >= 0, world.supplier_in(listing, offset + k * period),
-                       world.supplier_in(listing, np.zeros_like(time)))
+    live: B = np.where(
+        k >= 0,
+        world.supplier_in(listing, offset + k * period),
+        world.supplier_in(listing, np.zeros_like(time)),
+    )
     return live
 
 
-def expected_losses(world: World, live_at: Callable[[I, F], B], step_days: float = 1 / 144) -> tuple[float, float]:
+def expected_losses(
+    world: World, live_at: Callable[[I, F], B], step_days: float = 1 / 144
+) -> tuple[float, float]:
     """Expected (oversells, lost sales): sales rate x time live-while-out (x time dark-while-in).
 
     Free of the order draws' noise, so checkers compare with far fewer seeds.

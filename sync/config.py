@@ -106,7 +106,7 @@ class PlannerSettings:
     min_interval_minutes: float = 10.0
     max_interval_hours: float = 24.0
     host_checks_per_hour: int = 0  # politeness budget per supplier host; 0: no per-host cap
-    lost_sale_weight: float = 0.1  # a lost sale costs this much of an oversell (a cancellation)
+    lost_sale_weight: float = 0.05  # a lost sale costs this much of an oversell (a cancellation)
     prior_outage_days: float = 2.0  # prior mean length of a stock-out, before any is seen
     prior_stockouts_per_day: float = 0.05  # prior mean stock-out rate, before any is seen
     refit_hours: float = 1.0  # how often sales and stock-out rates are re-estimated
@@ -141,6 +141,7 @@ class SchedulerSettings:
     orders_every: float = 300.0  # pull orders (searchOrders allows one call per 3 minutes)
     report_every: float = 86400.0  # the cancellation-rate report
     heartbeat_every: float = 30.0
+    catalogue_every: float = 600.0  # re-read the catalogue (listings imported while running)
     report_dir: str = "reports"
 
 
@@ -237,7 +238,7 @@ def _build(cls: type[Any], raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a table, got {_show(raw)}")
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls)}
+    known = {f.name for f in fields(cls) if f.name != "secrets"}  # secrets: environment only
     for key in raw:
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")

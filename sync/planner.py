@@ -37,7 +37,11 @@ from sync.risk import HistoryModel, check_index
 
 DAY = 86400.0
 _UNSEEN, _IN, _OUT, _UNKNOWN = 0, 1, 2, 3
-_CODE = {Availability.IN_STOCK: _IN, Availability.OUT_OF_STOCK: _OUT, Availability.UNKNOWN: _UNKNOWN}
+_CODE = {
+    Availability.IN_STOCK: _IN,
+    Availability.OUT_OF_STOCK: _OUT,
+    Availability.UNKNOWN: _UNKNOWN,
+}
 _FIRST, _URGENT = 1e200, 1e100  # priority tiers above any risk index
 
 
@@ -195,9 +199,13 @@ class Planner:
         if self._model is None or self._model.listings < m:
             # A listing without a history order still tells: no sale in the whole window.
             self._orders.extend([] for _ in range(m - len(self._orders)))
-            self._model = HistoryModel.fit(self._orders, self.history_start, self.started,
-                                           self.settings.prior_outage_days,
-                                           self.settings.prior_stockouts_per_day)
+            self._model = HistoryModel.fit(
+                self._orders,
+                self.history_start,
+                self.started,
+                self.settings.prior_outage_days,
+                self.settings.prior_stockouts_per_day,
+            )
         live_days = (ts - self.started) / DAY - t.dark_days[:m]
         dark_now = ~t.live[:m] & ~np.isnan(t.dark_since[:m])
         live_days -= np.where(dark_now, (ts - t.dark_since[:m]) / DAY, 0.0)

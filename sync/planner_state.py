@@ -47,12 +47,23 @@ class Table:
     """Columns indexed by source (and by listing); grown by doubling."""
 
     _SOURCE_COLS = {
-        "listing_of": np.int64, "host_of": np.int64, "state": np.int8, "observed_at": np.float64,
-        "checked_at": np.float64, "streak": np.int64, "stockouts": np.float64,
-        "restocks": np.float64, "in_days": np.float64, "out_days": np.float64,
+        "listing_of": np.int64,
+        "host_of": np.int64,
+        "state": np.int8,
+        "observed_at": np.float64,
+        "checked_at": np.float64,
+        "streak": np.int64,
+        "stockouts": np.float64,
+        "restocks": np.float64,
+        "in_days": np.float64,
+        "out_days": np.float64,
     }
-    _LISTING_COLS = {"orders": np.float64, "dark_days": np.float64, "dark_since": np.float64,
-                     "live": np.bool_}
+    _LISTING_COLS = {
+        "orders": np.float64,
+        "dark_days": np.float64,
+        "dark_since": np.float64,
+        "live": np.bool_,
+    }
 
     def __init__(self) -> None:
         self.refs: list[str] = []
@@ -124,12 +135,17 @@ class Table:
         hosts = {k: host for host, k in self.host_index.items()}
         return [
             SourceState(
-                source_ref=self.refs[i], listing_sku=skus[int(self.listing_of[i])],
-                host=hosts[int(self.host_of[i])], state=STATE_NAMES[int(self.state[i])],
+                source_ref=self.refs[i],
+                listing_sku=skus[int(self.listing_of[i])],
+                host=hosts[int(self.host_of[i])],
+                state=STATE_NAMES[int(self.state[i])],
                 observed_at=_dt(float(self.observed_at[i])),
-                checked_at=_dt(float(self.checked_at[i])), streak=int(self.streak[i]),
-                stockouts=int(self.stockouts[i]), restocks=int(self.restocks[i]),
-                in_days=float(self.in_days[i]), out_days=float(self.out_days[i]),
+                checked_at=_dt(float(self.checked_at[i])),
+                streak=int(self.streak[i]),
+                stockouts=int(self.stockouts[i]),
+                restocks=int(self.restocks[i]),
+                in_days=float(self.in_days[i]),
+                out_days=float(self.out_days[i]),
                 next_check_at=_dt(float(next_check[i])),
                 priority=float(min(max(priority[i], -1e300), 1e300)),
             )

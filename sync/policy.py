@@ -30,7 +30,7 @@ reason code            when (for the source that decides)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -256,3 +256,24 @@ def _decision(
         decided_at=now,
         source_ref=source_ref,
     )
+
+
+def plan_changes(
+    items: Iterable[Listing],
+    history: Mapping[str, Sequence[Observation]],
+    current: Mapping[tuple[str, str], int | None],
+    now: datetime,
+    settings: PolicySettings,
+) -> list[Decision]:
+    """Decide every listing; return the decisions that change what Amazon shows.
+
+    ``current`` maps (sku, marketplace) to the quantity Amazon shows (absent: not known, so
+    any decision is a change). The dry run of ``stockguard plan`` and each sync pass use it.
+    """
+    changes = []
+    for item in items:
+        shown = current.get((item.sku, item.marketplace))
+        decision = decide(item, history, shown, now, settings)
+        if shown is None or decision.target_quantity != shown:
+            changes.append(decision)
+    return changes

@@ -124,13 +124,9 @@ def check_index(
 LAM_GRID = np.exp(np.linspace(np.log(1e-4), np.log(100.0), 64))
 MU_GRID = np.exp(np.linspace(np.log(1e-3), np.log(5.0), 32))
 _HEAD, _INNER, _TAIL, _EMPTY = 0, 1, 2, 3
-import os
-REFIT_MU = os.environ.get("REFIT_MU", "1") == "1"
 
 
-def history_loglik(
-    orders: list[FloatArray], start: float, end: float, nu: float
-) -> FloatArray:
+def history_loglik(orders: list[FloatArray], start: float, end: float, nu: float) -> FloatArray:
     """Log-likelihood of each listing's order times (days) on LAM_GRID x MU_GRID.
 
     Shape (listings, len(LAM_GRID), len(MU_GRID)). ``orders[j]`` holds listing j's order
@@ -149,18 +145,25 @@ def history_loglik(
 
 
 def _segments(orders: list[FloatArray], start: float, end: float) -> tuple[Any, Any, Any]:
-    ids, gaps, kinds = [], [], []
+    ids: list[Any] = []
+    gaps: list[Any] = []
+    kinds: list[Any] = []
     for j, times in enumerate(orders):
         t = np.sort(np.asarray(times, dtype=np.float64))
         if t.size == 0:
-            ids.append([j]), gaps.append([end - start]), kinds.append([_EMPTY])
-            continue
-        g = np.concatenate([[t[0] - start], np.diff(t), [end - t[-1]]])
-        k = np.full(g.size, _INNER)
-        k[0], k[-1] = _HEAD, _TAIL
-        ids.append(np.full(g.size, j)), gaps.append(g), kinds.append(k)
-    return (np.concatenate(ids).astype(np.int64), np.concatenate(gaps).astype(np.float64),
-            np.concatenate(kinds).astype(np.int64))
+            g, k = np.array([end - start]), np.array([_EMPTY])
+        else:
+            g = np.concatenate([[t[0] - start], np.diff(t), [end - t[-1]]])
+            k = np.full(g.size, _INNER)
+            k[0], k[-1] = _HEAD, _TAIL
+        ids.append(np.full(g.size, j))
+        gaps.append(g)
+        kinds.append(k)
+    return (
+        np.concatenate(ids).astype(np.int64),
+        np.concatenate(gaps).astype(np.float64),
+        np.concatenate(kinds).astype(np.int64),
+    )
 
 
 def _segment_loglik(
@@ -184,8 +187,9 @@ def _segment_loglik(
     head = p_in * m_ii + (1 - p_in) * nu * off
     tail = m_ii + mu * off
     empty = p_in * (m_ii + mu * off) + (1 - p_in) * (nu * off + m_oo)
-    factor = np.where(kind == _INNER, m_ii,
-                      np.where(kind == _HEAD, head, np.where(kind == _TAIL, tail, empty)))
+    factor = np.where(
+        kind == _INNER, m_ii, np.where(kind == _HEAD, head, np.where(kind == _TAIL, tail, empty))
+    )
     result: FloatArray = s1 * g + np.log(np.maximum(factor, 1e-300))
     return result
 
@@ -245,28 +249,44 @@ class HistoryModel:
 
     MIN_UNITS = 20  # fewer informative units than this: keep the default stock-out prior
 
-    def __init__(self, log_lam_prior: FloatArray, default_mu: FloatArray,
-                 hist_lam: FloatArray, hist_mu: FloatArray, informative: Any) -> None:
+    def __init__(
+        self,
+        log_lam_prior: FloatArray,
+        default_mu: FloatArray,
+        hist_lam: FloatArray,
+        hist_mu: FloatArray,
+        informative: Any,
+    ) -> None:
         self.log_lam_prior, self.default_mu = log_lam_prior, default_mu
         self.hist_lam, self.hist_mu, self.informative = hist_lam, hist_mu, informative
         self.listings = hist_lam.shape[0]
 
     @classmethod
-    def fit(cls, orders: list[list[float]], start: float, end: float,
-            outage_days: float, stockouts_per_day: float) -> HistoryModel:
+    def fit(
+        cls,
+        orders: list[list[float]],
+        start: float,
+        end: float,
+        outage_days: float,
+        stockouts_per_day: float,
+    ) -> HistoryModel:
         """Fit the sales prior and keep each listing's marginal evidence on both rates."""
         p_mu = lognormal_weights(MU_GRID, np.log(stockouts_per_day) - 0.5, 1.0)
         series = [np.asarray(o, dtype=np.float64) for o in orders]
         if not series:
             empty = np.zeros((0, MU_GRID.size))
             p_lam = lognormal_weights(LAM_GRID, np.log(0.1) - 2, 2.0)
-            return cls(_log(p_lam), _log(p_mu), np.zeros((0, LAM_GRID.size)), empty,
-                       np.zeros(0, dtype=bool))
+            return cls(
+                _log(p_lam),
+                _log(p_mu),
+                np.zeros((0, LAM_GRID.size)),
+                empty,
+                np.zeros(0, dtype=bool),
+            )
         days = (end - start) / 86400.0
         ll = history_loglik(series, 0.0, days, 1.0 / outage_days)
         like = np.exp(ll - ll.max(axis=(1, 2), keepdims=True))
         informative = np.array([len(o) >= 3 for o in series])
-        default_mu = p_mu
         for _ in range(3):  # alternate: each prior fitted with the other integrated out
             hist_lam = _log(like @ p_mu)
             p_lam = lognormal_weights(LAM_GRID, *fit_lognormal(hist_lam, LAM_GRID))
@@ -291,8 +311,10 @@ class HistoryModel:
         evidence -= in_days[:, None] * MU_GRID[None, :]
         informed = (in_days >= 2.0) | self._flags(n)[listing_of]
         log_prior = self.default_mu
-        if informed.sum() >= self.MIN_UNITS and REFIT_MU:
-            log_prior = _log(lognormal_weights(MU_GRID, *fit_lognormal(evidence[informed], MU_GRID)))
+        if informed.sum() >= self.MIN_UNITS:
+            log_prior = _log(
+                lognormal_weights(MU_GRID, *fit_lognormal(evidence[informed], MU_GRID))
+            )
         return posterior_mean(evidence + log_prior[None, :], MU_GRID)
 
     def _flags(self, n: int) -> Any:

@@ -38,7 +38,12 @@ def _parse_since(
 
 @click.group("orders")
 def orders_group() -> None:
-    """Seller-fulfilled orders from Amazon (stored with their status history)."""
+    """Seller-fulfilled orders from Amazon (stored with their status history).
+
+    \b
+    Example:
+      stockguard orders pull
+    """
 
 
 @orders_group.command("pull")
@@ -81,7 +86,13 @@ def orders_pull_command(app: AppContext, since: datetime | None) -> int:
 
 @click.group("cancellations")
 def cancellations_group() -> None:
-    """Plan, then apply, order cancellations with the right reason."""
+    """Plan, then apply, order cancellations with the right reason.
+
+    \b
+    Example:
+      stockguard cancellations plan
+      stockguard cancellations apply
+    """
 
 
 def _parse_flags(values: tuple[str, ...]) -> dict[str, frozenset[SellerFlag]]:
@@ -312,7 +323,12 @@ if TYPE_CHECKING:
 
 @click.group("report")
 def report_group() -> None:
-    """Reports on the seller account."""
+    """Reports on the seller account.
+
+    \b
+    Example:
+      stockguard report cancellations --html rate.html
+    """
 
 
 @report_group.command("cancellations")
@@ -416,7 +432,12 @@ def _fetch_health_or_warn(
 
 @click.group("intake")
 def intake_group() -> None:
-    """Read what Amazon sends outside the API (notification emails)."""
+    """Read what Amazon sends outside the API (notification emails).
+
+    \b
+    Example:
+      stockguard intake mail --mbox ~/Mail/amazon.mbox
+    """
 
 
 @intake_group.command("mail")
@@ -493,7 +514,12 @@ def _print_intake(summary: IntakeSummary) -> None:
 
 @click.group("returns")
 def returns_group() -> None:
-    """Return requests from Amazon's emails."""
+    """Return requests from Amazon's emails.
+
+    \b
+    Example:
+      stockguard returns list
+    """
 
 
 @returns_group.command("list")

@@ -40,7 +40,7 @@ from sync.clock import Clock, ManualClock, SystemClock
 from sync.config import Settings
 from sync.demoshop import DemoProduct, DemoShop
 from sync.domain import Listing
-from sync.engine import PassReport, SyncEngine
+from sync.engine import PassReport, SourceChecker, SyncEngine
 from sync.listings_csv import import_listings_file
 from sync.store import open_store
 
@@ -97,6 +97,7 @@ class World:
     sync: SyncEngine
     wired: Wired
     listings: list[Listing]
+    checker: SourceChecker
 
     def product(self, sku: str) -> str:
         return CATALOGUE[sku][0]
@@ -133,10 +134,11 @@ def world(
         settings = engine_settings(db_url, emu.base_url)
         gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
         fetcher = stack.enter_context(Fetcher(settings.suppliers, clock))
-        sync = SyncEngine(engine, gateway, page_checker(fetcher), settings, clock)
+        checker = page_checker(fetcher)
+        sync = SyncEngine(engine, gateway, checker, settings, clock)
         sync.load()
         wired = Wired(engine, gateway, sync, ExitStack())
-        yield World(clock, shop, emu, engine, settings, sync, wired, items)
+        yield World(clock, shop, emu, engine, settings, sync, wired, items, checker)
 
 
 # --- the live world: real clock, SQLite file, config file, subprocesses -----------------------

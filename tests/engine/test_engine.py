@@ -3,14 +3,19 @@ the real SP-API client -> the emulator, and back (read-back, orders). See confte
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
+
 import pytest
 
+from sync.amazon.gateway import AmazonGateway
 from sync.cli.jobs import pull_and_reconcile
 from sync.domain import Availability, UnknownReason
+from sync.engine import SyncEngine
 from sync.store import outbox
 from sync.store.observations import decision_history
 from sync.store.outbox import State
-from tests.engine.conftest import DEFAULT_QUANTITY, HOST_A, HOST_B, World
+from tests.engine.conftest import CATALOGUE, DEFAULT_QUANTITY, HOST_A, HOST_B, PASS_GAP, World
 
 PATCH = "patchListingsItem"
 SENDING_OPERATIONS = (PATCH, "createFeed", "createFeedDocument")
@@ -141,6 +146,42 @@ def test_a_host_that_starts_failing_zeroes_only_its_listings(
     assert back.unknown_by_supplier == {}
     for sku in blocked:
         assert world.emulator.quantity(sku) == DEFAULT_QUANTITY
+
+
+def test_a_burst_of_zeroings_goes_by_patch_first_and_the_rest_by_one_feed(world: World) -> None:
+    world.sync.sync_once()  # Amazon's quantities are known from here on
+    amazon = dataclasses.replace(world.settings.amazon, patch_burst_max=2)
+    settings = dataclasses.replace(world.settings, amazon=amazon)
+    with AmazonGateway(amazon, settings.secrets, world.clock) as gateway:
+        sync = SyncEngine(world.db, gateway, world.checker, settings, world.clock)
+        sync.load()
+        for sku in CATALOGUE:
+            world.shop.set_stock(world.product(sku), False)
+        world.clock.advance(PASS_GAP)
+
+        zeroed = sync.sync_once()
+
+        assert zeroed.pushed is not None
+        assert Counter(o.via for o in zeroed.pushed.accepted) == {"patch": 2, "feed": 2}
+        assert len(zeroed.pushed.feed_ids) == 1
+        assert zeroed.verified is not None
+        assert sorted(zeroed.verified.applied) == sorted(CATALOGUE)
+        for sku in CATALOGUE:
+            assert world.emulator.quantity(sku) == 0
+
+        # Restores are never urgent: more than the burst at once go out as one feed.
+        for sku in CATALOGUE:
+            world.shop.set_stock(world.product(sku), True)
+        world.clock.advance(PASS_GAP)
+        sync.sync_once()
+        world.clock.advance(PASS_GAP)
+        restored = sync.sync_once()
+
+    assert restored.pushed is not None
+    assert Counter(o.via for o in restored.pushed.accepted) == {"feed": 4}
+    for sku in CATALOGUE:
+        assert world.emulator.quantity(sku) == DEFAULT_QUANTITY
+    assert world.requests()["createFeed"] == 2
 
 
 def test_accepted_but_not_applied_is_caught_by_read_back_and_resent(world: World) -> None:

@@ -15,10 +15,10 @@ from sync.store.observations import (
     due_sources,
     latest_observations,
     load_schedule,
+    recent_observations,
     record_decision,
     record_observation,
     record_observations,
-    recent_observations,
     save_schedule,
 )
 
@@ -28,26 +28,44 @@ A, B = "https://shop.example/a", "https://shop.example/b"
 
 def seen(ref: str, minutes: int, availability: Availability, **extra: object) -> Observation:
     reason = UnknownReason.BLOCKED if availability is Availability.UNKNOWN else None
-    return Observation(ref, availability, T0 + timedelta(minutes=minutes),
-                       evidence=f"{availability.value} at +{minutes}m", reason=reason,
-                       **extra)  # type: ignore[arg-type]
+    return Observation(
+        ref,
+        availability,
+        T0 + timedelta(minutes=minutes),
+        evidence=f"{availability.value} at +{minutes}m",
+        reason=reason,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def test_observations_round_trip_with_every_field(engine: Engine) -> None:
     full = Observation(
-        A, Availability.IN_STOCK, T0, evidence="残り3点", quantity=3,
-        price=Money(Decimal("1980"), "JPY"), ships_within_days=2, http_status=200,
-        content_hash="abc", adapter="shopify", url="https://shop.example/a?variant=1",
+        A,
+        Availability.IN_STOCK,
+        T0,
+        evidence="残り3点",
+        quantity=3,
+        price=Money(Decimal("1980"), "JPY"),
+        ships_within_days=2,
+        http_status=200,
+        content_hash="abc",
+        adapter="shopify",
+        url="https://shop.example/a?variant=1",
     )
     record_observation(engine, full)
     assert latest_observations(engine) == {A: full}
 
 
 def test_last_k_per_source_oldest_first(engine: Engine) -> None:
-    record_observations(engine, [
-        seen(A, 0, Availability.IN_STOCK), seen(A, 10, Availability.OUT_OF_STOCK),
-        seen(A, 20, Availability.UNKNOWN), seen(B, 5, Availability.IN_STOCK),
-    ])
+    record_observations(
+        engine,
+        [
+            seen(A, 0, Availability.IN_STOCK),
+            seen(A, 10, Availability.OUT_OF_STOCK),
+            seen(A, 20, Availability.UNKNOWN),
+            seen(B, 5, Availability.IN_STOCK),
+        ],
+    )
     recent = recent_observations(engine, 2)
     assert [o.availability for o in recent[A]] == [Availability.OUT_OF_STOCK, Availability.UNKNOWN]
     assert [o.checked_at for o in recent[B]] == [T0 + timedelta(minutes=5)]
@@ -59,7 +77,9 @@ def test_last_k_per_source_oldest_first(engine: Engine) -> None:
 def test_why_did_the_sku_go_to_zero(engine: Engine) -> None:
     obs_id = record_observation(engine, seen(A, 3, Availability.OUT_OF_STOCK))
     earlier = Decision("SKU-1", "US", 2, "in-stock", "カートに入れる", T0, A)
-    zero = Decision("SKU-1", "US", 0, "out-of-stock", "現在在庫切れです", T0 + timedelta(minutes=3), A)
+    zero = Decision(
+        "SKU-1", "US", 0, "out-of-stock", "現在在庫切れです", T0 + timedelta(minutes=3), A
+    )
     record_decision(engine, earlier, None)
     record_decision(engine, zero, 2, obs_id)
     why = decision_at(engine, "SKU-1", T0 + timedelta(minutes=4))
@@ -76,8 +96,21 @@ def test_why_did_the_sku_go_to_zero(engine: Engine) -> None:
 
 def test_schedule_is_saved_replaced_and_queried_by_priority(engine: Engine) -> None:
     def state(ref: str, due_in: int, priority: float) -> SourceState:
-        return SourceState(ref, "SKU-1", "shop.example", "IN_STOCK", T0, T0, 2, 1, 0, 3.5, 0.0,
-                           T0 + timedelta(minutes=due_in), priority)
+        return SourceState(
+            ref,
+            "SKU-1",
+            "shop.example",
+            "IN_STOCK",
+            T0,
+            T0,
+            2,
+            1,
+            0,
+            3.5,
+            0.0,
+            T0 + timedelta(minutes=due_in),
+            priority,
+        )
 
     save_schedule(engine, [state(A, 5, 1.0), state(B, -5, 2.0)])
     save_schedule(engine, [state(A, -1, 3.0)])  # replaces A only

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from contextlib import ExitStack
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -160,7 +161,7 @@ def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> Non
     lock = RunLock(world.db, world.clock)
     counters = JobCounters()
     specs = build_jobs(world.wired, settings, world.clock, lock, counters)
-    names = ["heartbeat", "checks", "push", "read-back", "orders", "report"]
+    names = ["heartbeat", "checks", "catalogue", "push", "read-back", "orders", "report"]
     assert [s.name for s in specs] == names
     assert [s.name for s in specs if s.own_thread] == ["heartbeat"]
     world.emulator.add_order("JP-HASHI")
@@ -199,20 +200,45 @@ def plant_lock(engine: Engine, clock: ManualClock, host: str, pid: int) -> None:
         )
 
 
-def test_a_second_holder_is_refused_until_the_first_releases(
-    engine: Engine, clock: ManualClock
-) -> None:
-    first, second = RunLock(engine, clock), RunLock(engine, clock)
-    first.acquire()
+def test_a_live_holder_on_this_host_is_refused(engine: Engine, clock: ManualClock) -> None:
+    lock = RunLock(engine, clock)
+    holder = os.getppid()  # a live process on this host that is not us
+    plant_lock(engine, clock, lock.host, holder)
+    clock.advance(3600)  # on the same host the process table decides, not the heartbeat
 
     with pytest.raises(AlreadyRunning) as refused:
-        second.acquire()
+        lock.acquire()
 
-    assert f"another stockguard run (pid {os.getpid()} on {first.host}" in str(refused.value)
-    assert "stop it first" in str(refused.value)
+    assert f"another stockguard run (pid {holder} on {lock.host}, since " in str(refused.value)
+    assert str(refused.value).endswith("is using this database; stop it first")
+    assert lock_row(engine) == (lock.host, holder)
+
+
+def test_the_lock_is_released_for_the_next_run(engine: Engine, clock: ManualClock) -> None:
+    first = RunLock(engine, clock)
+    first.acquire()
+    clock.advance(30)
+    first.heartbeat()
+    with engine.connect() as conn:
+        beat = conn.scalar(select(run_lock.c.heartbeat_at))
+    assert beat is not None
+    assert (beat if beat.tzinfo else beat.replace(tzinfo=UTC)) == clock.now()  # SQLite: naive
     first.release()
-    second.acquire()
-    assert lock_row(engine) == (second.host, os.getpid())
+    assert lock_row(engine) is None
+
+    RunLock(engine, clock).acquire()
+    assert lock_row(engine) == (first.host, os.getpid())
+
+
+def test_a_lock_with_our_own_pid_is_a_previous_life(engine: Engine, clock: ManualClock) -> None:
+    # In a container, `stockguard run` restarted after kill -9 often gets the same pid again.
+    lock = RunLock(engine, clock)
+    plant_lock(engine, clock, lock.host, os.getpid())
+
+    lock.acquire()
+
+    with engine.connect() as conn:
+        assert conn.scalar(select(run_lock.c.owner)) == lock.owner
 
 
 def test_a_lock_left_by_a_dead_process_is_taken_over(engine: Engine, clock: ManualClock) -> None:
@@ -308,7 +334,7 @@ def wait_for_feed_in_flight(engine: Engine, deadline: float) -> None:
 def test_kill_9_during_a_push_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
     with ExitStack() as stack:
         live = build_live(
-            stack, tmp_path, CRASH_CATALOGUE, in_stock=False, feed_processing_seconds=3.0
+            stack, tmp_path, CRASH_CATALOGUE, in_stock=False, feed_processing_seconds=1.5
         )
         # 12 zeroings at once: 6 urgent ones by patch, the other 6 as one JSON_LISTINGS_FEED.
         live.write_config(amazon={"patch_burst_max": 6})
@@ -320,7 +346,7 @@ def test_kill_9_during_a_push_loses_nothing_and_applies_nothing_twice(tmp_path: 
         in_doubt = {r.sku for r in at_kill.get(State.SENDING, [])}  # sent, answer never seen
         assert lock_row(live.db) == (socket.gethostname(), first.pid)  # left behind
 
-        again = live.start("run", "--for", "3")
+        again = live.start("run", "--for", "1")
 
         assert again.finish() == 0, again.text
         rows = open_rows(live.db)
