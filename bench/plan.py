@@ -53,7 +53,8 @@ def build(path: Path, listings: int, sources: int, per_source: float, seed: int)
     )
     owners = list(range(listings)) + [rng.randrange(listings) for _ in range(sources - listings)]
     owners.sort()
-    rows, position = [], {}
+    rows: list[tuple[int, int, int, str]] = []
+    position: dict[int, int] = {}
     for k, owner in enumerate(owners):
         position[owner] = position.get(owner, -1) + 1
         rows.append((k + 1, owner + 1, position[owner], f"https://shop{k % 50}.example/item/{k}"))

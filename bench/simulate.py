@@ -171,14 +171,16 @@ class Run:
         n = len(self.refs)
         first = self.world.supplier_in(np.arange(n), np.zeros(n))
         if not self.changes:
-            return first[listing]
+            result: np.ndarray = first[listing]
+            return result
         ids, days, live = (np.array(c) for c in zip(*self.changes, strict=True))
         keys = ids * 1000.0 + days
         order = np.argsort(keys, kind="stable")
         keys, live = keys[order], live[order].astype(bool)
         pos = np.searchsorted(keys, listing * 1000.0 + time, side="right") - 1
         own = (pos >= 0) & (np.floor(keys[np.maximum(pos, 0)] / 1000.0) == listing)
-        return np.where(own, live[np.maximum(pos, 0)], first[listing])
+        replayed: np.ndarray = np.where(own, live[np.maximum(pos, 0)], first[listing])
+        return replayed
 
     def _sweep(self, now: float) -> None:
         """The engine's pass over every listing: an observation too old counts as UNKNOWN."""

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-F = NDArray[np.float64]
-I = NDArray[np.int64]
-B = NDArray[np.bool_]
+FArr = NDArray[np.float64]
+IArr = NDArray[np.int64]
+BArr = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -39,22 +39,22 @@ class World:
     """One draw of the world."""
 
     spec: WorldSpec
-    sales_rate: F  # per listing, orders/day while live
-    stockout_rate: F  # per listing, stock-outs/day while in stock
-    start_in: B  # supplier state at -history_days
-    change_keys: F  # sorted listing * _SPAN + time of each supplier state change
-    change_start: I  # per listing, offset of its first change in change_keys
-    order_listing: I  # potential orders, sorted by time
-    order_time: F
+    sales_rate: FArr  # per listing, orders/day while live
+    stockout_rate: FArr  # per listing, stock-outs/day while in stock
+    start_in: BArr  # supplier state at -history_days
+    change_keys: FArr  # sorted listing * _SPAN + time of each supplier state change
+    change_start: IArr  # per listing, offset of its first change in change_keys
+    order_listing: IArr  # potential orders, sorted by time
+    order_time: FArr
 
-    def supplier_in(self, listing: I, time: F) -> B:
+    def supplier_in(self, listing: IArr, time: FArr) -> BArr:
         """Whether each listing's supplier had stock at each time (vectorised)."""
         keys = listing * _SPAN + (time + _SHIFT)
         flips = np.searchsorted(self.change_keys, keys, side="right") - self.change_start[listing]
-        result: B = self.start_in[listing] ^ (flips % 2 == 1)
+        result: BArr = self.start_in[listing] ^ (flips % 2 == 1)
         return result
 
-    def history_orders(self) -> tuple[I, F]:
+    def history_orders(self) -> tuple[IArr, FArr]:
         """Orders of the history: potential orders while the supplier (and so Amazon) had stock."""
         past = self.order_time < 0
         listing, time = self.order_listing[past], self.order_time[past]
@@ -96,28 +96,33 @@ def make_world(spec: WorldSpec, seed: int) -> World:
     )
 
 
-def _lognormal(rng: np.random.Generator, mean: float, sigma: float, n: int) -> F:
+def _lognormal(rng: np.random.Generator, mean: float, sigma: float, n: int) -> FArr:
     """Lognormal draws with the given *mean* (not median) and log-space sigma."""
-    result: F = np.exp(rng.normal(np.log(mean) - sigma**2 / 2, sigma, n))
+    result: FArr = np.exp(rng.normal(np.log(mean) - sigma**2 / 2, sigma, n))
     return result
 
 
 def _timelines(
-    rng: np.random.Generator, out_rate: F, back_rate: float, start_in: B, begin: float, end: float
-) -> tuple[F, F]:
+    rng: np.random.Generator,
+    out_rate: FArr,
+    back_rate: float,
+    start_in: BArr,
+    begin: float,
+    end: float,
+) -> tuple[FArr, FArr]:
     """Alternating exponential spells per listing; returns (listing, change time) pairs."""
     n = out_rate.size
     now = np.full(n, begin)
     state_in = start_in.copy()
-    ids: list[I] = []
-    times: list[F] = []
+    ids: list[IArr] = []
+    times: list[FArr] = []
     active = np.arange(n)
     while active.size:
         rate = np.where(state_in[active], out_rate[active], back_rate)
         now[active] += rng.exponential(1 / rate)
         inside = now[active] < end
         active = active[inside]
-        ids.append(active.astype(np.float64))  # type: ignore[arg-type]
+        ids.append(active.astype(np.float64))
         times.append(now[active].copy())
         state_in[active] ^= True
     return np.concatenate(ids), np.concatenate(times)
@@ -134,7 +139,7 @@ class Tally:
     expected_oversells: float = 0.0  # sales rate x time live while the supplier was out
     expected_lost: float = 0.0  # sales rate x time at 0 while the supplier had stock
 
-    def add(self, live: B, supplier_in: B) -> None:
+    def add(self, live: BArr, supplier_in: BArr) -> None:
         self.sales += int(np.count_nonzero(live & supplier_in))
         self.oversells += int(np.count_nonzero(live & ~supplier_in))
         self.lost += int(np.count_nonzero(~live & supplier_in))
@@ -159,12 +164,12 @@ def round_robin(world: World, checks_per_day: float) -> Tally:
     return tally
 
 
-def round_robin_live(world: World, checks_per_day: float, listing: I, time: F) -> B:
+def round_robin_live(world: World, checks_per_day: float, listing: IArr, time: FArr) -> BArr:
     """Whether round-robin's Amazon quantity is above 0 for each (listing, time)."""
     period = world.spec.listings / checks_per_day
     offset = listing / checks_per_day  # listing i's first check
     k = np.floor((time - world.spec.push_delay_days - offset) / period)
-    live: B = np.where(
+    live: BArr = np.where(
         k >= 0,
         world.supplier_in(listing, offset + k * period),
         world.supplier_in(listing, np.zeros_like(time)),
@@ -173,7 +178,7 @@ def round_robin_live(world: World, checks_per_day: float, listing: I, time: F) -
 
 
 def expected_losses(
-    world: World, live_at: Callable[[I, F], B], step_days: float = 1 / 144
+    world: World, live_at: Callable[[IArr, FArr], BArr], step_days: float = 1 / 144
 ) -> tuple[float, float]:
     """Expected (oversells, lost sales): sales rate x time live-while-out (x time dark-while-in).
 
@@ -192,6 +197,6 @@ def expected_losses(
     return over, lost
 
 
-def _measured(world: World) -> tuple[I, F]:
+def _measured(world: World) -> tuple[IArr, FArr]:
     keep = (world.order_time >= 0) & (world.order_time < world.spec.days)
     return world.order_listing[keep], world.order_time[keep]

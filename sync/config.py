@@ -104,7 +104,7 @@ class PlannerSettings:
 
     checks_per_hour: int = 2000
     min_interval_minutes: float = 10.0
-    max_interval_hours: float = 24.0
+    max_interval_hours: float = 168.0  # checked at least weekly, whatever the risk ranking
     host_checks_per_hour: int = 0  # politeness budget per supplier host; 0: no per-host cap
     lost_sale_weight: float = 0.05  # a lost sale costs this much of an oversell (a cancellation)
     prior_outage_days: float = 2.0  # prior mean length of a stock-out, before any is seen

@@ -64,7 +64,7 @@ class Planner:
         self.clock = clock
         self.started = clock.now().timestamp()
         self.history_start = (history_start or clock.now()).timestamp()
-        self._orders: list[list[float]] = []  # per listing: history order times, in days
+        self._orders: list[list[float]] = []  # per listing: history order timestamps
         self._model: HistoryModel | None = None
         self.t = Table()
         self._sent: deque[tuple[float, int]] = deque()  # (time, source index) of dispatches
@@ -123,7 +123,7 @@ class Planner:
         if ts < self.started:
             while len(self._orders) <= j:
                 self._orders.append([])
-            self._orders[j].append((ts - self.history_start) / DAY)
+            self._orders[j].append(ts)
             self._model = None
         else:
             self.t.orders[j] += 1
@@ -140,6 +140,8 @@ class Planner:
         priority = self.priorities(ts)
         eligible = int(np.count_nonzero(priority > -np.inf))
         take = min(n, eligible, budget * 2 + 16)
+        if take == 0:
+            return []
         top = np.argpartition(-priority, take - 1)[:take] if take < n else np.arange(n)
         top = top[np.argsort(-priority[top], kind="stable")]
         picked = self._within_host_budgets(top[priority[top] > -np.inf], ts, budget)
@@ -199,10 +201,14 @@ class Planner:
         if self._model is None or self._model.listings < m:
             # A listing without a history order still tells: no sale in the whole window.
             self._orders.extend([] for _ in range(m - len(self._orders)))
+            # The window starts at history_start, or earlier if older orders were given.
+            first = min((min(o) for o in self._orders if o), default=self.history_start)
+            start = min(self.history_start, first)
+            days = [[(ts - start) / DAY for ts in o] for o in self._orders]
             self._model = HistoryModel.fit(
-                self._orders,
-                self.history_start,
-                self.started,
+                days,
+                0.0,
+                self.started - start,
                 self.settings.prior_outage_days,
                 self.settings.prior_stockouts_per_day,
             )
@@ -226,7 +232,8 @@ class Planner:
         gap = np.sqrt(bar / growth)
         gap = np.minimum(gap, self.settings.max_interval_hours / 24)
         gap = np.maximum(gap, self.settings.min_interval_minutes / 1440)
-        return t.checked_at[:n] + gap * DAY
+        result: np.ndarray = t.checked_at[:n] + gap * DAY
+        return result
 
     def _hourly_left(self, ts: float) -> int:
         while self._sent and self._sent[0][0] <= ts - 3600:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -46,7 +47,7 @@ def _ts(value: datetime | None) -> float:
 class Table:
     """Columns indexed by source (and by listing); grown by doubling."""
 
-    _SOURCE_COLS = {
+    _SOURCE_COLS: ClassVar[dict[str, Any]] = {
         "listing_of": np.int64,
         "host_of": np.int64,
         "state": np.int8,
@@ -58,7 +59,7 @@ class Table:
         "in_days": np.float64,
         "out_days": np.float64,
     }
-    _LISTING_COLS = {
+    _LISTING_COLS: ClassVar[dict[str, Any]] = {
         "orders": np.float64,
         "dark_days": np.float64,
         "dark_since": np.float64,
@@ -120,7 +121,7 @@ class Table:
         self.size += 1
         return i
 
-    def _grow(self, cols: dict[str, type], new_len: int, nan_cols: tuple[str, ...] = ()) -> None:
+    def _grow(self, cols: dict[str, Any], new_len: int, nan_cols: tuple[str, ...] = ()) -> None:
         for name in cols:
             old = getattr(self, name)
             new = np.zeros(new_len, dtype=old.dtype)

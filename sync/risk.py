@@ -126,22 +126,34 @@ MU_GRID = np.exp(np.linspace(np.log(1e-3), np.log(5.0), 32))
 _HEAD, _INNER, _TAIL, _EMPTY = 0, 1, 2, 3
 
 
+_GAP_EDGES = np.geomspace(1e-5, 1e3, 241)  # gap lengths (days) are binned: ratio 1.08 a bin
+_GAP_MID = np.sqrt(_GAP_EDGES[:-1] * _GAP_EDGES[1:])
+
+
 def history_loglik(orders: list[FloatArray], start: float, end: float, nu: float) -> FloatArray:
     """Log-likelihood of each listing's order times (days) on LAM_GRID x MU_GRID.
 
     Shape (listings, len(LAM_GRID), len(MU_GRID)). ``orders[j]`` holds listing j's order
-    times within [start, end).
+    times within [start, end). Gaps are binned on a log scale (8% wide), so the cost is one
+    small table per segment kind and a matrix product, whatever the number of orders.
     """
     listing, gap, kind = _segments(orders, start, end)
     lam, mu = (a.ravel() for a in np.meshgrid(LAM_GRID, MU_GRID, indexing="ij"))
-    total = np.zeros((len(orders), lam.size))
-    for lo in range(0, gap.size, 2048):
-        part = slice(lo, lo + 2048)
-        seg = _segment_loglik(gap[part, None], kind[part, None], lam[None, :], mu[None, :], nu)
-        np.add.at(total, listing[part], seg)
+    bins = _GAP_MID.size
+    table = np.concatenate(
+        [
+            _segment_loglik(_GAP_MID[:, None], np.full((bins, 1), k), lam[None, :], mu[None, :], nu)
+            for k in (_HEAD, _INNER, _TAIL, _EMPTY)
+        ]
+    )
+    column = kind * bins + np.clip(np.searchsorted(_GAP_EDGES, gap) - 1, 0, bins - 1)
+    counts_table = np.zeros((len(orders), 4 * bins))
+    np.add.at(counts_table, (listing, column), 1.0)
+    total = counts_table @ table
     counts = np.array([len(o) for o in orders], dtype=np.float64)
     total += counts[:, None] * np.log(lam)[None, :]
-    return total.reshape(len(orders), LAM_GRID.size, MU_GRID.size)
+    result: FloatArray = total.reshape(len(orders), LAM_GRID.size, MU_GRID.size)
+    return result
 
 
 def _segments(orders: list[FloatArray], start: float, end: float) -> tuple[Any, Any, Any]:
@@ -194,18 +206,21 @@ def _segment_loglik(
     return result
 
 
-def fit_lognormal(loglik: FloatArray, grid: FloatArray) -> tuple[float, float]:
+def fit_lognormal(
+    loglik: FloatArray, grid: FloatArray, weights: FloatArray | None = None
+) -> tuple[float, float]:
     """The lognormal prior (mu, sigma of log rate) that best explains per-unit likelihoods."""
     like = np.exp(loglik - loglik.max(axis=1, keepdims=True))
     log_grid = np.log(grid)
     means = np.arange(log_grid[0], log_grid[-1] + 1e-9, 0.25)
     sigmas = np.arange(0.1, 3.51, 0.2)
     mus, sig = (a.ravel() for a in np.meshgrid(means, sigmas))
-    best = _best_on(like, mus, sig, log_grid)
+    weights = np.ones(like.shape[0]) if weights is None else weights
+    best = _best_on(like, mus, sig, log_grid, weights)
     fine_mu = np.arange(best[0] - 0.25, best[0] + 0.26, 0.05)
     fine_sig = np.arange(max(best[1] - 0.2, 0.05), best[1] + 0.21, 0.05)
     mus, sig = (a.ravel() for a in np.meshgrid(fine_mu, fine_sig))
-    return _best_on(like, mus, sig, log_grid)
+    return _best_on(like, mus, sig, log_grid, weights)
 
 
 def lognormal_weights(grid: FloatArray, mu: float, sigma: float) -> FloatArray:
@@ -217,18 +232,25 @@ def lognormal_weights(grid: FloatArray, mu: float, sigma: float) -> FloatArray:
 
 
 def _best_on(
-    like: FloatArray, mus: FloatArray, sigmas: FloatArray, log_grid: FloatArray
+    like: FloatArray, mus: FloatArray, sigmas: FloatArray, log_grid: FloatArray, weights: FloatArray
 ) -> tuple[float, float]:
     z = (log_grid[:, None] - mus[None, :]) / sigmas[None, :]
     prior = np.exp(-0.5 * z * z)
     prior /= prior.sum(axis=0, keepdims=True)
-    score = np.log(np.maximum(like @ prior, 1e-300)).sum(axis=0)
+    score = weights @ np.log(np.maximum(like @ prior, 1e-300))
     i = int(np.argmax(score))
     return float(mus[i]), float(sigmas[i])
 
 
 def _log(weights: FloatArray) -> FloatArray:
     result: FloatArray = np.log(np.maximum(weights, 1e-300))
+    return result
+
+
+def _likes(series: list[FloatArray], days: float, nu: float) -> FloatArray:
+    """Per-listing history likelihood on the joint grid, each scaled to a maximum of 1."""
+    ll = history_loglik(series, 0.0, days, nu)
+    result: FloatArray = np.exp(ll - ll.max(axis=(1, 2), keepdims=True))
     return result
 
 
@@ -248,6 +270,9 @@ class HistoryModel:
     """
 
     MIN_UNITS = 20  # fewer informative units than this: keep the default stock-out prior
+    FIT_SAMPLE = 5_000  # listings per likelihood batch, and at most this many fit the priors
+    MAX_JOINT = 64 * 32 * 20_000  # keep the joint (sales, stock-out) history up to this size
+    joint: Any = None  # per listing: history likelihood on LAM_GRID x MU_GRID (float32)
 
     def __init__(
         self,
@@ -283,24 +308,63 @@ class HistoryModel:
                 empty,
                 np.zeros(0, dtype=bool),
             )
+        nu = 1.0 / outage_days
         days = (end - start) / 86400.0
-        ll = history_loglik(series, 0.0, days, 1.0 / outage_days)
-        like = np.exp(ll - ll.max(axis=(1, 2), keepdims=True))
-        informative = np.array([len(o) >= 3 for o in series])
+        sold = [k for k, o in enumerate(series) if o.size]
+        empty_count = len(series) - len(sold)
+        # Fit the priors on a sample; listings that never sold share one likelihood row.
+        step = max(1, -(-len(sold) // cls.FIT_SAMPLE))
+        sample = sold[::step]
+        like = _likes([series[k] for k in sample] + [np.zeros(0)], days, nu)
+        scale = len(sample) / len(sold) if sold else 1.0
+        weights = np.array([1.0] * len(sample) + [empty_count * scale])
+        informative = np.array([series[k].size >= 3 for k in sample] + [False])
+        p_lam = lognormal_weights(LAM_GRID, np.log(0.1) - 2, 2.0)
         for _ in range(3):  # alternate: each prior fitted with the other integrated out
             hist_lam = _log(like @ p_mu)
-            p_lam = lognormal_weights(LAM_GRID, *fit_lognormal(hist_lam, LAM_GRID))
-            hist_mu = _log(np.einsum("jab,a->jb", like, p_lam))
+            p_lam = lognormal_weights(LAM_GRID, *fit_lognormal(hist_lam, LAM_GRID, weights))
             if informative.sum() < cls.MIN_UNITS:
                 break
+            hist_mu = _log(np.einsum("jab,a->jb", like, p_lam))
             p_mu = lognormal_weights(MU_GRID, *fit_lognormal(hist_mu[informative], MU_GRID))
-        return cls(_log(p_lam), _log(p_mu), hist_lam, hist_mu, informative)
+        return cls._evidence(series, sold, like[-1], days, nu, p_lam, p_mu)
+
+    @classmethod
+    def _evidence(
+        cls,
+        series: list[FloatArray],
+        sold: list[int],
+        empty_like: FloatArray,
+        days: float,
+        nu: float,
+        p_lam: FloatArray,
+        p_mu: FloatArray,
+    ) -> HistoryModel:
+        """Every listing's marginal evidence on each rate (and the joint when small enough)."""
+        n = len(series)
+        keep_joint = n * LAM_GRID.size * MU_GRID.size <= cls.MAX_JOINT
+        joint = np.empty((n, LAM_GRID.size, MU_GRID.size), np.float32) if keep_joint else None
+        hist_lam = np.tile(_log(empty_like @ p_mu), (n, 1))
+        hist_mu = np.tile(_log(p_lam @ empty_like), (n, 1))
+        if joint is not None:
+            joint[:] = empty_like
+        for lo in range(0, len(sold), cls.FIT_SAMPLE):
+            rows = sold[lo : lo + cls.FIT_SAMPLE]
+            like = _likes([series[k] for k in rows], days, nu)
+            hist_lam[rows] = _log(like @ p_mu)
+            hist_mu[rows] = _log(np.einsum("jab,a->jb", like, p_lam))
+            if joint is not None:
+                joint[rows] = like
+        informative = np.array([o.size >= 3 for o in series])
+        model = cls(_log(p_lam), _log(p_mu), hist_lam, hist_mu, informative)
+        model.joint = joint
+        return model
 
     def sales(self, orders: FloatArray, live_days: FloatArray) -> FloatArray:
         """Posterior-mean sales rate per listing, adding orders seen since the start."""
-        log_post = self._rows(self.hist_lam, orders.size) + self.log_lam_prior[None, :]
-        log_post += orders[:, None] * np.log(LAM_GRID)[None, :]
-        log_post -= live_days[:, None] * LAM_GRID[None, :]
+        live = orders[:, None] * np.log(LAM_GRID)[None, :] - live_days[:, None] * LAM_GRID[None, :]
+        self._live_lam = live + self.log_lam_prior[None, :]
+        log_post = self._rows(self.hist_lam, orders.size) + self._live_lam
         return posterior_mean(log_post, LAM_GRID)
 
     def stockouts(self, listing_of: Any, seen: FloatArray, in_days: FloatArray) -> FloatArray:
@@ -315,7 +379,27 @@ class HistoryModel:
             log_prior = _log(
                 lognormal_weights(MU_GRID, *fit_lognormal(evidence[informed], MU_GRID))
             )
-        return posterior_mean(evidence + log_prior[None, :], MU_GRID)
+        log_post = evidence + log_prior[None, :]
+        if self.joint is None or self.joint.shape[0] < n or not hasattr(self, "_live_lam"):
+            return posterior_mean(log_post, MU_GRID)
+        return self._joint_stockouts(listing_of, log_post - self._rows(self.hist_mu, n)[listing_of])
+
+    def _joint_stockouts(self, listing_of: Any, mu_live: FloatArray) -> FloatArray:
+        """E[sales x stock-out] / E[sales] per source: the rate that matters for oversells,
+        from the joint history (a listing that sells daily and fell silent for days) and
+        the live evidence on each rate."""
+        out = np.empty(listing_of.size)
+        lam_w = np.exp(self._live_lam - self._live_lam.max(axis=1, keepdims=True))
+        mu_w = np.exp(mu_live - mu_live.max(axis=1, keepdims=True))
+        for lo in range(0, listing_of.size, 4096):
+            part = slice(lo, lo + 4096)
+            j = listing_of[part]
+            w = self.joint[j] * lam_w[j][:, :, None] * mu_w[part][:, None, :]
+            by_lam = w.sum(axis=2)  # (s, lam)
+            e_lam = by_lam @ LAM_GRID
+            e_lam_mu = np.einsum("sab,a,b->s", w, LAM_GRID, MU_GRID)
+            out[part] = e_lam_mu / np.maximum(e_lam, 1e-300)
+        return out
 
     def _flags(self, n: int) -> Any:
         if self.informative.size >= n:

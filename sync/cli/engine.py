@@ -90,7 +90,7 @@ def run_command(app: AppContext, seconds: float | None) -> int:
     from sync.scheduler import Service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    for chatty in ("httpx", "urllib3", "apscheduler"):  # one line per request is noise here
+    for chatty in ("httpx", "urllib3"):  # one line per HTTP request is noise here
         logging.getLogger(chatty).setLevel(logging.WARNING)
     clock = SystemClock()
     wired = wire(app.settings, clock)

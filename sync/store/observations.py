@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, select
 
 from sync.domain import Availability, Decision, Money, Observation, UnknownReason
+from sync.errors import StoreError
 from sync.planner_state import SourceState
 from sync.store.observation_tables import check_schedule, decisions, observations
 
@@ -53,12 +54,7 @@ def record_observations(engine: Engine | Connection, items: Sequence[Observation
         return []
     with _begin(engine) as conn:
         return [
-            int(
-                conn.execute(
-                    insert(observations).values(**_observation_row(o))
-                ).inserted_primary_key[0]
-            )
-            for o in items
+            _new_id(conn.execute(insert(observations).values(**_observation_row(o)))) for o in items
         ]
 
 
@@ -188,7 +184,7 @@ def record_decision(
     """Store one decision with its reason and evidence; returns its id."""
     row = _decision_row(decision, previous_quantity, observation_id)
     with _begin(engine) as conn:
-        return int(conn.execute(insert(decisions).values(**row)).inserted_primary_key[0])
+        return _new_id(conn.execute(insert(decisions).values(**row)))
 
 
 def record_decisions(
@@ -349,6 +345,13 @@ def _state(row: Row[Any]) -> SourceState:
         next_check_at=_utc_or_none(row.next_check_at),
         priority=row.priority,
     )
+
+
+def _new_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise StoreError("the database returned no id for a new row")
+    return int(key[0])
 
 
 # --- plumbing -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -26,7 +27,7 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 A, B = "https://shop.example/a", "https://shop.example/b"
 
 
-def seen(ref: str, minutes: int, availability: Availability, **extra: object) -> Observation:
+def seen(ref: str, minutes: int, availability: Availability, **extra: Any) -> Observation:
     reason = UnknownReason.BLOCKED if availability is Availability.UNKNOWN else None
     return Observation(
         ref,
@@ -35,7 +36,7 @@ def seen(ref: str, minutes: int, availability: Availability, **extra: object) ->
         evidence=f"{availability.value} at +{minutes}m",
         reason=reason,
         **extra,
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_observations_round_trip_with_every_field(engine: Engine) -> None:

@@ -156,3 +156,17 @@ def test_check_index_grows_like_t_squared_then_saturates() -> None:
     value = check_index(t, np.ones(4), np.full(4, 0.05), 1 / 3)
     assert value[1] / value[0] == pytest.approx(4, rel=0.02)
     assert value[3] / value[2] == pytest.approx(1, rel=0.01)
+
+
+def test_past_orders_without_a_history_start_still_teach(clock: ManualClock) -> None:
+    planner = Planner(SETTINGS, clock)  # as the engine builds it: no history_start
+    for i in range(30):
+        check(planner, clock, i, IN)
+        planner.set_quantity(f"SKU{i}", 1, clock.now())
+    for day in range(20):
+        planner.record_sale("SKU0", clock.now() - timedelta(days=day + 0.5))
+    planner.record_sale("SKU1", clock.now() - timedelta(days=3))
+    sales = planner.rates().sales
+    assert sales["SKU0"] > 5 * sales["SKU1"]
+    assert sales["SKU1"] > sales["SKU2"]
+    assert all(np.isfinite(list(sales.values())))
