@@ -142,6 +142,7 @@ class SchedulerSettings:
     report_every: float = 86400.0  # the cancellation-rate report
     heartbeat_every: float = 30.0
     catalogue_every: float = 600.0  # re-read the catalogue (listings imported while running)
+    schedule_every: float = 300.0  # store the planner's state, so a restart resumes it
     report_dir: str = "reports"
 
 

@@ -112,7 +112,8 @@ class SyncEngine:
                 self.by_ref.setdefault(source.ref, []).append((item, source))
                 if source.kind is SourceKind.PAGE:
                     self.planner.add_source(source.ref, item.sku, _host(source.ref))
-        if not self._loaded_orders:
+        if not self._loaded_orders:  # first load: resume the planner where it stopped
+            self.planner.restore(obs_store.load_schedule(self.db))
             for order in load_orders(self.db):
                 for line in order.items:
                     self.planner.record_sale(line.sku, order.purchased_at)
@@ -134,6 +135,10 @@ class SyncEngine:
             report.pushed = self.push(report.changes)
             report.verified = verify(self.db, self.gateway, clock=self.clock)
         return report
+
+    def save_schedule(self) -> None:
+        """Store the planner's per-source state, so a restart resumes it."""
+        obs_store.save_schedule(self.db, self.planner.snapshot())
 
     def check_due(self, report: PassReport, budget: int | None = None) -> set[tuple[str, str]]:
         """Check the page sources the planner names; return the listings they touch."""

@@ -25,7 +25,7 @@ log = logging.getLogger("sync.amazon.gateway")
 T = TypeVar("T")
 
 
-class AttemptFailed(Exception):  # noqa: N818 - a signal between two functions, not an error
+class AttemptFailed(Exception):
     """One attempt failed with ``error`` (HTTP ``status`` when there was an answer)."""
 
     def __init__(self, error: AmazonError, status: int | None) -> None:

@@ -35,6 +35,7 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
         wired.engine.load()
         with console.status("checking suppliers and pushing changes..."):
             report = wired.engine.sync_once(budget)
+        wired.engine.save_schedule()
     finally:
         wired.close()
     _print_pass(report)
@@ -101,6 +102,7 @@ def run_command(app: AppContext, seconds: float | None) -> int:
             counters = JobCounters()
             service = Service(build_jobs(wired, app.settings, clock, lock, counters), clock)
             stats = service.run_until_stopped(seconds)
+            wired.engine.save_schedule()  # the next start resumes the planner's state
         finally:
             lock.release()
     finally:

@@ -77,6 +77,7 @@ def build_jobs(
         JobSpec("heartbeat", lock.heartbeat, every.heartbeat_every, own_thread=True),
         JobSpec("checks", check_pass, every.check_every),
         JobSpec("catalogue", engine.load, every.catalogue_every),
+        JobSpec("schedule", engine.save_schedule, every.schedule_every),
         JobSpec("push", push_resume, every.push_every),
         JobSpec("read-back", read_back, every.verify_every),
         JobSpec("orders", orders_and_cancellations, every.orders_every),

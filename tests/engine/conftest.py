@@ -174,10 +174,10 @@ def live_config(db_url: str, emulator_url: str, work: Path) -> dict[str, dict[st
             "backoff_base_seconds": 0.2,
         },
         "suppliers": {"min_gap_seconds": 0.0, "retries": 0, "max_in_flight_per_host": 4},
-        "planner": {
+        "planner": {  # every source is due at every `sync --once` of a test
             "checks_per_hour": 36000,
-            "min_interval_minutes": 0.05,
-            "max_interval_hours": 0.01,
+            "min_interval_minutes": 0.0001,
+            "max_interval_hours": 0.000001,
             "refit_hours": 0.01,
         },
         "scheduler": {

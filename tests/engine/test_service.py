@@ -161,7 +161,16 @@ def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> Non
     lock = RunLock(world.db, world.clock)
     counters = JobCounters()
     specs = build_jobs(world.wired, settings, world.clock, lock, counters)
-    names = ["heartbeat", "checks", "catalogue", "push", "read-back", "orders", "report"]
+    names = [
+        "heartbeat",
+        "checks",
+        "catalogue",
+        "schedule",
+        "push",
+        "read-back",
+        "orders",
+        "report",
+    ]
     assert [s.name for s in specs] == names
     assert [s.name for s in specs if s.own_thread] == ["heartbeat"]
     world.emulator.add_order("JP-HASHI")
