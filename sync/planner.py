@@ -33,7 +33,8 @@ from sync.clock import Clock
 from sync.config import PlannerSettings
 from sync.domain import Availability, Observation
 from sync.planner_state import SourceState, Table
-from sync.risk import HistoryModel, check_index
+from sync.risk import check_index
+from sync.risk_history import HistoryModel
 
 DAY = 86400.0
 _UNSEEN, _IN, _OUT, _UNKNOWN = 0, 1, 2, 3

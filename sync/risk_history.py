@@ -1,0 +1,187 @@
+"""The planner's rate estimates from history and live evidence (see ``sync.risk``).
+
+``HistoryModel.fit`` reads the order history before stockguard started as a Markov-modulated
+Poisson process (``sync.risk.history_loglik``), fits the population's sales-rate prior (and
+the stock-out prior where enough listings sold to say anything), and keeps each listing's
+evidence on both rates. ``sales`` and ``stockouts`` then add what was seen since: orders while
+live, and the stock-outs the planner's own checks caught.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sync.risk import (
+    LAM_GRID,
+    MU_GRID,
+    FloatArray,
+    fit_lognormal,
+    history_loglik,
+    log_weights,
+    lognormal_weights,
+    posterior_mean,
+)
+
+
+def _likes(series: list[FloatArray], days: float, nu: float) -> FloatArray:
+    """Per-listing history likelihood on the joint grid, each scaled to a maximum of 1."""
+    ll = history_loglik(series, 0.0, days, nu)
+    result: FloatArray = np.exp(ll - ll.max(axis=(1, 2), keepdims=True))
+    return result
+
+
+class HistoryModel:
+    """Priors and per-listing evidence from the order history, combined with live evidence.
+
+    The stock-out prior is fitted only on units that carry information about it (listings
+    with a few history orders, sources watched for some days): a catalogue that never sold
+    says nothing about its suppliers, and the default prior stands until something does.
+    """
+
+    MIN_UNITS = 20  # fewer informative units than this: keep the default stock-out prior
+    FIT_SAMPLE = 5_000  # listings per likelihood batch, and at most this many fit the priors
+    MAX_JOINT = 64 * 32 * 20_000  # keep the joint (sales, stock-out) history up to this size
+    joint: Any = None  # per listing: history likelihood on LAM_GRID x MU_GRID (float32)
+
+    def __init__(
+        self,
+        log_lam_prior: FloatArray,
+        default_mu: FloatArray,
+        hist_lam: FloatArray,
+        hist_mu: FloatArray,
+        informative: Any,
+    ) -> None:
+        self.log_lam_prior, self.default_mu = log_lam_prior, default_mu
+        self.hist_lam, self.hist_mu, self.informative = hist_lam, hist_mu, informative
+        self.listings = hist_lam.shape[0]
+
+    @classmethod
+    def fit(
+        cls,
+        orders: list[list[float]],
+        start: float,
+        end: float,
+        outage_days: float,
+        stockouts_per_day: float,
+    ) -> HistoryModel:
+        """Fit the sales prior and keep each listing's marginal evidence on both rates."""
+        p_mu = lognormal_weights(MU_GRID, np.log(stockouts_per_day) - 0.5, 1.0)
+        series = [np.asarray(o, dtype=np.float64) for o in orders]
+        if not series:
+            empty = np.zeros((0, MU_GRID.size))
+            p_lam = lognormal_weights(LAM_GRID, np.log(0.1) - 2, 2.0)
+            return cls(
+                log_weights(p_lam),
+                log_weights(p_mu),
+                np.zeros((0, LAM_GRID.size)),
+                empty,
+                np.zeros(0, dtype=bool),
+            )
+        nu = 1.0 / outage_days
+        days = (end - start) / 86400.0
+        sold = [k for k, o in enumerate(series) if o.size]
+        empty_count = len(series) - len(sold)
+        # Fit the priors on a sample; listings that never sold share one likelihood row.
+        step = max(1, -(-len(sold) // cls.FIT_SAMPLE))
+        sample = sold[::step]
+        like = _likes([series[k] for k in sample] + [np.zeros(0)], days, nu)
+        scale = len(sample) / len(sold) if sold else 1.0
+        weights = np.array([1.0] * len(sample) + [empty_count * scale])
+        informative = np.array([series[k].size >= 3 for k in sample] + [False])
+        p_lam = lognormal_weights(LAM_GRID, np.log(0.1) - 2, 2.0)
+        for _ in range(3):  # alternate: each prior fitted with the other integrated out
+            hist_lam = log_weights(like @ p_mu)
+            p_lam = lognormal_weights(LAM_GRID, *fit_lognormal(hist_lam, LAM_GRID, weights))
+            if informative.sum() < cls.MIN_UNITS:
+                break
+            hist_mu = log_weights(np.einsum("jab,a->jb", like, p_lam))
+            p_mu = lognormal_weights(MU_GRID, *fit_lognormal(hist_mu[informative], MU_GRID))
+        return cls._evidence(series, sold, like[-1], days, nu, p_lam, p_mu)
+
+    @classmethod
+    def _evidence(
+        cls,
+        series: list[FloatArray],
+        sold: list[int],
+        empty_like: FloatArray,
+        days: float,
+        nu: float,
+        p_lam: FloatArray,
+        p_mu: FloatArray,
+    ) -> HistoryModel:
+        """Every listing's marginal evidence on each rate (and the joint when small enough)."""
+        n = len(series)
+        keep_joint = n * LAM_GRID.size * MU_GRID.size <= cls.MAX_JOINT
+        joint = np.empty((n, LAM_GRID.size, MU_GRID.size), np.float32) if keep_joint else None
+        hist_lam = np.tile(log_weights(empty_like @ p_mu), (n, 1))
+        hist_mu = np.tile(log_weights(p_lam @ empty_like), (n, 1))
+        if joint is not None:
+            joint[:] = empty_like
+        for lo in range(0, len(sold), cls.FIT_SAMPLE):
+            rows = sold[lo : lo + cls.FIT_SAMPLE]
+            like = _likes([series[k] for k in rows], days, nu)
+            hist_lam[rows] = log_weights(like @ p_mu)
+            hist_mu[rows] = log_weights(np.einsum("jab,a->jb", like, p_lam))
+            if joint is not None:
+                joint[rows] = like
+        informative = np.array([o.size >= 3 for o in series])
+        model = cls(log_weights(p_lam), log_weights(p_mu), hist_lam, hist_mu, informative)
+        model.joint = joint
+        return model
+
+    def sales(self, orders: FloatArray, live_days: FloatArray) -> FloatArray:
+        """Posterior-mean sales rate per listing, adding orders seen since the start."""
+        live = orders[:, None] * np.log(LAM_GRID)[None, :] - live_days[:, None] * LAM_GRID[None, :]
+        self._live_lam = live + self.log_lam_prior[None, :]
+        log_post = self._rows(self.hist_lam, orders.size) + self._live_lam
+        return posterior_mean(log_post, LAM_GRID)
+
+    def stockouts(self, listing_of: Any, seen: FloatArray, in_days: FloatArray) -> FloatArray:
+        """Posterior-mean stock-out rate per source: history evidence plus what checks saw."""
+        n = int(listing_of.max(initial=-1)) + 1
+        evidence = self._rows(self.hist_mu, n)[listing_of]
+        evidence = evidence + seen[:, None] * np.log(MU_GRID)[None, :]
+        evidence -= in_days[:, None] * MU_GRID[None, :]
+        informed = (in_days >= 2.0) | self._flags(n)[listing_of]
+        log_prior = self.default_mu
+        if informed.sum() >= self.MIN_UNITS:
+            log_prior = log_weights(
+                lognormal_weights(MU_GRID, *fit_lognormal(evidence[informed], MU_GRID))
+            )
+        log_post = evidence + log_prior[None, :]
+        if self.joint is None or self.joint.shape[0] < n or not hasattr(self, "_live_lam"):
+            return posterior_mean(log_post, MU_GRID)
+        return self._joint_stockouts(listing_of, log_post - self._rows(self.hist_mu, n)[listing_of])
+
+    def _joint_stockouts(self, listing_of: Any, mu_live: FloatArray) -> FloatArray:
+        """E[sales x stock-out] / E[sales] per source: the rate that matters for oversells,
+        from the joint history (a listing that sells daily and fell silent for days) and
+        the live evidence on each rate."""
+        out = np.empty(listing_of.size)
+        lam_w = np.exp(self._live_lam - self._live_lam.max(axis=1, keepdims=True))
+        mu_w = np.exp(mu_live - mu_live.max(axis=1, keepdims=True))
+        for lo in range(0, listing_of.size, 4096):
+            part = slice(lo, lo + 4096)
+            j = listing_of[part]
+            # Sum over the stock-out grid first (batched matrix products), then over sales.
+            over_mu = np.matmul(self.joint[j], mu_w[part][:, :, None])[:, :, 0]
+            over_mu_mu = np.matmul(self.joint[j], (mu_w[part] * MU_GRID)[:, :, None])[:, :, 0]
+            lam_side = lam_w[j] * LAM_GRID
+            e_lam = (lam_side * over_mu).sum(axis=1)
+            out[part] = (lam_side * over_mu_mu).sum(axis=1) / np.maximum(e_lam, 1e-300)
+        return out
+
+    def _flags(self, n: int) -> Any:
+        if self.informative.size >= n:
+            return self.informative[:n]
+        return np.concatenate([self.informative, np.zeros(n - self.informative.size, bool)])
+
+    @staticmethod
+    def _rows(table: FloatArray, n: int) -> FloatArray:
+        """``table`` padded with flat rows for listings that joined after the fit."""
+        if table.shape[0] >= n:
+            return table[:n]
+        pad = np.zeros((n - table.shape[0], table.shape[1]))
+        return np.concatenate([table, pad])
