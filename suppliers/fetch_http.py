@@ -23,7 +23,7 @@ _CHUNK = 64 * 1024
 _NO_RETRY_5XX = {501}  # "not implemented" will not heal
 
 
-class BodyRefused(Exception):  # noqa: N818 - an outcome, not a bug
+class BodyRefused(Exception):
     """The body is too large, too slow or in an encoding we did not ask for."""
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sync.errors import InputError
 
 
-class FeedRefused(InputError):  # noqa: N818 - reads as the outcome, like SupplierBlocked
+class FeedRefused(InputError):
     """The whole file is refused (unreadable, a required column missing, suspicious drift)."""
 
 
