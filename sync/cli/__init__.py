@@ -13,10 +13,19 @@ from pathlib import Path
 
 import click
 
-from sync.cli import amazon, cancellations, demo, engine, listings, suppliers, why
+from sync.cli import (
+    amazon,
+    cancellations,
+    demo,
+    engine,
+    listings,
+    reports,
+    suppliers,
+    why,
+)
 from sync.cli.context import AppContext, run_guarded
 
-COMMAND_MODULES = (listings, amazon, suppliers, cancellations, engine, demo, why)
+COMMAND_MODULES = (listings, amazon, suppliers, cancellations, reports, engine, demo, why)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,20 +7,10 @@ from datetime import UTC, datetime
 import click
 from rich.console import Console
 
-from sync.cli.context import AppContext
+from sync.cli.context import AppContext, iso_time
 
 commands: list[click.Command] = []
 console = Console()
-
-
-def _when(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not ISO 8601 (2026-03-02T12:03:00Z)") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _utc(value: datetime) -> datetime:
@@ -30,7 +20,7 @@ def _utc(value: datetime) -> datetime:
 
 @click.command("why")
 @click.argument("sku")
-@click.option("--at", "at", callback=_when, metavar="ISO-TIME", help="Moment to explain (UTC).")
+@click.option("--at", "at", callback=iso_time, metavar="ISO-TIME", help="Moment to explain (UTC).")
 @click.pass_obj
 def why_command(app: AppContext, sku: str, at: datetime | None) -> int:
     """Why does SKU show what it shows: the decision, the page and phrase, the push.
