@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from sync.cli.context import AppContext
 from sync.clock import SystemClock
-from sync.engine import Change, PassReport
+from sync.domain import Observation, Source
+from sync.engine import Change, PassReport, SourceChecker
 
 commands: list[click.Command] = []
 console = Console()
@@ -33,7 +36,8 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
     wired = wire(app.settings, SystemClock())
     try:
         wired.engine.load()
-        with console.status("checking suppliers and pushing changes..."):
+        with Progress(console=console, transient=True) as progress:
+            wired.engine.checker = with_progress(wired.engine.checker, progress)
             report = wired.engine.sync_once(budget)
         wired.engine.save_schedule()
     finally:
@@ -137,6 +141,18 @@ def status_command(app: AppContext) -> int:
         table.add_row(label, value)
     console.print(table)
     return 0
+
+
+def with_progress(checker: SourceChecker, progress: Progress) -> SourceChecker:
+    """The same checker, advancing a progress bar as each source's observation comes in."""
+
+    def check(sources: Sequence[Source]) -> Iterator[Observation]:
+        task = progress.add_task("checking supplier pages", total=len(sources))
+        for observation in checker(sources):
+            progress.advance(task)
+            yield observation
+
+    return check
 
 
 def _print_pass(report: PassReport) -> None:
