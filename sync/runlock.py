@@ -80,8 +80,6 @@ class RunLock:
             # Our own pid in the row is a previous life of this service (a container restarted
             # after kill -9 gives `stockguard run` the same pid again), never a live holder.
             return pid != self.pid and _pid_alive(pid)
-        if heartbeat.tzinfo is None:  # SQLite returns naive datetimes
-            heartbeat = heartbeat.replace(tzinfo=now.tzinfo)
         return now - heartbeat < self.stale_after
 
 

@@ -13,11 +13,6 @@ commands: list[click.Command] = []
 console = Console()
 
 
-def _utc(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were written as UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 @click.command("why")
 @click.argument("sku")
 @click.option("--at", "at", callback=iso_time, metavar="ISO-TIME", help="Moment to explain (UTC).")
@@ -41,7 +36,7 @@ def why_command(app: AppContext, sku: str, at: datetime | None) -> int:
             pushes = [
                 r
                 for r in outbox.history(conn, sku)
-                if r.created_at is None or _utc(r.created_at) <= moment
+                if r.created_at is None or r.created_at <= moment
             ]
     finally:
         db.dispose()

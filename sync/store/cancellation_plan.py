@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from sync.store.order_tables import cancellation_journal, cancellations, order_listing_zeros
-from sync.store.orders import utc
 
 
 class CancelState(StrEnum):
@@ -89,8 +88,8 @@ def _to_row(row: Any) -> CancellationRow:
         feed_id=row.feed_id,
         message_id=row.message_id,
         detail=row.detail,
-        planned_at=utc(row.planned_at),
-        updated_at=utc(row.updated_at),
+        planned_at=row.planned_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -117,8 +116,8 @@ def record_planned(engine: Engine, wanted: Iterable[NewCancellation], now: datet
                     route=new.route,
                     evidence=new.evidence,
                     state=CancelState.PLANNED.value,
-                    planned_at=utc(now),
-                    updated_at=utc(now),
+                    planned_at=now,
+                    updated_at=now,
                 )
             )
             key = result.inserted_primary_key
@@ -194,7 +193,7 @@ def claim(
     moved: list[int] = []
     with engine.begin() as conn:
         for row in rows:
-            values: dict[str, Any] = {"state": target.value, "updated_at": utc(now)}
+            values: dict[str, Any] = {"state": target.value, "updated_at": now}
             if feed_id is not None:
                 values["feed_id"] = feed_id
             if message_ids is not None and row.order_id in message_ids:
@@ -229,7 +228,7 @@ def _set(
     conn.execute(
         update(cancellations)
         .where(cancellations.c.id == row_id)
-        .values(state=state.value, detail=detail, updated_at=utc(now))
+        .values(state=state.value, detail=detail, updated_at=now)
     )
     feed_id = conn.scalar(select(cancellations.c.feed_id).where(cancellations.c.id == row_id))
     _journal(conn, row_id, state, feed_id, detail, now)
@@ -245,7 +244,7 @@ def _journal(
 ) -> None:
     conn.execute(
         insert(cancellation_journal).values(
-            cancellation_id=row_id, state=state.value, feed_id=feed_id, detail=detail, at=utc(now)
+            cancellation_id=row_id, state=state.value, feed_id=feed_id, detail=detail, at=now
         )
     )
 
@@ -258,7 +257,7 @@ def journal(engine: Engine, row_id: int) -> list[tuple[str, str | None, str | No
         .order_by(cancellation_journal.c.id)
     )
     with engine.connect() as conn:
-        return [(r.state, r.feed_id, r.detail, utc(r.at)) for r in conn.execute(query)]
+        return [(r.state, r.feed_id, r.detail, r.at) for r in conn.execute(query)]
 
 
 def zero_recorded(engine: Engine, order_id: str, sku: str, cause: str) -> bool:
@@ -285,7 +284,7 @@ def record_zero(
                 sku=sku,
                 cause=cause,
                 marketplace_id=marketplace_id,
-                zeroed_at=utc(now),
+                zeroed_at=now,
             )
         )
 

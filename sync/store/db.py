@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     Engine,
     Integer,
     MetaData,
@@ -23,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sync.config import database_url
 from sync.errors import StoreError
+from sync.store.metadata import UTCDateTime
 
 _version_meta = MetaData()
 schema_version = Table(
@@ -30,7 +30,7 @@ schema_version = Table(
     _version_meta,
     Column("version", Integer, primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("applied_at", UTCDateTime(), nullable=False),
 )
 
 Migration = tuple[int, str, Callable[[Connection], None]]

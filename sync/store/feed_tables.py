@@ -11,7 +11,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
     Text,
 )
 
-from sync.store.metadata import metadata
+from sync.store.metadata import UTCDateTime, metadata
 
 feed_imports = Table(
     "feed_imports",
@@ -30,7 +29,7 @@ feed_imports = Table(
     Column("supplier", String(200), nullable=False),
     Column("file_name", String(500), nullable=False),
     Column("file_sha256", String(64), nullable=False),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_at", UTCDateTime(), nullable=False),
     Column("status", String(10), nullable=False),  # applied | refused
     Column("rows_total", Integer, nullable=False),
     Column("rows_refused", Integer, nullable=False),
@@ -58,5 +57,5 @@ feed_items = Table(
     Column("currency", String(3), nullable=True),
     Column("ships_within_days", Integer, nullable=True),
     Column("evidence", Text, nullable=False),
-    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column("checked_at", UTCDateTime(), nullable=False),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
@@ -153,7 +153,7 @@ class SqlFeedStore:
                 id=row.id,
                 supplier=row.supplier,
                 file_name=row.file_name,
-                imported_at=_aware(row.imported_at),
+                imported_at=row.imported_at,
                 status=row.status,
                 items=row.item_count,
                 out_of_stock=row.out_of_stock,
@@ -205,7 +205,7 @@ def latest_feed_observations(engine: Engine, supplier: str) -> dict[str, Observa
             found[row.code] = Observation(
                 source_ref=row.code,
                 availability=Availability(row.availability),
-                checked_at=_aware(row.checked_at),
+                checked_at=row.checked_at,
                 evidence=row.evidence,
                 reason=UnknownReason(row.reason) if row.reason else None,
                 quantity=row.quantity,
@@ -214,8 +214,3 @@ def latest_feed_observations(engine: Engine, supplier: str) -> dict[str, Observa
                 adapter="feed",
             )
     return found
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were written as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from sync.store.metadata import metadata
+from sync.store.metadata import UTCDateTime, metadata
 
 listings = Table(
     "listings",
@@ -36,8 +35,8 @@ listings = Table(
     Column("max_cost_currency", String(3), nullable=True),
     Column("safety_buffer", Integer, nullable=False, default=0),
     Column("pack_size", Integer, nullable=False, default=1),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("sku", "marketplace", name="uq_listings_sku_marketplace"),
 )
 

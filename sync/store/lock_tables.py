@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, String, Table
+from sqlalchemy import Column, Integer, String, Table
 
-from sync.store.metadata import metadata
+from sync.store.metadata import UTCDateTime, metadata
 
 run_lock = Table(
     "run_lock",
@@ -13,6 +13,6 @@ run_lock = Table(
     Column("owner", String(200), nullable=False),  # host:pid:token
     Column("host", String(200), nullable=False),
     Column("pid", Integer, nullable=False),
-    Column("acquired_at", DateTime(timezone=True), nullable=False),
-    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+    Column("acquired_at", UTCDateTime(), nullable=False),
+    Column("heartbeat_at", UTCDateTime(), nullable=False),
 )

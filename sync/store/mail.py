@@ -9,9 +9,8 @@ backends (SQLite keeps no zone).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import overload
 
 from sqlalchemy import Connection, Engine, Insert, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -73,17 +72,6 @@ class HealthFigure:
     fetched_at: datetime | None = None
 
 
-@overload
-def utc(moment: datetime) -> datetime: ...
-@overload
-def utc(moment: None) -> None: ...
-def utc(moment: datetime | None) -> datetime | None:
-    """``moment`` as aware UTC; a naive value read back from SQLite is UTC already."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def is_recorded(engine: Engine, message_id: str) -> bool:
     """True when an email with this Message-ID was applied before."""
     with engine.connect() as conn:
@@ -108,8 +96,8 @@ def record_mail(
                     order_id=record.order_id,
                     origin=record.origin,
                     subject=record.subject,
-                    received_at=utc(record.received_at),
-                    recorded_at=utc(now),
+                    received_at=record.received_at,
+                    recorded_at=now,
                 )
             )
             conn.execute(_detail_insert(record, now))
@@ -126,8 +114,8 @@ def _detail_insert(record: MailRecord, now: datetime) -> Insert:
         "order_id": record.order_id,
         "marketplace_id": record.marketplace_id,
         "reason": record.reason,
-        "requested_at": utc(record.received_at),
-        "recorded_at": utc(now),
+        "requested_at": record.received_at,
+        "recorded_at": now,
     }
     if record.kind == CANCEL_REQUEST:
         return insert(mail_cancel_requests).values(api_check=record.api_check, **common)
@@ -148,7 +136,7 @@ def save_mark(engine: Engine, mark: ImapMark, now: datetime) -> None:
 
 
 def _save_mark(conn: Connection, mark: ImapMark, now: datetime) -> None:
-    values = {"uidvalidity": mark.uidvalidity, "last_uid": mark.last_uid, "updated_at": utc(now)}
+    values = {"uidvalidity": mark.uidvalidity, "last_uid": mark.last_uid, "updated_at": now}
     changed = conn.execute(
         update(imap_state).where(imap_state.c.mailbox == mark.mailbox).values(**values)
     )
@@ -179,7 +167,7 @@ def list_returns(engine: Engine, *, state: str | None = "to-decide") -> list[Mai
                 order_id=r.order_id,
                 origin=r.origin,
                 subject=r.subject,
-                received_at=utc(r.requested_at),
+                received_at=r.requested_at,
                 marketplace_id=r.marketplace_id,
                 reason=r.reason,
                 comment=r.comment,
@@ -205,7 +193,7 @@ def list_cancel_requests(engine: Engine) -> list[MailRecord]:
                 order_id=r.order_id,
                 origin=r.origin,
                 subject=r.subject,
-                received_at=utc(r.requested_at),
+                received_at=r.requested_at,
                 marketplace_id=r.marketplace_id,
                 reason=r.reason,
                 api_check=r.api_check,
@@ -225,15 +213,15 @@ def save_health(engine: Engine, figures: list[HealthFigure], fetched_at: datetim
                 {
                     "marketplace_id": f.marketplace_id,
                     "metric_key": f.metric_key,
-                    "date_from": utc(f.date_from),
-                    "date_to": utc(f.date_to),
+                    "date_from": f.date_from,
+                    "date_to": f.date_to,
                     "order_count": f.order_count,
                     "cancellation_count": f.cancellation_count,
                     "rate": str(f.rate),
                     "target": str(f.target),
                     "target_condition": f.target_condition,
                     "status": f.status,
-                    "fetched_at": utc(fetched_at),
+                    "fetched_at": fetched_at,
                 }
                 for f in figures
             ],
@@ -254,15 +242,15 @@ def latest_health(engine: Engine) -> dict[str, HealthFigure]:
         r.marketplace_id: HealthFigure(
             marketplace_id=r.marketplace_id,
             metric_key=r.metric_key,
-            date_from=utc(r.date_from),
-            date_to=utc(r.date_to),
+            date_from=r.date_from,
+            date_to=r.date_to,
             order_count=r.order_count,
             cancellation_count=r.cancellation_count,
             rate=Decimal(r.rate),
             target=Decimal(r.target),
             target_condition=r.target_condition,
             status=r.status,
-            fetched_at=utc(r.fetched_at),
+            fetched_at=r.fetched_at,
         )
         for r in rows
     }

@@ -9,9 +9,9 @@ not Amazon's is never recorded (no subjects of unrelated mail in the store).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
 
-from sync.store.metadata import metadata
+from sync.store.metadata import UTCDateTime, metadata
 
 mail_messages = Table(
     "mail_messages",
@@ -21,8 +21,8 @@ mail_messages = Table(
     Column("order_id", String(40), nullable=False),
     Column("origin", Text, nullable=False),  # file path, mbox#n or imap://user@host/folder;UID=n
     Column("subject", Text, nullable=False),
-    Column("received_at", DateTime(timezone=True)),  # the Date header
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UTCDateTime()),  # the Date header
+    Column("recorded_at", UTCDateTime(), nullable=False),
 )
 
 # An official buyer cancellation request seen in email, with the Orders API cross-check.
@@ -34,8 +34,8 @@ mail_cancel_requests = Table(
     Column("marketplace_id", String(20)),  # from the sender's Amazon domain, when it tells
     Column("reason", Text),  # the buyer's stated reason
     Column("api_check", String(20), nullable=False),  # agree | disagree | not-in-store
-    Column("requested_at", DateTime(timezone=True)),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("requested_at", UTCDateTime()),
+    Column("recorded_at", UTCDateTime(), nullable=False),
     Index("ix_mail_cancel_requests_order", "order_id"),
 )
 
@@ -52,8 +52,8 @@ mail_returns = Table(
     Column("reason", Text, nullable=False),
     Column("comment", Text),
     Column("state", String(20), nullable=False),  # to-decide (decisions are made in Seller Central)
-    Column("requested_at", DateTime(timezone=True)),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("requested_at", UTCDateTime()),
+    Column("recorded_at", UTCDateTime(), nullable=False),
     Index("ix_mail_returns_order", "order_id"),
 )
 
@@ -64,7 +64,7 @@ imap_state = Table(
     Column("mailbox", String(500), primary_key=True),  # user@host:port/folder
     Column("uidvalidity", BigInteger, nullable=False),
     Column("last_uid", BigInteger, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )
 
 # Amazon's pre-fulfilment cancellation figure per marketplace, one row per fetched report.
@@ -75,14 +75,14 @@ account_health = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("marketplace_id", String(20), nullable=False),
     Column("metric_key", String(60), nullable=False),
-    Column("date_from", DateTime(timezone=True), nullable=False),
-    Column("date_to", DateTime(timezone=True), nullable=False),
+    Column("date_from", UTCDateTime(), nullable=False),
+    Column("date_to", UTCDateTime(), nullable=False),
     Column("order_count", Integer, nullable=False),
     Column("cancellation_count", Integer, nullable=False),
     Column("rate", String(40), nullable=False),
     Column("target", String(40), nullable=False),
     Column("target_condition", String(20), nullable=False),
     Column("status", String(20), nullable=False),
-    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Column("fetched_at", UTCDateTime(), nullable=False),
     Index("ix_account_health_marketplace", "marketplace_id", "fetched_at"),
 )

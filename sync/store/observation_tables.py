@@ -9,16 +9,16 @@ flip counts, exposures; it survives restarts of ``stockguard run``.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Index, Integer, Numeric, String, Table, Text
+from sqlalchemy import Column, Float, Index, Integer, Numeric, String, Table, Text
 
-from sync.store.metadata import metadata
+from sync.store.metadata import UTCDateTime, metadata
 
 observations = Table(
     "observations",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("source_ref", String(2000), nullable=False),
-    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column("checked_at", UTCDateTime(), nullable=False),
     Column("availability", String(16), nullable=False),  # IN_STOCK | OUT_OF_STOCK | UNKNOWN
     Column("reason", String(32), nullable=True),  # UnknownReason, set exactly when UNKNOWN
     Column("evidence", Text, nullable=False),
@@ -39,7 +39,7 @@ decisions = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("sku", String(200), nullable=False),
     Column("marketplace", String(8), nullable=False),
-    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=False),
     Column("target_quantity", Integer, nullable=False),
     Column("previous_quantity", Integer, nullable=True),  # None: not known before
     Column("reason", String(40), nullable=False),
@@ -56,9 +56,9 @@ check_schedule = Table(
     Column("listing_sku", String(200), nullable=False),
     Column("host", String(255), nullable=False),
     Column("state", String(16), nullable=False),  # UNSEEN | IN_STOCK | OUT_OF_STOCK | UNKNOWN
-    Column("observed_at", DateTime(timezone=True), nullable=True),
-    Column("checked_at", DateTime(timezone=True), nullable=True),
-    Column("next_check_at", DateTime(timezone=True), nullable=True),
+    Column("observed_at", UTCDateTime(), nullable=True),
+    Column("checked_at", UTCDateTime(), nullable=True),
+    Column("next_check_at", UTCDateTime(), nullable=True),
     Column("priority", Float, nullable=False, default=0.0),
     Column("streak", Integer, nullable=False, default=0),
     Column("stockouts", Integer, nullable=False, default=0),

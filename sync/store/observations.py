@@ -38,15 +38,6 @@ class DecisionRecord:
     observation: Observation | None
 
 
-def utc(value: datetime) -> datetime:
-    """Aware UTC (SQLite gives naive datetimes back)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _utc_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)
-
-
 # --- observations ---------------------------------------------------------------------------
 def record_observations(engine: Engine | Connection, items: Sequence[Observation]) -> list[int]:
     """Store observations; returns their ids in the same order."""
@@ -111,7 +102,7 @@ def _last_k_query(k: int, refs: list[str] | None) -> Any:
 def _observation_row(o: Observation) -> dict[str, Any]:
     return {
         "source_ref": o.source_ref,
-        "checked_at": utc(o.checked_at),
+        "checked_at": o.checked_at,
         "availability": o.availability.value,
         "reason": o.reason.value if o.reason else None,
         "evidence": o.evidence,
@@ -213,9 +204,9 @@ def decision_history(
         .where(decisions.c.sku == sku)
     )
     if since is not None:
-        query = query.where(decisions.c.decided_at >= utc(since))
+        query = query.where(decisions.c.decided_at >= since)
     if until is not None:
-        query = query.where(decisions.c.decided_at <= utc(until))
+        query = query.where(decisions.c.decided_at <= until)
     query = query.order_by(decisions.c.decided_at.desc(), decisions.c.id.desc()).limit(limit)
     with _connect(engine) as conn:
         return [_decision_record(row) for row in conn.execute(query)]
@@ -255,7 +246,7 @@ def _decision_row(d: Decision, previous: int | None, observation_id: int | None)
     return {
         "sku": d.sku,
         "marketplace": d.marketplace,
-        "decided_at": utc(d.decided_at),
+        "decided_at": d.decided_at,
         "target_quantity": d.target_quantity,
         "previous_quantity": previous,
         "reason": d.reason,
@@ -272,7 +263,7 @@ def _decision_record(row: Row[Any]) -> DecisionRecord:
         target_quantity=row.target_quantity,
         reason=row.reason,
         evidence=row.evidence,
-        decided_at=utc(row.decided_at),
+        decided_at=row.decided_at,
         source_ref=row.source_ref,
     )
     seen = None
@@ -303,7 +294,7 @@ def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) ->
     """Sources whose next check is due at ``now``, highest priority first."""
     query = (
         select(check_schedule)
-        .where(check_schedule.c.next_check_at <= utc(now))
+        .where(check_schedule.c.next_check_at <= now)
         .order_by(check_schedule.c.priority.desc(), check_schedule.c.next_check_at)
         .limit(limit)
     )
@@ -317,9 +308,9 @@ def _schedule_row(r: SourceState) -> dict[str, Any]:
         "listing_sku": r.listing_sku,
         "host": r.host,
         "state": r.state,
-        "observed_at": _utc_or_none(r.observed_at),
-        "checked_at": _utc_or_none(r.checked_at),
-        "next_check_at": _utc_or_none(r.next_check_at),
+        "observed_at": r.observed_at,
+        "checked_at": r.checked_at,
+        "next_check_at": r.next_check_at,
         "priority": r.priority,
         "streak": r.streak,
         "stockouts": r.stockouts,
@@ -335,14 +326,14 @@ def _state(row: Row[Any]) -> SourceState:
         listing_sku=row.listing_sku,
         host=row.host,
         state=row.state,
-        observed_at=_utc_or_none(row.observed_at),
-        checked_at=_utc_or_none(row.checked_at),
+        observed_at=row.observed_at,
+        checked_at=row.checked_at,
         streak=row.streak,
         stockouts=row.stockouts,
         restocks=row.restocks,
         in_days=row.in_days,
         out_days=row.out_days,
-        next_check_at=_utc_or_none(row.next_check_at),
+        next_check_at=row.next_check_at,
         priority=row.priority,
     )
 

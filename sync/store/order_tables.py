@@ -10,7 +10,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from sync.store.metadata import metadata
+from sync.store.metadata import UTCDateTime, metadata
 
 orders = Table(
     "orders",
@@ -28,15 +27,15 @@ orders = Table(
     Column("order_id", String(40), primary_key=True),
     Column("marketplace_id", String(20), nullable=False),
     Column("status", String(30), nullable=False),
-    Column("purchased_at", DateTime(timezone=True), nullable=False),
-    Column("last_updated_at", DateTime(timezone=True), nullable=False),
+    Column("purchased_at", UTCDateTime(), nullable=False),
+    Column("last_updated_at", UTCDateTime(), nullable=False),
     Column("fulfilled_by", String(20), nullable=False),
     Column("cancel_requested_by", String(20)),
     Column("cancelled_by", String(20)),
     Column("cancel_reason", Text),
-    Column("latest_ship_date", DateTime(timezone=True)),
-    Column("first_seen_at", DateTime(timezone=True), nullable=False),
-    Column("pulled_at", DateTime(timezone=True), nullable=False),
+    Column("latest_ship_date", UTCDateTime()),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    Column("pulled_at", UTCDateTime(), nullable=False),
     Index("ix_orders_marketplace_purchased", "marketplace_id", "purchased_at"),
 )
 
@@ -64,8 +63,8 @@ order_status_history = Table(
     Column("cancel_requested_by", String(20)),
     Column("cancelled_by", String(20)),
     Column("buyer_requested_cancel", Boolean, nullable=False, default=False),
-    Column("changed_at", DateTime(timezone=True), nullable=False),  # Amazon's lastUpdateDate
-    Column("recorded_at", DateTime(timezone=True), nullable=False),  # when we saw it
+    Column("changed_at", UTCDateTime(), nullable=False),  # Amazon's lastUpdateDate
+    Column("recorded_at", UTCDateTime(), nullable=False),  # when we saw it
     Index("ix_order_status_history_order", "order_id", "id"),
 )
 
@@ -74,8 +73,8 @@ order_pull_state = Table(
     "order_pull_state",
     metadata,
     Column("name", String(50), primary_key=True),
-    Column("high_water", DateTime(timezone=True), nullable=False),
-    Column("pulled_at", DateTime(timezone=True), nullable=False),
+    Column("high_water", UTCDateTime(), nullable=False),
+    Column("pulled_at", UTCDateTime(), nullable=False),
 )
 
 # The plan and its state: planned -> sending -> sent -> done | failed; or refused.
@@ -95,8 +94,8 @@ cancellations = Table(
     Column("feed_id", String(100)),
     Column("message_id", Integer),
     Column("detail", Text),  # Amazon's error, or why it was refused
-    Column("planned_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("planned_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("idempotency_key", name="uq_cancellations_idempotency_key"),
     Index("ix_cancellations_state", "state"),
     Index("ix_cancellations_order", "order_id"),
@@ -111,7 +110,7 @@ cancellation_journal = Table(
     Column("state", String(20), nullable=False),
     Column("feed_id", String(100)),
     Column("detail", Text),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
 )
 
 # Listings zeroed because of an order (stock-out, unknown supplier, BuyerCanceled restock).
@@ -122,5 +121,5 @@ order_listing_zeros = Table(
     Column("sku", String(200), primary_key=True),
     Column("cause", String(30), primary_key=True),  # out-of-stock | unknown | restock
     Column("marketplace_id", String(20), nullable=False),
-    Column("zeroed_at", DateTime(timezone=True), nullable=False),
+    Column("zeroed_at", UTCDateTime(), nullable=False),
 )

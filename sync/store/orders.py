@@ -1,7 +1,6 @@
 """Orders in the store: upsert what a pull fetched, keep the status history, read them back.
 
-Times are stored as UTC (SQLite keeps no offset, so every value is converted on the way in and
-made aware again on the way out). ``load_orders`` returns domain ``Order`` values, which is all
+Times are UTC in and out (the tables' ``UTCDateTime`` columns convert). ``load_orders`` returns domain ``Order`` values, which is all
 the cancellation-rate report needs.
 """
 
@@ -9,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
@@ -18,17 +17,6 @@ from sync.domain import Order, OrderItem, OrderStatus, Party
 from sync.store.order_tables import order_items, order_pull_state, order_status_history, orders
 
 PULL_MARK = "orders"
-
-
-def utc(value: datetime) -> datetime:
-    """``value`` as timezone-aware UTC (SQLite hands back naive UTC values)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def _utc_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)
 
 
 @dataclass(frozen=True)
@@ -90,13 +78,13 @@ def _order_values(order: Order) -> dict[str, Any]:
     return {
         "marketplace_id": order.marketplace_id,
         "status": order.status.value,
-        "purchased_at": utc(order.purchased_at),
-        "last_updated_at": utc(order.last_updated_at),
+        "purchased_at": order.purchased_at,
+        "last_updated_at": order.last_updated_at,
         "fulfilled_by": order.fulfilled_by,
         "cancel_requested_by": order.cancel_requested_by,
         "cancelled_by": order.cancelled_by,
         "cancel_reason": order.cancel_reason,
-        "latest_ship_date": _utc_or_none(order.latest_ship_date),
+        "latest_ship_date": order.latest_ship_date,
     }
 
 
@@ -104,8 +92,8 @@ def _insert_order(conn: Connection, order: Order, now: datetime) -> None:
     conn.execute(
         insert(orders).values(
             order_id=order.order_id,
-            first_seen_at=utc(now),
-            pulled_at=utc(now),
+            first_seen_at=now,
+            pulled_at=now,
             **_order_values(order),
         )
     )
@@ -116,7 +104,7 @@ def _update_order(conn: Connection, order: Order, now: datetime) -> None:
     conn.execute(
         update(orders)
         .where(orders.c.order_id == order.order_id)
-        .values(pulled_at=utc(now), **_order_values(order))
+        .values(pulled_at=now, **_order_values(order))
     )
     # Items are replaced as a whole: an order's item list is Amazon's, not ours.
     conn.execute(delete(order_items).where(order_items.c.order_id == order.order_id))
@@ -150,8 +138,8 @@ def _add_history(conn: Connection, order: Order, now: datetime) -> None:
             cancel_requested_by=order.cancel_requested_by,
             cancelled_by=order.cancelled_by,
             buyer_requested_cancel=any(i.buyer_requested_cancel for i in order.items),
-            changed_at=utc(order.last_updated_at),
-            recorded_at=utc(now),
+            changed_at=order.last_updated_at,
+            recorded_at=now,
         )
     )
 
@@ -170,7 +158,7 @@ def load_orders(
     if marketplace_id is not None:
         query = query.where(orders.c.marketplace_id == marketplace_id)
     if since is not None:
-        query = query.where(orders.c.purchased_at >= utc(since))
+        query = query.where(orders.c.purchased_at >= since)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
         items = _items_for(conn, [r.order_id for r in rows])
@@ -224,14 +212,14 @@ def _to_order(row: Row[Any], items: tuple[OrderItem, ...]) -> Order:
         order_id=row.order_id,
         marketplace_id=row.marketplace_id,
         status=OrderStatus(row.status),
-        purchased_at=utc(row.purchased_at),
-        last_updated_at=utc(row.last_updated_at),
+        purchased_at=row.purchased_at,
+        last_updated_at=row.last_updated_at,
         fulfilled_by=row.fulfilled_by,
         items=items,
         cancel_requested_by=_party(row.cancel_requested_by),
         cancelled_by=_party(row.cancelled_by),
         cancel_reason=row.cancel_reason,
-        latest_ship_date=_utc_or_none(row.latest_ship_date),
+        latest_ship_date=row.latest_ship_date,
     )
 
 
@@ -248,8 +236,8 @@ def status_history(engine: Engine, order_id: str | None = None) -> list[StatusCh
                 cancel_requested_by=_party(row.cancel_requested_by),
                 cancelled_by=_party(row.cancelled_by),
                 buyer_requested_cancel=bool(row.buyer_requested_cancel),
-                changed_at=utc(row.changed_at),
-                recorded_at=utc(row.recorded_at),
+                changed_at=row.changed_at,
+                recorded_at=row.recorded_at,
             )
             for row in conn.execute(query)
         ]
@@ -265,7 +253,7 @@ def cancelled_at(engine: Engine) -> dict[str, datetime]:
     found: dict[str, datetime] = {}
     with engine.connect() as conn:
         for order_id, changed in conn.execute(query):
-            found.setdefault(order_id, utc(changed))
+            found.setdefault(order_id, changed)
     return found
 
 
@@ -275,7 +263,7 @@ def get_high_water(engine: Engine, name: str = PULL_MARK) -> datetime | None:
         value = conn.scalar(
             select(order_pull_state.c.high_water).where(order_pull_state.c.name == name)
         )
-    return None if value is None else utc(value)
+    return None if value is None else value
 
 
 def set_high_water(
@@ -286,13 +274,11 @@ def set_high_water(
     with engine.begin() as conn:
         if current is None:
             conn.execute(
-                insert(order_pull_state).values(
-                    name=name, high_water=utc(high_water), pulled_at=utc(now)
-                )
+                insert(order_pull_state).values(name=name, high_water=high_water, pulled_at=now)
             )
             return
         conn.execute(
             update(order_pull_state)
             .where(order_pull_state.c.name == name)
-            .values(high_water=max(current, utc(high_water)), pulled_at=utc(now))
+            .values(high_water=max(current, high_water), pulled_at=now)
         )

@@ -13,9 +13,9 @@ answer, so a crash between the two leaves a row to resume, never a silent gap. S
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Index, Integer, String, Table, Text
 
-from sync.store.metadata import metadata
+from sync.store.metadata import UTCDateTime, metadata
 
 outbox = Table(
     "outbox",
@@ -34,9 +34,9 @@ outbox = Table(
     Column("submission_id", String(100), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
-    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("closed_at", UTCDateTime(), nullable=True),
 )
 
 # The pusher's two hot questions: "what is open?" and "what did this SKU last get?".
