@@ -265,3 +265,22 @@ def test_amazon_failing_to_answer_read_backs_does_not_lose_a_stock_out(world: Wo
     assert world.emulator.quantity("JP-KYUSU") == 0
     for sku in ("JP-WHISK", "JP-FUROSHIKI", "JP-HASHI"):
         assert world.emulator.quantity(sku) == DEFAULT_QUANTITY
+
+
+def test_a_restarted_engine_resumes_the_planners_schedule(world: World) -> None:
+    world.sync.sync_once()  # every page source checked once
+
+    def restart() -> SyncEngine:
+        engine = SyncEngine(
+            world.db, world.wired.gateway, world.checker, world.settings, world.clock
+        )
+        engine.load()
+        return engine
+
+    nothing_saved = restart()
+    world.sync.save_schedule()
+    resumed = restart()
+
+    now = world.clock.now()
+    assert len(nothing_saved.planner.due(now, 100)) == 4  # every page source, all over again
+    assert resumed.planner.due(now, 100) == []  # just checked: nothing due yet
