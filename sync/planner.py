@@ -127,10 +127,7 @@ class Planner:
             self._orders[j].append(ts)
             self._model = None
         else:
-            # An order is the one event that can be an oversell, and a listing that just sold
-            # is likely to sell again before its next scheduled check: check it now.
             self.t.orders[j] += 1
-            self.t.sold_at[j] = max(float(self.t.sold_at[j]), ts)
 
     # --- what to check ----------------------------------------------------------------
     def due(self, now: datetime, budget: int) -> list[str]:
@@ -169,11 +166,8 @@ class Planner:
         priority = weight * check_index(since, sales, rho, nu)
         confirm = (state == _IN) & ~live & (t.streak[:n] > 0)
         priority[confirm] = _URGENT * 2 + sales[confirm]
-        sold = (t.sold_at[t.listing_of[:n]] > t.checked_at[:n]) & ~confirm
-        priority[sold] = _URGENT * 1.5 + sales[sold]
         stale = since * 24 >= s.max_interval_hours
-        stale &= ~confirm & ~sold
-        priority[stale] = _URGENT + since[stale]
+        priority[stale & ~confirm] = _URGENT + since[stale & ~confirm]
         priority[state == _UNSEEN] = _FIRST
         priority[since * 24 * 60 < s.min_interval_minutes] = -np.inf
         return priority

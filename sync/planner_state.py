@@ -64,7 +64,6 @@ class Table:
         "dark_days": np.float64,
         "dark_since": np.float64,
         "live": np.bool_,
-        "sold_at": np.float64,  # the newest order since start (0: none): checked at once
     }
 
     def __init__(self) -> None:
@@ -95,7 +94,6 @@ class Table:
     dark_days: np.ndarray
     dark_since: np.ndarray
     live: np.ndarray
-    sold_at: np.ndarray
 
     def listing(self, sku: str) -> int:
         """The index of ``sku``, registering it."""

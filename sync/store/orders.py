@@ -1,7 +1,7 @@
 """Orders in the store: upsert what a pull fetched, keep the status history, read them back.
 
-Times are UTC in and out (the tables' ``UTCDateTime`` columns convert). ``load_orders`` returns domain ``Order`` values, which is all
-the cancellation-rate report needs.
+Times are UTC in and out (the tables' ``UTCDateTime`` columns convert). ``load_orders``
+returns domain ``Order`` values, which is all the cancellation-rate report needs.
 """
 
 from __future__ import annotations

@@ -110,17 +110,6 @@ def test_a_listing_at_zero_seen_in_stock_is_confirmed_at_once(clock: ManualClock
     assert planner.due(clock.now(), 1) == [ref(7)]
 
 
-def test_a_new_order_gets_its_listing_checked_next(clock: ManualClock) -> None:
-    planner = make(clock, 30)
-    clock.advance(3600)
-    planner.record_sale("SKU12", clock.now())  # an order: maybe an oversell, maybe the next
-    clock.advance(60)
-    assert planner.due(clock.now(), 1) == [ref(12)]
-    check(planner, clock, 12, IN)
-    clock.advance(3600)
-    assert ref(12) not in planner.due(clock.now(), 1)  # checked since: no longer urgent
-
-
 def test_stockouts_seen_raise_the_estimate(clock: ManualClock) -> None:
     planner = make(clock, 10)
     for _ in range(4):
