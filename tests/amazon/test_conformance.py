@@ -17,11 +17,9 @@ model does not define them, and only those.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,29 +32,13 @@ from sync.amazon.gateway import AmazonGateway
 from sync.clock import ManualClock
 from sync.domain import QuantityUpdate
 from sync.errors import AmazonThrottled
+from tests.amazon.spapi_models import OPERATIONS, operation, validator
+from tests.amazon.spapi_models import model as models
 from tests.amazon.test_gateway import US, make_gateway, seed_listings
 
 pytestmark = pytest.mark.shared
 
 LIBRARY_EXTRA_KEYS = {"path", "marketplaceIds", "MarketplaceIds"}
-# emulator operation name -> (model file, operationId in that model)
-OPERATIONS = {
-    "getListingsItem": ("listingsItems_2021-08-01.json", "getListingsItem"),
-    "patchListingsItem": ("listingsItems_2021-08-01.json", "patchListingsItem"),
-    "searchListingsItems": ("listingsItems_2021-08-01.json", "searchListingsItems"),
-    "createFeedDocument": ("feeds_2021-06-30.json", "createFeedDocument"),
-    "createFeed": ("feeds_2021-06-30.json", "createFeed"),
-    "getFeed": ("feeds_2021-06-30.json", "getFeed"),
-    "getFeedDocument": ("feeds_2021-06-30.json", "getFeedDocument"),
-    "searchOrders": ("orders_2026-01-01.json", "searchOrders"),
-    "getOrder": ("orders_2026-01-01.json", "getOrder"),
-    "getOrders": ("ordersV0.json", "getOrders"),
-    "getOrderV0": ("ordersV0.json", "getOrder"),
-    "getOrderItems": ("ordersV0.json", "getOrderItems"),
-    "createReport": ("reports_2021-06-30.json", "createReport"),
-    "getReport": ("reports_2021-06-30.json", "getReport"),
-    "getReportDocument": ("reports_2021-06-30.json", "getReportDocument"),
-}
 ORDER_A, ORDER_B = "111-0000001-0000001", "111-0000002-0000002"
 
 
@@ -138,43 +120,6 @@ def scenario() -> Iterator[tuple[Emulator, AmazonGateway, dict[str, Any]]]:
         yield emu, gw, seen
 
 
-@cache
-def _model(shared: Path, name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((shared / "spapi-models/openapi" / name).read_text())
-    return loaded
-
-
-def _closed(definitions: dict[str, Any]) -> dict[str, Any]:
-    """The definitions with every object that does not say otherwise closed to unknown keys."""
-    closed = copy.deepcopy(definitions)
-
-    def close(node: Any) -> None:
-        if isinstance(node, dict):
-            if "properties" in node and "additionalProperties" not in node:
-                node["additionalProperties"] = False
-            for value in node.values():
-                close(value)
-        elif isinstance(node, list):
-            for value in node:
-                close(value)
-
-    close(closed)
-    return closed
-
-
-def _validator(shared: Path, model: str, ref: str) -> Draft4Validator:
-    definitions = _closed(_model(shared, model)["definitions"])
-    return Draft4Validator({"$ref": ref, "definitions": definitions})
-
-
-def _operation(shared: Path, model: str, operation_id: str) -> dict[str, Any]:
-    for methods in _model(shared, model)["paths"].values():
-        for op in methods.values():
-            if isinstance(op, dict) and op.get("operationId") == operation_id:
-                return op
-    raise AssertionError(f"{operation_id} not in {model}")
-
-
 def _problems(validator: Draft4Validator | Draft7Validator, document: Any) -> list[str]:
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
@@ -184,22 +129,24 @@ def _problems(validator: Draft4Validator | Draft7Validator, document: Any) -> li
 
 def _check_record(shared: Path, record: Any) -> list[str]:
     model, operation_id = OPERATIONS[record.operation]
-    op = _operation(shared, model, operation_id)
+    op = operation(shared, model, operation_id)
     problems: list[str] = []
     body_params = [p for p in op.get("parameters", []) if p.get("in") == "body"]
     if body_params and record.body is not None:
         ref = body_params[0]["schema"]["$ref"]
-        defined = _model(shared, model)["definitions"][ref.split("/")[-1]].get("properties", {})
+        defined = models(shared, model)["definitions"][ref.split("/")[-1]].get("properties", {})
         body = {k: v for k, v in record.body.items() if k in defined or k not in LIBRARY_EXTRA_KEYS}
         where = f"request {record.operation}"
-        problems += [f"{where}: {p}" for p in _problems(_validator(shared, model, ref), body)]
+        problems += [
+            f"{where}: {p}" for p in _problems(validator(shared, model, {"$ref": ref}), body)
+        ]
     answer = op["responses"].get(str(record.status), {}).get("schema")
     where = f"response {record.operation} {record.status}"
     if answer is None:
         problems.append(f"{where}: the model defines no such answer")
     elif isinstance(record.response, dict):
-        validator = _validator(shared, model, answer["$ref"])
-        problems += [f"{where}: {p}" for p in _problems(validator, record.response)]
+        check = validator(shared, model, answer)
+        problems += [f"{where}: {p}" for p in _problems(check, record.response)]
     else:
         problems.append(f"{where}: not a JSON object")
     return problems

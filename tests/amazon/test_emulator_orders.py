@@ -19,6 +19,7 @@ from sp_api.api import Feeds, Orders, Reports
 
 from sync.amazon.emulator import Emulator
 from sync.clock import ManualClock
+from tests.amazon.spapi_models import OPERATIONS, operation, validator
 from tests.amazon.test_emulator import SELLER, US, SpClients, call, item_path, small_seed
 
 XML_TYPE = "text/xml; charset=UTF-8"
@@ -416,46 +417,11 @@ def test_seed_overrides_the_target(sp: SpClients, clock: ManualClock) -> None:
 
 # --- every answer against Amazon's models ---------------------------------------------------
 
-RESPONSE_MODELS = {
-    "getListingsItem": ("listingsItems_2021-08-01.json", "getListingsItem"),
-    "patchListingsItem": ("listingsItems_2021-08-01.json", "patchListingsItem"),
-    "searchListingsItems": ("listingsItems_2021-08-01.json", "searchListingsItems"),
-    "createFeedDocument": ("feeds_2021-06-30.json", "createFeedDocument"),
-    "createFeed": ("feeds_2021-06-30.json", "createFeed"),
-    "getFeed": ("feeds_2021-06-30.json", "getFeed"),
-    "getFeedDocument": ("feeds_2021-06-30.json", "getFeedDocument"),
-    "searchOrders": ("orders_2026-01-01.json", "searchOrders"),
-    "getOrder": ("orders_2026-01-01.json", "getOrder"),
-    "getOrders": ("ordersV0.json", "getOrders"),
-    "getOrderV0": ("ordersV0.json", "getOrder"),
-    "getOrderItems": ("ordersV0.json", "getOrderItems"),
-    "createReport": ("reports_2021-06-30.json", "createReport"),
-    "getReport": ("reports_2021-06-30.json", "getReport"),
-    "getReportDocument": ("reports_2021-06-30.json", "getReportDocument"),
-}
 
-
-def _close(node: Any) -> None:
-    """Unknown keys fail: every object the model does not leave open is closed."""
-    if isinstance(node, dict):
-        if "properties" in node and "additionalProperties" not in node:
-            node["additionalProperties"] = False
-        for value in node.values():
-            _close(value)
-    elif isinstance(node, list):
-        for value in node:
-            _close(value)
-
-
-def _response_schema(shared: Path, model: str, operation_id: str, status: int) -> Any:
-    spec = json.loads((shared / "spapi-models/openapi" / model).read_text())
-    _close(spec["definitions"])
-    for methods in spec["paths"].values():
-        for op in methods.values():
-            if isinstance(op, dict) and op.get("operationId") == operation_id:
-                schema = op["responses"][str(status)].get("schema")
-                return schema and {**schema, "definitions": spec["definitions"]}
-    raise AssertionError(operation_id)
+def _answer_validator(shared: Path, operation_name: str, status: int) -> Draft4Validator:
+    name, operation_id = OPERATIONS[operation_name]
+    schema = operation(shared, name, operation_id)["responses"][str(status)]["schema"]
+    return validator(shared, name, schema)
 
 
 @pytest.mark.shared
@@ -517,16 +483,16 @@ def test_every_answer_matches_amazons_models(
     problems = []
     checked = set()
     for record in emu.request_log:
-        if record.operation not in RESPONSE_MODELS or not isinstance(record.response, dict):
+        if record.operation not in OPERATIONS or not isinstance(record.response, dict):
             continue
-        schema = _response_schema(shared_dir, *RESPONSE_MODELS[record.operation], record.status)
+        answer = _answer_validator(shared_dir, record.operation, record.status)
         checked.add(record.operation)
         problems += [
             f"{record.operation} {record.status}: {e.message}"
-            for e in Draft4Validator(schema).iter_errors(record.response)
+            for e in answer.iter_errors(record.response)
         ]
     assert problems == []
-    assert checked == set(RESPONSE_MODELS)
+    assert checked == set(OPERATIONS)
     health_schema = json.loads(
         (shared_dir / "spapi-models/json-schemas/accountHealthReport-2020-11-18.json").read_text()
     )
