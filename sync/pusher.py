@@ -16,7 +16,9 @@ A push:
    refusal is final (``failed``). Rows that met a transient failure stay ``pending`` for the
    next push.
 
-``verify`` reads quantities back: ACCEPTED is not "applied" (pitfall 5).
+Which rows go by feed and what a finished feed refused are decided in sync/push_feed.py;
+``verify`` (sync/readback.py, re-exported here) reads quantities back: ACCEPTED is not
+"applied" (pitfall 5).
 """
 
 from __future__ import annotations
@@ -29,15 +31,17 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from sync.amazon.results import FeedResult, ListingIssue, SubmissionResult
+from sync.amazon.results import FeedResult, SubmissionResult
 from sync.clock import Clock, SystemClock
 from sync.config import AmazonSettings
 from sync.domain import QuantityUpdate
 from sync.errors import AmazonAuthError, AmazonError
+from sync.push_feed import describe_issues, feed_batches, feed_errors, plan
+from sync.readback import VerifyReport, verify
 from sync.store import outbox as ob
 from sync.store.outbox import OutboxRow, State, Target
 
-MAX_FEED_MESSAGES = 25_000
+__all__ = ["PushOutcome", "PushReport", "QuantityGateway", "VerifyReport", "push", "verify"]
 
 
 class QuantityGateway(Protocol):
@@ -99,15 +103,6 @@ class PushReport:
         return not self.failed and not self.deferred
 
 
-@dataclass(frozen=True)
-class VerifyReport:
-    """Read-back: rows confirmed applied, rows re-queued because Amazon shows otherwise."""
-
-    applied: list[str]
-    requeued: list[tuple[str, int | None]]
-    unreadable: list[str]
-
-
 def push(
     engine: Engine,
     gateway: QuantityGateway,
@@ -138,39 +133,6 @@ def push(
         if not retry:
             break
     return run.report
-
-
-def verify(
-    engine: Engine,
-    gateway: QuantityGateway,
-    skus: Sequence[str] | None = None,
-    clock: Clock | None = None,
-) -> VerifyReport:
-    """Read accepted quantities back; mark them applied, or re-queue what Amazon did not apply."""
-    now = (clock or SystemClock()).now()
-    with engine.connect() as conn:
-        rows = ob.latest_accepted(conn, skus)
-    applied: list[str] = []
-    requeued: list[tuple[str, int | None]] = []
-    unreadable: list[str] = []
-    for row in rows:
-        try:
-            shown = gateway.get_quantity(row.sku, marketplace_id=row.marketplace_id)
-        except AmazonError as exc:
-            if isinstance(exc, AmazonAuthError):
-                raise
-            unreadable.append(row.sku)
-            continue
-        if shown == row.quantity:
-            change = {"id": row.id, "state": State.APPLIED}
-            applied.append(row.sku)
-        else:
-            error = f"ACCEPTED but Amazon shows {shown}; re-queued"
-            change = {"id": row.id, "state": State.PENDING, "error": error}
-            requeued.append((row.sku, shown))
-        with engine.begin() as conn:
-            ob.set_states(conn, [change], now)
-    return VerifyReport(applied, requeued, unreadable)
 
 
 class _Push:
@@ -230,7 +192,8 @@ class _Push:
             if result.accepted:
                 self._close([row], State.ACCEPTED, "patch", submission_id=result.submission_id)
             else:
-                self._reject([row], "patch", {row.id: _describe(result.status, result.issues)})
+                refusal = describe_issues(result.status, result.issues)
+                self._reject([row], "patch", {row.id: refusal})
 
     def _send_feeds(self, rows: list[OutboxRow]) -> None:
         submitted: list[tuple[str, list[OutboxRow]]] = []
@@ -337,64 +300,6 @@ class _Push:
                 self.report.outcomes[r.id] = PushOutcome(
                     r.sku, r.marketplace_id, r.quantity, state, via, None, feed_id, message
                 )
-
-
-def feed_errors(result: FeedResult, rows: Sequence[OutboxRow]) -> dict[int, str]:
-    """Row id -> error message for the rows a finished feed did not apply.
-
-    Issues name the SKU, or only the messageId (then the row at that position: messages are
-    numbered from 1 in the order the rows were submitted, oldest first). A feed that did not
-    end DONE, or an ERROR about the whole feed, refuses every row.
-    """
-    prefix = f"feed {result.feed_id}"
-    if result.status != "DONE":
-        return {r.id: f"{prefix} ended {result.status}" for r in rows}
-    errors = {
-        r.id: _describe(prefix, result.errors_by_key[r.sku]) for r in rows if result.failed(r.sku)
-    }
-    report = result.report if isinstance(result.report, dict) else {}
-    unnamed = [
-        i
-        for i in report.get("issues") or []
-        if isinstance(i, dict)
-        and not i.get("sku")
-        and str(i.get("severity", "ERROR")).upper() == "ERROR"
-    ]
-    for issue in unnamed:
-        position = issue.get("messageId")
-        if isinstance(position, int) and 1 <= position <= len(rows):
-            row = rows[position - 1]
-            errors[row.id] = f"{prefix}: {issue.get('code', '')} {issue.get('message', '')}"
-        elif position is None:
-            whole = f"{prefix}: {issue.get('message', 'feed-level error')}"
-            return {r.id: whole for r in rows}
-    return errors
-
-
-def plan(rows: Sequence[OutboxRow], burst: int) -> tuple[list[OutboxRow], list[OutboxRow]]:
-    """Split pending rows into (patch, feed): all by patch when few, else zeroings first."""
-    if len(rows) <= burst:
-        return list(rows), []
-    zeroings = [r for r in rows if r.quantity == 0]
-    urgent = {r.id for r in zeroings[:burst]}
-    return [r for r in rows if r.id in urgent], [r for r in rows if r.id not in urgent]
-
-
-def feed_batches(rows: Sequence[OutboxRow]) -> list[list[OutboxRow]]:
-    """One feed per marketplace, at most MAX_FEED_MESSAGES messages each."""
-    by_market: dict[str, list[OutboxRow]] = {}
-    for row in rows:
-        by_market.setdefault(row.marketplace_id, []).append(row)
-    return [
-        group[start : start + MAX_FEED_MESSAGES]
-        for group in by_market.values()
-        for start in range(0, len(group), MAX_FEED_MESSAGES)
-    ]
-
-
-def _describe(what: str, issues: Sequence[ListingIssue]) -> str:
-    detail = "; ".join(f"{i.code} {i.message}".strip() for i in issues if i.severity == "ERROR")
-    return f"{what}: {detail}" if detail else what
 
 
 def _name(exc: AmazonError) -> str:

@@ -51,6 +51,24 @@ def _wrong_seller(ctx: EmulatorContext, req: Request) -> Response | None:
     return None
 
 
+def _read_scope(ctx: EmulatorContext, req: Request) -> tuple[list[str], list[str]] | Response:
+    """(marketplace ids, included data sets) of a listings GET, or the error Amazon answers.
+
+    The two GETs check their arguments in the same order, so the first problem found is the
+    one reported: marketplaceIds, then includedData, then the sellerId.
+    """
+    marketplace_ids = _marketplaces(req)
+    if isinstance(marketplace_ids, Response):
+        return marketplace_ids
+    included = _included(req, ITEM_DATA, "summaries")
+    if isinstance(included, Response):
+        return included
+    refused = _wrong_seller(ctx, req)
+    if refused:
+        return refused
+    return marketplace_ids, included
+
+
 def _find(ctx: EmulatorContext, sku: str, marketplace_ids: list[str]) -> ListingState | Response:
     listing = ctx.state.listings.get(sku)
     if listing is None or listing.marketplace_id not in marketplace_ids:
@@ -62,15 +80,10 @@ def _find(ctx: EmulatorContext, sku: str, marketplace_ids: list[str]) -> Listing
 
 def get_listings_item(ctx: EmulatorContext, req: Request) -> Response:
     """GET /listings/2021-08-01/items/{sellerId}/{sku}."""
-    marketplace_ids = _marketplaces(req)
-    if isinstance(marketplace_ids, Response):
-        return marketplace_ids
-    included = _included(req, ITEM_DATA, "summaries")
-    if isinstance(included, Response):
-        return included
-    refused = _wrong_seller(ctx, req)
-    if refused:
-        return refused
+    scope = _read_scope(ctx, req)
+    if isinstance(scope, Response):
+        return scope
+    marketplace_ids, included = scope
     listing = _find(ctx, req.params["sku"], marketplace_ids)
     if isinstance(listing, Response):
         return listing
@@ -199,15 +212,10 @@ def _submission(
 
 def search_listings_items(ctx: EmulatorContext, req: Request) -> Response:
     """GET /listings/2021-08-01/items/{sellerId}: filter by SKU/ASIN, sort, page (<= 20)."""
-    marketplace_ids = _marketplaces(req)
-    if isinstance(marketplace_ids, Response):
-        return marketplace_ids
-    included = _included(req, ITEM_DATA, "summaries")
-    if isinstance(included, Response):
-        return included
-    refused = _wrong_seller(ctx, req)
-    if refused:
-        return refused
+    scope = _read_scope(ctx, req)
+    if isinstance(scope, Response):
+        return scope
+    marketplace_ids, included = scope
     try:
         page_size = int(req.arg("pageSize") or 10)
         offset = _decode_token(req.arg("pageToken"))
