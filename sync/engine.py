@@ -44,6 +44,7 @@ from sync.planner import Planner
 from sync.pusher import PushReport, QuantityGateway, VerifyReport, push, verify
 from sync.store import observations as obs_store
 from sync.store import outbox
+from sync.store import schedule as schedule_store
 from sync.store.feeds import latest_feed_observations
 from sync.store.listings import find_listings
 from sync.store.orders import load_orders
@@ -113,7 +114,7 @@ class SyncEngine:
                 if source.kind is SourceKind.PAGE:
                     self.planner.add_source(source.ref, item.sku, _host(source.ref))
         if not self._loaded_orders:  # first load: resume the planner where it stopped
-            self.planner.restore(obs_store.load_schedule(self.db))
+            self.planner.restore(schedule_store.load_schedule(self.db))
             for order in load_orders(self.db):
                 for line in order.items:
                     self.planner.record_sale(line.sku, order.purchased_at)
@@ -138,7 +139,7 @@ class SyncEngine:
 
     def save_schedule(self) -> None:
         """Store the planner's per-source state, so a restart resumes it."""
-        obs_store.save_schedule(self.db, self.planner.snapshot())
+        schedule_store.save_schedule(self.db, self.planner.snapshot())
 
     def check_due(self, report: PassReport, budget: int | None = None) -> set[tuple[str, str]]:
         """Check the page sources the planner names; return the listings they touch."""

@@ -5,9 +5,11 @@ corrected by ``x-amzn-RateLimit-Limit``), retried on 429/5xx/connection errors w
 exponential backoff (never on another 4xx), and its failure is turned into a ``sync.errors``
 exception with every secret scrubbed (``translate``). The parts that need no ``sp_api`` live
 beside this module: ``retry`` (the retry loop), ``jobs`` (feeds and reports: submit, poll,
-read), ``orders_fetch`` (Orders v2026/v0 paging), ``feeds_doc`` (feed bodies, processing
-reports), ``orders_parse`` / ``listings_parse`` (answers -> domain), ``documents``
-(presigned-URL upload/download). docs/gateway.md explains how to run against a real account.
+read), ``orders_fetch`` (Orders v2026/v0 paging and fallback), ``listings_items`` (patch and
+read a quantity), ``feeds_doc`` (feed bodies, processing reports), ``orders_parse`` /
+``listings_parse`` (answers -> domain), ``documents`` (presigned-URL upload/download),
+``account`` (endpoints, credentials, seller id) and ``wire`` (the raw answers the library
+misreads). docs/gateway.md explains how to run against a real account.
 
 python-amazon-sp-api quirks handled here (amazon-sp-api.md §7, pitfall 14): the endpoint and
 marketplace are set after construction (``SP_API_DEFAULT_MARKETPLACE`` and ``AWS_ENV`` cannot
@@ -19,15 +21,12 @@ an ``errors`` body (a bare 429) raises instead of passing as an empty success.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 from sp_api.api.feeds.feeds_2021_06_30 import FeedsV20210630
@@ -41,42 +40,19 @@ from sp_api.auth.exceptions import AuthorizationError
 from sp_api.base import Marketplaces, SellingApiException, fill_query_params
 from sp_api.base.credential_provider import FromCodeCredentialProvider
 
-from sync.amazon import feeds_doc, listings_parse, orders_fetch, translate
-from sync.amazon.caller import must
+from sync.amazon import account, feeds_doc, listings_items, translate, wire
 from sync.amazon.documents import DocumentClient
-from sync.amazon.jobs import ACK_FEED, JobRunner
+from sync.amazon.jobs import ACK_FEED, QUANTITY_FEED, JobRunner
+from sync.amazon.orders_fetch import OrdersReader
 from sync.amazon.ratelimit import RateLimiter
 from sync.amazon.results import FeedResult, SubmissionResult
 from sync.amazon.retry import AttemptFailed, Retrier
 from sync.clock import Clock, SystemClock
 from sync.config import AmazonSettings, Secrets
-from sync.domain import Order, QuantityUpdate, marketplace
-from sync.errors import (
-    AmazonAuthError,
-    AmazonError,
-    AmazonRejected,
-    ConfigError,
-)
+from sync.domain import Order, QuantityUpdate
+from sync.errors import AmazonError
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-LWA_DEFAULT = "https://api.amazon.com"
-REGION_ENDPOINTS = {
-    "NA": "https://sellingpartnerapi-na.amazon.com",
-    "EU": "https://sellingpartnerapi-eu.amazon.com",
-    "FE": "https://sellingpartnerapi-fe.amazon.com",
-}
-QUANTITY_FEED = "JSON_LISTINGS_FEED"
-
-
-class _BareHttpError(Exception):
-    """An error status whose body has no ``errors`` list (the library would return it as OK)."""
-
-    def __init__(self, status: int, headers: Any) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status = status
-        self.headers = headers
 
 
 class _Wire:
@@ -87,28 +63,16 @@ class _Wire:
     @property
     def headers(self) -> dict[str, str]:
         headers: dict[str, str] = super().headers  # type: ignore[misc]
-        # The library sends endpoint[8:], which is wrong for http:// (the emulator).
-        headers["host"] = urlsplit(self.endpoint).netloc
+        headers["host"] = wire.host_header(self.endpoint)
         return headers
 
     def _check_response(self, res: httpx.Response, *args: Any, **kwargs: Any) -> Any:
-        # An error status without an ``errors`` body is parsed as an empty success by the
-        # library (a bare 429 in particular): raise it, whatever the body says.
-        if res.status_code >= 400 and not _has_errors(res):
-            raise _BareHttpError(res.status_code, res.headers)
+        wire.raise_bare_error(res)  # the library would parse a bare 429 as an empty success
         try:
             return super()._check_response(res, *args, **kwargs)  # type: ignore[misc]
         except SellingApiException as exc:
             exc.status = res.status_code  # the library's generic class forgets it (401, 502...)
             raise
-
-
-def _has_errors(res: httpx.Response) -> bool:
-    try:
-        body = res.json()
-    except ValueError:
-        return False
-    return isinstance(body, dict) and bool(body.get("errors"))
 
 
 class _Listings(_Wire, ListingsItemsV20210801):  # type: ignore[misc]
@@ -136,30 +100,19 @@ class _Reports(_Wire, Reports):  # type: ignore[misc]
 
 def _lwa_client_class(lwa_endpoint: str | None) -> type[Any]:
     """An AccessTokenClient posting to ``lwa_endpoint`` with a cache key that covers it all."""
-    parts = urlsplit(lwa_endpoint or LWA_DEFAULT)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"[amazon] lwa_endpoint: not an http(s) URL: {lwa_endpoint!r}")
+    token_url = account.token_endpoint(lwa_endpoint)
 
     class _LWA(AccessTokenClient):  # type: ignore[misc]
-        scheme = f"{parts.scheme}://"
-        host = parts.netloc
-        path = parts.path.rstrip("/") + "/auth/o2/token"
+        scheme = token_url.scheme
+        host = token_url.host
+        path = token_url.path
 
         def _get_cache_key(self, token_flavor: str = "") -> str:
-            # The library's cache is global and keyed by the refresh token only: a wrong
-            # client secret would be served the token cached for the right one.
-            c = self.cred
-            raw = "\n".join([self.host, c.client_id, c.client_secret, c.refresh_token or ""])
-            return "stockguard_" + hashlib.sha256((raw + token_flavor).encode()).hexdigest()
+            return account.token_cache_key(self.host, self.cred, token_flavor)
 
         def _request(self, url: str, data: Any, headers: Any) -> Any:
             response = self._transport.request("POST", url, data=data, headers=headers)
-            try:
-                body = response.json()
-            except ValueError:
-                body = {}  # LWA behind a failing proxy answers HTML: no JSONDecodeError for us
-            if not isinstance(body, dict):
-                body = {}
+            body = wire.json_object(response)  # no JSONDecodeError on an HTML answer
             if response.status_code != 200 or "access_token" not in body:
                 raise AuthorizationError(
                     body.get("error"), body.get("error_description"), response.status_code
@@ -188,19 +141,17 @@ class AmazonGateway:
         self._redact = translate.Redactor(
             [secrets.lwa_client_id, secrets.lwa_client_secret, secrets.refresh_token]
         )
-        try:
-            self.marketplace = marketplace(settings.marketplace)
-        except KeyError:
-            raise ConfigError(f"[amazon] marketplace: unknown {settings.marketplace!r}") from None
-        self.endpoint = (settings.endpoint or REGION_ENDPOINTS[self.marketplace.region]).rstrip("/")
+        self.marketplace = account.find_marketplace(settings)
+        self.endpoint = account.api_endpoint(settings, self.marketplace)
         self._lwa = _lwa_client_class(settings.lwa_endpoint)
         self._documents = DocumentClient(settings.timeout_seconds)
         self._jobs = JobRunner(self._call, self._documents, settings, self.clock)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[Any] = []
-        self._feed_keys: dict[str, dict[int, str]] = {}
-        self._v2026_unsupported = False
+        self._orders = OrdersReader(
+            self._call, partial(self._client, _Orders2026), partial(self._client, _OrdersV0)
+        )
         self._retrier = Retrier(
             settings, self.clock, self.limiter, rng or random.Random(), self._forget_access_token
         )
@@ -208,29 +159,13 @@ class AmazonGateway:
 
     # --- plumbing ---------------------------------------------------------------------------
 
-    def _credentials(self) -> dict[str, str]:
-        names = translate.CREDENTIAL_ENV
-        values = (
-            self._secrets.lwa_client_id,
-            self._secrets.lwa_client_secret,
-            self._secrets.refresh_token,
-        )
-        missing = [n for n, v in zip(names, values, strict=True) if not v]
-        if missing:
-            raise translate.missing_credentials(missing)
-        return {
-            "lwa_app_id": values[0],
-            "lwa_client_secret": values[1],
-            "refresh_token": values[2],
-        }
-
     def _client(self, cls: type[Any]) -> Any:
         """This thread's client of ``cls`` (the library's clients keep per-call state)."""
         clients: dict[type[Any], Any] = self._local.__dict__.setdefault("clients", {})
         if cls not in clients:
             client = cls(
                 marketplace=Marketplaces.US,  # overridden below, whatever the env says
-                credentials=self._credentials(),
+                credentials=account.library_credentials(self._secrets),
                 credential_providers=(FromCodeCredentialProvider,),
                 timeout=self.settings.timeout_seconds,
                 auth_token_client_class=self._lwa,
@@ -241,11 +176,6 @@ class AmazonGateway:
                 self._opened.append(client)
             clients[cls] = client
         return clients[cls]
-
-    def _seller_id(self) -> str:
-        if not self.settings.seller_id:
-            raise ConfigError("[amazon] seller_id is not set (your Merchant Token)")
-        return self.settings.seller_id
 
     def close(self) -> None:
         """Close every HTTP connection the gateway opened."""
@@ -277,7 +207,7 @@ class AmazonGateway:
         """One request; its failure as ``AttemptFailed`` (the translated error and the status)."""
         try:
             answer = send()
-        except _BareHttpError as exc:
+        except wire.BareHttpError as exc:
             self._observe(operation, exc.headers)
             raise self._failed(operation, subject, exc.status, None, None) from None
         except SellingApiException as exc:
@@ -323,33 +253,15 @@ class AmazonGateway:
 
     def patch_quantity(self, update: QuantityUpdate) -> SubmissionResult:
         """patchListingsItem with the ``merge`` op (keeps the handling time)."""
-        body = feeds_doc.patch_body(update)
-        client = self._client(_Listings)
-        seller = self._seller_id()
-        answer = must(
-            self._call,
-            "patchListingsItem",
-            lambda: client.patch_listings_item(
-                seller, update.sku, marketplaceIds=[update.marketplace_id], body=body
-            ),
-            f"SKU {update.sku}",
-        )
-        return listings_parse.submission_result(answer.payload or {}, update.sku)
+        body = feeds_doc.patch_body(update)  # a bad update fails before any client is made
+        client, seller = self._client(_Listings), account.seller_id(self.settings)
+        return listings_items.patch_quantity(self._call, client, seller, update, body)
 
     def get_quantity(self, sku: str, *, marketplace_id: str | None = None) -> int | None:
         """Amazon's current MFN quantity (getListingsItem, fulfillmentAvailability)."""
-        client = self._client(_Listings)
-        seller = self._seller_id()
+        client, seller = self._client(_Listings), account.seller_id(self.settings)
         mid = marketplace_id or self.marketplace.marketplace_id
-        answer = self._call(
-            "getListingsItem",
-            lambda: client.get_listings_item(
-                seller, sku, marketplaceIds=[mid], includedData=["fulfillmentAvailability"]
-            ),
-            f"SKU {sku}",
-            missing_ok=True,
-        )
-        return None if answer is None else listings_parse.mfn_quantity(answer.payload or {})
+        return listings_items.get_quantity(self._call, client, seller, sku, mid)
 
     # --- feeds ------------------------------------------------------------------------------
 
@@ -358,14 +270,12 @@ class AmazonGateway:
 
         At most 25,000 updates, one marketplace, each SKU once (splitting is the caller's job).
         """
-        document, skus = feeds_doc.build_quantity_feed(self._seller_id(), updates)
+        document, skus = feeds_doc.build_quantity_feed(account.seller_id(self.settings), updates)
         target = feeds_doc.feed_marketplace(updates)
         self.limiter.acquire(f"feedType:{QUANTITY_FEED}")
-        feed_id = self._jobs.submit_feed(
-            self._client(_Feeds), QUANTITY_FEED, document, feeds_doc.JSON_CONTENT_TYPE, target
+        return self._jobs.submit_feed(
+            self._client(_Feeds), QUANTITY_FEED, document, feeds_doc.JSON_CONTENT_TYPE, target, skus
         )
-        self._feed_keys[feed_id] = skus
-        return feed_id
 
     def submit_order_acknowledgements(self, xml: bytes) -> str:
         """Submit a POST_ORDER_ACKNOWLEDGEMENT_DATA feed; return the feed id."""
@@ -373,11 +283,9 @@ class AmazonGateway:
             raise TypeError("the order-acknowledgement document must be bytes (UTF-8 XML)")
         orders = feeds_doc.acknowledgement_orders(xml)
         target = self.marketplace.marketplace_id
-        feed_id = self._jobs.submit_feed(
-            self._client(_Feeds), ACK_FEED, xml, feeds_doc.XML_CONTENT_TYPE, target
+        return self._jobs.submit_feed(
+            self._client(_Feeds), ACK_FEED, xml, feeds_doc.XML_CONTENT_TYPE, target, orders
         )
-        self._feed_keys[feed_id] = orders
-        return feed_id
 
     def wait_for_feed(self, feed_id: str) -> FeedResult:
         """Poll a feed until it ends and read its processing report (JSON or XML).
@@ -385,8 +293,7 @@ class AmazonGateway:
         Errors are keyed by SKU (JSON_LISTINGS_FEED) or AmazonOrderID (acknowledgements);
         issues about the whole feed under ``feeds_doc.FEED_LEVEL`` ("*").
         """
-        keys = self._feed_keys.get(feed_id, {})
-        return self._jobs.feed_result(self._client(_Feeds), feed_id, keys)
+        return self._jobs.feed_result(self._client(_Feeds), feed_id)
 
     # --- orders -----------------------------------------------------------------------------
 
@@ -396,40 +303,11 @@ class AmazonGateway:
         ``version``: "auto" (v2026-01-01, falling back to v0 when it fails), "2026-01-01"
         or "v0".
         """
-        mid = self.marketplace.marketplace_id
-        if self._use_v0(version):
-            return orders_fetch.search_v0(self._call, self._client(_OrdersV0), mid, updated_after)
-        try:
-            return orders_fetch.search_v2026(
-                self._call, self._client(_Orders2026), mid, updated_after
-            )
-        except AmazonError as exc:
-            if version != "auto":
-                raise
-            self._note_v2026_failure(exc)
-            return orders_fetch.search_v0(self._call, self._client(_OrdersV0), mid, updated_after)
+        return self._orders.search(self.marketplace.marketplace_id, updated_after, version)
 
     def get_order(self, order_id: str, *, version: str = "auto") -> Order | None:
         """One order with its items, or None when Amazon does not know it."""
-        if self._use_v0(version):
-            return orders_fetch.get_v0(self._call, self._client(_OrdersV0), order_id)
-        try:
-            return orders_fetch.get_v2026(self._call, self._client(_Orders2026), order_id)
-        except AmazonError as exc:
-            if version != "auto":
-                raise
-            self._note_v2026_failure(exc)
-            return orders_fetch.get_v0(self._call, self._client(_OrdersV0), order_id)
-
-    def _use_v0(self, version: str) -> bool:
-        if version not in ("auto", "v0", "2026-01-01"):
-            raise ValueError(f"unknown Orders API version {version!r}")
-        return version == "v0" or (version == "auto" and self._v2026_unsupported)
-
-    def _note_v2026_failure(self, exc: AmazonError) -> None:
-        if isinstance(exc, AmazonAuthError | AmazonRejected):
-            self._v2026_unsupported = True  # not authorised or not offered: stop asking
-        log.warning("Orders v2026-01-01 failed (%s); using Orders v0", exc)
+        return self._orders.get(order_id, version)
 
     # --- reports ----------------------------------------------------------------------------
 

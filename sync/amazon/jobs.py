@@ -25,12 +25,13 @@ from sync.errors import AmazonError, AmazonRejected, AmazonUnavailable
 log = logging.getLogger(__name__)
 
 FINISHED = ("DONE", "FATAL", "CANCELLED")
+QUANTITY_FEED = "JSON_LISTINGS_FEED"
 ACK_FEED = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 HEALTH_REPORT = "GET_V2_SELLER_PERFORMANCE_REPORT"
 
 
 class JobRunner:
-    """Runs feed and report jobs for the gateway."""
+    """Runs feed and report jobs for the gateway; remembers how each feed's messages are keyed."""
 
     def __init__(
         self, call: Caller, documents: DocumentClient, settings: AmazonSettings, clock: Clock
@@ -39,11 +40,21 @@ class JobRunner:
         self._documents = documents
         self._settings = settings
         self._clock = clock
+        self._feed_keys: dict[str, Mapping[int, str]] = {}
 
     def submit_feed(
-        self, client: Any, feed_type: str, data: bytes, content_type: str, target: str
+        self,
+        client: Any,
+        feed_type: str,
+        data: bytes,
+        content_type: str,
+        target: str,
+        keys: Mapping[int, str],
     ) -> str:
-        """createFeedDocument -> PUT the bytes (same Content-Type) -> createFeed; the feed id."""
+        """createFeedDocument -> PUT the bytes (same Content-Type) -> createFeed; the feed id.
+
+        ``keys``: messageId -> SKU or AmazonOrderID, for reading the processing report.
+        """
         created = must(
             self._call,
             "createFeedDocument",
@@ -59,11 +70,17 @@ class JobRunner:
             feed_type,
         )
         feed_id = str(feed.payload["feedId"])
+        self._feed_keys[feed_id] = keys
         log.info("submitted %s feed %s (%d bytes)", feed_type, feed_id, len(data))
         return feed_id
 
-    def feed_result(self, client: Any, feed_id: str, keys: Mapping[int, str]) -> FeedResult:
-        """Poll the feed to its end and read its processing report, keyed by SKU or order."""
+    def feed_result(self, client: Any, feed_id: str) -> FeedResult:
+        """Poll the feed to its end and read its processing report, keyed by SKU or order.
+
+        A feed this runner did not submit (another process did) has no messageId map: its
+        issues are keyed by the SKU or order the report names, else ``feeds_doc.FEED_LEVEL``.
+        """
+        keys = self._feed_keys.get(feed_id, {})
         subject = f"feed {feed_id}"
         feed = self.poll("getFeed", partial(client.get_feed, feed_id), subject)
         status = str(feed.get("processingStatus"))

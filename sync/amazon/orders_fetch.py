@@ -2,20 +2,75 @@
 
 v2026 ``searchOrders`` returns items inline (includedData FULFILLMENT,CANCELLATION); v0 needs
 ``getOrders`` then one ``getOrderItems`` per order. Both page (``paginationToken`` /
-``NextToken``; the library exposes either as ``ApiResponse.next_token``).
+``NextToken``; the library exposes either as ``ApiResponse.next_token``). ``OrdersReader``
+chooses the version and falls back to v0.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sync.amazon import orders_parse
 from sync.amazon.caller import Caller, must
 from sync.domain import Order
+from sync.errors import AmazonAuthError, AmazonError, AmazonRejected
+
+log = logging.getLogger("sync.amazon.gateway")  # the gateway's own warning, under its name
+T = TypeVar("T")
 
 ORDER_DATA = ["FULFILLMENT", "CANCELLATION"]
+VERSIONS = ("auto", "v0", "2026-01-01")
+
+
+class OrdersReader:
+    """Orders v2026-01-01 first, Orders v0 when it fails; stops asking v2026 once refused.
+
+    ``version`` of each read: "auto" (v2026-01-01, falling back to v0 when it fails),
+    "2026-01-01" or "v0". The clients are made on first use, by the gateway.
+    """
+
+    def __init__(
+        self, call: Caller, v2026_client: Callable[[], Any], v0_client: Callable[[], Any]
+    ) -> None:
+        self._call = call
+        self._v2026_client = v2026_client
+        self._v0_client = v0_client
+        self._v2026_unsupported = False
+
+    def search(self, marketplace_id: str, updated_after: datetime, version: str) -> list[Order]:
+        """Orders updated after ``updated_after``, with their items."""
+        return self._with_fallback(
+            version,
+            lambda: search_v2026(self._call, self._v2026_client(), marketplace_id, updated_after),
+            lambda: search_v0(self._call, self._v0_client(), marketplace_id, updated_after),
+        )
+
+    def get(self, order_id: str, version: str) -> Order | None:
+        """One order with its items, or None when Amazon does not know it."""
+        return self._with_fallback(
+            version,
+            lambda: get_v2026(self._call, self._v2026_client(), order_id),
+            lambda: get_v0(self._call, self._v0_client(), order_id),
+        )
+
+    def _with_fallback(self, version: str, v2026: Callable[[], T], v0: Callable[[], T]) -> T:
+        if version not in VERSIONS:
+            raise ValueError(f"unknown Orders API version {version!r}")
+        if version == "v0" or (version == "auto" and self._v2026_unsupported):
+            return v0()
+        try:
+            return v2026()
+        except AmazonError as exc:
+            if version != "auto":
+                raise
+            if isinstance(exc, AmazonAuthError | AmazonRejected):
+                self._v2026_unsupported = True  # not authorised or not offered: stop asking
+            log.warning("Orders v2026-01-01 failed (%s); using Orders v0", exc)
+            return v0()
 
 
 def iso(moment: datetime) -> str:

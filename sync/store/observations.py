@@ -1,13 +1,13 @@
-"""Queries on observations, decisions and the check schedule.
+"""Queries on observations and decisions.
 
 * ``record_observations`` / ``latest_observations`` / ``recent_observations``: what checks saw;
   ``recent_observations(k)`` gives the last K per source, oldest first, as the policy wants.
 * ``record_decisions`` / ``decision_history`` / ``decision_at``: what was decided and why;
   ``decision_at(engine, "SKU-1", at)`` answers "why did SKU-1 show this at 12:03?" with the
   decision then in force and the observation (page, phrase) behind it.
-* ``save_schedule`` / ``load_schedule`` / ``due_sources``: the planner's per-source state.
 
-Times are stored as UTC and come back timezone-aware on both backends.
+Times are stored as UTC and come back timezone-aware on both backends. The planner's
+per-source state (the check schedule) is saved and loaded by ``schedule``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, select
+from sqlalchemy import Connection, Engine, Row, func, insert, select
 
 from sync.domain import Availability, Decision, Money, Observation, UnknownReason
 from sync.errors import StoreError
-from sync.planner_state import SourceState
-from sync.store.observation_tables import check_schedule, decisions, observations
+from sync.store.connections import begin, connect
+from sync.store.observation_tables import decisions, observations
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
 
@@ -43,7 +43,7 @@ def record_observations(engine: Engine | Connection, items: Sequence[Observation
     """Store observations; returns their ids in the same order."""
     if not items:
         return []
-    with _begin(engine) as conn:
+    with begin(engine) as conn:
         return [
             _new_id(conn.execute(insert(observations).values(**_observation_row(o)))) for o in items
         ]
@@ -71,7 +71,7 @@ def recent_observations(
     """
     wanted = None if refs is None else list(dict.fromkeys(refs))
     result: dict[str, list[Observation]] = {}
-    with _connect(engine) as conn:
+    with connect(engine) as conn:
         for chunk in _chunks(wanted):
             rows = conn.execute(_last_k_query(k, chunk))
             for row in rows:
@@ -174,7 +174,7 @@ def record_decision(
 ) -> int:
     """Store one decision with its reason and evidence; returns its id."""
     row = _decision_row(decision, previous_quantity, observation_id)
-    with _begin(engine) as conn:
+    with begin(engine) as conn:
         return _new_id(conn.execute(insert(decisions).values(**row)))
 
 
@@ -183,7 +183,7 @@ def record_decisions(
 ) -> None:
     """Store many (decision, previous quantity, observation id) at once."""
     if items:
-        with _begin(engine) as conn:
+        with begin(engine) as conn:
             conn.execute(insert(decisions), [_decision_row(*item) for item in items])
 
 
@@ -208,7 +208,7 @@ def decision_history(
     if until is not None:
         query = query.where(decisions.c.decided_at <= until)
     query = query.order_by(decisions.c.decided_at.desc(), decisions.c.id.desc()).limit(limit)
-    with _connect(engine) as conn:
+    with connect(engine) as conn:
         return [_decision_record(row) for row in conn.execute(query)]
 
 
@@ -234,7 +234,7 @@ def current_targets(engine: Engine | Connection) -> dict[tuple[str, str], int]:
     query = select(ranked.c.sku, ranked.c.marketplace, ranked.c.target_quantity).where(
         ranked.c.rank == 1
     )
-    with _connect(engine) as conn:
+    with connect(engine) as conn:
         return {(r.sku, r.marketplace): int(r.target_quantity) for r in conn.execute(query)}
 
 
@@ -272,72 +272,7 @@ def _decision_record(row: Row[Any]) -> DecisionRecord:
     return DecisionRecord(int(row.id), decision, row.previous_quantity, seen)
 
 
-# --- the check schedule ---------------------------------------------------------------------
-def save_schedule(engine: Engine | Connection, rows: Sequence[SourceState]) -> None:
-    """Replace the stored state of these sources (the planner's ``snapshot``)."""
-    with _begin(engine) as conn:
-        refs = [r.source_ref for r in rows]
-        for start in range(0, len(refs), _CHUNK):
-            chunk = refs[start : start + _CHUNK]
-            conn.execute(delete(check_schedule).where(check_schedule.c.source_ref.in_(chunk)))
-        if rows:
-            conn.execute(insert(check_schedule), [_schedule_row(r) for r in rows])
-
-
-def load_schedule(engine: Engine | Connection) -> list[SourceState]:
-    """Every stored source state (for ``Planner.restore``)."""
-    with _connect(engine) as conn:
-        return [_state(row) for row in conn.execute(select(check_schedule))]
-
-
-def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) -> list[SourceState]:
-    """Sources whose next check is due at ``now``, highest priority first."""
-    query = (
-        select(check_schedule)
-        .where(check_schedule.c.next_check_at <= now)
-        .order_by(check_schedule.c.priority.desc(), check_schedule.c.next_check_at)
-        .limit(limit)
-    )
-    with _connect(engine) as conn:
-        return [_state(row) for row in conn.execute(query)]
-
-
-def _schedule_row(r: SourceState) -> dict[str, Any]:
-    return {
-        "source_ref": r.source_ref,
-        "listing_sku": r.listing_sku,
-        "host": r.host,
-        "state": r.state,
-        "observed_at": r.observed_at,
-        "checked_at": r.checked_at,
-        "next_check_at": r.next_check_at,
-        "priority": r.priority,
-        "streak": r.streak,
-        "stockouts": r.stockouts,
-        "restocks": r.restocks,
-        "in_days": r.in_days,
-        "out_days": r.out_days,
-    }
-
-
-def _state(row: Row[Any]) -> SourceState:
-    return SourceState(
-        source_ref=row.source_ref,
-        listing_sku=row.listing_sku,
-        host=row.host,
-        state=row.state,
-        observed_at=row.observed_at,
-        checked_at=row.checked_at,
-        streak=row.streak,
-        stockouts=row.stockouts,
-        restocks=row.restocks,
-        in_days=row.in_days,
-        out_days=row.out_days,
-        next_check_at=row.next_check_at,
-        priority=row.priority,
-    )
-
-
+# --- plumbing -------------------------------------------------------------------------------
 def _new_id(result: Any) -> int:
     key = result.inserted_primary_key
     if key is None:
@@ -345,37 +280,9 @@ def _new_id(result: Any) -> int:
     return int(key[0])
 
 
-# --- plumbing -------------------------------------------------------------------------------
 def _chunks(values: list[str] | None) -> Iterable[list[str] | None]:
     if values is None:
         yield None
         return
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
-
-
-class _Using:
-    """A connection for ``with``: a fresh one from an Engine, or the caller's own Connection."""
-
-    def __init__(self, target: Engine | Connection, begin: bool) -> None:
-        self.target, self.begin = target, begin
-        self._ctx: Any = None
-
-    def __enter__(self) -> Connection:
-        if isinstance(self.target, Connection):
-            return self.target
-        self._ctx = self.target.begin() if self.begin else self.target.connect()
-        conn: Connection = self._ctx.__enter__()
-        return conn
-
-    def __exit__(self, *exc: object) -> None:
-        if self._ctx is not None:
-            self._ctx.__exit__(*exc)
-
-
-def _begin(target: Engine | Connection) -> _Using:
-    return _Using(target, begin=True)
-
-
-def _connect(target: Engine | Connection) -> _Using:
-    return _Using(target, begin=False)

@@ -13,15 +13,13 @@ from sync.planner_state import SourceState
 from sync.store.observations import (
     decision_at,
     decision_history,
-    due_sources,
     latest_observations,
-    load_schedule,
     recent_observations,
     record_decision,
     record_observation,
     record_observations,
-    save_schedule,
 )
+from sync.store.schedule import due_sources, load_schedule, save_schedule
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 A, B = "https://shop.example/a", "https://shop.example/b"

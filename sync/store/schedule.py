@@ -1,0 +1,85 @@
+"""The planner's per-source state (``check_schedule``), saved and loaded across restarts.
+
+* ``save_schedule``: replace the stored state of the given sources (``Planner.snapshot``);
+* ``load_schedule``: every stored state (for ``Planner.restore``);
+* ``due_sources``: the sources whose next check is due, highest priority first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, delete, insert, select
+
+from sync.planner_state import SourceState
+from sync.store.connections import begin, connect
+from sync.store.observation_tables import check_schedule
+
+_CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
+
+
+def save_schedule(engine: Engine | Connection, rows: Sequence[SourceState]) -> None:
+    """Replace the stored state of these sources (the planner's ``snapshot``)."""
+    with begin(engine) as conn:
+        refs = [r.source_ref for r in rows]
+        for start in range(0, len(refs), _CHUNK):
+            chunk = refs[start : start + _CHUNK]
+            conn.execute(delete(check_schedule).where(check_schedule.c.source_ref.in_(chunk)))
+        if rows:
+            conn.execute(insert(check_schedule), [_schedule_row(r) for r in rows])
+
+
+def load_schedule(engine: Engine | Connection) -> list[SourceState]:
+    """Every stored source state (for ``Planner.restore``)."""
+    with connect(engine) as conn:
+        return [_state(row) for row in conn.execute(select(check_schedule))]
+
+
+def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) -> list[SourceState]:
+    """Sources whose next check is due at ``now``, highest priority first."""
+    query = (
+        select(check_schedule)
+        .where(check_schedule.c.next_check_at <= now)
+        .order_by(check_schedule.c.priority.desc(), check_schedule.c.next_check_at)
+        .limit(limit)
+    )
+    with connect(engine) as conn:
+        return [_state(row) for row in conn.execute(query)]
+
+
+def _schedule_row(r: SourceState) -> dict[str, Any]:
+    return {
+        "source_ref": r.source_ref,
+        "listing_sku": r.listing_sku,
+        "host": r.host,
+        "state": r.state,
+        "observed_at": r.observed_at,
+        "checked_at": r.checked_at,
+        "next_check_at": r.next_check_at,
+        "priority": r.priority,
+        "streak": r.streak,
+        "stockouts": r.stockouts,
+        "restocks": r.restocks,
+        "in_days": r.in_days,
+        "out_days": r.out_days,
+    }
+
+
+def _state(row: Row[Any]) -> SourceState:
+    return SourceState(
+        source_ref=row.source_ref,
+        listing_sku=row.listing_sku,
+        host=row.host,
+        state=row.state,
+        observed_at=row.observed_at,
+        checked_at=row.checked_at,
+        streak=row.streak,
+        stockouts=row.stockouts,
+        restocks=row.restocks,
+        in_days=row.in_days,
+        out_days=row.out_days,
+        next_check_at=row.next_check_at,
+        priority=row.priority,
+    )
