@@ -60,12 +60,13 @@ class Run:
     planner_settings: PlannerSettings
     policy_settings: PolicySettings
     tick_minutes: float = 5.0
+    planner_type: type[Planner] = Planner  # bench/simulate_reveal.py passes a subclass
 
     def __post_init__(self) -> None:
         spec = self.world.spec
         n = spec.listings
         self.clock = ManualClock(at(0))
-        self.planner = Planner(
+        self.planner = self.planner_type(
             self.planner_settings, self.clock, history_start=at(-spec.history_days)
         )
         self.refs = [f"https://shop{i % HOSTS}.example/item/{i}" for i in range(n)]

@@ -12,13 +12,15 @@ A check's value (``sync.risk.check_index``) grows with the time since the last c
 listing's sales rate and the rate at which this source changes state: stock-outs while the
 listing is live (oversells), restocks while it is at 0 (lost sales, weighted by
 ``lost_sale_weight``). Sales and stock-out rates are shrunk toward the population (empirical
-Bayes) so a listing with two orders is neither ignored nor over-trusted. A listing that saw
+Bayes) so a listing with two orders is neither ignored nor over-trusted; the time between
+two checks counts as an effective exposure (``sync.spells``), so spells hidden between checks
+are not lost. A listing that saw
 one IN_STOCK while at 0 is confirmed at once (the policy wants K in a row), a source never
 checked goes first, and one unchecked for ``max_interval_hours`` goes before risk ranking.
 The hourly budget and each host's politeness budget are never exceeded.
 
 State lives in numpy arrays (150,000 sources rank in milliseconds); ``snapshot`` and
-``restore`` carry it through the store (sync/store/observations.py) across restarts.
+``restore`` carry it through the store (sync/store/schedule.py) across restarts.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sync.domain import Availability, Observation
 from sync.planner_state import SourceState, Table
 from sync.risk import check_index
 from sync.risk_history import HistoryModel
+from sync.spells import exposure
 
 DAY = 86400.0
 _UNSEEN, _IN, _OUT, _UNKNOWN = 0, 1, 2, 3
@@ -74,6 +77,8 @@ class Planner:
         self._sales_est = np.zeros(0)
         self._stockout_est = np.zeros(0)
         self._restock = 1.0 / settings.prior_outage_days
+        self._model_restock = self._restock  # the restock rate the history was read with
+        self._rho_mean = settings.prior_stockouts_per_day
 
     # --- what the engine tells the planner -------------------------------------------
     def add_source(self, ref: str, sku: str, host: str) -> int:
@@ -90,14 +95,13 @@ class Planner:
         if prev in (_IN, _OUT) and code in (_IN, _OUT) and at > prev_at:
             gap = (at - prev_at) / DAY
             changed = prev != code
-            share = 0.5 if changed else 1.0  # a change happened somewhere in the gap
+            # Effective exposures (sync.spells): spells hidden inside the gap count.
+            spent = exposure(prev == _IN, code == _IN, gap, self._rho_mean, self._restock)
             if prev == _IN:
-                t.in_days[i] += gap * share
-                t.out_days[i] += gap * (1 - share)
+                t.in_days[i] += spent
                 t.stockouts[i] += changed
             else:
-                t.out_days[i] += gap * share
-                t.in_days[i] += gap * (1 - share)
+                t.out_days[i] += spent
                 t.restocks[i] += changed
         t.state[i] = code
         t.observed_at[i] = max(at, prev_at) if prev != _UNSEEN else at
@@ -199,7 +203,7 @@ class Planner:
             return
         self._refit_at = ts
         m = t.listings
-        if self._model is None or self._model.listings < m:
+        if self._model is None or self._model.listings < m or self._restock_drifted():
             # A listing without a history order still tells: no sale in the whole window.
             self._orders.extend([] for _ in range(m - len(self._orders)))
             # The window starts at history_start, or earlier if older orders were given.
@@ -210,9 +214,10 @@ class Planner:
                 days,
                 0.0,
                 self.started - start,
-                self.settings.prior_outage_days,
+                1.0 / self._restock,
                 self.settings.prior_stockouts_per_day,
             )
+            self._model_restock = self._restock
         live_days = (ts - self.started) / DAY - t.dark_days[:m]
         dark_now = ~t.live[:m] & ~np.isnan(t.dark_since[:m])
         live_days -= np.where(dark_now, (ts - t.dark_since[:m]) / DAY, 0.0)
@@ -221,6 +226,12 @@ class Planner:
         prior = self.settings.prior_outage_days
         restocks, out_days = float(t.restocks[:n].sum()), float(t.out_days[:n].sum())
         self._restock = (restocks + 2.0) / (out_days + 2.0 * prior)
+        if n:
+            self._rho_mean = float(self._stockout_est.mean())
+
+    def _restock_drifted(self) -> bool:
+        """Whether the restock rate learnt from checks moved far from the history fit's."""
+        return bool(abs(np.log(self._restock / self._model_restock)) > 0.2)
 
     def _next_check(self, ts: float) -> np.ndarray:
         """Roughly when each source's index reaches today's bar (small-gap approximation)."""
