@@ -14,9 +14,9 @@ listing is live (oversells), restocks while it is at 0 (lost sales, weighted by
 ``lost_sale_weight``). Sales and stock-out rates are shrunk toward the population (empirical
 Bayes) so a listing with two orders is neither ignored nor over-trusted; the time between
 two checks counts as an effective exposure (``sync.spells``), so spells hidden between checks
-are not lost. A listing that saw
-one IN_STOCK while at 0 is confirmed at once (the policy wants K in a row), a source never
-checked goes first, and one unchecked for ``max_interval_hours`` goes before risk ranking.
+are not lost. A listing that saw one IN_STOCK while at 0 is confirmed at once (the policy
+wants K in a row), a source never checked goes first, and one unchecked for
+``max_interval_hours`` goes before risk ranking.
 The hourly budget and each host's politeness budget are never exceeded.
 
 State lives in numpy arrays (150,000 sources rank in milliseconds); ``snapshot`` and
