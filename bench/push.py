@@ -31,9 +31,8 @@ from pathlib import Path
 
 from sync.amazon.emulator import Emulator
 from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from sync.amazon.emulator.ratelimit import DEFAULT_PLANS
 from sync.amazon.gateway import AmazonGateway
-from sync.amazon.ratelimit import RateLimiter
+from sync.amazon.ratelimit import DEFAULT_LIMITS, RateLimiter
 from sync.clock import SystemClock
 from sync.config import AmazonSettings
 from sync.domain import MARKETPLACES, QuantityUpdate
@@ -74,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def floors(listings: int, feed_seconds: float) -> tuple[float, float]:
     """The fastest Amazon's default limits allow: (first 100 at 0, all at 0) in seconds."""
-    rate, burst = DEFAULT_PLANS["patchListingsItem"]
+    rate, burst = DEFAULT_LIMITS["patchListingsItem"]
     by_patch = max(0.0, (min(FIRST, listings) - burst) / rate)
     return min(by_patch, feed_seconds), min(feed_seconds, max(0.0, (listings - burst) / rate))
 
@@ -213,7 +212,7 @@ def _at(settings: AmazonSettings, emu: Emulator) -> AmazonSettings:
 
 
 def _plan(operation: str) -> str:
-    rate, burst = DEFAULT_PLANS[operation]
+    rate, burst = DEFAULT_LIMITS[operation]
     return f"{rate:g} rps, burst {burst}"
 
 

@@ -10,36 +10,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from sync.amazon.ratelimit import DEFAULT_LIMITS
 from sync.clock import Clock
-
-# Operation -> (rate per second, burst): the defaults stated in each operation's description
-# in Amazon's models (amazon-sp-api.md). Operations missing here are not throttled.
-DEFAULT_PLANS: dict[str, tuple[float, int]] = {
-    "getListingsItem": (5.0, 10),
-    "patchListingsItem": (5.0, 5),
-    "putListingsItem": (5.0, 10),
-    "deleteListingsItem": (5.0, 5),
-    "searchListingsItems": (5.0, 5),
-    "createFeedDocument": (0.5, 15),
-    "createFeed": (0.0083, 15),
-    "getFeed": (2.0, 15),
-    "getFeeds": (0.0222, 10),
-    "cancelFeed": (2.0, 15),
-    "getFeedDocument": (0.0222, 10),
-    "searchOrders": (0.0056, 20),
-    "getOrder": (0.5, 30),
-    "getOrders": (0.0167, 20),
-    "getOrderV0": (0.5, 30),
-    "getOrderItems": (0.5, 30),
-    "createReport": (0.0167, 15),
-    "getReport": (2.0, 15),
-    "getReports": (0.0222, 10),
-    "cancelReport": (0.0222, 10),
-    "getReportDocument": (0.0167, 15),
-    # JSON_LISTINGS_FEED: at most 5 submissions per 5 minutes (changelog 2025-05-06), on top
-    # of createFeed's own plan.
-    "feedType:JSON_LISTINGS_FEED": (5 / 300, 5),
-}
 
 
 @dataclass
@@ -71,14 +43,17 @@ class RateLimiter:
         self._buckets: dict[str, TokenBucket] = {}
         self._lock = threading.Lock()
 
+    # The plans are the documented defaults the gateway starts from (DEFAULT_LIMITS, held to
+    # Amazon's models by tests/amazon/test_usage_plans.py); other operations are not throttled.
+
     def limit(self, operation: str) -> float | None:
         """The sustained rate advertised in ``x-amzn-RateLimit-Limit``, if the op has a plan."""
-        plan = DEFAULT_PLANS.get(operation)
+        plan = DEFAULT_LIMITS.get(operation)
         return plan[0] if plan else None
 
     def allow(self, operation: str) -> bool:
         """True when the request may proceed; False means answer 429."""
-        plan = DEFAULT_PLANS.get(operation)
+        plan = DEFAULT_LIMITS.get(operation)
         if not self.enabled or plan is None:
             return True
         now = self._clock.monotonic()
