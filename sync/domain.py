@@ -233,3 +233,21 @@ class Order:
     cancelled_by: Party | None = None
     cancel_reason: str | None = None
     latest_ship_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FeedImportRecord:
+    """One supplier feed file's import, as the importer hands it to the store to be recorded."""
+
+    supplier: str
+    file_name: str
+    file_sha256: str
+    imported_at: datetime
+    status: str  # applied | refused
+    rows_total: int  # data rows read from the file
+    rows_refused: int  # rows that failed their checks
+    totals: tuple[int, int, int]  # (items, out_of_stock, total_quantity) of the usable rows
+    missing: int  # items a full feed no longer lists
+    accepted_drift: bool  # applied despite drift, because the operator said so
+    encoding: str
+    message: str  # why it was refused (the drift found); empty when applied

@@ -21,7 +21,7 @@ from suppliers.feeds.reading import FeedRefused, read_feed
 from suppliers.feeds.rows import RowProblem, parse_feed
 from sync.clock import Clock
 from sync.config import FeedSettings
-from sync.domain import Availability, Observation, UnknownReason
+from sync.domain import Availability, FeedImportRecord, Observation, UnknownReason
 
 
 class FeedStore(Protocol):
@@ -37,20 +37,9 @@ class FeedStore(Protocol):
 
     def record_import(
         self,
-        *,
-        supplier: str,
-        file_name: str,
-        file_sha256: str,
-        imported_at: datetime,
-        status: str,
-        rows_total: int,
-        rows_refused: int,
-        totals: tuple[int, int, int],
-        missing: int,
-        accepted_drift: bool,
-        encoding: str,
-        message: str,
+        record: FeedImportRecord,
         observations: Sequence[tuple[Observation, int | None]],
+        *,
         replace_all: bool,
     ) -> int:
         """Record an import (and, when applied, its items); returns the import id."""
@@ -153,7 +142,7 @@ def _record(
     replace_all: bool = False,
 ) -> int:
     summary = report.summary
-    return store.record_import(
+    record = FeedImportRecord(
         supplier=report.supplier,
         file_name=report.file,
         file_sha256=hashlib.sha256(data).hexdigest(),
@@ -166,6 +155,5 @@ def _record(
         accepted_drift=report.accepted_drift and bool(report.drift),
         encoding=report.encoding,
         message=message,
-        observations=observations,
-        replace_all=replace_all,
     )
+    return store.record_import(record, observations, replace_all=replace_all)

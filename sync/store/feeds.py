@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
-from sync.domain import Availability, Money, Observation, UnknownReason
+from sync.domain import Availability, FeedImportRecord, Money, Observation, UnknownReason
 from sync.store.feed_tables import feed_imports, feed_items
 
 _CHUNK = 500  # codes per DELETE ... IN (...) on a partial feed
@@ -68,38 +68,29 @@ class SqlFeedStore:
 
     def record_import(
         self,
-        *,
-        supplier: str,
-        file_name: str,
-        file_sha256: str,
-        imported_at: datetime,
-        status: str,
-        rows_total: int,
-        rows_refused: int,
-        totals: tuple[int, int, int],
-        missing: int,
-        accepted_drift: bool,
-        encoding: str,
-        message: str,
+        record: FeedImportRecord,
         observations: Sequence[tuple[Observation, int | None]],
+        *,
         replace_all: bool,
     ) -> int:
         """Record an import and replace its items' state, in one transaction."""
+        supplier = record.supplier
+        item_count, out_of_stock, total_quantity = record.totals
         values = {
             "supplier": supplier,
-            "file_name": file_name,
-            "file_sha256": file_sha256,
-            "imported_at": imported_at,
-            "status": status,
-            "rows_total": rows_total,
-            "rows_refused": rows_refused,
-            "item_count": totals[0],
-            "out_of_stock": totals[1],
-            "total_quantity": totals[2],
-            "missing": missing,
-            "accepted_drift": accepted_drift,
-            "encoding": encoding,
-            "message": message,
+            "file_name": record.file_name,
+            "file_sha256": record.file_sha256,
+            "imported_at": record.imported_at,
+            "status": record.status,
+            "rows_total": record.rows_total,
+            "rows_refused": record.rows_refused,
+            "item_count": item_count,
+            "out_of_stock": out_of_stock,
+            "total_quantity": total_quantity,
+            "missing": record.missing,
+            "accepted_drift": record.accepted_drift,
+            "encoding": record.encoding,
+            "message": record.message,
         }
         with self.engine.begin() as conn:
             import_id = int(
