@@ -14,9 +14,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, Row, and_, insert, select, update
 
 from sync.store.order_tables import cancellation_journal, cancellations, order_listing_zeros
+from sync.store.rows import from_row
 
 
 class CancelState(StrEnum):
@@ -73,24 +74,8 @@ class NewCancellation:
         return f"{self.order_id}:{self.order_item_id}:{self.reason}"
 
 
-def _to_row(row: Any) -> CancellationRow:
-    return CancellationRow(
-        id=row.id,
-        idempotency_key=row.idempotency_key,
-        order_id=row.order_id,
-        order_item_id=row.order_item_id,
-        sku=row.sku,
-        marketplace_id=row.marketplace_id,
-        reason=row.reason,
-        route=row.route,
-        evidence=row.evidence,
-        state=CancelState(row.state),
-        feed_id=row.feed_id,
-        message_id=row.message_id,
-        detail=row.detail,
-        planned_at=row.planned_at,
-        updated_at=row.updated_at,
-    )
+def _to_row(row: Row[Any]) -> CancellationRow:
+    return from_row(CancellationRow, row, state=CancelState(row.state))
 
 
 def record_planned(engine: Engine, wanted: Iterable[NewCancellation], now: datetime) -> int:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, func, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sync.store.mail_tables import (
@@ -161,19 +162,8 @@ def list_returns(engine: Engine, *, state: str | None = "to-decide") -> list[Mai
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(mail_returns.c.requested_at, mail_returns.c.order_id))
         return [
-            MailRecord(
-                message_id=r.message_id,
-                kind=RETURN_REQUEST,
-                order_id=r.order_id,
-                origin=r.origin,
-                subject=r.subject,
-                received_at=r.requested_at,
-                marketplace_id=r.marketplace_id,
-                reason=r.reason,
-                comment=r.comment,
-                item=r.item,
-                sku=r.sku,
-                quantity=r.quantity,
+            _request_record(
+                r, RETURN_REQUEST, comment=r.comment, item=r.item, sku=r.sku, quantity=r.quantity
             )
             for r in rows
         ]
@@ -186,20 +176,23 @@ def list_cancel_requests(engine: Engine) -> list[MailRecord]:
     )
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(mail_cancel_requests.c.requested_at))
-        return [
-            MailRecord(
-                message_id=r.message_id,
-                kind=CANCEL_REQUEST,
-                order_id=r.order_id,
-                origin=r.origin,
-                subject=r.subject,
-                received_at=r.requested_at,
-                marketplace_id=r.marketplace_id,
-                reason=r.reason,
-                api_check=r.api_check,
-            )
-            for r in rows
-        ]
+        return [_request_record(r, CANCEL_REQUEST, api_check=r.api_check) for r in rows]
+
+
+def _request_record(row: Row[Any], kind: str, **details: Any) -> MailRecord:
+    # The read side of _detail_insert's ``common``: the columns both request tables share,
+    # joined to their email's origin and subject; ``details`` are the kind's own columns.
+    return MailRecord(
+        message_id=row.message_id,
+        kind=kind,
+        order_id=row.order_id,
+        origin=row.origin,
+        subject=row.subject,
+        received_at=row.requested_at,
+        marketplace_id=row.marketplace_id,
+        reason=row.reason,
+        **details,
+    )
 
 
 def save_health(engine: Engine, figures: list[HealthFigure], fetched_at: datetime) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, sele
 
 from sync.domain import QuantityUpdate
 from sync.store.outbox_tables import outbox
+from sync.store.rows import from_row
 
 _CHUNK = 500
 _T = TypeVar("_T")
@@ -337,24 +338,7 @@ def _new_row(target: Target, key: str, now: datetime) -> dict[str, Any]:
 
 
 def _row(row: Row[Any]) -> OutboxRow:
-    return OutboxRow(
-        id=row.id,
-        key=row.idempotency_key,
-        kind=row.kind,
-        sku=row.sku,
-        marketplace_id=row.marketplace_id,
-        product_type=row.product_type,
-        quantity=row.quantity,
-        reason=row.reason,
-        state=State(row.state),
-        attempts=row.attempts,
-        feed_id=row.feed_id,
-        submission_id=row.submission_id,
-        last_error=row.last_error,
-        decision_ref=row.decision_ref,
-        created_at=row.created_at,
-        closed_at=row.closed_at,
-    )
+    return from_row(OutboxRow, row, key=row.idempotency_key, state=State(row.state))
 
 
 def _chunks(items: Sequence[_T]) -> list[Sequence[_T]]:

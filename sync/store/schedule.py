@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from sync.planner_state import SourceState
 from sync.store.connections import begin, connect
 from sync.store.observation_tables import check_schedule
+from sync.store.rows import from_row
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
 
@@ -34,7 +35,7 @@ def save_schedule(engine: Engine | Connection, rows: Sequence[SourceState]) -> N
 def load_schedule(engine: Engine | Connection) -> list[SourceState]:
     """Every stored source state (for ``Planner.restore``)."""
     with connect(engine) as conn:
-        return [_state(row) for row in conn.execute(select(check_schedule))]
+        return [from_row(SourceState, row) for row in conn.execute(select(check_schedule))]
 
 
 def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) -> list[SourceState]:
@@ -46,7 +47,7 @@ def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) ->
         .limit(limit)
     )
     with connect(engine) as conn:
-        return [_state(row) for row in conn.execute(query)]
+        return [from_row(SourceState, row) for row in conn.execute(query)]
 
 
 def _schedule_row(r: SourceState) -> dict[str, Any]:
@@ -65,21 +66,3 @@ def _schedule_row(r: SourceState) -> dict[str, Any]:
         "in_days": r.in_days,
         "out_days": r.out_days,
     }
-
-
-def _state(row: Row[Any]) -> SourceState:
-    return SourceState(
-        source_ref=row.source_ref,
-        listing_sku=row.listing_sku,
-        host=row.host,
-        state=row.state,
-        observed_at=row.observed_at,
-        checked_at=row.checked_at,
-        streak=row.streak,
-        stockouts=row.stockouts,
-        restocks=row.restocks,
-        in_days=row.in_days,
-        out_days=row.out_days,
-        next_check_at=row.next_check_at,
-        priority=row.priority,
-    )
