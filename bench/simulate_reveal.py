@@ -8,7 +8,8 @@ the ``both`` row is what the planner's ranking achieves with perfect knowledge.
     .venv/bin/python bench/simulate_reveal.py --seed 1 --seeds 2
 
 Last line: ``RESULT estimated=… true_sales=… true_stockouts=… true_both=…`` (mean ratios of
-oversells to round-robin's, and the same for lost sales with a ``lost_`` prefix).
+oversells to round-robin's; the same for lost sales with a ``lost_`` prefix, and for the
+noise-free expected oversells with an ``expected_`` prefix).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulate import Run
-from simworld import WorldSpec, make_world, round_robin
+from simworld import WorldSpec, expected_losses, make_world, round_robin, round_robin_live
 
 from sync.config import PlannerSettings, PolicySettings
 from sync.planner import Planner
@@ -76,23 +78,35 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, default=1)
     p.add_argument("--listings", type=int, default=5000)
     p.add_argument("--budget-scale", type=float, default=1.0)
+    p.add_argument("--variants", default="", help=f"comma-separated subset of {list(VARIANTS)}")
     args = p.parse_args(argv)
     spec = WorldSpec(listings=args.listings)
     budget = args.listings / 12 * args.budget_scale
-    ratios: dict[str, list[tuple[float, float]]] = {name: [] for name in VARIANTS}
+    names = args.variants.split(",") if args.variants else list(VARIANTS)
+    ratios: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
     for seed in range(args.seed, args.seed + args.seeds):
-        rr = round_robin(make_world(spec, seed), budget * 24)
-        for name, reveal in VARIANTS.items():
-            sg = run_variant(spec, seed, budget, reveal).tally
-            pair = (sg.oversells / max(rr.oversells, 1), sg.lost / max(rr.lost, 1))
-            ratios[name].append(pair)
-            print(f"seed {seed} {name:15s} ratio={pair[0]:.3f} lost_ratio={pair[1]:.3f}")
+        world = make_world(spec, seed)
+        rr = round_robin(world, budget * 24)
+        rr_live = partial(round_robin_live, world, budget * 24)
+        rr_over, _ = expected_losses(world, rr_live)
+        for name in names:
+            run = run_variant(spec, seed, budget, VARIANTS[name])
+            sg = run.tally
+            over, _ = expected_losses(world, run.live_at)
+            row = (sg.oversells / max(rr.oversells, 1), sg.lost / max(rr.lost, 1), over / rr_over)
+            ratios[name].append(row)
+            print(
+                f"seed {seed} {name:15s} ratio={row[0]:.3f} lost_ratio={row[1]:.3f} "
+                f"expected_ratio={row[2]:.3f}"
+            )
     means = {name: np.mean(np.array(rows), axis=0) for name, rows in ratios.items()}
     print(
         "RESULT "
         + " ".join(f"{name}={m[0]:.3f}" for name, m in means.items())
         + " "
         + " ".join(f"lost_{name}={m[1]:.3f}" for name, m in means.items())
+        + " "
+        + " ".join(f"expected_{name}={m[2]:.3f}" for name, m in means.items())
     )
     return 0
 
