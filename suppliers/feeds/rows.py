@@ -20,6 +20,7 @@ from suppliers.feeds.values import (
     read_lead_days,
     read_price,
     read_stock,
+    sum_stock,
 )
 from sync.config import FeedSettings
 from sync.domain import Availability, Money, Observation, UnknownReason
@@ -63,7 +64,7 @@ class Columns:
     """Where each configured column sits in the header."""
 
     code: tuple[str, int]
-    quantity: tuple[str, int]
+    quantity: tuple[tuple[str, int], ...]  # summed: one column per location ("Tokyo+Osaka")
     price: tuple[str, int] | None
     lead_time: tuple[str, int] | None
 
@@ -91,9 +92,9 @@ def map_columns(feed: RawFeed, settings: FeedSettings) -> Columns:
         return None
 
     code = find(settings.code_column, True, "item code")
-    quantity = find(settings.quantity_column, True, "quantity")
     assert code is not None
-    assert quantity is not None
+    parts = [find(part, True, "quantity") for part in settings.quantity_column.split("+")]
+    quantity = tuple(part for part in parts if part is not None)
     price = find(settings.price_column, True, "price")
     lead = find(settings.lead_time_column, True, "lead time")
     return Columns(code, quantity, price, lead)
@@ -141,11 +142,12 @@ def _parse_row(
     code = read_code(
         _cell(cells, columns.code), kind=settings.code_kind, zero_pad=settings.code_zero_pad
     )
-    raw_quantity = _cell(cells, columns.quantity).strip()
-    stock = read_stock(raw_quantity)
+    raw = [(name, _cell(cells, (name, index)).strip()) for name, index in columns.quantity]
+    stock = sum_stock([read_stock(value) for _, value in raw])
     price_value = read_price(_cell(cells, columns.price))
     lead = read_lead_days(_cell(cells, columns.lead_time), now.date())
-    evidence = f"feed {file} line {line}: {columns.quantity[0]}={raw_quantity or '(blank)'}"
+    cells_read = " + ".join(f"{name}={value or '(blank)'}" for name, value in raw)
+    evidence = f"feed {file} line {line}: {cells_read}"
     if stock.note:
         evidence += f" [{stock.note}]"
     price = Money(price_value, settings.currency) if price_value is not None else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -121,6 +122,24 @@ def read_stock(cell: str) -> StockCell:
         # Inventory systems go negative on back-orders: nothing can be shipped now.
         return StockCell(Stock.COUNT, 0, note=f"negative {int(number)}")
     return StockCell(Stock.COUNT, int(number))
+
+
+def sum_stock(cells: Sequence[StockCell]) -> StockCell:
+    """Several quantity cells of one item (one column per warehouse or shop location) as one.
+
+    Counts add up; a blank location holds nothing (it never adds stock); a symbol without a
+    count (〇) makes the item in stock only when no location gives a positive count, so a
+    stated total is never raised by a guess. All blank stays blank (``blank_quantity`` decides).
+    """
+    if len(cells) == 1:
+        return cells[0]
+    counted = [c.count for c in cells if c.kind is Stock.COUNT and c.count is not None]
+    note = ", ".join(c.note for c in cells if c.note)
+    if sum(counted) > 0 or (counted and not any(c.kind is Stock.PRESENT for c in cells)):
+        return StockCell(Stock.COUNT, sum(counted), note)
+    if any(c.kind is Stock.PRESENT for c in cells):
+        return StockCell(Stock.PRESENT, note=note)
+    return StockCell(Stock.BLANK, note=note)
 
 
 def read_price(cell: str) -> Decimal | None:

@@ -156,6 +156,39 @@ def test_column_alternatives_and_full_width_header() -> None:
     assert [(i.code, i.observation.quantity) for i in parsed.items] == [("x1", 3)]
 
 
+def test_location_columns_are_summed() -> None:
+    """A Shopify-style inventory export: one available-quantity column per location."""
+    data = (
+        "Handle,SKU,Tokyo Warehouse,Osaka Shop\n"
+        "a,A-1,3,2\n"  # 5 in all
+        "b,B-1,0,\n"  # a blank location holds nothing: out of stock
+        "c,C-1,,\n"  # nothing anywhere is blank (blank_quantity decides)
+        "d,D-1,0,〇\n"  # a symbol without a count: in stock, no count
+        "e,E-1,4,〇\n"  # a stated count is never raised by a symbol
+    ).encode()
+    settings = FeedSettings(
+        code_column="SKU", quantity_column="Tokyo Warehouse+Osaka Shop", blank_quantity="zero"
+    )
+    parsed = parse_feed(read_feed(data, "inventory.csv"), settings, NOW)
+    seen = {i.code: (i.observation.availability, i.observation.quantity) for i in parsed.items}
+    assert seen == {
+        "A-1": (Availability.IN_STOCK, 5),
+        "B-1": (Availability.OUT_OF_STOCK, 0),
+        "C-1": (Availability.OUT_OF_STOCK, 0),
+        "D-1": (Availability.IN_STOCK, None),
+        "E-1": (Availability.IN_STOCK, 4),
+    }
+    a = next(i for i in parsed.items if i.code == "A-1").observation
+    assert "Tokyo Warehouse=3 + Osaka Shop=2" in a.evidence
+
+
+def test_a_missing_location_column_refuses_the_file() -> None:
+    data = b"SKU,Tokyo\nA-1,3\n"
+    settings = FeedSettings(code_column="SKU", quantity_column="Tokyo+Osaka")
+    with pytest.raises(FeedRefused, match="required quantity column 'Osaka' is missing"):
+        parse_feed(read_feed(data, "inventory.csv"), settings, NOW)
+
+
 def test_unknown_encoding_is_refused() -> None:
     with pytest.raises(FeedRefused, match="not UTF-8"):
         read_feed(b"\x81\x00\xff\xfe\x80" * 3 + b"\xff", "odd.csv")
