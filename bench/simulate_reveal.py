@@ -59,10 +59,16 @@ class RevealingPlanner(Planner):
             self._stockout_est = self.stockout_rate[world_index[t.listing_of[: t.size]]]
 
 
-def run_variant(spec: WorldSpec, seed: int, budget: float, reveal: tuple[str, ...]) -> Run:
+def run_variant(
+    spec: WorldSpec, seed: int, budget: float, reveal: tuple[str, ...], lost_weight: float
+) -> Run:
     world = make_world(spec, seed)
-    settings = replace(PlannerSettings(), checks_per_hour=int(np.ceil(budget)) + 1)
-    settings = replace(settings, max_interval_hours=24 * spec.days)
+    settings = replace(
+        PlannerSettings(),
+        checks_per_hour=int(np.ceil(budget)) + 1,
+        max_interval_hours=24 * spec.days,
+        lost_sale_weight=lost_weight,
+    )
     run = Run(world, budget, settings, PolicySettings(), planner_type=RevealingPlanner)
     planner = run.planner
     assert isinstance(planner, RevealingPlanner)
@@ -78,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, default=1)
     p.add_argument("--listings", type=int, default=5000)
     p.add_argument("--budget-scale", type=float, default=1.0)
+    p.add_argument("--lost-weight", type=float, default=PlannerSettings.lost_sale_weight)
     p.add_argument("--variants", default="", help=f"comma-separated subset of {list(VARIANTS)}")
     args = p.parse_args(argv)
     spec = WorldSpec(listings=args.listings)
@@ -90,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         rr_live = partial(round_robin_live, world, budget * 24)
         rr_over, _ = expected_losses(world, rr_live)
         for name in names:
-            run = run_variant(spec, seed, budget, VARIANTS[name])
+            run = run_variant(spec, seed, budget, VARIANTS[name], args.lost_weight)
             sg = run.tally
             over, _ = expected_losses(world, run.live_at)
             row = (sg.oversells / max(rr.oversells, 1), sg.lost / max(rr.lost, 1), over / rr_over)
