@@ -67,7 +67,10 @@ class Run:
         n = spec.listings
         self.clock = ManualClock(at(0))
         self.planner = self.planner_type(
-            self.planner_settings, self.clock, history_start=at(-spec.history_days)
+            self.planner_settings,
+            self.clock,
+            history_start=at(-spec.history_days),
+            stale_after_hours=self.policy_settings.max_observation_age_hours,
         )
         self.refs = [f"https://shop{i % HOSTS}.example/item/{i}" for i in range(n)]
         self.index = {ref: i for i, ref in enumerate(self.refs)}

@@ -97,7 +97,11 @@ class SyncEngine:
         self.checker = checker
         self.settings = settings
         self.clock = clock
-        self.planner = planner or Planner(settings.planner, clock)
+        self.planner = planner or Planner(
+            settings.planner,
+            clock,
+            stale_after_hours=settings.policy.max_observation_age_hours,
+        )
         self.listings: dict[tuple[str, str], Listing] = {}
         self.by_ref: dict[str, list[tuple[Listing, Source]]] = {}
         self._loaded_orders = False

@@ -62,9 +62,17 @@ class Planner:
     """Risk-ranked supplier checks under a global and a per-host hourly budget."""
 
     def __init__(
-        self, settings: PlannerSettings, clock: Clock, *, history_start: datetime | None = None
+        self,
+        settings: PlannerSettings,
+        clock: Clock,
+        *,
+        history_start: datetime | None = None,
+        stale_after_hours: float = np.inf,
     ) -> None:
+        """``stale_after_hours``: the policy's maximum observation age (a listing whose last
+        IN_STOCK is older was zeroed for staleness, not for a stock-out)."""
         self.settings = settings
+        self.stale_after_hours = stale_after_hours
         self.clock = clock
         self.started = clock.now().timestamp()
         self.history_start = (history_start or clock.now()).timestamp()
@@ -169,6 +177,15 @@ class Planner:
         weight = np.where(waiting, s.lost_sale_weight, 1.0)
         priority = weight * check_index(since, sales, rho, nu)
         confirm = (state == _IN) & ~live & (t.streak[:n] > 0)
+        # Zeroed by the policy because the last IN_STOCK grew old, not because stock ran out:
+        # worth the lost sales a refresh ends, ranked with the rest rather than ahead of it
+        # (a catalogue larger than the budget could otherwise spend it all on refreshes).
+        refresh = ~live & (state == _IN) & (since * 24 >= self.stale_after_hours)
+        confirm &= ~refresh
+        p_in = 1 - stockout / (stockout + self._restock) * -np.expm1(
+            -(stockout + self._restock) * since
+        )
+        priority[refresh] = (s.lost_sale_weight * sales * p_in * since)[refresh]
         priority[confirm] = _URGENT * 2 + sales[confirm]
         stale = since * 24 >= s.max_interval_hours
         priority[stale & ~confirm] = _URGENT + since[stale & ~confirm]

@@ -110,6 +110,26 @@ def test_a_listing_at_zero_seen_in_stock_is_confirmed_at_once(clock: ManualClock
     assert planner.due(clock.now(), 1) == [ref(7)]
 
 
+def test_a_listing_zeroed_for_staleness_is_refreshed_by_value(clock: ManualClock) -> None:
+    """The policy zeroes a listing whose last IN_STOCK is older than its max age; refreshing
+    it ends lost sales, so it ranks by its sales, not ahead of every risk-ranked check."""
+    planner = Planner(
+        SETTINGS, clock, history_start=clock.now() - timedelta(days=30), stale_after_hours=48
+    )
+    for day in range(1, 30):
+        planner.record_sale("SKU0", clock.now() - timedelta(days=day))  # sells daily
+    for i in range(3):
+        check(planner, clock, i, IN)
+        planner.set_quantity(f"SKU{i}", 1, clock.now())
+    clock.advance(49 * 3600)
+    for i in (0, 1):  # the policy's sweep: both stale, both zeroed
+        planner.set_quantity(f"SKU{i}", 0, clock.now())
+    planner.rates()  # refit the estimates, as due() does
+    priority = dict(zip(planner.t.refs, planner.priorities(clock.now().timestamp()), strict=True))
+    assert 0 < priority[ref(1)] < priority[ref(0)] < 1e100  # finite: ranked, not urgent
+    assert planner.due(clock.now(), 1) == [ref(0)]
+
+
 def test_stockouts_seen_raise_the_estimate(clock: ManualClock) -> None:
     planner = make(clock, 10)
     for _ in range(4):
