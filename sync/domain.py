@@ -193,6 +193,7 @@ class Decision:
     evidence: str  # the evidence of the observation behind it
     decided_at: datetime
     source_ref: str | None = None
+    review_at: datetime | None = None  # when time alone could change it (evidence ageing)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,17 @@ One pass (``sync_once``):
 1. the planner names the page sources worth checking now (risk-ranked, within budgets);
    the checker (given by the composition root: fetch + page adapters) reads them;
 2. feed sources take their supplier's latest applied feed import;
-3. every touched listing is decided by the pure policy from its sources' recent observations;
-   observations and decisions are stored with their evidence;
+3. the listings to decide: those whose sources were just checked or have a new feed item,
+   every listing not decided since the catalogue was (re)loaded, and every listing whose last
+   decision has reached its ``review_at`` (an IN_STOCK growing stale, a hold running out) —
+   so a listing that no check touches still goes to 0 by time alone. They are decided by the
+   pure policy from their sources' recent observations and the units sold since; observations
+   and decisions are stored with their evidence;
 4. decisions whose quantity differs from what Amazon has (or is about to get) go to the
    outbox and out through the pusher: zeroings first by patch, bursts by feed;
-5. quantities Amazon accepted are read back (ACCEPTED is not applied).
+5. Amazon's quantity is learnt for listings stockguard has never set (after the zeroings
+   went out), and the listings whose quantity was learnt are decided again;
+6. quantities Amazon accepted are read back (ACCEPTED is not applied).
 
 The engine never imports the supplier or cancellation packages: it receives a checker and a
 gateway as arguments.
@@ -21,6 +27,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -34,6 +41,7 @@ from sync.domain import (
     Decision,
     Listing,
     Observation,
+    OrderStatus,
     QuantityUpdate,
     Source,
     SourceKind,
@@ -101,16 +109,27 @@ class SyncEngine:
             settings.planner,
             clock,
             stale_after_hours=settings.policy.max_observation_age_hours,
+            restore_after=settings.policy.restore_after,
         )
         self.listings: dict[tuple[str, str], Listing] = {}
         self.by_ref: dict[str, list[tuple[Listing, Source]]] = {}
+        self.sales: dict[str, list[policy.Sale]] = {}  # recent Amazon orders per SKU
         self._loaded_orders = False
         self._observation_ids: dict[str, int] = {}
+        self._undecided: set[tuple[str, str]] = set()  # new or changed since the last load
+        self._review_at: dict[tuple[str, str], datetime] = {}
 
     # --- catalogue ---------------------------------------------------------------------
     def load(self) -> None:
-        """(Re)read the catalogue and register every page source with the planner."""
+        """(Re)read the catalogue and register every page source with the planner.
+
+        Listings new or changed since the last load are decided in the next pass, whatever
+        is checked (the first load: all of them).
+        """
+        previous = self.listings
         self.listings = {(item.sku, item.marketplace): item for item in find_listings(self.db)}
+        self._undecided |= {k for k, item in self.listings.items() if previous.get(k) != item}
+        self._undecided &= set(self.listings)
         self.by_ref = {}
         for item in self.listings.values():
             for source in item.sources:
@@ -123,6 +142,30 @@ class SyncEngine:
                 for line in order.items:
                     self.planner.record_sale(line.sku, order.purchased_at)
             self._loaded_orders = True
+            self.load_sales()
+        self._tell_planner(self.current_quantities(list(self.listings.values())))
+
+    def load_sales(self) -> None:
+        """Units sold on Amazon per SKU within the observation age (older orders cannot be
+        after any observation the policy still uses)."""
+        hours = self.settings.policy.max_observation_age_hours
+        since = self.clock.now() - timedelta(hours=hours)
+        sales: dict[str, list[policy.Sale]] = {}
+        for order in load_orders(self.db, since=since):
+            if order.status is OrderStatus.CANCELLED:
+                continue
+            for line in order.items:
+                sales.setdefault(line.sku, []).append((order.purchased_at, line.quantity))
+        self.sales = sales
+
+    def _tell_planner(self, quantities: dict[tuple[str, str], int]) -> None:
+        """What Amazon shows (or is about to), per SKU: live when any marketplace is."""
+        per_sku: dict[str, int] = {}
+        for (sku, _), quantity in quantities.items():
+            per_sku[sku] = max(per_sku.get(sku, 0), quantity)
+        now = self.clock.now()
+        for sku, quantity in per_sku.items():
+            self.planner.set_quantity(sku, quantity, now)
 
     # --- one pass ----------------------------------------------------------------------
     def sync_once(self, budget: int | None = None, *, send: bool = True) -> PassReport:
@@ -132,14 +175,30 @@ class SyncEngine:
         report = PassReport()
         touched = self.check_due(report, budget)
         touched |= self.refresh_feeds()
-        if send:
-            self.learn_quantities(touched)
+        touched |= self.due_for_decision()
         report.decisions = self.decide(touched)
         report.changes = self.changes(report.decisions)
-        if send:
-            report.pushed = self.push(report.changes)
-            report.verified = verify(self.db, self.gateway, clock=self.clock)
+        if not send:
+            return report
+        report.pushed = self.push(report.changes)
+        learnt = self.learn_quantities(touched)
+        if learnt:  # Amazon's quantity is known now: decide those listings again
+            again = self.decide(learnt)
+            more = self.changes(again)
+            final = {(d.sku, d.marketplace): d for d in (*report.decisions, *again)}
+            report.decisions = list(final.values())
+            report.changes += more
+            pushed = self.push(more)
+            report.pushed.outcomes.update(pushed.outcomes)
+        report.verified = verify(self.db, self.gateway, clock=self.clock)
         return report
+
+    def due_for_decision(self) -> set[tuple[str, str]]:
+        """Listings to decide whatever was checked: not decided since loaded, or whose
+        decision time alone may have changed (evidence ageing, a hold running out)."""
+        now = self.clock.now()
+        due = {key for key, at in self._review_at.items() if at <= now}
+        return due | self._undecided
 
     def save_schedule(self) -> None:
         """Store the planner's per-source state, so a restart resumes it."""
@@ -152,10 +211,14 @@ class SyncEngine:
         return self._check([self.by_ref[ref][0][1] for ref in refs if ref in self.by_ref], report)
 
     def check_now(self, items: Sequence[Listing]) -> PassReport:
-        """Check these listings' page sources at once (an order just came in for them)."""
+        """Check these listings' page sources at once (an order just came in for them), then
+        decide them and push what changed, like a pass over these listings only."""
         report = PassReport()
         refs = {s.ref: s for item in items for s in item.sources if s.kind is SourceKind.PAGE}
-        self._check(list(refs.values()), report)
+        touched = self._check(list(refs.values()), report)
+        report.decisions = self.decide(touched)
+        report.changes = self.changes(report.decisions)
+        report.pushed = self.push(report.changes)
         return report
 
     def _check(self, sources: Sequence[Source], report: PassReport) -> set[tuple[str, str]]:
@@ -215,10 +278,12 @@ class SyncEngine:
                 current.get((item.sku, item.marketplace)),
                 now,
                 self.settings.policy,
+                sales=self.sales.get(item.sku, ()),
             )
             for item in chosen
         ]
         if record:
+            self._note_decided(decisions)
             ids = self._observation_ids
             obs_store.record_decisions(
                 self.db,
@@ -228,6 +293,16 @@ class SyncEngine:
                 ],
             )
         return decisions
+
+    def _note_decided(self, decisions: Sequence[Decision]) -> None:
+        """Remember when each decision must be looked at again, whatever is checked."""
+        for d in decisions:
+            key = (d.sku, d.marketplace)
+            self._undecided.discard(key)
+            if d.review_at is None:
+                self._review_at.pop(key, None)
+            else:
+                self._review_at[key] = d.review_at
 
     def _remember(self, seen: Sequence[Observation]) -> None:
         """Store observations; keep their ids so decisions can point at their evidence."""
@@ -253,20 +328,24 @@ class SyncEngine:
         wanted = set(skus)
         keys = {k for k in self.listings if k[0] in wanted}
         report = PassReport()
+        self.load_sales()  # an order is a pack bought from the supplier: see policy.decide
         self._read_back([self.listings[k] for k in sorted(keys)])
         report.decisions = self.decide(keys)
         report.changes = self.changes(report.decisions)
         report.pushed = self.push(report.changes)
         return report
 
-    def learn_quantities(self, keys: Iterable[tuple[str, str]]) -> int:
+    def learn_quantities(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Read Amazon's quantity for listings stockguard has never set (at most a few per
-        pass); without it a live listing would look like one at 0 waiting for a restore."""
+        pass); without it a live listing would look like one at 0 waiting for a restore.
+        Returns the listings whose quantity is now known."""
         items = [self.listings[k] for k in sorted(keys) if k in self.listings]
         known = self.current_quantities(items)
         unknown = [i for i in items if (i.sku, i.marketplace) not in known][:READBACKS_PER_PASS]
         self._read_back(unknown)
-        return len(unknown)
+        learnt = self.current_quantities(unknown)
+        self._tell_planner(learnt)
+        return set(learnt)
 
     def _read_back(self, items: Sequence[Listing]) -> None:
         for item in items:
@@ -306,11 +385,18 @@ class SyncEngine:
         """Send the changes (zeroings first) through the outbox."""
         targets = [self._target(change.decision) for change in changes]
         result = push(self.db, self.gateway, targets, self.clock, reason="sync")
-        for change in changes:
-            self.planner.set_quantity(
-                change.decision.sku, change.decision.target_quantity, self.clock.now()
-            )
+        # The planner learns only what Amazon took (or is processing), never a refusal.
+        taken = {(o.sku, o.marketplace_id) for o in result.outcomes.values() if o.state in _TAKEN}
+        shown = {
+            (c.decision.sku, c.decision.marketplace): c.decision.target_quantity
+            for c in changes
+            if (c.decision.sku, self._market_id(c.decision)) in taken
+        }
+        self._tell_planner(shown)
         return result
+
+    def _market_id(self, decision: Decision) -> str:
+        return find_marketplace(decision.marketplace).marketplace_id
 
     def _target(self, decision: Decision) -> outbox.Target:
         item = self.listings[(decision.sku, decision.marketplace)]
@@ -322,6 +408,9 @@ class SyncEngine:
         )
         ref = f"{decision.reason}@{decision.decided_at.isoformat()}"
         return outbox.Target(update, reason=decision.reason, decision_ref=ref)
+
+
+_TAKEN = (outbox.State.ACCEPTED, outbox.State.SENT, outbox.State.APPLIED)
 
 
 def _host(url: str) -> str:

@@ -46,7 +46,12 @@ _CODE = {
     Availability.OUT_OF_STOCK: _OUT,
     Availability.UNKNOWN: _UNKNOWN,
 }
-_FIRST, _URGENT = 1e200, 1e100  # priority tiers above any risk index
+# Priority tiers above any risk index (capped below _TIER): never checked, overdue
+# (max_interval_hours), confirming a restore. Within the last two the source unchecked longest
+# goes first: seconds since its check are added to a base small enough to keep them (a base
+# of 1e100 would swallow them, and a stable sort would then pick the same sources each time).
+_TIER = 1e12
+_FIRST = 4 * _TIER
 
 
 @dataclass(frozen=True)
@@ -68,11 +73,14 @@ class Planner:
         *,
         history_start: datetime | None = None,
         stale_after_hours: float = np.inf,
+        restore_after: int = 2,
     ) -> None:
         """``stale_after_hours``: the policy's maximum observation age (a listing whose last
-        IN_STOCK is older was zeroed for staleness, not for a stock-out)."""
+        IN_STOCK is older was zeroed for staleness, not for a stock-out); ``restore_after``:
+        the consecutive IN_STOCK checks the policy wants before a listing at 0 goes live."""
         self.settings = settings
         self.stale_after_hours = stale_after_hours
+        self.restore_after = restore_after
         self.clock = clock
         self.started = clock.now().timestamp()
         self.history_start = (history_start or clock.now()).timestamp()
@@ -175,8 +183,12 @@ class Planner:
         rho = np.where(waiting, self._restock, stockout)
         nu = np.where(waiting, stockout, self._restock)
         weight = np.where(waiting, s.lost_sale_weight, 1.0)
-        priority = weight * check_index(since, sales, rho, nu)
-        confirm = (state == _IN) & ~live & (t.streak[:n] > 0)
+        priority = np.minimum(weight * check_index(since, sales, rho, nu), _TIER / 2)
+        # A listing at 0 part-way to the K IN_STOCK in a row the policy wants. Past K it is
+        # no confirmation any more (it waits on something else: a push, a price), and a tier
+        # that ignored the time since the last check would then starve the rest.
+        streak = t.streak[:n]
+        confirm = (state == _IN) & ~live & (streak > 0) & (streak < self.restore_after)
         # Zeroed by the policy because the last IN_STOCK grew old, not because stock ran out:
         # worth the lost sales a refresh ends, ranked with the rest rather than ahead of it
         # (a catalogue larger than the budget could otherwise spend it all on refreshes).
@@ -186,9 +198,11 @@ class Planner:
             -(stockout + self._restock) * since
         )
         priority[refresh] = (s.lost_sale_weight * sales * p_in * since)[refresh]
-        priority[confirm] = _URGENT * 2 + sales[confirm]
-        stale = since * 24 >= s.max_interval_hours
-        priority[stale & ~confirm] = _URGENT + since[stale & ~confirm]
+        # Oldest first within the tier: every confirmation gets its turn.
+        priority[confirm] = _TIER + since[confirm] * DAY
+        # Every source is checked within max_interval_hours, whatever its tier.
+        overdue = since * 24 >= s.max_interval_hours
+        priority[overdue] = 2 * _TIER + since[overdue] * DAY
         priority[state == _UNSEEN] = _FIRST
         priority[since * 24 * 60 < s.min_interval_minutes] = -np.inf
         return priority
@@ -253,7 +267,7 @@ class Planner:
     def _next_check(self, ts: float) -> np.ndarray:
         """Roughly when each source's index reaches today's bar (small-gap approximation)."""
         priority = self.priorities(ts)
-        finite = priority[(priority > 0) & (priority < _URGENT)]
+        finite = priority[(priority > 0) & (priority < _TIER)]
         bar = float(np.quantile(finite, 0.9)) if finite.size else 0.0
         t, n = self.t, self.t.size
         since = (ts - t.checked_at[:n]) / DAY

@@ -23,6 +23,8 @@ reason code            when (for the source that decides)
 ``over-max-cost``      supplier price above the listing's max_cost (same currency)
 ``currency-mismatch``  price and max_cost in different currencies (never guess FX)
 ``low-quantity``       stated quantity minus safety buffer is less than one pack
+``sold-through``       stated quantity minus the units sold on Amazon since that observation
+                       (our own purchases from the supplier) is below buffer + one pack
 ``restore-pending``    in stock, but fewer than K consecutive IN_STOCK observations yet
 ``in-stock``           usable: the listing's default quantity, capped by stated quantity
 =====================  ===================================================================
@@ -31,7 +33,7 @@ reason code            when (for the source that decides)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sync.config import PolicySettings
@@ -40,6 +42,9 @@ from sync.domain import Availability, Decision, Listing, Observation, Source
 IN_STOCK = "in-stock"
 RESTORE_PENDING = "restore-pending"
 UNKNOWN_HOLD = "unknown-hold"
+SOLD_THROUGH = "sold-through"
+
+Sale = tuple[datetime, int]  # (when ordered on Amazon, units)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class SourceVerdict:
     capacity: int  # Amazon units this source can back; 0 when not usable
     evidence: str
     streak: int  # consecutive IN_STOCK observations at the end of the history
+    expires_at: datetime | None = None  # when time alone could change this verdict
 
     @property
     def usable(self) -> bool:
@@ -63,32 +69,38 @@ def decide(
     current_quantity: int | None,
     now: datetime,
     settings: PolicySettings,
+    *,
+    sales: Sequence[Sale] = (),
 ) -> Decision:
     """The target quantity for ``listing`` from each source's observations (newest last).
 
-    ``current_quantity`` is what Amazon shows now (None: not known, treated as not live).
+    ``current_quantity`` is what Amazon shows now (None: not known, treated as not live);
+    ``sales`` are the listing's SKU's recent Amazon orders (any marketplace).
     """
     if not listing.sources:
-        return _decision(listing, 0, "no-sources", "the listing has no supplier source", now)
+        return _decision(listing, 0, "the listing has no supplier source", now)
     live = current_quantity is not None and current_quantity > 0
     held_quantity = current_quantity if live and current_quantity is not None else 0
     verdicts = [
-        judge_source(listing, src, history.get(src.ref, ()), now, settings, held_quantity)
+        judge_source(
+            listing, src, history.get(src.ref, ()), now, settings, held_quantity, sales=sales
+        )
         for src in listing.sources
     ]
+    review_at = min((v.expires_at for v in verdicts if v.expires_at), default=None)
     chosen = _combine(listing, verdicts)
     if not chosen.usable:
-        return _decision(listing, 0, chosen.reason, chosen.evidence, now, chosen.source_ref)
+        return _decision(listing, 0, chosen, now, review_at)
     if not live:
         ready = _ready_to_restore(listing, verdicts, chosen, settings.restore_after)
         if not ready.usable:
-            return _decision(listing, 0, ready.reason, ready.evidence, now, ready.source_ref)
+            return _decision(listing, 0, ready, now, review_at)
         chosen = ready
     quantity = min(listing.default_quantity, chosen.capacity)
     if chosen.reason == UNKNOWN_HOLD:
         # A hold may keep, never raise, what is live.
         quantity = min(quantity, held_quantity)
-    return _decision(listing, quantity, chosen.reason, chosen.evidence, now, chosen.source_ref)
+    return _decision(listing, quantity, chosen, now, review_at)
 
 
 def judge_source(
@@ -98,32 +110,34 @@ def judge_source(
     now: datetime,
     settings: PolicySettings,
     held_quantity: int = 0,
+    *,
+    sales: Sequence[Sale] = (),
 ) -> SourceVerdict:
     """The verdict of one source from its observations (newest last)."""
     ref = source.ref
     if not history:
-        return _hold_or_zero(
-            ref, "no-observation", "never checked", None, now, settings, held_quantity
-        )
+        return SourceVerdict(ref, "no-observation", 0, "never checked", 0)
     latest = history[-1]
-    streak = _in_stock_streak(history)
     max_age = timedelta(hours=settings.max_observation_age_hours)
-    if now - latest.checked_at > max_age:
+    if now - latest.checked_at >= max_age:
+        # Staleness is never held: the first law wants fresh evidence for every live unit.
         evidence = f"last checked {latest.checked_at.isoformat()}: {latest.evidence}"
-        return _hold_or_zero(
-            ref, "stale", evidence, latest.checked_at + max_age, now, settings, held_quantity
-        )
+        return SourceVerdict(ref, "stale", 0, evidence, 0)
     if latest.availability is Availability.UNKNOWN:
-        since = _unknown_since(history)
         evidence = f"{latest.reason}: {latest.evidence}"
-        return _hold_or_zero(ref, "unknown", evidence, since, now, settings, held_quantity)
+        return _hold_or_zero(ref, evidence, history, now, settings, held_quantity)
     if latest.availability is Availability.OUT_OF_STOCK:
         return SourceVerdict(ref, "out-of-stock", 0, latest.evidence, 0)
-    return _judge_in_stock(listing, latest, streak, settings)
+    verdict = _judge_in_stock(listing, latest, _in_stock_streak(history), settings, sales)
+    return replace(verdict, expires_at=latest.checked_at + max_age)
 
 
 def _judge_in_stock(
-    listing: Listing, obs: Observation, streak: int, settings: PolicySettings
+    listing: Listing,
+    obs: Observation,
+    streak: int,
+    settings: PolicySettings,
+    sales: Sequence[Sale],
 ) -> SourceVerdict:
     ref, evidence = obs.source_ref, obs.evidence
     allowed_days = listing.handling_days - settings.handling_margin_days
@@ -137,40 +151,59 @@ def _judge_in_stock(
         if obs.price.amount > listing.max_cost.amount:
             why = f"price {obs.price} > max cost {listing.max_cost}: {evidence}"
             return SourceVerdict(ref, "over-max-cost", 0, why, streak)
-    capacity = listing.default_quantity
-    if obs.quantity is not None:
-        pack = max(listing.pack_size, 1)
-        capacity = min(capacity, max(obs.quantity - listing.safety_buffer, 0) // pack)
-        if capacity <= 0:
-            why = (
-                f"stated quantity {obs.quantity} - buffer {listing.safety_buffer} "
-                f"< pack {pack}: {evidence}"
-            )
-            return SourceVerdict(ref, "low-quantity", 0, why, streak)
-    return SourceVerdict(ref, IN_STOCK, max(capacity, 0), evidence, streak)
+    if obs.quantity is None:
+        return SourceVerdict(ref, IN_STOCK, listing.default_quantity, evidence, streak)
+    return _judge_stated(listing, obs, streak, sales)
+
+
+def _judge_stated(
+    listing: Listing, obs: Observation, streak: int, sales: Sequence[Sale]
+) -> SourceVerdict:
+    """An IN_STOCK with a stated quantity: what is left of it after the buffer, one pack per
+    unit, and the packs we bought from this supplier for Amazon orders since it was seen."""
+    assert obs.quantity is not None
+    pack = max(listing.pack_size, 1)
+    sold = sum(units for at, units in sales if at > obs.checked_at)
+    left = obs.quantity - sold * pack - listing.safety_buffer
+    capacity = min(listing.default_quantity, max(left, 0) // pack)
+    if capacity > 0:
+        return SourceVerdict(obs.source_ref, IN_STOCK, capacity, obs.evidence, streak)
+    stated = f"stated quantity {obs.quantity} at {obs.checked_at.isoformat()}"
+    if sold:
+        why = (
+            f"{stated} - {sold} sold on Amazon since ({sold * pack} supplier units) - buffer "
+            f"{listing.safety_buffer} < pack {pack}: {obs.evidence}"
+        )
+        return SourceVerdict(obs.source_ref, SOLD_THROUGH, 0, why, streak)
+    why = f"{stated} - buffer {listing.safety_buffer} < pack {pack}: {obs.evidence}"
+    return SourceVerdict(obs.source_ref, "low-quantity", 0, why, streak)
 
 
 def _hold_or_zero(
     ref: str,
-    reason: str,
     evidence: str,
-    since: datetime | None,
+    history: Sequence[Observation],
     now: datetime,
     settings: PolicySettings,
     held_quantity: int,
 ) -> SourceVerdict:
-    """UNKNOWN-like verdicts: 0, or a bounded hold of a quantity that is already live."""
-    hold = timedelta(minutes=settings.unknown_hold_minutes)
-    if held_quantity > 0 and since is not None and hold > timedelta(0) and now - since < hold:
-        until = (since + hold).isoformat()
-        return SourceVerdict(
-            ref,
-            UNKNOWN_HOLD,
-            held_quantity,
-            f"{reason} since {since.isoformat()}, held until {until}: {evidence}",
-            0,
-        )
-    return SourceVerdict(ref, reason, 0, evidence, 0)
+    """An UNKNOWN: 0, or a bounded hold of a quantity that is already live — never past
+    ``unknown_hold_minutes`` from the first UNKNOWN, nor past the last IN_STOCK's freshness."""
+    since = _unknown_since(history)
+    last_in = next(
+        (o.checked_at for o in reversed(history) if o.availability is Availability.IN_STOCK),
+        None,
+    )
+    if held_quantity <= 0 or last_in is None or settings.unknown_hold_minutes <= 0:
+        return SourceVerdict(ref, "unknown", 0, evidence, 0)
+    until = min(
+        since + timedelta(minutes=settings.unknown_hold_minutes),
+        last_in + timedelta(hours=settings.max_observation_age_hours),
+    )
+    if now >= until:
+        return SourceVerdict(ref, "unknown", 0, evidence, 0)
+    why = f"unknown since {since.isoformat()}, held until {until.isoformat()}: {evidence}"
+    return SourceVerdict(ref, UNKNOWN_HOLD, held_quantity, why, 0, until)
 
 
 def _combine(listing: Listing, verdicts: list[SourceVerdict]) -> SourceVerdict:
@@ -242,19 +275,21 @@ def _unknown_since(history: Sequence[Observation]) -> datetime:
 def _decision(
     listing: Listing,
     quantity: int,
-    reason: str,
-    evidence: str,
+    verdict: SourceVerdict | str,
     now: datetime,
-    source_ref: str | None = None,
+    review_at: datetime | None = None,
 ) -> Decision:
+    if isinstance(verdict, str):  # no source at all: the text is the evidence
+        verdict = SourceVerdict("", "no-sources", 0, verdict, 0)
     return Decision(
         sku=listing.sku,
         marketplace=listing.marketplace,
         target_quantity=quantity,
-        reason=reason,
-        evidence=evidence,
+        reason=verdict.reason,
+        evidence=verdict.evidence,
         decided_at=now,
-        source_ref=source_ref,
+        source_ref=verdict.source_ref or None,
+        review_at=review_at,
     )
 
 

@@ -190,3 +190,36 @@ def test_past_orders_without_a_history_start_still_teach(clock: ManualClock) -> 
     assert sales["SKU0"] > 5 * sales["SKU1"]
     assert sales["SKU1"] > sales["SKU2"]
     assert all(np.isfinite(list(sales.values())))
+
+
+@pytest.mark.parametrize("told_live", [True, False], ids=["told-live", "not-told"])
+def test_every_source_is_checked_within_max_interval_over_a_day(
+    clock: ManualClock, told_live: bool
+) -> None:
+    """A live catalogue, passes every minute for a day, suppliers flipping now and then: no
+    source waits longer than max_interval_hours, in any tier (issue 9: a live catalogue the
+    planner took for "at 0, confirming" checked half its sources only once a day)."""
+    settings = replace(PlannerSettings(), max_interval_hours=2.0)
+    planner = Planner(settings, clock, history_start=clock.now() - timedelta(days=30))
+    rng = np.random.default_rng(7)
+    n = 1000
+    for i in range(n):
+        planner.add_source(ref(i), f"SKU{i}", f"shop{i % 3}.example")
+        if told_live:
+            planner.set_quantity(f"SKU{i}", 3, clock.now())
+    in_stock = rng.random(n) < 0.9
+    last: dict[str, float] = {}
+    gaps: list[float] = []
+    per_pass = settings.checks_per_hour // 60
+    for _ in range(24 * 60):
+        clock.advance(60)
+        in_stock ^= rng.random(n) < 0.0005  # a flip every ~33 hours per source
+        now = clock.now().timestamp()
+        for r in planner.due(clock.now(), per_pass):
+            gaps.append(now - last.get(r, now))
+            last[r] = now
+            i = int(r.rsplit("/", 1)[1])
+            check(planner, clock, i, IN if in_stock[i] else OUT)
+    assert len(last) == n
+    overdue = [now - t for t in last.values()] + gaps
+    assert max(overdue) <= settings.max_interval_hours * 3600 + 60

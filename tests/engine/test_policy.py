@@ -179,13 +179,13 @@ CASES = [
         "unknown",
     ),
     (
-        "hold of stale",
+        "stale is never held",
         listing(),
         {A: [obs(IN, 48 * 60 + 5)]},
         1,
         replace(DEFAULTS, unknown_hold_minutes=15),
-        1,
-        "unknown-hold",
+        0,
+        "stale",
     ),
     (
         "any optional source",
@@ -262,7 +262,7 @@ CASES = [
     (
         "held required caps at current",
         listing(A, B, required=(A, B)),
-        {A: [obs(UNK)], B: [obs(IN, ref=B)]},
+        {A: [obs(IN, 30), obs(UNK)], B: [obs(IN, ref=B)]},
         1,
         replace(DEFAULTS, unknown_hold_minutes=15),
         1,
@@ -390,3 +390,44 @@ def test_going_to_zero_needs_one_observation_and_restoring_k() -> None:
         history.append(obs(availability, minutes_ago=len(steps) - i))
         quantity = decide(item, {A: history}, quantity, NOW, DEFAULTS).target_quantity
         assert quantity == expected, f"step {i}: {availability}"
+
+
+# --- time and our own orders (issue 9) ---------------------------------------------------
+
+
+def test_units_sold_since_the_observation_come_off_the_stated_quantity() -> None:
+    history = {A: two_in(quantity=4)}
+    item = listing(safety_buffer=1)
+    before = NOW - timedelta(hours=2)  # orders before the observation were already counted
+    since = NOW - timedelta(seconds=30)
+
+    assert decide(item, history, 3, NOW, DEFAULTS, sales=[(before, 5)]).target_quantity == 3
+    one = decide(item, history, 3, NOW, DEFAULTS, sales=[(since, 1)])
+    assert (one.target_quantity, one.reason) == (2, "in-stock")
+    gone = decide(item, history, 3, NOW, DEFAULTS, sales=[(since, 1), (since, 2)])
+    assert (gone.target_quantity, gone.reason) == (0, "sold-through")
+    assert "3 sold on Amazon since" in gone.evidence
+    packs = decide(listing(pack_size=2), history, 3, NOW, DEFAULTS, sales=[(since, 2)])
+    assert (packs.target_quantity, packs.reason) == (0, "sold-through")  # 2 packs = 4 units
+
+
+def test_a_decision_says_when_time_alone_changes_it() -> None:
+    seen = NOW - timedelta(minutes=1)
+    live = decide(listing(), {A: two_in()}, 3, NOW, DEFAULTS)
+    assert live.review_at == seen + timedelta(hours=DEFAULTS.max_observation_age_hours)
+    later = decide(listing(), {A: two_in()}, 3, live.review_at, DEFAULTS)
+    assert (later.target_quantity, later.reason) == (0, "stale")
+    assert decide(listing(), {A: [obs(OUT)]}, 3, NOW, DEFAULTS).review_at is None
+    assert decide(listing(), {}, 3, NOW, DEFAULTS).review_at is None
+
+
+def test_a_hold_needs_an_earlier_in_stock_and_ends_when_it_grows_stale() -> None:
+    hold = replace(DEFAULTS, unknown_hold_minutes=600)
+    never_seen_in = decide(listing(), {A: [obs(UNK)]}, 3, NOW, hold)
+    assert (never_seen_in.target_quantity, never_seen_in.reason) == (0, "unknown")
+    max_age = DEFAULTS.max_observation_age_hours * 60
+    old_in = {A: [obs(IN, max_age - 5), obs(UNK, 2)]}  # the IN_STOCK goes stale in 5 minutes
+    held = decide(listing(), old_in, 3, NOW, hold)
+    assert (held.target_quantity, held.reason) == (3, "unknown-hold")
+    assert held.review_at == NOW + timedelta(minutes=5)
+    assert decide(listing(), old_in, 3, held.review_at, hold).target_quantity == 0
