@@ -61,8 +61,7 @@ def document(state: EmulatorState, marketplace_id: str) -> bytes:
         (ls for ls in state.every_listing() if ls.marketplace_id == marketplace_id),
         key=lambda ls: (ls.created_at, ls.sku),
     )
-    lines = ["\t".join(COLUMNS)]
-    lines += ["\t".join(v.translate(_UNSAFE) for v in _row(ls, zone)) for ls in listings]
+    lines = ["\t".join(COLUMNS), *(_line(ls, zone) for ls in listings)]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -71,33 +70,45 @@ def _timezone(marketplace_id: str) -> str:
     return market.timezone if market else "UTC"
 
 
-def _row(listing: ListingState, zone: ZoneInfo) -> list[str]:
-    """One line's values, in COLUMNS order."""
+def _line(listing: ListingState, zone: ZoneInfo) -> str:
+    """One listing's line, values in COLUMNS order (only the seeded texts need cleaning)."""
     channel = listing.fulfillment_channel
     mfn = channel == MFN_CHANNEL
     quantity = listing.quantity
     live = (quantity is not None and quantity > 0) if mfn else True
-    values = dict.fromkeys(COLUMNS, "")
-    values.update(
-        {
-            "item-name": listing.item_name or listing.sku,
-            "listing-id": _listing_id(listing),
-            "seller-sku": listing.sku,
-            "price": str(listing.price) if listing.price is not None else "",
-            "quantity": str(quantity) if mfn and quantity is not None else "",
-            "open-date": listing.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "item-is-marketplace": "y",
-            "product-id-type": "1",  # 1 = ASIN
-            "item-condition": "11",  # 11 = New
-            "asin1": listing.asin,
-            "product-id": listing.asin,
-            "pending-quantity": "0" if mfn else "",
-            "fulfillment-channel": channel,
-            "merchant-shipping-group": "Migrated Template" if mfn else "",
-            "status": "Active" if live else "Inactive",
-        }
+    sku, asin = listing.sku.translate(_UNSAFE), listing.asin.translate(_UNSAFE)
+    values = (
+        (listing.item_name or listing.sku).translate(_UNSAFE),  # item-name
+        "",  # item-description
+        _listing_id(listing),
+        sku,
+        str(listing.price) if listing.price is not None else "",
+        str(quantity) if mfn and quantity is not None else "",
+        listing.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z"),  # open-date
+        "",  # image-url
+        "y",  # item-is-marketplace
+        "1",  # product-id-type: 1 = ASIN
+        "",  # zshop-shipping-fee
+        "",  # item-note
+        "11",  # item-condition: 11 = New
+        "",  # zshop-category1
+        "",  # zshop-browse-path
+        "",  # zshop-storefront-feature
+        asin,  # asin1
+        "",  # asin2
+        "",  # asin3
+        "",  # will-ship-internationally
+        "",  # expedited-shipping
+        "",  # zshop-boldface
+        asin,  # product-id
+        "",  # bid-for-featured-placement
+        "",  # add-delete
+        "0" if mfn else "",  # pending-quantity
+        channel,  # fulfillment-channel
+        "Migrated Template" if mfn else "",  # merchant-shipping-group
+        "Active" if live else "Inactive",  # status
     )
-    return [values[c] for c in COLUMNS]
+    return "\t".join(values)
 
 
 def _listing_id(listing: ListingState) -> str:
