@@ -2,10 +2,11 @@
 
 A scenario runs through the gateway against the emulator (patch, read-back, a quantity feed
 with per-SKU errors, Orders v2026-01-01 and v0 with items, an order-acknowledgement feed, the
-account-health and All Listings reports, a throttled answer). Then every request body the gateway sent and every
-JSON answer the emulator gave (``emu.request_log``) is validated against the official Swagger
-2.0 models in ../shared/spapi-models/openapi, the feed documents and processing reports against
-the JSON_LISTINGS_FEED schemas, and the XML documents against amzn-envelope.xsd.
+account-health and All Listings reports, a throttled answer). Then every request body the
+gateway sent and every JSON answer the emulator gave (``emu.request_log``) is validated
+against the official Swagger 2.0 models in ../shared/spapi-models/openapi, the feed documents
+and processing reports against the JSON_LISTINGS_FEED schemas, and the XML documents against
+amzn-envelope.xsd.
 
 Strictness: the models never set ``additionalProperties: false``, so a misspelt key would pass
 plain validation. Here every model object is *closed* (unknown keys fail) unless the model
