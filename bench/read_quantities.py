@@ -60,13 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed(args.listings), clock=clock, feed_processing_seconds=args.report_seconds
     )
     print(f"seeded {args.listings} listings in {time.perf_counter() - started:.1f}s")
-    settings = AmazonSettings(seller_id=EMULATOR_SELLER_ID, poll_initial_seconds=5.0)
     with tempfile.TemporaryDirectory() as tmp, emulator as emu:
         settings = AmazonSettings(
             seller_id=EMULATOR_SELLER_ID,
             endpoint=emu.base_url,
             lwa_endpoint=emu.base_url,
-            poll_initial_seconds=settings.poll_initial_seconds,
+            poll_initial_seconds=5.0,
         )
         with AmazonGateway(settings, EMULATOR_SECRETS, clock) as gateway:
             t0, waited0 = time.perf_counter(), clock.monotonic()

@@ -18,6 +18,7 @@ from sync.amazon.emulator.all_listings import COLUMNS
 from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
 from sync.amazon.gateway import AmazonGateway
 from sync.clock import ManualClock
+from sync.domain import QuantityUpdate
 from sync.errors import InputError
 from tests.amazon.test_emulator import call
 from tests.amazon.test_gateway import US, make_gateway
@@ -82,6 +83,10 @@ def test_the_same_sku_in_two_marketplaces_of_one_region_reads_per_marketplace(
     assert emulator.quantity("BOTH", CA) == 8
     assert gateway.get_quantity("BOTH", marketplace_id=CA) == 8
     assert gateway.get_quantity("CA-ONLY") is None  # not listed in the US
+    assert gateway.patch_quantity(QuantityUpdate("BOTH", 0, CA)).accepted
+    assert gateway.read_quantities(CA).quantities["BOTH"] == 0
+    assert gateway.read_quantities(US).quantities["BOTH"] == 3
+    assert [q for _, q, _ in emulator.quantity_history("BOTH")] == [3]  # the US listing's
 
 
 def test_the_report_follows_quantity_changes_and_gzip(
