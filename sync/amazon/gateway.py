@@ -6,10 +6,11 @@ exponential backoff (never on another 4xx), and its failure is turned into a ``s
 exception with every secret scrubbed (``translate``). The parts that need no ``sp_api`` live
 beside this module: ``retry`` (the retry loop), ``jobs`` (feeds and reports: submit, poll,
 read), ``orders_fetch`` (Orders v2026/v0 paging and fallback), ``listings_items`` (patch and
-read a quantity), ``feeds_doc`` (feed bodies, processing reports), ``orders_parse`` /
-``listings_parse`` (answers -> domain), ``documents`` (presigned-URL upload/download),
-``account`` (endpoints, credentials, seller id) and ``wire`` (the raw answers the library
-misreads). docs/gateway.md explains how to run against a real account.
+read a quantity), ``listings_report`` (the All Listings Report read in bulk), ``feeds_doc``
+(feed bodies, processing reports), ``orders_parse`` / ``listings_parse`` (answers -> domain),
+``documents`` (presigned-URL upload/download), ``account`` (endpoints, credentials, seller
+id) and ``wire`` (the raw answers the library misreads). docs/gateway.md explains how to run
+against a real account.
 
 python-amazon-sp-api quirks handled here (amazon-sp-api.md §7, pitfall 14): the endpoint and
 marketplace are set after construction (``SP_API_DEFAULT_MARKETPLACE`` and ``AWS_ENV`` cannot
@@ -43,6 +44,7 @@ from sp_api.base.credential_provider import FromCodeCredentialProvider
 from sync.amazon import account, feeds_doc, listings_items, translate, wire
 from sync.amazon.documents import DocumentClient
 from sync.amazon.jobs import ACK_FEED, QUANTITY_FEED, JobRunner
+from sync.amazon.listings_report import ListingQuantities
 from sync.amazon.orders_fetch import OrdersReader
 from sync.amazon.ratelimit import RateLimiter
 from sync.amazon.results import FeedResult, SubmissionResult
@@ -314,3 +316,11 @@ class AmazonGateway:
     def request_account_health(self) -> dict[str, Any]:
         """Request and download GET_V2_SELLER_PERFORMANCE_REPORT as parsed JSON."""
         return self._jobs.account_health(self._client(_Reports), self.marketplace.marketplace_id)
+
+    def read_quantities(self, marketplace_id: str | None = None) -> ListingQuantities:
+        """Every merchant-fulfilled SKU's quantity in one marketplace, from one All Listings
+        Report (GET_MERCHANT_LISTINGS_ALL_DATA): a handful of requests for any number of
+        listings. FBA rows and rows without a quantity are left out; unreadable rows are
+        counted in ``skipped``, never guessed (listings_report.py)."""
+        mid = marketplace_id or self.marketplace.marketplace_id
+        return self._jobs.listing_quantities(self._client(_Reports), mid)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sync.amazon import feeds_doc
+from sync.amazon import feeds_doc, listings_report
 from sync.amazon.caller import Caller, must
 from sync.amazon.documents import DocumentClient
+from sync.amazon.listings_report import ListingQuantities
 from sync.amazon.results import FeedResult
 from sync.clock import Clock
 from sync.config import AmazonSettings
@@ -28,6 +31,8 @@ FINISHED = ("DONE", "FATAL", "CANCELLED")
 QUANTITY_FEED = "JSON_LISTINGS_FEED"
 ACK_FEED = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 HEALTH_REPORT = "GET_V2_SELLER_PERFORMANCE_REPORT"
+LISTINGS_REPORT = "GET_MERCHANT_LISTINGS_ALL_DATA"
+JAPAN = "A1VC38T7YXB528"  # its reports are Shift_JIS (Cp932), the others windows-1252 or UTF-8
 
 
 class JobRunner:
@@ -96,8 +101,50 @@ class JobRunner:
 
     def account_health(self, client: Any, marketplace_id: str) -> dict[str, Any]:
         """GET_V2_SELLER_PERFORMANCE_REPORT: create, poll, download, parse."""
+        report, data = self.report(client, HEALTH_REPORT, marketplace_id)
+        subject = f"report {report['reportId']}"
+        try:
+            parsed = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise AmazonError(f"{subject}: document is not JSON ({exc})") from None
+        if not isinstance(parsed, dict):
+            raise AmazonError(f"{subject}: document is not a JSON object")
+        return parsed
+
+    def listing_quantities(self, client: Any, marketplace_id: str) -> ListingQuantities:
+        """GET_MERCHANT_LISTINGS_ALL_DATA for one marketplace: every MFN SKU's quantity."""
+        report, data = self.report(client, LISTINGS_REPORT, marketplace_id)
+        report_id = str(report["reportId"])
+        fallback = "cp932" if marketplace_id == JAPAN else "cp1252"
+        parsed = listings_report.parse(data, f"report {report_id}", fallback)
+        log.info(
+            "report %s (%s): %d MFN quantities, %d FBA rows, %d blank, %d skipped",
+            report_id,
+            marketplace_id,
+            len(parsed.quantities),
+            parsed.fba_rows,
+            parsed.blank_rows,
+            len(parsed.skipped),
+        )
+        for problem in parsed.skipped[:20]:  # each names its line; the count says the rest
+            log.warning("%s", problem)
+        return replace(
+            parsed,
+            marketplace_id=marketplace_id,
+            report_id=report_id,
+            as_of=_time(report.get("createdTime")),
+        )
+
+    def report(
+        self, client: Any, report_type: str, marketplace_id: str
+    ) -> tuple[dict[str, Any], bytes]:
+        """createReport -> poll getReport to its end -> getReportDocument -> download.
+
+        (the final getReport answer, the document's bytes, gunzipped); AmazonRejected when the
+        report ends FATAL or CANCELLED.
+        """
         create = partial(
-            client.create_report, reportType=HEALTH_REPORT, marketplaceIds=[marketplace_id]
+            client.create_report, reportType=report_type, marketplaceIds=[marketplace_id]
         )
         report_id = str(must(self._call, "createReport", create).payload["reportId"])
         subject = f"report {report_id}"
@@ -107,13 +154,7 @@ class JobRunner:
         send = partial(client.get_report_document, str(report["reportDocumentId"]))
         info = must(self._call, "getReportDocument", send, subject).payload
         data = self._download("downloadReportDocument", info, f"{subject} document")
-        try:
-            parsed = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise AmazonError(f"{subject}: document is not JSON ({exc})") from None
-        if not isinstance(parsed, dict):
-            raise AmazonError(f"{subject}: document is not a JSON object")
-        return parsed
+        return {**report, "reportId": report_id}, data
 
     def poll(self, operation: str, fetch: Callable[[], Any], subject: str) -> dict[str, Any]:
         """Fetch until ``processingStatus`` is final; waits grow 1.5x up to poll_max_seconds."""
@@ -136,3 +177,11 @@ class JobRunner:
         )
         data: bytes = must(self._call, operation, fetch)
         return data
+
+
+def _time(value: Any) -> datetime | None:
+    """An ISO 8601 time from an answer, or None when it is absent or unreadable."""
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

@@ -167,6 +167,37 @@ def record_readback(conn: Connection, update: QuantityUpdate, now: datetime) -> 
     conn.execute(insert(outbox), [row])
 
 
+def record_readbacks(conn: Connection, updates: Sequence[QuantityUpdate], now: datetime) -> int:
+    """``record_readback`` for many SKUs at once (an All Listings Report): one closed
+    ``applied`` row of kind ``readback`` per update, written by a single executemany insert.
+
+    A (SKU, marketplace) given twice gets two rows; the later one is what ``last_known``
+    answers, as it orders by id. Returns the number of rows written.
+    """
+    batch = uuid.uuid4().hex[:12]  # with the position, a unique key without a query
+    rows = [
+        {
+            "idempotency_key": f"readback:{batch}:{n}:{u.marketplace_id}:{u.sku}"[:200],
+            "kind": "readback",
+            "sku": u.sku,
+            "marketplace_id": u.marketplace_id,
+            "product_type": u.product_type,
+            "quantity": u.quantity,
+            "reason": "read-back",
+            "decision_ref": None,
+            "state": State.APPLIED.value,
+            "attempts": 0,
+            "created_at": now,
+            "sent_at": now,
+            "closed_at": now,
+        }
+        for n, u in enumerate(updates)
+    ]
+    if rows:
+        conn.execute(insert(outbox), rows)
+    return len(rows)
+
+
 def rows_in(conn: Connection, *states: State, ids: Iterable[int] | None = None) -> list[OutboxRow]:
     """Rows in any of ``states`` (optionally only these ids), oldest first."""
     query = select(outbox).where(outbox.c.state.in_([s.value for s in states]))

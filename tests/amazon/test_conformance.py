@@ -2,10 +2,11 @@
 
 A scenario runs through the gateway against the emulator (patch, read-back, a quantity feed
 with per-SKU errors, Orders v2026-01-01 and v0 with items, an order-acknowledgement feed, the
-account-health report, a throttled answer). Then every request body the gateway sent and every
-JSON answer the emulator gave (``emu.request_log``) is validated against the official Swagger
-2.0 models in ../shared/spapi-models/openapi, the feed documents and processing reports against
-the JSON_LISTINGS_FEED schemas, and the XML documents against amzn-envelope.xsd.
+account-health and All Listings reports, a throttled answer). Then every request body the
+gateway sent and every JSON answer the emulator gave (``emu.request_log``) is validated
+against the official Swagger 2.0 models in ../shared/spapi-models/openapi, the feed documents
+and processing reports against the JSON_LISTINGS_FEED schemas, and the XML documents against
+amzn-envelope.xsd.
 
 Strictness: the models never set ``additionalProperties: false``, so a misspelt key would pass
 plain validation. Here every model object is *closed* (unknown keys fail) unless the model
@@ -111,6 +112,9 @@ def scenario() -> Iterator[tuple[Emulator, AmazonGateway, dict[str, Any]]]:
         seen["order_v0"] = gw.get_order(ORDER_B, version="v0")
         seen["ack"] = gw.wait_for_feed(gw.submit_order_acknowledgements(_ack(emu.seller_id)))
         seen["health"] = gw.request_account_health()
+        emu.gzip_documents = True
+        seen["listings"] = gw.read_quantities(US)  # GET_MERCHANT_LISTINGS_ALL_DATA, gzipped
+        emu.gzip_documents = False
         emu.faults.throttle("getListingsItem", 50)
         with (
             make_gateway(emu.base_url, clock, max_retries=0) as impatient,
@@ -241,13 +245,37 @@ def test_xml_documents_match_the_amazon_envelope_xsd(
 def test_the_scenario_read_what_it_should(
     scenario: tuple[Emulator, AmazonGateway, dict[str, Any]],
 ) -> None:
-    _, _, seen = scenario
+    emu, _, seen = scenario
     assert {o.order_id for o in seen["v2026"]} >= {ORDER_A, ORDER_B}
     assert {o.order_id for o in seen["v0"]} >= {ORDER_A, ORDER_B}
     for order in (seen["order"], seen["order_v0"]):
         assert order is not None
         assert order.items[0].buyer_requested_cancel
     assert isinstance(seen["health"], dict)
+    skus = [*(f"SKU-0{i}" for i in range(6)), "ボール ペン/7"]
+    assert seen["listings"].quantities == {sku: emu.quantity(sku) for sku in skus}
+    assert seen["listings"].quantities["SKU-04"] == 5  # its feed message failed
+
+
+def test_listings_report_answers_are_checked_against_the_reports_model(
+    scenario: tuple[Emulator, AmazonGateway, dict[str, Any]],
+) -> None:
+    """The listings report went through the same createReport/getReport/getReportDocument
+    answers the model check above validates (one per report type asked for)."""
+    emu, _, _ = scenario
+    created = [r for r in emu.request_log if r.operation == "createReport"]
+    assert {r.body["reportType"] for r in created} == {
+        "GET_V2_SELLER_PERFORMANCE_REPORT",
+        "GET_MERCHANT_LISTINGS_ALL_DATA",
+    }
+    reports = [r for r in emu.request_log if r.operation == "getReport"]
+    done = [r.response for r in reports if r.response["processingStatus"] == "DONE"]
+    assert {r["reportType"] for r in done} == {
+        "GET_V2_SELLER_PERFORMANCE_REPORT",
+        "GET_MERCHANT_LISTINGS_ALL_DATA",
+    }
+    documents = [r.response for r in emu.request_log if r.operation == "getReportDocument"]
+    assert any(d.get("compressionAlgorithm") == "GZIP" for d in documents)
 
 
 def test_account_health_report_matches_its_schema(

@@ -115,11 +115,19 @@ class Emulator:
     def _settle_now(self) -> None:
         feeds.process_due(self.ctx, self.clock.now())
 
-    def quantity(self, sku: str) -> int | None:
-        """Amazon's MFN quantity for ``sku`` (None: unknown SKU or no DEFAULT record)."""
+    def quantity(self, sku: str, marketplace_id: str | None = None) -> int | None:
+        """Amazon's MFN quantity for ``sku`` (None: unknown SKU or no DEFAULT record).
+
+        ``marketplace_id``: the SKU's listing in that marketplace (default: its first one).
+        """
         with self.ctx.state.lock:
             self._settle_now()
-            listing = self.ctx.state.listings.get(sku)
+            state = self.ctx.state
+            listing = (
+                state.find_listing(sku, [marketplace_id])
+                if marketplace_id
+                else state.listings.get(sku)
+            )
             return listing.quantity if listing else None
 
     def handling_days(self, sku: str) -> int | None:

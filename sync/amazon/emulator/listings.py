@@ -70,8 +70,8 @@ def _read_scope(ctx: EmulatorContext, req: Request) -> tuple[list[str], list[str
 
 
 def _find(ctx: EmulatorContext, sku: str, marketplace_ids: list[str]) -> ListingState | Response:
-    listing = ctx.state.listings.get(sku)
-    if listing is None or listing.marketplace_id not in marketplace_ids:
+    listing = ctx.state.find_listing(sku, marketplace_ids)
+    if listing is None:
         return not_found(
             f"Requested item, {sku}, not found in marketplace(s) {','.join(marketplace_ids)}."
         )
@@ -244,7 +244,8 @@ def search_listings_items(ctx: EmulatorContext, req: Request) -> Response:
 def _matching(
     ctx: EmulatorContext, req: Request, marketplace_ids: list[str]
 ) -> list[ListingState] | Response:
-    listings = [ls for ls in ctx.state.listings.values() if ls.marketplace_id in marketplace_ids]
+    wanted_marketplaces = set(marketplace_ids)
+    listings = [ls for ls in ctx.state.every_listing() if ls.marketplace_id in wanted_marketplaces]
     identifiers = req.arg_list("identifiers")
     if identifiers:
         kind = req.arg("identifiersType")

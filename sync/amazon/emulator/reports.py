@@ -1,10 +1,15 @@
-"""Reports API 2021-06-30 for GET_V2_SELLER_PERFORMANCE_REPORT (account health, JSON).
+"""Reports API 2021-06-30: GET_V2_SELLER_PERFORMANCE_REPORT (account health, JSON) and
+GET_MERCHANT_LISTINGS_ALL_DATA (all listings of one marketplace, tab-delimited; all_listings.py).
+
+A report is IN_QUEUE for the first quarter of the processing time, IN_PROGRESS until it is up,
+then DONE with a ``reportDocumentId`` (the document is made then, from the state at that
+moment). The listings report takes exactly one marketplace id; with more it ends FATAL.
 
 ``preFulfillmentCancellationRate`` is computed from the emulator's own order book over the
 last 7 days: seller-fulfilled orders that were not Pending, cancelled by the MERCHANT or by
 AMAZON (auto-cancel), excluding orders the buyer asked to cancel through Amazon. ``rate`` and
 ``targetValue`` are fractions (target 0.025 unless the seed overrides it). Other report types
-are accepted and end FATAL: the emulator only makes this one.
+are accepted and end FATAL: the emulator only makes these two.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from sync.amazon.emulator import all_listings
 from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.feeds import JSON_TYPE, new_document
+from sync.amazon.emulator.feeds import JSON_TYPE, QUEUE_SHARE, new_document
 from sync.amazon.emulator.state import ReportState
 from sync.amazon.emulator.wire import Request, Response, error, invalid_input, iso, ok
 
@@ -63,9 +69,13 @@ def get_report(ctx: EmulatorContext, req: Request) -> Response:
     report = ctx.state.reports.get(req.params["reportId"])
     if report is None:
         return error(404, "NotFound", f"Report {req.params['reportId']} not found.")
-    due = report.created_at + timedelta(seconds=ctx.feed_processing_seconds)
-    if report.status == "IN_QUEUE" and ctx.clock.now() >= due:
+    processing = timedelta(seconds=ctx.feed_processing_seconds)
+    started, due = report.created_at + processing * QUEUE_SHARE, report.created_at + processing
+    now = ctx.clock.now()
+    if report.status in ("IN_QUEUE", "IN_PROGRESS") and now >= due:
         _finish(ctx, report, due)
+    elif report.status == "IN_QUEUE" and now >= started:
+        report.status = "IN_PROGRESS"
     body: dict[str, Any] = {
         "reportId": report.report_id,
         "reportType": report.report_type,
@@ -73,8 +83,9 @@ def get_report(ctx: EmulatorContext, req: Request) -> Response:
         "createdTime": iso(report.created_at),
         "processingStatus": report.status,
     }
+    if report.status != "IN_QUEUE":
+        body["processingStartTime"] = iso(started)
     if report.status in ("DONE", "FATAL"):
-        body["processingStartTime"] = iso(report.created_at)
         body["processingEndTime"] = iso(due)
     if report.doc_id:
         body["reportDocumentId"] = report.doc_id
@@ -82,11 +93,16 @@ def get_report(ctx: EmulatorContext, req: Request) -> Response:
 
 
 def _finish(ctx: EmulatorContext, report: ReportState, at: datetime) -> None:
-    if report.report_type != PERFORMANCE_REPORT:
+    if report.report_type == PERFORMANCE_REPORT:
+        content = json.dumps(account_health(ctx, report.marketplace_ids, at)).encode("utf-8")
+        content_type = JSON_TYPE
+    elif report.report_type == all_listings.REPORT_TYPE and len(report.marketplace_ids) == 1:
+        content = all_listings.document(ctx.state, report.marketplace_ids[0])
+        content_type = all_listings.CONTENT_TYPE
+    else:
         report.status = "FATAL"
         return
-    content = json.dumps(account_health(ctx, report.marketplace_ids, at)).encode("utf-8")
-    report.doc_id = new_document(ctx, JSON_TYPE, content).doc_id
+    report.doc_id = new_document(ctx, content_type, content).doc_id
     report.status = "DONE"
 
 

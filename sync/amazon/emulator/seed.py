@@ -38,6 +38,8 @@ LISTING_KEYS = {
     "marketplace",
     "item_name",
     "created_at",
+    "fulfillment_channel",
+    "price",
 }
 ORDER_KEYS = {
     "order_id",
@@ -66,6 +68,7 @@ ITEM_KEYS = {
 HEALTH_KEYS = {"target_value", "account_status", "report"}
 ORDER_ID = re.compile(r"^\w{3}-\w{7}-\w{7}$")
 ITEM_ID = re.compile(r"^\d{14}$")
+FBA_CHANNEL = re.compile(r"^AMAZON_[A-Z]{2}$")  # AMAZON_NA, AMAZON_EU, AMAZON_JP...
 
 
 def load_seed_file(path: Path) -> dict[str, Any]:
@@ -92,9 +95,12 @@ def build_state(seed: dict[str, Any] | None, now: datetime) -> EmulatorState:
     state = EmulatorState(seller_id=seller)
     for n, raw in enumerate(_list(seed, "listings", "seed")):
         listing = _listing(raw, f"seed: listings[{n}]", default_mp, now)
-        if listing.sku in state.listings:
+        if state.find_listing(listing.sku, [listing.marketplace_id]) is not None:
             raise InputError(f"seed: listings[{n}].sku: duplicate SKU {listing.sku!r}")
-        state.listings[listing.sku] = listing
+        if listing.sku in state.listings:  # the same SKU in another marketplace
+            state.elsewhere[(listing.sku, listing.marketplace_id)] = listing
+        else:
+            state.listings[listing.sku] = listing
         state.record_quantity(listing, listing.created_at, "seed")
     for n, raw in enumerate(_list(seed, "orders", "seed")):
         order = _order(raw, f"seed: orders[{n}]", default_mp, now)
@@ -140,6 +146,22 @@ def _listing(raw: Any, where: str, default_mp: str, now: datetime) -> ListingSta
         updated_at=created,
         item_name=_text(raw, "item_name", where, default=""),
     )
+    listing.price = _price(raw.get("price"), f"{where}.price")
+    listing.attributes[QTY_ATTR] = [_availability(raw, where)]
+    return listing
+
+
+def _availability(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """The fulfillment_availability record: DEFAULT with a quantity, or FBA without one."""
+    channel = _text(raw, "fulfillment_channel", where, default=MFN_CHANNEL)
+    if channel != MFN_CHANNEL:
+        if not FBA_CHANNEL.match(channel):
+            raise InputError(
+                f"{where}.fulfillment_channel: expected DEFAULT or AMAZON_<region>, got {channel!r}"
+            )
+        if "quantity" in raw:
+            raise InputError(f"{where}.quantity: an FBA listing ({channel}) has no MFN quantity")
+        return {"fulfillment_channel_code": channel}
     record: dict[str, Any] = {
         "fulfillment_channel_code": MFN_CHANNEL,
         "quantity": _count(raw, "quantity", where, 0),
@@ -147,8 +169,19 @@ def _listing(raw: Any, where: str, default_mp: str, now: datetime) -> ListingSta
     handling = _count(raw, "handling_days", where, None)
     if handling is not None:
         record[LEAD_TIME_KEY] = handling
-    listing.attributes[QTY_ATTR] = [record]
-    return listing
+    return record
+
+
+def _price(value: Any, where: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        price: Decimal | None = Decimal(str(value))
+    except InvalidOperation:
+        price = None
+    if isinstance(value, bool) or price is None or not price.is_finite() or price < 0:
+        raise InputError(f"{where}: expected a decimal amount >= 0, got {value!r}")
+    return price
 
 
 def _order(raw: Any, where: str, default_mp: str, now: datetime) -> OrderState:

@@ -44,6 +44,15 @@ class ListingState:
     updated_at: datetime
     item_name: str = ""
     attributes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    price: Decimal | None = None  # shown in the All Listings report only
+
+    @property
+    def fulfillment_channel(self) -> str:
+        """DEFAULT (merchant-fulfilled) when there is such a record, else the first code (FBA)."""
+        codes = [e.get("fulfillment_channel_code") for e in self.attributes.get(QTY_ATTR, [])]
+        if MFN_CHANNEL in codes or not codes:
+            return MFN_CHANNEL
+        return str(codes[0])
 
     def mfn_record(self) -> dict[str, Any] | None:
         """The merchant-fulfilled (DEFAULT) fulfillment_availability entry, if any."""
@@ -130,7 +139,7 @@ class FeedState:
 
 @dataclass
 class ReportState:
-    """A requested report; done at once (the account-health report is small)."""
+    """A requested report; its status follows the clock (see reports.py)."""
 
     report_id: str
     report_type: str
@@ -146,6 +155,10 @@ class EmulatorState:
 
     seller_id: str
     listings: dict[str, ListingState] = field(default_factory=dict)
+    # The same SKU listed in another marketplace of the account, keyed (sku, marketplace id).
+    # Only the listing reads, patches and reports see these; orders, feeds, buyers and the
+    # quantity history act on the SKU's first listing (``listings``).
+    elsewhere: dict[tuple[str, str], ListingState] = field(default_factory=dict)
     orders: dict[str, OrderState] = field(default_factory=dict)
     feeds: dict[str, FeedState] = field(default_factory=dict)
     documents: dict[str, DocumentState] = field(default_factory=dict)
@@ -159,10 +172,28 @@ class EmulatorState:
         """A process-unique counter for feed, report, document and submission ids."""
         return next(self._ids)
 
+    def find_listing(self, sku: str, marketplace_ids: list[str]) -> ListingState | None:
+        """The SKU's listing in the first of ``marketplace_ids`` that has it, else None."""
+        first = self.listings.get(sku)
+        for marketplace_id in marketplace_ids:
+            if first is not None and first.marketplace_id == marketplace_id:
+                return first
+            other = self.elsewhere.get((sku, marketplace_id))
+            if other is not None:
+                return other
+        return None
+
+    def every_listing(self) -> list[ListingState]:
+        """All listings of every marketplace."""
+        return [*self.listings.values(), *self.elsewhere.values()]
+
     def record_quantity(self, listing: ListingState, at: datetime, cause: str) -> None:
-        """Append the listing's current MFN quantity to its history (None is not recorded)."""
+        """Append the listing's current MFN quantity to its history (None is not recorded).
+
+        The history is the SKU's first listing's; a listing in another marketplace has none.
+        """
         qty = listing.quantity
-        if qty is not None:
+        if qty is not None and self.listings.get(listing.sku) is listing:
             self.history.setdefault(listing.sku, []).append((at, qty, cause))
 
     def adjust_quantity(self, sku: str, delta: int, at: datetime, cause: str) -> None:
