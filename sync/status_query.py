@@ -96,11 +96,32 @@ def _market_id() -> ColumnElement[str]:
     return case(mapping, value=listings.c.marketplace, else_=listings.c.marketplace)
 
 
+def _newest_ids() -> Subquery:
+    """Per (SKU, marketplace id), in one pass over the outbox: the newest row Amazon accepted
+    or showed (``known``), the newest open one (``opened``) and the newest push (``pushed``)."""
+
+    def newest_where(condition: ColumnElement[bool], name: str) -> ColumnElement[int]:
+        return func.max(case((condition, outbox.c.id))).label(name)
+
+    states = outbox.c.state
+    push_states = [s.value for s in (*OPEN, *DONE, State.FAILED)]
+    return (
+        select(
+            outbox.c.sku,
+            outbox.c.marketplace_id,
+            newest_where(states.in_([s.value for s in DONE]), "known"),
+            newest_where(states.in_([s.value for s in OPEN]), "opened"),
+            newest_where(and_(states.in_(push_states), outbox.c.kind != "readback"), "pushed"),
+        )
+        .group_by(outbox.c.sku, outbox.c.marketplace_id)
+        .subquery("newest")
+    )
+
+
 def _per_listing() -> Select[tuple[object, ...]]:
     """One row per listing: last known, newest open, newest push and newest decision."""
     market_id = _market_id()
-    known_ids, open_ids = _newest(DONE, "known_ids"), _newest(OPEN, "open_ids")
-    push_ids = _newest((*OPEN, *DONE, State.FAILED), "push_ids", pushes_only=True)
+    ids = _newest_ids()
     known, opened, pushed = outbox.alias("known"), outbox.alias("opened"), outbox.alias("pushed")
     dec_ids = (
         select(decisions.c.sku, decisions.c.marketplace, func.max(decisions.c.id).label("id"))
@@ -108,17 +129,13 @@ def _per_listing() -> Select[tuple[object, ...]]:
         .subquery("dec_ids")
     )
     dec = decisions.alias("dec")
-
-    def by_key(ids: Subquery) -> ColumnElement[bool]:
-        return and_(ids.c.sku == listings.c.sku, ids.c.marketplace_id == market_id)
-
     joined = (
-        listings.outerjoin(known_ids, by_key(known_ids))
-        .outerjoin(known, known.c.id == known_ids.c.id)
-        .outerjoin(open_ids, by_key(open_ids))
-        .outerjoin(opened, opened.c.id == open_ids.c.id)
-        .outerjoin(push_ids, by_key(push_ids))
-        .outerjoin(pushed, pushed.c.id == push_ids.c.id)
+        listings.outerjoin(
+            ids, and_(ids.c.sku == listings.c.sku, ids.c.marketplace_id == market_id)
+        )
+        .outerjoin(known, known.c.id == ids.c.known)
+        .outerjoin(opened, opened.c.id == ids.c.opened)
+        .outerjoin(pushed, pushed.c.id == ids.c.pushed)
         .outerjoin(
             dec_ids,
             and_(dec_ids.c.sku == listings.c.sku, dec_ids.c.marketplace == listings.c.marketplace),
