@@ -7,7 +7,7 @@ else ``gateway_zeroer``: patchListingsItem directly).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -30,7 +30,9 @@ class CancellationGateway(Protocol):
 
     settings: AmazonSettings
 
-    def search_orders(self, updated_after: datetime) -> list[Order]: ...
+    def search_orders(
+        self, updated_after: datetime, *, marketplace_ids: Sequence[str] = ...
+    ) -> list[Order]: ...
 
     def get_order(self, order_id: str) -> Order | None: ...
 

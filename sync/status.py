@@ -1,4 +1,15 @@
-"""`stockguard status`: the one-screen state of a catalogue, read from the store only."""
+"""`stockguard status`: the one-screen state of a catalogue, read from the store only.
+
+Three views of the listings, kept apart because they differ while changes are in flight:
+
+* **on Amazon**: the quantity Amazon last accepted or showed on read-back (live / at 0 /
+  never read), never what stockguard merely wants;
+* **the policy**: the newest decision per listing (live / at 0, the at-0 reasons counted);
+* **where they differ, and why**: queued, waiting for a quota or a retry, sent awaiting
+  Amazon, refused by Amazon, Amazon not read yet, not sent yet, not yet decided.
+
+The listing figures come from one grouped query (``sync.status_query.listing_states``).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +20,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, func, select
 
-from sync.store.listings import count_listings
-from sync.store.observation_tables import decisions, observations
+from sync.status_query import AGREE, StateCount, listing_states
+from sync.store.observation_tables import observations
 from sync.store.outbox_tables import outbox
 
-UNKNOWN_REASONS = ("unknown", "unknown-hold", "stale", "no-observation")
 OPEN_STATES = ("pending", "sending", "sent")
 
 
@@ -22,22 +32,48 @@ class Status:
     """What `status` shows."""
 
     listings: int = 0
-    live: int = 0
-    at_zero: int = 0
-    unknown: int = 0
+    amazon: Counter[str] = field(default_factory=Counter)  # live / at 0 / never read
+    policy: Counter[str] = field(default_factory=Counter)  # live / at 0 / not decided
+    zero_reasons: Counter[str] = field(default_factory=Counter)  # the policy's at-0 reasons
+    differ: Counter[str] = field(default_factory=Counter)  # why -> listings
+    live_but_zero: int = 0  # live on Amazon while the policy wants 0
     checks_last_hour: int = 0
     last_push: datetime | None = None
     pending_outbox: int = 0
     errors_by_host: Counter[str] = field(default_factory=Counter)
 
+    def add(self, state: StateCount) -> None:
+        """Count one group of listings."""
+        n = state.listings
+        self.listings += n
+        self.amazon[state.amazon] += n
+        self.policy[state.policy] += n
+        if state.policy == "at 0":
+            self.zero_reasons[state.reason] += n
+        if state.why != AGREE:
+            self.differ[state.why] += n
+        if state.amazon == "live" and state.policy == "at 0":
+            self.live_but_zero += n
+
     def rows(self) -> list[tuple[str, str]]:
-        """Label/value rows for a table."""
+        """Label/value rows for a table: the three views, then the machinery."""
         errors = ", ".join(f"{h}: {n}" for h, n in self.errors_by_host.most_common(8))
-        return [
+        reasons = ", ".join(f"{r} {n}" for r, n in sorted(self.zero_reasons.items()))
+        differ = sum(self.differ.values())
+        rows = [
             ("listings", str(self.listings)),
-            ("live on Amazon (>0)", str(self.live)),
-            ("at 0", str(self.at_zero)),
-            ("at 0 because a source could not be read", str(self.unknown)),
+            ("on Amazon: live (>0)", str(self.amazon["live"])),
+            ("on Amazon: at 0", str(self.amazon["at 0"])),
+            ("on Amazon: never read", str(self.amazon["never read"])),
+            ("policy wants: live", str(self.policy["live"])),
+            ("policy wants: 0", str(self.policy["at 0"])),
+            ("policy's reasons for 0", reasons or "none"),
+            ("policy: not decided yet", str(self.policy["not decided"])),
+            ("Amazon differs from the policy", str(differ)),
+        ]
+        rows += [(f"  differs: {why}", str(n)) for why, n in sorted(self.differ.items())]
+        rows += [
+            ("live on Amazon while the policy wants 0", str(self.live_but_zero)),
             ("supplier checks in the last hour", str(self.checks_last_hour)),
             (
                 "last push accepted",
@@ -46,18 +82,15 @@ class Status:
             ("outbox rows not yet answered", str(self.pending_outbox)),
             ("unreadable checks by supplier host (24 h)", errors or "none"),
         ]
+        return rows
 
 
 def read_status(db: Engine, now: datetime) -> Status:
     """Gather the status figures (a handful of aggregate queries)."""
-    status = Status(listings=count_listings(db))
+    status = Status()
     with db.connect() as conn:
-        latest = _latest_decisions(conn)
-        status.live = sum(1 for qty, _ in latest.values() if qty > 0)
-        status.at_zero = sum(1 for qty, _ in latest.values() if qty == 0)
-        status.unknown = sum(
-            1 for qty, why in latest.values() if qty == 0 and why in UNKNOWN_REASONS
-        )
+        for state in listing_states(conn):
+            status.add(state)
         status.checks_last_hour = int(
             conn.scalar(
                 select(func.count())
@@ -78,26 +111,22 @@ def read_status(db: Engine, now: datetime) -> Status:
             )
             or 0
         )
-        unreadable = conn.execute(
-            select(observations.c.url, observations.c.source_ref).where(
-                observations.c.availability == "UNKNOWN",
-                observations.c.checked_at >= now - timedelta(hours=24),
-            )
-        )
-        for url, ref in unreadable:
-            status.errors_by_host[urlsplit(url or ref).hostname or "feed"] += 1
+        status.errors_by_host = _unreadable_by_host(conn, now)
     return status
 
 
-def _latest_decisions(conn: Connection) -> dict[tuple[str, str], tuple[int, str]]:
-    """(SKU, marketplace) -> (target quantity, reason) of its newest decision."""
-    newest = (
-        select(decisions.c.sku, decisions.c.marketplace, func.max(decisions.c.id).label("id"))
-        .group_by(decisions.c.sku, decisions.c.marketplace)
-        .subquery()
+def _unreadable_by_host(conn: Connection, now: datetime) -> Counter[str]:
+    """UNKNOWN checks of the last 24 hours per supplier host (counted per URL in SQL)."""
+    where = func.coalesce(observations.c.url, observations.c.source_ref)
+    query = (
+        select(where.label("where"), func.count().label("n"))
+        .where(
+            observations.c.availability == "UNKNOWN",
+            observations.c.checked_at >= now - timedelta(hours=24),
+        )
+        .group_by(where)
     )
-    query = select(
-        decisions.c.sku, decisions.c.marketplace, decisions.c.target_quantity, decisions.c.reason
-    ).join(newest, decisions.c.id == newest.c.id)
-    rows = conn.execute(query)
-    return {(r.sku, r.marketplace): (r.target_quantity, r.reason) for r in rows}
+    found: Counter[str] = Counter()
+    for row in conn.execute(query):
+        found[urlsplit(row.where).hostname or "feed"] += int(row.n)
+    return found

@@ -299,13 +299,21 @@ class AmazonGateway:
 
     # --- orders -----------------------------------------------------------------------------
 
-    def search_orders(self, updated_after: datetime, *, version: str = "auto") -> list[Order]:
+    def search_orders(
+        self,
+        updated_after: datetime,
+        *,
+        marketplace_ids: Sequence[str] = (),
+        version: str = "auto",
+    ) -> list[Order]:
         """Orders updated after ``updated_after`` with their items (v2026-01-01, v0 fallback).
 
-        ``version``: "auto" (v2026-01-01, falling back to v0 when it fails), "2026-01-01"
-        or "v0".
+        ``marketplace_ids``: the marketplaces to search (default: the configured one); they
+        must be in this account's region. ``version``: "auto" (v2026-01-01, falling back to
+        v0 when it fails), "2026-01-01" or "v0".
         """
-        return self._orders.search(self.marketplace.marketplace_id, updated_after, version)
+        ids = list(marketplace_ids) or [self.marketplace.marketplace_id]
+        return self._orders.search(ids, updated_after, version)
 
     def get_order(self, order_id: str, *, version: str = "auto") -> Order | None:
         """One order with its items, or None when Amazon does not know it."""

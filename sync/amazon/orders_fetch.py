@@ -9,7 +9,7 @@ chooses the version and falls back to v0.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 ORDER_DATA = ["FULFILLMENT", "CANCELLATION"]
 VERSIONS = ("auto", "v0", "2026-01-01")
+MARKETPLACES_PER_CALL = 50  # getOrders / searchOrders take at most 50 MarketplaceIds
 
 
 class OrdersReader:
@@ -41,12 +42,26 @@ class OrdersReader:
         self._v0_client = v0_client
         self._v2026_unsupported = False
 
-    def search(self, marketplace_id: str, updated_after: datetime, version: str) -> list[Order]:
-        """Orders updated after ``updated_after``, with their items."""
+    def search(
+        self, marketplace_ids: Sequence[str], updated_after: datetime, version: str
+    ) -> list[Order]:
+        """Orders of these marketplaces updated after ``updated_after``, with their items
+        (one search per 50 marketplaces)."""
+        ids = list(dict.fromkeys(marketplace_ids))
+        if not ids:
+            raise ValueError("an order search needs at least one marketplace id")
+        found: list[Order] = []
+        for start in range(0, len(ids), MARKETPLACES_PER_CALL):
+            found += self._search_chunk(
+                ids[start : start + MARKETPLACES_PER_CALL], updated_after, version
+            )
+        return found
+
+    def _search_chunk(self, ids: list[str], updated_after: datetime, version: str) -> list[Order]:
         return self._with_fallback(
             version,
-            lambda: search_v2026(self._call, self._v2026_client(), marketplace_id, updated_after),
-            lambda: search_v0(self._call, self._v0_client(), marketplace_id, updated_after),
+            lambda: search_v2026(self._call, self._v2026_client(), ids, updated_after),
+            lambda: search_v0(self._call, self._v0_client(), ids, updated_after),
         )
 
     def get(self, order_id: str, version: str) -> Order | None:
@@ -81,12 +96,12 @@ def iso(moment: datetime) -> str:
 
 
 def search_v2026(
-    call: Caller, client: Any, marketplace_id: str, updated_after: datetime
+    call: Caller, client: Any, marketplace_ids: Sequence[str], updated_after: datetime
 ) -> list[Order]:
     """searchOrders: merchant-fulfilled orders updated after ``updated_after``."""
     params: dict[str, Any] = {
         "lastUpdatedAfter": iso(updated_after),
-        "marketplaceIds": [marketplace_id],
+        "marketplaceIds": list(marketplace_ids),
         "fulfilledBy": ["MERCHANT"],
         "includedData": ORDER_DATA,
         "maxResultsPerPage": 100,
@@ -114,12 +129,12 @@ def get_v2026(call: Caller, client: Any, order_id: str) -> Order | None:
 
 
 def search_v0(
-    call: Caller, client: Any, marketplace_id: str, updated_after: datetime
+    call: Caller, client: Any, marketplace_ids: Sequence[str], updated_after: datetime
 ) -> list[Order]:
     """getOrders (MFN) and getOrderItems for each order."""
     params: dict[str, Any] = {
         "LastUpdatedAfter": iso(updated_after),
-        "MarketplaceIds": [marketplace_id],
+        "MarketplaceIds": list(marketplace_ids),
         "FulfillmentChannels": ["MFN"],
     }
     raw_orders: list[dict[str, Any]] = []

@@ -64,11 +64,15 @@ def orders_pull_command(app: AppContext, since: datetime | None) -> int:
     finally:
         engine.dispose()
     mark = result.high_water.isoformat() if result.high_water else "-"
+    pulled = ", ".join(m.code for m in result.markets.pulled) if result.markets else "-"
     click.echo(
-        f"{result.fetched} order(s) updated after {result.updated_after.isoformat()}: "
+        f"{result.fetched} order(s) updated after {result.updated_after.isoformat()} "
+        f"(marketplaces {pulled}): "
         f"{result.new} new, {result.updated} updated, {result.status_changes} status change(s); "
         f"next pull from {mark}"
     )
+    if result.skipped_note():
+        click.echo(f"warning: {result.skipped_note()}", err=True)
     return 0
 
 

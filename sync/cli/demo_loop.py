@@ -38,6 +38,7 @@ from sync.demoshop import DemoShop
 from sync.listings_csv import read_listings_csv
 from sync.store import open_store
 from sync.store.feeds import SqlFeedStore
+from sync.store.orders import load_orders
 
 PASS_SECONDS = 1.0
 ORDER_PULL_EVERY = 8  # passes; searchOrders allows a burst of 20, then one call per 3 minutes
@@ -83,6 +84,7 @@ def run_demo(
                     emu.simulate_buyers(buyers_per_hour, rng_seed=seed)
                     before = dict(quantities_table(world))
                     stats = _live(world, wired, seconds, console, monotonic)
+                    pull_and_reconcile(wired, engine.clock)  # the last orders, into the db
                 console.print(_before_after(world, before))
                 return _summary(world, stats)
             finally:
@@ -142,13 +144,15 @@ def _summary(world: DemoWorld, stats: dict[str, int]) -> list[tuple[str, str]]:
     oversells, latencies = oversells_and_latency(world)
     median = median_or_none(latencies)
     orders = world.emulator.orders()
+    pulled = load_orders(world.db)
     return [
         ("supplier checks", str(stats["checks"])),
         ("checks that could not read the page (zeroed)", str(stats["unknown"])),
         ("zeroings sent", str(stats["zeroings"])),
         ("restores sent", str(stats["restores"])),
         ("supplier stock changes", str(len(world.shop.stock_history()) - len(world.product_of))),
-        ("buyer orders", str(len(orders))),
+        ("buyer orders on Amazon (emulator)", str(len(orders))),
+        ("orders pulled into the database", str(len(pulled))),
         ("oversells (ordered while the supplier was out)", str(oversells)),
         (
             "median detection-to-zero latency",

@@ -51,27 +51,35 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
 @click.option("--all", "show_all", is_flag=True, help="Show every listing, not only changes.")
 @click.pass_obj
 def plan_command(app: AppContext, show_all: bool) -> int:
-    """Dry run: what would change on Amazon and why, from stored observations. Sends nothing.
+    """Dry run: what a `sync --once` would send to Amazon and why. Sends nothing.
+
+    Per listing: Amazon's quantity now (last accepted or read back, or "not read yet"), the
+    policy's target, its reason and evidence, and where its delivery stands (not sent,
+    queued, sent with the feed still processing, refused).
 
     \b
     Example:
       stockguard plan
       stockguard plan --all
     """
+    from sync.cli.plan_view import plan_rows, plan_table, summary
     from sync.cli.wiring import wire
+    from sync.status_query import deliveries
 
     wired = wire(app.settings, SystemClock())
     try:
         wired.engine.load()
         decisions = wired.engine.decide(record=False)
-        shown = wired.engine.changes(decisions)
-        if show_all:
-            current = wired.engine.current_quantities(list(wired.engine.listings.values()))
-            shown = [Change(d, current.get((d.sku, d.marketplace))) for d in decisions]
+        changed = [c.decision for c in wired.engine.changes(decisions)]
+        with wired.db.connect() as conn:
+            found = deliveries(conn, [d.sku for d in decisions])
     finally:
         wired.close()
-    console.print(_changes_table(shown, "Planned changes (nothing sent)"))
+    rows = plan_rows(decisions, changed, found)
+    shown = rows if show_all else [r for r in rows if r.changes]
+    console.print(plan_table(shown, "Planned changes (nothing sent)"))
     console.print(f"{len(shown)} listing(s) shown of {len(decisions)}")
+    console.print(summary(rows))
     return 0
 
 
@@ -122,7 +130,12 @@ def run_command(app: AppContext, seconds: float | None) -> int:
 @click.command("status")
 @click.pass_obj
 def status_command(app: AppContext) -> int:
-    """One screen: listings live / at 0 / unknown, checks per hour, pushes, errors.
+    """One screen: what Amazon shows, what the policy wants, where and why they differ.
+
+    On Amazon: the quantity Amazon last accepted or showed on read-back (live / at 0 / never
+    read). The policy: the newest decision per listing (live / at 0 with its reasons). Where
+    they differ: queued, waiting for a quota, sent awaiting Amazon, refused, not yet read,
+    not yet decided. Then checks per hour, the last push, open outbox rows, unreadable hosts.
 
     \b
     Example:

@@ -100,6 +100,12 @@ def count_listings(engine: Engine) -> int:
         return int(conn.scalar(select(func.count()).select_from(listings)) or 0)
 
 
+def listing_marketplaces(engine: Engine) -> list[str]:
+    """The marketplace codes the catalogue lists, sorted (US, UK, ...)."""
+    with engine.connect() as conn:
+        return sorted(conn.scalars(select(listings.c.marketplace).distinct()))
+
+
 def _existing_ids(conn: Connection) -> dict[tuple[str, str], int]:
     query = select(listings.c.sku, listings.c.marketplace, listings.c.id)
     return {(row.sku, row.marketplace): row.id for row in conn.execute(query)}

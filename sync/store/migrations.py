@@ -18,6 +18,13 @@ def _initial_schema(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
+def _decisions_by_listing(conn: Connection) -> None:
+    from sync.store.observation_tables import decisions_by_listing
+
+    decisions_by_listing.create(conn, checkfirst=True)  # a new store has it from version 1
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial_schema),
+    (2, "index decisions by listing", _decisions_by_listing),
 ]

@@ -48,6 +48,11 @@ decisions = Table(
     Column("observation_id", Integer, nullable=True),  # the observation behind it, if stored
 )
 Index("ix_decisions_sku_time", decisions.c.sku, decisions.c.decided_at)
+# "The newest decision of every listing" (status, the engine's current view) reads this index
+# alone instead of sorting the whole decision history.
+decisions_by_listing = Index(
+    "ix_decisions_listing", decisions.c.sku, decisions.c.marketplace, decisions.c.id
+)
 
 check_schedule = Table(
     "check_schedule",

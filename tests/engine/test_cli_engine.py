@@ -157,9 +157,9 @@ def test_status_shows_the_figures(live: LiveWorld, stockguard: Invoke) -> None:
         for label, value in re.findall(r"│ ([^│]+?)\s*│ ([^│]+?)\s*│", result.out)
     }
     assert figures["listings"] == "4"
-    assert figures["live on Amazon (>0)"] == "1"
-    assert figures["at 0"] == "3"
-    assert figures["at 0 because a source could not be read"] == "2"
+    assert figures["on Amazon: live (>0)"] == "1"
+    assert figures["on Amazon: at 0"] == "3"
+    assert figures["policy's reasons for 0"] == "out-of-stock 1, unknown 2"
     assert figures["supplier checks in the last hour"] == "8"
     assert figures["last push accepted"] != "never"
     assert figures["outbox rows not yet answered"] == "0"

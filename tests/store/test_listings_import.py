@@ -187,7 +187,7 @@ def test_demo_catalogue_imports_cleanly(engine: Engine) -> None:
     assert report.parsed.errors == []
     assert report.saved.inserted >= 30
     markets = {item.marketplace for item in find_listings(engine)}
-    assert markets == {"US", "UK", "DE", "CA", "AU"}
+    assert markets == {"US", "CA", "MX"}  # one region: the demo's one NA account pulls them all
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:

@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 
 from sync.amazon.emulator.state import OrderState
 from sync.amazon.emulator.wire import iso, parse_iso
+from sync.domain import MARKETPLACES_BY_ID
 
 BEFORE_LAG = timedelta(minutes=2)
+MAX_MARKETPLACES = 50
 
 
 class QueryError(ValueError):
@@ -127,3 +129,17 @@ def check_values(values: list[str], allowed: tuple[str, ...], name: str) -> list
     if bad:
         raise QueryError(f"Invalid {name} value(s): {', '.join(bad)}.")
     return values
+
+
+def check_marketplaces(ids: list[str]) -> list[str]:
+    """MarketplaceIds: at most 50, each a known one, all of one region (an endpoint serves one
+    region: a marketplace of another cannot be searched with the same call)."""
+    if len(ids) > MAX_MARKETPLACES:
+        raise QueryError(f"At most {MAX_MARKETPLACES} marketplace ids are allowed.")
+    unknown = [i for i in ids if i not in MARKETPLACES_BY_ID]
+    if unknown:
+        raise QueryError(f"Invalid marketplace id(s): {', '.join(unknown)}.")
+    regions = sorted({MARKETPLACES_BY_ID[i].region for i in ids})
+    if len(regions) > 1:
+        raise QueryError(f"Marketplace ids span regions {', '.join(regions)}; use one region.")
+    return ids

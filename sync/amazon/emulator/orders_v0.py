@@ -59,7 +59,7 @@ def _filter(ctx: EmulatorContext, req: Request) -> q.OrderFilter:
         channels=q.check_values(
             req.arg_list("FulfillmentChannels"), ("MFN", "AFN"), "FulfillmentChannels"
         ),
-        marketplaces=marketplaces,
+        marketplaces=q.check_marketplaces(marketplaces),
         order_ids=order_ids,
     )
 

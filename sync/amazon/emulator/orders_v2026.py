@@ -80,7 +80,7 @@ def _filter(ctx: EmulatorContext, req: Request) -> q.OrderFilter:
         before=before,
         statuses=v0,
         channels=[_CHANNEL[f] for f in fulfilled_by],
-        marketplaces=req.arg_list("marketplaceIds"),
+        marketplaces=q.check_marketplaces(req.arg_list("marketplaceIds")),
     )
 
 

@@ -1,0 +1,203 @@
+"""The facts `status` and `plan` report, as aggregate SQL over the store.
+
+Per listing, three things are put side by side:
+
+* **on Amazon**: the last quantity Amazon accepted or showed on read-back (the newest
+  ``accepted`` / ``applied`` outbox row, read-backs included); "never read" without one;
+* **the policy**: the newest recorded decision (target and reason); "not decided" without one;
+* **why they differ**: the state of the newest outbox row that carries the decided quantity
+  (queued, waiting to retry, sent awaiting Amazon, refused), else "not sent yet", or "Amazon
+  not read yet" when Amazon's quantity is unknown.
+
+``listing_states`` groups by those columns in the database, so `status` on 100,000 listings
+reads a few dozen rows; the newest-row-per-listing lookups use the (sku, marketplace, id)
+indexes of the outbox and the decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+)
+
+from sync.domain import MARKETPLACES
+from sync.store.listing_tables import listings
+from sync.store.observation_tables import decisions
+from sync.store.outbox import DONE, OPEN, State
+from sync.store.outbox_tables import outbox
+
+# Why a listing's Amazon quantity differs from the policy's target.
+AGREE = ""
+NOT_DECIDED = "not yet decided"
+QUEUED = "queued"
+RETRYING = "waiting for a quota or a retry"
+SENT = "sent, awaiting Amazon"
+REFUSED = "refused by Amazon"
+NOT_READ = "Amazon's quantity not read yet"
+NOT_SENT = "not sent yet"
+_CHUNK = 500  # SKUs per IN (...) list
+
+
+@dataclass(frozen=True)
+class StateCount:
+    """How many listings share one combination of the three facts."""
+
+    amazon: str  # live | at 0 | never read
+    policy: str  # live | at 0 | not decided
+    reason: str  # the decision's reason ("" when not decided)
+    why: str  # AGREE or why the two differ
+    listings: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One listing's Amazon quantity and the newest push of a quantity to it."""
+
+    amazon: int | None  # last accepted / read back; None: never read
+    quantity: int | None  # the quantity of the newest push (not a read-back), if any
+    state: str | None  # that push's outbox state
+    feed_id: str | None
+    error: str | None
+
+
+def _newest(
+    states: Sequence[State],
+    name: str,
+    *,
+    pushes_only: bool = False,
+    skus: Sequence[str] | None = None,
+) -> Subquery:
+    """Per (SKU, marketplace id): the id of the newest outbox row in ``states`` (of a push,
+    not a read-back, when ``pushes_only``; of these SKUs only when given)."""
+    query = select(outbox.c.sku, outbox.c.marketplace_id, func.max(outbox.c.id).label("id")).where(
+        outbox.c.state.in_([s.value for s in states])
+    )
+    if pushes_only:
+        query = query.where(outbox.c.kind != "readback")
+    if skus is not None:
+        query = query.where(outbox.c.sku.in_(skus))
+    return query.group_by(outbox.c.sku, outbox.c.marketplace_id).subquery(name)
+
+
+def _market_id() -> ColumnElement[str]:
+    """The listing's marketplace id from its short code (the outbox keys by id)."""
+    mapping = {code: m.marketplace_id for code, m in MARKETPLACES.items()}
+    return case(mapping, value=listings.c.marketplace, else_=listings.c.marketplace)
+
+
+def _newest_ids() -> Subquery:
+    """Per (SKU, marketplace id), in one pass over the outbox: the newest row Amazon accepted
+    or showed (``known``), the newest open one (``opened``) and the newest push (``pushed``)."""
+
+    def newest_where(condition: ColumnElement[bool], name: str) -> ColumnElement[int]:
+        return func.max(case((condition, outbox.c.id))).label(name)
+
+    states = outbox.c.state
+    push_states = [s.value for s in (*OPEN, *DONE, State.FAILED)]
+    return (
+        select(
+            outbox.c.sku,
+            outbox.c.marketplace_id,
+            newest_where(states.in_([s.value for s in DONE]), "known"),
+            newest_where(states.in_([s.value for s in OPEN]), "opened"),
+            newest_where(and_(states.in_(push_states), outbox.c.kind != "readback"), "pushed"),
+        )
+        .group_by(outbox.c.sku, outbox.c.marketplace_id)
+        .subquery("newest")
+    )
+
+
+def _per_listing() -> Select[tuple[object, ...]]:
+    """One row per listing: last known, newest open, newest push and newest decision."""
+    market_id = _market_id()
+    ids = _newest_ids()
+    known, opened, pushed = outbox.alias("known"), outbox.alias("opened"), outbox.alias("pushed")
+    dec_ids = (
+        select(decisions.c.sku, decisions.c.marketplace, func.max(decisions.c.id).label("id"))
+        .group_by(decisions.c.sku, decisions.c.marketplace)
+        .subquery("dec_ids")
+    )
+    dec = decisions.alias("dec")
+    joined = (
+        listings.outerjoin(
+            ids, and_(ids.c.sku == listings.c.sku, ids.c.marketplace_id == market_id)
+        )
+        .outerjoin(known, known.c.id == ids.c.known)
+        .outerjoin(opened, opened.c.id == ids.c.opened)
+        .outerjoin(pushed, pushed.c.id == ids.c.pushed)
+        .outerjoin(
+            dec_ids,
+            and_(dec_ids.c.sku == listings.c.sku, dec_ids.c.marketplace == listings.c.marketplace),
+        )
+        .outerjoin(dec, dec.c.id == dec_ids.c.id)
+    )
+    target, now = dec.c.target_quantity, known.c.quantity
+    carries = opened.c.quantity == target
+    why = case(
+        (target.is_(None), literal(NOT_DECIDED)),
+        (now == target, literal(AGREE)),
+        (
+            and_(carries, opened.c.state == State.PENDING.value, opened.c.last_error.is_(None)),
+            literal(QUEUED),
+        ),
+        (and_(carries, opened.c.state == State.PENDING.value), literal(RETRYING)),
+        (carries, literal(SENT)),
+        (and_(pushed.c.state == State.FAILED.value, pushed.c.quantity == target), literal(REFUSED)),
+        (now.is_(None), literal(NOT_READ)),
+        else_=literal(NOT_SENT),
+    )
+    amazon = case((now.is_(None), "never read"), (now > 0, "live"), else_="at 0")
+    policy = case((target.is_(None), "not decided"), (target > 0, "live"), else_="at 0")
+    reason = func.coalesce(dec.c.reason, "")
+    return select(
+        amazon.label("amazon"), policy.label("policy"), reason.label("reason"), why.label("why")
+    ).select_from(joined)
+
+
+def listing_states(conn: Connection) -> list[StateCount]:
+    """Listings counted per (on Amazon, policy, reason, why they differ)."""
+    rows = _per_listing().subquery("per_listing")
+    query = select(
+        rows.c.amazon, rows.c.policy, rows.c.reason, rows.c.why, func.count().label("n")
+    ).group_by(rows.c.amazon, rows.c.policy, rows.c.reason, rows.c.why)
+    return [StateCount(r.amazon, r.policy, r.reason, r.why, int(r.n)) for r in conn.execute(query)]
+
+
+def deliveries(conn: Connection, skus: Sequence[str]) -> dict[tuple[str, str], Delivery]:
+    """Per (SKU, marketplace id) of these SKUs: Amazon's last known quantity and the newest
+    push (its state, feed and error), for `plan`."""
+    found: dict[tuple[str, str], Delivery] = {}
+    wanted = sorted(set(skus))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        known = _newest(DONE, "known_ids", skus=chunk)
+        pushes = _newest((*OPEN, *DONE, State.FAILED), "push_ids", pushes_only=True, skus=chunk)
+        amazon = {
+            (r.sku, r.marketplace_id): int(r.quantity)
+            for r in conn.execute(select(outbox).join(known, known.c.id == outbox.c.id))
+        }
+        latest = {
+            (r.sku, r.marketplace_id): r
+            for r in conn.execute(select(outbox).join(pushes, pushes.c.id == outbox.c.id))
+        }
+        for key in set(amazon) | set(latest):
+            row = latest.get(key)
+            found[key] = Delivery(
+                amazon.get(key),
+                None if row is None else int(row.quantity),
+                None if row is None else str(row.state),
+                None if row is None else row.feed_id,
+                None if row is None else row.last_error,
+            )
+    return found

@@ -1,0 +1,156 @@
+"""Orders are pulled for every marketplace of the catalogue within the account's region.
+
+A catalogue in US + CA (both NA) with orders in both: one pull stores both, the cancellation
+plan routes both and the rate report has a section for each. A UK listing on the same NA
+account is named once as not pullable. The emulator, over real HTTP, refuses a search that
+mixes regions, as one endpoint serves one region.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from cancellations import pull as pull_module
+from cancellations.pull import pull_orders
+from cancellations.reasons import RouteKind, SupplierVerdict
+from cancellations.report_run import gather_reports
+from cancellations.service import plan_cancellations
+from sync.amazon.emulator import Emulator
+from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from sync.amazon.gateway import AmazonGateway
+from sync.clock import ManualClock
+from sync.config import AmazonSettings, CancellationSettings
+from sync.domain import MARKETPLACES, Availability, Listing
+from sync.errors import AmazonError
+from sync.store.listings import save_listings
+from sync.store.orders import load_orders
+
+US, CA, UK = (MARKETPLACES[c].marketplace_id for c in ("US", "CA", "UK"))
+SEED: dict[str, Any] = {
+    "seller_id": EMULATOR_SELLER_ID,
+    "listings": [
+        {"sku": sku, "quantity": 5, "handling_days": 3, "marketplace": market}
+        for sku, market in (("TEA-US", "US"), ("TEA-CA", "CA"), ("TEA-UK", "UK"))
+    ],
+}
+
+
+@pytest.fixture
+def emulator(clock: ManualClock) -> Iterator[Emulator]:
+    with Emulator(SEED, clock=clock) as emu:
+        yield emu
+
+
+@pytest.fixture
+def gateway(emulator: Emulator, clock: ManualClock) -> Iterator[AmazonGateway]:
+    settings = AmazonSettings(
+        seller_id=EMULATOR_SELLER_ID,
+        endpoint=emulator.base_url,
+        lwa_endpoint=emulator.base_url,
+        marketplace="US",
+    )
+    with AmazonGateway(settings, EMULATOR_SECRETS, clock, rng=random.Random(3)) as gw:
+        yield gw
+
+
+def catalogue(engine: Engine, clock: ManualClock, *markets: str) -> None:
+    save_listings(engine, [Listing(f"TEA-{m}", m) for m in markets], clock.now())
+
+
+def test_a_us_and_ca_catalogue_pulls_plans_and_reports_both(
+    engine: Engine, emulator: Emulator, gateway: AmazonGateway, clock: ManualClock
+) -> None:
+    catalogue(engine, clock, "US", "CA")
+    us = emulator.add_order("TEA-US").order_id
+    ca = emulator.add_order("TEA-CA").order_id
+    clock.advance(600)
+
+    pulled = pull_orders(engine, gateway, clock)
+
+    assert {o.order_id: o.marketplace_id for o in load_orders(engine)} == {us: US, ca: CA}
+    assert pulled.markets is not None
+    assert [m.code for m in pulled.markets.pulled] == ["US", "CA"]
+    assert pulled.skipped_note() == ""
+    out = SupplierVerdict(Availability.OUT_OF_STOCK, "在庫切れ", clock.now())
+    plan = plan_cancellations(engine, clock, {"TEA-US": out, "TEA-CA": out})
+    assert {e.order.order_id for e in plan.entries if e.route.kind is RouteKind.AUTO_CANCEL} == {
+        us,
+        ca,
+    }
+    reports = gather_reports(engine, CancellationSettings(), clock.now())
+    assert sorted(r.marketplace.code for r in reports) == ["CA", "US"]
+
+
+def test_a_marketplace_of_another_region_is_named_not_pulled(
+    engine: Engine,
+    emulator: Emulator,
+    gateway: AmazonGateway,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pull_module._warned.clear()  # a fresh process: nothing warned yet
+    catalogue(engine, clock, "US", "UK")
+    us = emulator.add_order("TEA-US").order_id
+    emulator.add_order("TEA-UK")
+    clock.advance(600)
+
+    pulled = pull_orders(engine, gateway, clock)
+    pull_orders(engine, gateway, clock)
+
+    assert [o.order_id for o in load_orders(engine)] == [us]
+    assert pulled.markets is not None
+    assert [m.code for m in pulled.markets.other_region] == ["UK"]
+    assert "UK" in pulled.skipped_note()
+    assert "region NA" in pulled.skipped_note()
+    warnings = [r for r in caplog.records if "are not pulled" in r.getMessage()]
+    assert len(warnings) == 1  # once per process, not once per pull
+
+
+def test_a_marketplace_added_later_reaches_back_its_own_lookback(
+    engine: Engine, emulator: Emulator, gateway: AmazonGateway, clock: ManualClock
+) -> None:
+    catalogue(engine, clock, "US")
+    old_ca = emulator.add_order("TEA-CA", purchased_at=clock.now() - timedelta(days=10))
+    emulator.add_order("TEA-US")
+    clock.advance(600)
+    pull_orders(engine, gateway, clock)
+    assert old_ca.order_id not in {o.order_id for o in load_orders(engine)}
+
+    clock.advance(3600)
+    catalogue(engine, clock, "CA")
+    again = pull_orders(engine, gateway, clock)
+
+    assert old_ca.order_id in {o.order_id for o in load_orders(engine)}
+    assert again.updated_after <= clock.now() - timedelta(days=29)
+
+
+@pytest.mark.parametrize("version", ["2026-01-01", "v0"])
+def test_the_emulator_refuses_a_search_across_regions(
+    gateway: AmazonGateway, clock: ManualClock, version: str
+) -> None:
+    since = clock.now() - timedelta(days=1)
+    assert gateway.search_orders(since, marketplace_ids=[US, CA], version=version) == []
+    with pytest.raises(AmazonError):
+        gateway.search_orders(since, marketplace_ids=[US, UK], version=version)
+
+
+def test_the_demo_catalogue_is_pulled_whole_by_the_demo_account(
+    engine: Engine, clock: ManualClock
+) -> None:
+    from pathlib import Path
+
+    from cancellations.pull import markets_to_pull
+    from sync.cli.demo_run import demo_settings
+    from sync.listings_csv import import_listings_file
+
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo-listings.csv"
+    import_listings_file(engine, demo, clock.now())
+    markets = markets_to_pull(engine, demo_settings("sqlite://", "http://127.0.0.1:1").amazon)
+    assert markets.other_region == ()
+    assert sorted(m.code for m in markets.pulled) == ["CA", "MX", "US"]
