@@ -52,7 +52,7 @@ class WooCommerceAdapter(ShopAdapter):
         variants = variations(main)
         if variants:
             return read_variants(variants, options, price)
-        return read_simple(text, main, price)
+        return read_simple(page, main, price)
 
 
 def main_price(main: str, currency: str | None) -> Money | None:
@@ -118,10 +118,10 @@ def read_variants(
     )
 
 
-def read_simple(text: str, main: str, price: Money | None) -> Verdict:
+def read_simple(page: Page, main: str, price: Money | None) -> Verdict:
     """JSON-LD, the product div's class and ``p.stock``: any out-of-stock reading wins."""
     readings: list[tuple[Availability, str, int | None]] = []
-    decided = summarise(json_ld_offers(text))
+    decided = summarise(json_ld_offers(page.dom, page.final_url))
     if decided is not None and decided.availability is not None:
         readings.append((decided.availability, decided.evidence, None))
     classes = _CLASS.search(main[: main.find(">")])
