@@ -3,6 +3,7 @@
 ``Document`` parses the whole page once (Lexbor: a few ms for a 1 MB page) and then takes
 out what a buyer cannot see or that is not about this product, keeping what it needs of it:
 
+- variant choosers (``select``): an option's "M - Sold out" is not the product's state;
 - scripts, styles, templates and comments (their strings hold decoy markup and phrases);
   the text of JSON-LD and JSON scripts is kept first, with whether it sat in a removed region;
 - hidden elements (``hidden``, ``display:none``, ``visibility:hidden``, hiding classes);
@@ -23,6 +24,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from suppliers import phrases
 
 INVISIBLE = "script, style, template, noscript, svg, iframe, object"
+# Variant choosers: an option's "M - Sold out" is one variant's state, not the product's.
+CHOOSERS = "select, datalist"
 _HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 HIDING_CLASSES = frozenset({
     "hidden", "is-hidden", "d-none", "hide", "u-hidden", "aok-hidden", "a-hidden",
@@ -104,7 +107,7 @@ class Document:
         self.removed_regions = len(others)
         for node in others:
             node.decompose()
-        for node in self.tree.css(INVISIBLE):
+        for node in self.tree.css(f"{INVISIBLE}, {CHOOSERS}"):
             node.decompose()
         for node in self.tree.css("[hidden], [style], [class]"):
             if is_hidden(node):

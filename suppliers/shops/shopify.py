@@ -4,8 +4,9 @@ Only ``/products/<handle>`` pages are product pages: a collection or the top pag
 UNKNOWN not-a-product-page, however many ``"available":true`` its product cards carry.
 On a product page the embedded product JSON (``"variants":[{"id":…, "available":…}]``)
 decides, for the variant the source names (by variant id, SKU, title or option value),
-else for the ``?variant=`` of the URL, else "any variant available". Without a named variant
-a sold-out phrase in the product's ``/cart/add`` form beats the JSON. Without product JSON
+else for the ``?variant=`` of the URL. Without a named variant a sold-out buy area beats the
+JSON, and variants that differ in availability are UNKNOWN with each variant's state listed
+(never IN_STOCK, and not OUT_OF_STOCK because one option is sold out). Without product JSON
 the generic reading (JSON-LD, then the cart form) applies.
 """
 

@@ -5,6 +5,9 @@ element; related products further down carry the same classes and must not decid
 Variable products keep ``button.single_add_to_cart_button`` in the markup even when every
 variant is sold out, so the button is no evidence: ``form.variations_form``'s
 ``data-product_variations`` (an HTML-escaped JSON list with ``is_in_stock`` per variant) is.
+Without a named variant, variants that differ in availability are UNKNOWN (listed in the
+evidence): one sold-out size does not make the product sold out, nor does one in-stock size
+make the seller's variant buyable.
 
 Order: the named variant in ``data-product_variations`` (else all variants); the JSON-LD
 offer; the product div's class; the ``p.stock`` text ("Out of stock", "5 in stock").
@@ -89,7 +92,7 @@ def _names(variant: dict[str, Any]) -> set[str]:
 def read_variants(
     variants: list[dict[str, Any]], options: ParseOptions, price: Money | None
 ) -> Verdict:
-    """The named variant's ``is_in_stock``; without a name, any variant in stock."""
+    """The named variant's ``is_in_stock``; without a name, all variants must agree."""
     if options.variant:
         wanted = options.variant.strip().lower()
         chosen = [v for v in variants if wanted in _names(v)]
@@ -108,10 +111,17 @@ def read_variants(
             return in_stock(evidence, price=price, quantity=quantity)
         return out_of_stock(evidence, price=price)
     buyable = [v for v in variants if v.get("is_in_stock") is True]
+    if buyable and len(buyable) < len(variants):
+        listed = ", ".join(
+            f"{' / '.join(str(a) for a in (v.get('attributes') or {}).values()) or v.get('sku')}: "
+            + ("in stock" if v.get("is_in_stock") is True else "out of stock")
+            for v in variants[:10]
+        )
+        evidence = f"data-product_variations: variants differ and none is named ({listed})"
+        return unknown(UnknownReason.LAYOUT_CHANGED, evidence, price=price)
     if buyable:
         return in_stock(
-            f"data-product_variations: {len(buyable)} of {len(variants)} variants is_in_stock=true",
-            price=price,
+            f"data-product_variations: all {len(variants)} variants is_in_stock=true", price=price
         )
     return out_of_stock(
         f"data-product_variations: all {len(variants)} variants is_in_stock=false", price=price
