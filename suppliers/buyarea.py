@@ -153,21 +153,19 @@ def _within(node: LexborNode, area: LexborNode) -> bool:
 
 
 def statements(doc: Document, *meanings: str) -> list[tuple[str, str]]:
-    """Short visible texts of the page with a phrase of these meanings: (text, phrase)."""
+    """Short visible texts of the page with a phrase of these meanings: (text, phrase).
+
+    Each text node is read on its own (a status line is one text: この商品は現在売り切れです,
+    a table cell 在庫なし), which keeps this linear in the page's size."""
     body = doc.body
     if body is None:
         return []
-    seen: set[int] = set()
     found: list[tuple[str, str]] = []
     for node in body.traverse(include_text=True):
-        parent = node.parent
-        if node.tag != "-text" or parent is None or parent.mem_id in seen:
+        if node.tag != "-text":
             continue
-        if not (node.text_content or "").strip():
-            continue
-        seen.add(parent.mem_id)
-        said = text_of(parent)
-        if len(said) <= STATEMENT_LIMIT:
+        said = " ".join((node.text_content or "").split())
+        if said and len(said) <= STATEMENT_LIMIT:
             phrase = phrases.find(said, *meanings)
             if phrase:
                 found.append((said, phrase))

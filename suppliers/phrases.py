@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sync.domain import Availability
 
@@ -102,20 +103,41 @@ def tables() -> dict[str, dict[str, list[str]]]:
 
 @lru_cache(maxsize=1)
 def _matcher() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex for every phrase, built as a trie (an alternation of 600 phrases would be
+    tried phrase by phrase at every position of the text)."""
     meaning_of: dict[str, str] = {}
     for table in tables().values():
         for meaning, written in table.items():
             for phrase in written:
                 meaning_of.setdefault(normal(phrase), meaning)
-    ordered = sorted(meaning_of, key=len, reverse=True)  # longest first: leftmost-longest
-    pattern = "|".join(_bounded(phrase) for phrase in ordered)
+    latin = [p for p in meaning_of if _LATIN_START.match(p)]
+    other = [p for p in meaning_of if not _LATIN_START.match(p)]
+    pattern = f"(?<![{_LATIN}])(?:{_trie_pattern(latin)})|(?:{_trie_pattern(other)})"
     return re.compile(pattern), meaning_of
 
 
-def _bounded(phrase: str) -> str:
-    before = f"(?<![{_LATIN}])" if re.match(f"[{_LATIN}]", phrase) else ""
-    after = f"(?![{_LATIN}])" if re.search(f"[{_LATIN}]$", phrase) else ""
-    return before + re.escape(phrase) + after
+_LATIN_START = re.compile(f"[{_LATIN}]")
+_END = ""  # the trie key that marks the end of a phrase
+
+
+def _trie_pattern(words: list[str]) -> str:
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_END] = f"(?![{_LATIN}])" if _LATIN_START.match(word[-1]) else ""
+    return _node_pattern(trie) or "(?!)"
+
+
+def _node_pattern(node: dict[str, Any]) -> str:
+    """Children first, the end of a phrase last: the longest phrase wins."""
+    branches = [re.escape(c) + _node_pattern(n) for c, n in node.items() if c != _END]
+    if _END in node:
+        branches.append(node[_END])
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
 
 
 def hits(text: str) -> list[Hit]:

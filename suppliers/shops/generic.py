@@ -15,6 +15,7 @@ The helpers here (``cart_form``, ``read_standard``) are shared by the platform a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from selectolax.lexbor import LexborNode
 
@@ -85,13 +86,15 @@ def read_standard(
             f"variant {options.variant!r} not found in structured data",
             price=price,
         )
-    return decide(chosen, found, statements(doc, phrases.OUT_OF_STOCK, phrases.ENDED), price)
+    return decide(
+        chosen, found, lambda: statements(doc, phrases.OUT_OF_STOCK, phrases.ENDED), price
+    )
 
 
 def decide(
     offers: list[StructuredOffer],
     area: BuyArea | None,
-    said_out: list[tuple[str, str]],
+    said_out: Callable[[], list[tuple[str, str]]],
     price: Money | None,
 ) -> Verdict:
     """The visible buy area first, then structured data, then the page's own statements."""
@@ -108,8 +111,9 @@ def decide(
         return out_of_stock(f"buy area: {area.sold_out().describe()}{beats}", price=price)  # type: ignore[union-attr]
     if decided is not None and decided.availability is Availability.OUT_OF_STOCK:
         return out_of_stock(decided.evidence, price=price)
-    if said_out:
-        text, phrase = said_out[0]
+    page_says = said_out()
+    if page_says:
+        text, phrase = page_says[0]
         return out_of_stock(f"page says: {phrases.snippet(text, phrase)}{beats}", price=price)
     mixed = mixed_variants(offers)
     if mixed is not None:
