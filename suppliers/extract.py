@@ -18,8 +18,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from suppliers import narrow
+from suppliers.dom import Document, text_of
 from suppliers.phrases import delay_days, find, normal, parse_quantity, snippet
 from suppliers.prices import parse_price, parse_price_range, price_from_value
 from sync.domain import Availability, Money
@@ -61,6 +62,12 @@ class StructuredOffer:
     high_price: Money | None = None
     sku: str = ""
     name: str = ""
+    condition: str = ""  # "new", "used", "refurbished", "damaged"; "" when not stated
+
+    @property
+    def is_new(self) -> bool:
+        """Whether the offer is for a new item (an offer that states no condition is)."""
+        return self.condition in ("", "new")
 
     @property
     def evidence(self) -> str:
@@ -81,26 +88,80 @@ def normalise_availability(value: str) -> Availability | None:
     return None
 
 
-def structured_offers(text: str, currency: str | None = None) -> list[StructuredOffer]:
-    """The page's offers from the first kind of structured data that states availability."""
-    for reader in (json_ld_offers, microdata_offers, open_graph_offers):
-        offers = [o for o in reader(text, currency) if o.availability is not None]
-        if offers:
-            return offers
+def structured_offers(
+    doc: Document, url: str = "", currency: str | None = None
+) -> list[StructuredOffer]:
+    """The page's own offers from the first kind of structured data that states availability."""
+    for offers in (
+        json_ld_offers(doc, url, currency),
+        microdata_offers(doc, currency),
+        open_graph_offers(doc, currency),
+    ):
+        stated = [o for o in offers if o.availability is not None]
+        if stated:
+            return stated
     return []
 
 
-def json_ld_offers(text: str, currency: str | None = None) -> list[StructuredOffer]:
-    """Offers of the page's own Product(s) in JSON-LD blocks."""
-    offers: list[StructuredOffer] = []
-    for block in narrow.json_ld_blocks(text):
-        data = _load_json(block)
+def json_ld_offers(
+    doc: Document, url: str = "", currency: str | None = None
+) -> list[StructuredOffer]:
+    """Offers of the page's own Product in JSON-LD (``own_products`` picks it)."""
+    products: list[dict[str, Any]] = []
+    loose: list[StructuredOffer] = []
+    for script in doc.json("application/ld+json"):
+        if script.in_other_region:
+            continue  # a recommendation section's own JSON-LD
+        data = _load_json(script.text)
         if data is None:
-            offers.extend(_regex_offers(block, currency))
+            loose.extend(_regex_offers(script.text, currency))
             continue
-        for product in _products(data):
-            offers.extend(_product_offers(product, currency))
-    return offers
+        products.extend(_products(data))
+    offers: list[StructuredOffer] = []
+    for product in own_products(products, doc, url):
+        offers.extend(_product_offers(product, currency))
+    return offers or loose
+
+
+def own_products(products: list[dict[str, Any]], doc: Document, url: str) -> list[dict[str, Any]]:
+    """The page's own products among JSON-LD products: by URL, SKU or name, else the first.
+
+    A product whose URL names another page is another product's (a related item) and never
+    decides; nor does a second product when the first matches nothing either."""
+    path = _path(url)
+    names = [normal(n) for n in (doc.h1, doc.meta.get("og:title", ""), doc.title) if n]
+    matched, unnamed = [], []
+    for product in products:
+        own_url = [_path(u) for u in _urls(product)]
+        sku = str(product.get("sku") or "").strip().lower()
+        if (path and path in own_url) or (len(sku) > 3 and sku in url.lower()):
+            matched.append(product)
+        elif own_url and path:
+            continue  # it names another page
+        elif _same_name(normal(str(product.get("name") or "")), names):
+            matched.append(product)
+        else:
+            unnamed.append(product)
+    return matched or unnamed[:1]
+
+
+def _urls(product: dict[str, Any]) -> list[str]:
+    found = [product.get("url"), product.get("@id")]
+    offers = product.get("offers")
+    for offer in offers if isinstance(offers, list) else [offers]:
+        if isinstance(offer, dict):
+            found.append(offer.get("url"))
+    return [u for u in found if isinstance(u, str) and u.startswith(("http", "/"))]
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/").lower()
+
+
+def _same_name(name: str, page_names: list[str]) -> bool:
+    if len(name) < 2:
+        return False
+    return any(name in page or (len(page) > 3 and page in name) for page in page_names)
 
 
 def _load_json(block: str) -> Any:
@@ -161,7 +222,14 @@ def _offer(
     yield StructuredOffer(
         "JSON-LD", str(raw or ""), availability, price, high,
         str(offer.get("sku") or sku), str(offer.get("name") or name),
+        _condition(offer.get("itemCondition")),
     )  # fmt: skip
+
+
+def _condition(value: Any) -> str:
+    """``https://schema.org/UsedCondition`` -> "used"; "" when absent or unknown."""
+    key = _SCHEMA_PREFIX.sub("", str(value or "")).lower().removesuffix("condition")
+    return key if key in ("new", "used", "refurbished", "damaged") else ""
 
 
 _AVAIL_IN_JSON = re.compile(r'"availability"\s*:\s*"([^"]+)"')
@@ -173,48 +241,35 @@ def _regex_offers(block: str, currency: str | None) -> Iterator[StructuredOffer]
         yield StructuredOffer("JSON-LD", match.group(1), normalise_availability(match.group(1)))
 
 
-_MICRO_AVAIL = r"<[a-z][a-z0-9]*\b[^>]*itemprop\s*=\s*[\"']?availability\b"
-_MICRO_PRICE = r"<[a-z][a-z0-9]*\b[^>]*itemprop\s*=\s*[\"']?(?:price|lowPrice)\b"
-_MICRO_CURRENCY = r"<[a-z][a-z0-9]*\b[^>]*itemprop\s*=\s*[\"']?(?:priceCurrency|currency)\b"
-
-
-def microdata_offers(text: str, currency: str | None = None) -> list[StructuredOffer]:
+def microdata_offers(doc: Document, currency: str | None = None) -> list[StructuredOffer]:
     """``itemprop="availability"`` values (content, href or text) with the first price."""
-    values: list[str] = []
-    for cut in narrow.find_tags(text, _MICRO_AVAIL):
-        attrs = narrow.attributes(cut.html)
-        value = attrs.get("content") or attrs.get("href") or narrow.fragment_text(cut.html)
-        values.append(value)
+    values = []
+    for node in doc.css("[itemprop=availability]"):
+        attrs = node.attributes
+        values.append(attrs.get("content") or attrs.get("href") or text_of(node))
     if not values:
         return []
-    price = _microdata_price(text, currency)
+    price = _microdata_price(doc, currency)
     return [StructuredOffer("microdata", v, normalise_availability(v), price) for v in values if v]
 
 
-def _microdata_price(text: str, currency: str | None) -> Money | None:
-    codes = [a.get("content", "") for a in narrow.start_tags(text, _MICRO_CURRENCY, limit=3)]
-    code = next((c for c in codes if c), None)
-    for cut in narrow.find_tags(text, _MICRO_PRICE, limit=5):
-        attrs = narrow.attributes(cut.html)
-        if attrs.get("content"):
-            price = price_from_value(attrs["content"], code, currency)
+def _microdata_price(doc: Document, currency: str | None) -> Money | None:
+    nodes = doc.css("[itemprop=priceCurrency], [itemprop=currency]")
+    code = next((c for c in (n.attributes.get("content") for n in nodes) if c), None)
+    for node in doc.css("[itemprop=price], [itemprop=lowPrice]")[:5]:
+        content = node.attributes.get("content")
+        if content:
+            price = price_from_value(content, code, currency)
         else:
-            price = parse_price(narrow.fragment_text(cut.html), code or currency)
+            price = parse_price(text_of(node), code or currency)
         if price is not None:
             return price
     return None
 
 
-_META = r"<meta\b[^>]*(?:property|name)\s*=\s*[\"']?(?:og|product):"
-
-
-def open_graph_offers(text: str, currency: str | None = None) -> list[StructuredOffer]:
+def open_graph_offers(doc: Document, currency: str | None = None) -> list[StructuredOffer]:
     """``og:availability`` / ``product:availability`` with ``product:price:amount``."""
-    head = text[: max(text.find("<body"), 200_000)]
-    meta: dict[str, str] = {}
-    for attrs in narrow.start_tags(head, _META):
-        key = (attrs.get("property") or attrs.get("name") or "").lower()
-        meta.setdefault(key, attrs.get("content", ""))
+    meta = doc.meta
     raw = meta.get("og:availability") or meta.get("product:availability")
     if not raw:
         return []

@@ -13,7 +13,11 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import cached_property
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from suppliers.dom import Document
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 _TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
@@ -108,6 +112,13 @@ class Page:
         """The ``<title>`` text, decoded, whitespace collapsed."""
         match = _TITLE.search(self.scan, 0, min(len(self.scan), 400_000))
         return " ".join(self.fragment(match.group(1)).split()) if match else ""
+
+    @cached_property
+    def dom(self) -> Document:
+        """The page parsed and cleaned to what a buyer sees of this product (``suppliers.dom``)."""
+        from suppliers.dom import Document  # imported late: Amazon pages never build a tree
+
+        return Document(self.text)
 
     @property
     def host(self) -> str:

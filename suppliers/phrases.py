@@ -1,214 +1,155 @@
-"""What shops write about stock, in Japanese first and in the other languages of the pages.
+"""What shops write about stock: phrase tables per language (``phrases.toml``), matched whole.
 
-Phrase lists are matched only against a text the adapter has already scoped to the item's
-own buy box; never against a whole page (carousels and JS string tables hold decoys).
-Texts are NFKC-normalised before matching, so full-width digits and ～ read as ASCII.
+The tables are data: each phrase has a meaning (in, out, ended, preorder, backorder, ships,
+cart, …; see the header of ``phrases.toml``). Texts and phrases are normalised the same way
+(NFKC width, case, Latin accents, spaces) and matched whole: the longest phrase starting
+first wins, and a Latin phrase must stand at word boundaries. So "not in stock",
+"在庫ありません" and "Indisponible" read as out of stock, never as the shorter in-stock
+phrase inside them. Phrase lists are matched only against text an adapter has scoped to
+the item's own buy area, never against a whole page.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from sync.domain import Availability
 
-OUT_OF_STOCK = (
-    # Japanese (seller-rules.md, shop-markup.md)
-    "現在在庫切れです",
-    "一時的に在庫切れ",
-    "在庫切れ",
-    "在庫なし",
-    "在庫がありません",
-    "在庫はありません",
-    "品切れ",
-    "売り切れ",
-    "売切れ",
-    "SOLD OUT",
-    "Sold Out",
-    "sold out",
-    "完売",
-    "販売終了",
-    "販売を終了しました",
-    "予定数の販売を終了しました",
-    "販売休止",
-    "予約受付を終了しました",
-    "予約受付終了",
-    "入荷時期未定",
-    "入荷時期は未定",
-    "再入荷予定は立っておりません",
-    "ご注文できない商品",
-    "ご購入できない商品",
-    "現在ご注文いただけません",
-    "取り扱いを終了しました",
-    "掲載終了",
-    "商品が見つかりません",
-    "お取り扱いできません",
-    "お取り扱いしておりません",
-    "在庫切れ中",
-    # English and the other Amazon / shop languages
-    "Currently unavailable",
-    "Out of stock",
-    "Out Of Stock",
-    "OUT OF STOCK",
-    "Sold out",
-    "Temporarily out of stock",
-    "No longer available",
-    "Discontinued",
-    "Actuellement indisponible",
-    "Rupture de stock",
-    "Épuisé",
-    "Derzeit nicht verfügbar",
-    "Nicht auf Lager",
-    "Ausverkauft",
-    "Non disponibile",
-    "Attualmente non disponibile",
-    "Esaurito",
-    "No disponible",
-    "Agotado",
-    "Sin stock",
-    "Não disponível",
-    "Indisponível",
-    "Esgotado",
-    "缺貨",
-    "缺货",
-    "已售完",
-    "已售罄",
-    "售完",
-    "품절",
-)
-IN_STOCK = (
-    "在庫あり",
-    "在庫有り",
-    "在庫残少",
-    "残りわずか",
-    "在庫僅少",
-    "In Stock",
-    "In stock",
-    "in stock",
-    "En stock",
-    "Em estoque",
-    "Auf Lager",
-    "Disponibile",
-    "Disponible",
-    "Disponível",
-    "Op voorraad",
-    "I lager",
-    "Dostępny",
-    "Only",
-    "有現貨",
-    "現貨",
-)
-CART = (
-    "ショッピングカートに入れる",
-    "カートに入れる",
-    "カートへ入れる",
-    "買い物かごに入れる",
-    "かごに追加",
-    "今すぐ買う",
-    "今すぐ購入",
-    "購入手続きへ",
-    "注文手続きへ",
-    "Add to Cart",
-    "Add to cart",
-    "ADD to cart",
-    "ADD TO CART",
-    "Add to Basket",
-    "Add to basket",
-    "Add to bag",
-    "Add to Bag",
-    "Buy now",
-    "Buy Now",
-    "Buy It Now",
-    "Ajouter au panier",
-    "In den Einkaufswagen",
-    "Aggiungi al carrello",
-    "Añadir a la cesta",
-    "Adicionar ao carrinho",
-    "加入購物車",
-    "加入购物车",
-)
-OTHER_SELLERS = (
-    "出品者からお求めいただけます",
-    "See All Buying Choices",
-    "See all buying choices",
-    "Available from these sellers",
-    "Voir toutes les options d'achat",
-    "Ver todas las opciones de compra",
-    "Alle Kaufoptionen anzeigen",
-    "Vedi tutte le opzioni di acquisto",
-    "Ver todas as opções de compra",
-)
-CANNOT_SHIP = (
-    "cannot be shipped to your selected delivery location",
-    "cannot be dispatched to your selected delivery location",
-    "お届け先に配送できません",
-    "選択したお届け先に発送できません",
-    "お届け先には発送できません",
-    "ne peut pas être expédié",
-    "kann nicht an den gewählten Lieferort",
-    "non può essere spedito",
-    "no se puede enviar",
-    "não pode ser enviado",
-)
-BACKORDER = ("お取り寄せ", "取り寄せ")
-AWAITING = ("入荷待ち", "予約受付中", "予約商品", "発売予定日", "入荷予定", "Pre-order", "Preorder")
-SHIPS_WITHIN = (
-    "以内に発送",
-    "日で発送",
-    "営業日以内",
-    "以内に出荷",
-    "ships within",
-    "Usually ships within",
-    "Usually dispatched within",
-    "dispatched within",
-    "Expédié sous",
-    "Versandfertig in",
-)
+TABLES = Path(__file__).with_name("phrases.toml")
+
+# Meanings (the keys of each language table); adapters pass these to ``find``.
+OUT_OF_STOCK = "out"
+ENDED = "ended"
+IN_STOCK = "in"
+AWAITING = "preorder"
+BACKORDER = "backorder"
+SHIPS_WITHIN = "ships"
+CART = "cart"
+OTHER_SELLERS = "other_sellers"
+CANNOT_SHIP = "cannot_ship"
+RELATED = "related"
+NOT_FOUND = "not_found"
+NEUTRAL = "none"
+MEANINGS = (
+    OUT_OF_STOCK, ENDED, IN_STOCK, AWAITING, BACKORDER, SHIPS_WITHIN, CART,
+    OTHER_SELLERS, CANNOT_SHIP, RELATED, NOT_FOUND, NEUTRAL,
+)  # fmt: skip
 BACKORDER_DAYS_ASSUMED = 14  # お取り寄せ with no stated time: assume two weeks (conservative)
 
+_LATIN = "0-9a-z\u00c0-\u024f"  # after normalising: what a Latin phrase must not touch
 _QUANTITY = (
     re.compile(r"残り\s*(\d+)\s*(?:点|個|本|枚|着|冊|セット)"),
     re.compile(r"在庫(?:数)?\s*[:：]?\s*(\d+)\s*(?:点|個|本|枚|着|冊|セット)?\s*(?:$|[^\d])"),
-    re.compile(r"Only\s+(\d+)\s+left", re.I),
-    re.compile(r"(?<![\d.,$€£¥])(\d+)\s+(?:in stock|left in stock)", re.I),
-    re.compile(r"Nur noch\s+(\d+)", re.I),
-    re.compile(r"Il ne reste plus que\s+(\d+)", re.I),
-    re.compile(r"(?:Solo|Sólo|Quedan|Apenas|Restam)\s+(\d+)", re.I),
+    re.compile(r"only\s+(\d+)\s+left"),
+    re.compile(r"(?<![\d.,$€£¥])(\d+)\s+(?:in stock|left in stock)"),
+    re.compile(r"nur noch\s+(\d+)"),
+    re.compile(r"il ne reste plus que\s+(\d+)"),
+    re.compile(r"(?:solo|quedan|apenas|restam)\s+(\d+)"),
 )
-_RANGE = r"(\d+)\s*(?:[~〜\-–]|から|to|à|bis|a)\s*(\d+)"
+_RANGE = r"(\d+)\s*(?:[~〜\-–]|から|to|a|bis)\s*(\d+)"
+_DAY, _WEEK = (
+    r"(?:営業日|日|days?|jours?|tage?n?|dias)",
+    r"(?:週間|weeks?|semaines?|wochen|semanas)",
+)
+_MONTH = r"(?:[かヶケカ]月|months?|mois|monaten?|meses)"
 _UNITS = (
-    (re.compile(_RANGE + r"\s*(?:営業日|日|days?|jours?|Tage?n?|días|dias)", re.I), 1),
-    (re.compile(_RANGE + r"\s*(?:週間|weeks?|semaines?|Wochen|semanas)", re.I), 7),
-    (re.compile(_RANGE + r"\s*(?:[かヶケカ]月|months?|mois|Monaten?|meses)", re.I), 30),
-    (re.compile(r"(\d+)\s*(?:営業日|日|days?|jours?|Tage?n?|días|dias)", re.I), 1),
-    (re.compile(r"(\d+)\s*(?:週間|weeks?|semaines?|Wochen|semanas)", re.I), 7),
-    (re.compile(r"(\d+)\s*(?:[かヶケカ]月|months?|mois|Monaten?|meses)", re.I), 30),
+    (re.compile(_RANGE + r"\s*" + _DAY), 1),
+    (re.compile(_RANGE + r"\s*" + _WEEK), 7),
+    (re.compile(_RANGE + r"\s*" + _MONTH), 30),
+    (re.compile(r"(\d+)\s*" + _DAY), 1),
+    (re.compile(r"(\d+)\s*" + _WEEK), 7),
+    (re.compile(r"(\d+)\s*" + _MONTH), 30),
 )
+_AWAITING_DATE = re.compile(r"in stock on |disponible le |lieferbar ab |disponibile dal ")
 
 
 def normal(text: str) -> str:
-    """NFKC-normalised, whitespace-collapsed text (full-width digits become ASCII)."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """NFKC width, lower case, Latin accents dropped, whitespace collapsed."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if not folded.isascii():  # drop U+0300–036F only: Japanese voicing marks must stay
+        decomposed = unicodedata.normalize("NFD", folded)
+        folded = unicodedata.normalize(
+            "NFC", "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
+        )
+    return " ".join(folded.split())
 
 
-def find(text: str, phrases: tuple[str, ...]) -> str | None:
-    """The first phrase (in list order) found in ``text``, or None."""
+@dataclass(frozen=True)
+class Hit:
+    """One whole phrase found in a normalised text."""
+
+    meaning: str
+    text: str  # the phrase as matched (normalised)
+    start: int
+
+
+@lru_cache(maxsize=1)
+def tables() -> dict[str, dict[str, list[str]]]:
+    """The phrase tables by language, then meaning (as written in ``phrases.toml``)."""
+    with TABLES.open("rb") as handle:
+        data = tomllib.load(handle)
+    for language, table in data.items():
+        unknown = set(table) - set(MEANINGS)
+        if unknown:
+            raise ValueError(f"{TABLES}: [{language}] has unknown meanings {sorted(unknown)}")
+    return data
+
+
+@lru_cache(maxsize=1)
+def _matcher() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex for every phrase, built as a trie (an alternation of 600 phrases would be
+    tried phrase by phrase at every position of the text)."""
+    meaning_of: dict[str, str] = {}
+    for table in tables().values():
+        for meaning, written in table.items():
+            for phrase in written:
+                meaning_of.setdefault(normal(phrase), meaning)
+    latin = [p for p in meaning_of if _LATIN_START.match(p)]
+    other = [p for p in meaning_of if not _LATIN_START.match(p)]
+    pattern = f"(?<![{_LATIN}])(?:{_trie_pattern(latin)})|(?:{_trie_pattern(other)})"
+    return re.compile(pattern), meaning_of
+
+
+_LATIN_START = re.compile(f"[{_LATIN}]")
+_END = ""  # the trie key that marks the end of a phrase
+
+
+def _trie_pattern(words: list[str]) -> str:
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_END] = f"(?![{_LATIN}])" if _LATIN_START.match(word[-1]) else ""
+    return _node_pattern(trie) or "(?!)"
+
+
+def _node_pattern(node: dict[str, Any]) -> str:
+    """Children first, the end of a phrase last: the longest phrase wins."""
+    branches = [re.escape(c) + _node_pattern(n) for c, n in node.items() if c != _END]
+    if _END in node:
+        branches.append(node[_END])
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
+
+
+def hits(text: str) -> list[Hit]:
+    """Every whole phrase in ``text``, left to right, none overlapping."""
+    pattern, meaning_of = _matcher()
     folded = normal(text)
-    lowered = folded.lower()
-    for phrase in phrases:
-        needle = normal(phrase)
-        if needle in folded or (needle.isascii() and needle.lower() in lowered):
-            return phrase
-    return None
+    return [Hit(meaning_of[m.group(0)], m.group(0), m.start()) for m in pattern.finditer(folded)]
 
 
-def is_in_stock_text(text: str) -> str | None:
-    """An in-stock phrase, guarding the short word "Only" to its "Only N left" use."""
-    hit = find(text, IN_STOCK)
-    if hit == "Only" and parse_quantity(text) is None:
-        return None
-    return hit
+def find(text: str, *meanings: str) -> str | None:
+    """The first phrase in ``text`` with one of these meanings (as matched), or None."""
+    return next((hit.text for hit in hits(text) if hit.meaning in meanings), None)
 
 
 def parse_quantity(text: str) -> int | None:
@@ -236,18 +177,15 @@ def snippet(text: str, phrase: str | None = None, width: int = 80) -> str:
     """A short piece of ``text`` (as written) around ``phrase`` (or its start), for evidence."""
     folded = " ".join(text.split())
     if phrase:
-        at = folded.lower().find(phrase.lower())
-        if at > 20:
+        at = normal(folded).find(normal(phrase))
+        if at > 20 and len(normal(folded)) == len(folded):
             folded = "…" + folded[at - 20 :]
     return folded if len(folded) <= width else folded[: width - 1] + "…"
 
 
-_AWAITING_EN = re.compile(r"In stock on |Disponible le |Lieferbar ab |Disponibile dal ", re.I)
-
-
 @dataclass(frozen=True)
 class Classified:
-    """What a scoped buy-box text says: availability, the phrase, quantity and delay."""
+    """What a scoped buy-area text says: availability, the phrase, quantity and delay."""
 
     availability: Availability
     phrase: str
@@ -256,27 +194,28 @@ class Classified:
 
 
 def classify(text: str) -> Classified | None:
-    """Read a buy-box text: out-of-stock phrases first, then delays, then in-stock ones."""
+    """Read a buy-area text: out / ended first, then awaiting and backorder, then in stock."""
     if not text.strip():
         return None
+    found = {hit.meaning: hit.text for hit in reversed(hits(text))}  # first hit per meaning
     days = delay_days(text)
-    oos = find(text, OUT_OF_STOCK)
-    if oos:
-        return Classified(Availability.OUT_OF_STOCK, oos, days=days)
-    awaiting = find(text, AWAITING) or (_AWAITING_EN.search(text) and "In stock on")
+    for meaning in (OUT_OF_STOCK, ENDED):
+        if meaning in found:
+            return Classified(Availability.OUT_OF_STOCK, found[meaning], days=days)
+    awaiting = found.get(AWAITING) or (_AWAITING_DATE.search(normal(text)) and "in stock on")
     if awaiting:
         state = Availability.IN_STOCK if days is not None else Availability.OUT_OF_STOCK
         return Classified(state, awaiting, days=days)
-    backorder = find(text, BACKORDER)
-    if backorder:
-        return Classified(Availability.IN_STOCK, backorder, days=days or BACKORDER_DAYS_ASSUMED)
+    if BACKORDER in found:
+        return Classified(
+            Availability.IN_STOCK, found[BACKORDER], days=days or BACKORDER_DAYS_ASSUMED
+        )
     quantity = parse_quantity(text)
-    in_stock = is_in_stock_text(text)
-    if in_stock or (quantity is not None and quantity > 0):
-        return Classified(Availability.IN_STOCK, in_stock or f"{quantity} left", quantity, days)
+    if IN_STOCK in found or (quantity is not None and quantity > 0):
+        phrase = found.get(IN_STOCK) or f"{quantity} left"
+        return Classified(Availability.IN_STOCK, phrase, quantity, days)
     if quantity == 0:
         return Classified(Availability.OUT_OF_STOCK, "quantity 0", 0)
-    ships = find(text, SHIPS_WITHIN)
-    if ships and days is not None:
-        return Classified(Availability.IN_STOCK, ships, days=days)
+    if SHIPS_WITHIN in found and days is not None:
+        return Classified(Availability.IN_STOCK, found[SHIPS_WITHIN], days=days)
     return None

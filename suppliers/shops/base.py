@@ -12,9 +12,15 @@ from suppliers.page import Page
 from suppliers.shops.generic import read_standard
 
 _MARKERS = ("thebase.in", "baseec-img-mng.akamaized.net", "static.thebase.in", "base.shop/")
-_BUY_AREA = (
-    r"<(?:form|div|section|button)\b[^>]*(?:id|class)\s*=\s*[\"'][^\"']*"
-    r"(?:purchase|Purchase|cart|Cart|soldOut|soldout|itemDetail)"
+_BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found
+    "[class*=purchase], "
+    "[class*=Purchase], "
+    "[id*=purchase], "
+    "[class*=cart], "
+    "[id*=cart], "
+    "[class*=soldOut], "
+    "[class*=soldout], "
+    "[class*=itemDetail]"
 )
 
 

@@ -13,9 +13,14 @@ from suppliers.base import ParseOptions, ShopAdapter, Verdict
 from suppliers.page import Page
 from suppliers.shops.generic import read_standard
 
-_BUY_AREA = (
-    r"<(?:form|div|section|p|ul)\b[^>]*(?:id|class)\s*=\s*[\"'][^\"']*"
-    r"(?:bcs_cart|bcs_stock|bcs_basket|PROD-CART|cart|stock|basket)"
+_BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found
+    "[class*=bcs_cart], "
+    "[class*=bcs_stock], "
+    "[class*=bcs_basket], "
+    "[class*=PROD-CART], "
+    "[class*=cart], "
+    "[class*=stock], "
+    "[class*=basket]"
 )
 
 

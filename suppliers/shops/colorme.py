@@ -16,9 +16,8 @@ from suppliers.shops.generic import read_standard
 
 _MARKERS = ("shop-pro.jp", "var Colorme", "colorme-repeat")
 _STOCK = re.compile(r'var\s+Colorme\s*=.{0,4000}?"stock_num"\s*:\s*(null|-?\d+)', re.S)
-_BUY_AREA = (
-    r"<(?:form|div)\b[^>]*(?:action\s*=\s*[\"'][^\"']*cart"
-    r"|(?:id|class|name)\s*=\s*[\"'][^\"']*(?:cart|soldout|product_form))"
+_BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found
+    "form[action*=cart], [class*=cart], [id*=cart], [class*=soldout], form[name=product_form]"
 )
 
 

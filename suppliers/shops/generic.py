@@ -15,10 +15,13 @@ The helpers here (``cart_form``, ``read_standard``) are shared by the platform a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from suppliers import narrow, phrases
+from selectolax.lexbor import LexborNode
+
+from suppliers import phrases
 from suppliers.base import (
+    OfferKind,
     ParseOptions,
     ShopAdapter,
     Verdict,
@@ -26,45 +29,18 @@ from suppliers.base import (
     out_of_stock,
     unknown,
 )
+from suppliers.buyarea import BuyArea, buy_area, statements
+from suppliers.dom import text_of
 from suppliers.extract import StructuredOffer, first_price, structured_offers, summarise
 from suppliers.page import Page
 from suppliers.prices import parse_price
 from sync.domain import Availability, Money, UnknownReason
 
-_CART_FORM = (
-    r"<form\b[^>]*(?:action\s*=\s*[\"'][^\"']*(?:cart|basket|bag|buy|purchase|order)"
-    r"|(?:id|class|name)\s*=\s*[\"'][^\"']*(?:cart|basket|buy|purchase|product))"
-)
 _PRODUCT_SIGNS = re.compile(
     r"og:type[\"']?\s+content\s*=\s*[\"']?(?:product|og:product)|itemprop\s*=\s*[\"']?price\b"
     r"|\"@type\"\s*:\s*\"Product\"|product:price:amount",
     re.I,
 )
-_PRICE_ELEMENT = r"<[a-z][a-z0-9]*\b[^>]*(?:class|id)\s*=\s*[\"'][^\"']*price[^\"']*[\"']"
-
-
-@dataclass(frozen=True)
-class CartForm:
-    """The product's cart form: its markup and its visible text (with button values)."""
-
-    html: str
-    text: str
-
-
-def cart_form(text: str, pattern: str = _CART_FORM) -> CartForm | None:
-    """The product's buy area: the first matching element with a cart or stock phrase."""
-    for cut in narrow.find_tags(text, pattern, limit=8):
-        visible = narrow.fragment_text(cut.html) + " " + _button_values(cut.html)
-        if phrases.find(visible, phrases.CART) or phrases.classify(visible):
-            return CartForm(cut.html, visible.strip())
-    return None
-
-
-def _button_values(fragment: str) -> str:
-    """``<input type=submit value="カートに入れる">`` carries its text in an attribute."""
-    values = [a.get("value", "") for a in narrow.start_tags(fragment, r"<input\b[^>]*submit")]
-    values += [a.get("alt", "") for a in narrow.start_tags(fragment, r"<input\b[^>]*image")]
-    return " ".join(v for v in values if v)
 
 
 def pick_variant(offers: list[StructuredOffer], variant: str | None) -> list[StructuredOffer]:
@@ -76,57 +52,106 @@ def pick_variant(offers: list[StructuredOffer], variant: str | None) -> list[Str
     return exact or [o for o in offers if wanted and wanted in o.name.lower()]
 
 
-def read_standard(
-    page: Page, options: ParseOptions, currency: str | None, buy_area: str = _CART_FORM
-) -> Verdict:
-    """Structured data, then the buy area (the cart form), then UNKNOWN: the generic reading.
+def accepted_conditions(
+    offers: list[StructuredOffer], options: ParseOptions
+) -> list[StructuredOffer]:
+    """The offers in a condition this source buys: new by default, used when accepted."""
+    return [
+        o for o in offers
+        if ((OfferKind.NEW in options.accept) if o.is_new else (OfferKind.USED in options.accept))
+    ]  # fmt: skip
 
-    ``buy_area`` is a start-tag pattern a shop adapter can widen (Japanese shops often put
-    the cart button and the stock text in a ``div``, not a form)."""
-    text = page.text
-    offers = structured_offers(text, currency)
+
+def read_standard(
+    page: Page, options: ParseOptions, currency: str | None, area: str | None = None
+) -> Verdict:
+    """The generic reading: a soft 404, the buy area, structured data, statements, UNKNOWN.
+
+    ``area`` is a CSS selector of a shop's own buy box, used when no buy control is found."""
+    doc = page.dom
+    gone = next(
+        (p for p in (phrases.find(t, phrases.NOT_FOUND) for t in (doc.h1, doc.title)) if p), None
+    )
+    if gone:
+        return unknown(UnknownReason.NOT_A_PRODUCT_PAGE, f"the page says {gone!r} (a soft 404)")
+    offers = accepted_conditions(structured_offers(doc, page.final_url, currency), options)
     chosen = pick_variant(offers, options.variant)
-    form = cart_form(text, buy_area)
+    found = buy_area(doc, area)
     price = first_price(chosen)[0] if chosen else None
-    if price is None and form is not None:
-        price = visible_price(form.html, currency)
+    if price is None:
+        price = visible_price(found.node if found else doc.body, currency)
     if options.variant and offers and not chosen:
         return unknown(
             UnknownReason.LAYOUT_CHANGED,
             f"variant {options.variant!r} not found in structured data",
             price=price,
         )
-    return decide(chosen, form.text if form else None, price)
+    return decide(
+        chosen, found, lambda: statements(doc, phrases.OUT_OF_STOCK, phrases.ENDED), price
+    )
 
 
-def decide(offers: list[StructuredOffer], form: str | None, price: Money | None) -> Verdict:
-    """Structured availability, overruled by an out-of-stock phrase in the buy area."""
+def decide(
+    offers: list[StructuredOffer],
+    area: BuyArea | None,
+    said_out: Callable[[], list[tuple[str, str]]],
+    price: Money | None,
+) -> Verdict:
+    """The visible buy area first, then structured data, then the page's own statements."""
+    said = phrases.classify(area.text) if area else None
+    extra = {"price": price, "quantity": said.quantity if said else None,
+             "ships_within_days": said.days if said else None}  # fmt: skip
     decided = summarise(offers)
-    said = phrases.classify(form) if form else None
-    quantity = said.quantity if said else None
-    days = said.days if said else None
+    beats = f" (beats {decided.evidence})" if decided else ""
+    if area is not None and said and said.availability is Availability.OUT_OF_STOCK:
+        return out_of_stock(
+            f"buy area: {phrases.snippet(area.text, said.phrase)}{beats}", price=price
+        )
+    if area is not None and area.sold_out() is not None:
+        return out_of_stock(f"buy area: {area.sold_out().describe()}{beats}", price=price)  # type: ignore[union-attr]
     if decided is not None and decided.availability is Availability.OUT_OF_STOCK:
         return out_of_stock(decided.evidence, price=price)
-    if form and said and said.availability is Availability.OUT_OF_STOCK:
-        beats = f" (beats {decided.evidence})" if decided else ""
-        evidence = f"buy area: {phrases.snippet(form, said.phrase)}{beats}"
-        return out_of_stock(evidence, price=price)
-    extra = {"price": price, "quantity": quantity, "ships_within_days": days}
+    page_says = said_out()
+    if page_says:
+        text, phrase = page_says[0]
+        return out_of_stock(f"page says: {phrases.snippet(text, phrase)}{beats}", price=price)
+    mixed = mixed_variants(offers)
+    if mixed is not None:
+        return unknown(UnknownReason.LAYOUT_CHANGED, mixed, price=price)
     if decided is not None:
         return in_stock(decided.evidence, **extra)
-    if form and said:
-        return in_stock(f"buy area: {phrases.snippet(form, said.phrase)}", **extra)
-    cart = phrases.find(form, phrases.CART) if form else None
-    if cart:
-        return in_stock(f"buy area: {cart!r} button", **extra)
+    usable = area.usable() if area else None
+    if area is not None and usable is not None:
+        if said is not None:
+            return in_stock(f"buy area: {phrases.snippet(area.text, said.phrase)}", **extra)
+        return in_stock(f"buy area: {usable.describe()}", **extra)
+    if area is not None and area.controls:
+        evidence = f"buy area: {area.controls[0].describe()} cannot be pressed"
+        return unknown(UnknownReason.LAYOUT_CHANGED, evidence, price=price)
     return unknown(UnknownReason.LAYOUT_CHANGED, "no availability in structured data or buy area",
                    price=price)  # fmt: skip
 
 
-def visible_price(text: str, currency: str | None) -> Money | None:
-    """A price from an element named like a price (first 5 tried) in a scoped fragment."""
-    for cut in narrow.find_tags(text, _PRICE_ELEMENT, limit=5):
-        found = parse_price(narrow.fragment_text(cut.html), currency)
+def mixed_variants(offers: list[StructuredOffer]) -> str | None:
+    """Why a product whose variants (offers of one condition) differ in availability is
+    UNKNOWN when no variant is named; None when they agree."""
+    for condition in {o.condition for o in offers}:
+        same = [o for o in offers if o.condition == condition]
+        if len({o.availability for o in same if o.availability is not None}) > 1:
+            listed = ", ".join(
+                f"{o.sku or o.name or '?'}: {o.availability.value if o.availability else '?'}"
+                for o in same[:8]
+            )
+            return f"variants differ in availability and none is named ({listed})"
+    return None
+
+
+def visible_price(node: LexborNode | None, currency: str | None) -> Money | None:
+    """A price from an element named like a price (first 5 tried) in the buy area."""
+    if node is None:
+        return None
+    for element in node.css("[class*=price], [id*=price], [class*=Price], [id*=Price]")[:5]:
+        found = parse_price(text_of(element), currency)
         if found is not None:
             return found
     return None
@@ -145,7 +170,11 @@ class GenericAdapter(ShopAdapter):
 
     def read(self, page: Page, options: ParseOptions) -> Verdict:
         verdict = read_standard(page, options, self.currency_for(page, options))
-        if verdict.reason is UnknownReason.LAYOUT_CHANGED and not looks_like_product(page.text):
+        if (
+            verdict.reason is UnknownReason.LAYOUT_CHANGED
+            and not looks_like_product(page.text)
+            and buy_area(page.dom) is None
+        ):
             return unknown(
                 UnknownReason.NOT_A_PRODUCT_PAGE,
                 "no product markup (no Product data, og:type product, price or cart form)",

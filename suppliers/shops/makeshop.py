@@ -12,9 +12,14 @@ from suppliers.page import Page
 from suppliers.shops.generic import read_standard
 
 _MARKERS = ("makeshop-multi-images", "gigaplus.makeshop.jp", "makeshop.jp/", "MakeShop")
-_BUY_AREA = (
-    r"<(?:form|div|p)\b[^>]*(?:action\s*=\s*[\"'][^\"']*basket"
-    r"|(?:id|class|name)\s*=\s*[\"'][^\"']*(?:cart|basket|soldout|sold_out|form1))"
+_BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found
+    "form[action*=basket], "
+    "[class*=cart], "
+    "[id*=cart], "
+    "[class*=basket], "
+    "[class*=soldout], "
+    "[class*=sold_out], "
+    "form[name=form1]"
 )
 
 

@@ -30,9 +30,9 @@ class MercariAdapter(ShopAdapter):
     currency = "JPY"
 
     def read(self, page: Page, options: ParseOptions) -> Verdict:
-        offers = structured_offers(page.text, "JPY")
+        offers = structured_offers(page.dom, page.final_url, "JPY")
         if offers:
-            return decide(offers, None, offers[0].price)
+            return decide(offers, None, list, offers[0].price)
         status = _STATUS.search(page.scan)
         if status:
             evidence = f'item "status":"{status.group(1)}"'

@@ -4,8 +4,9 @@ Only ``/products/<handle>`` pages are product pages: a collection or the top pag
 UNKNOWN not-a-product-page, however many ``"available":true`` its product cards carry.
 On a product page the embedded product JSON (``"variants":[{"id":…, "available":…}]``)
 decides, for the variant the source names (by variant id, SKU, title or option value),
-else for the ``?variant=`` of the URL, else "any variant available". Without a named variant
-a sold-out phrase in the product's ``/cart/add`` form beats the JSON. Without product JSON
+else for the ``?variant=`` of the URL. Without a named variant a sold-out buy area beats the
+JSON, and variants that differ in availability are UNKNOWN with each variant's state listed
+(never IN_STOCK, and not OUT_OF_STOCK because one option is sold out). Without product JSON
 the generic reading (JSON-LD, then the cart form) applies.
 """
 
@@ -19,15 +20,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from suppliers import phrases
 from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
+from suppliers.buyarea import buy_area
 from suppliers.page import Page
-from suppliers.shops.generic import cart_form, read_standard
-from sync.domain import Money, UnknownReason
+from suppliers.shops.generic import read_standard
+from sync.domain import Availability, Money, UnknownReason
 
 _JSON_SCRIPT = re.compile(
     r"<script\b[^>]*type\s*=\s*[\"']application/json[\"'][^>]*>(.*?)</script\s*>", re.I | re.S
 )
 _CURRENCY = re.compile(r"Shopify\.currency\s*=\s*\{\s*\"active\"\s*:\s*\"([A-Z]{3})\"")
-_CART_ADD = r"<form\b[^>]*action\s*=\s*[\"'][^\"']*/cart/add"
+_CART_ADD = "form[action*='/cart/add']"
 _MARKERS = ("cdn.shopify.com", "Shopify.shop", "shopify-section")
 
 
@@ -56,22 +58,36 @@ class ShopifyAdapter(ShopAdapter):
         )
         if wanted:
             return read_named(variants, wanted, currency)
-        form = cart_form(text, _CART_ADD)
-        sold_out = phrases.find(form.text, phrases.OUT_OF_STOCK) if form else None
-        price = variant_price(variants[0], currency)
-        if sold_out and form:
-            return out_of_stock(
-                f"/cart/add form: {phrases.snippet(form.text, sold_out)}", price=price
-            )
-        buyable = [v for v in variants if v.get("available") is True]
-        if buyable:
-            return in_stock(
-                f"product JSON: {len(buyable)} of {len(variants)} variants available",
-                price=variant_price(buyable[0], currency),
-            )
-        return out_of_stock(
-            f"product JSON: all {len(variants)} variants available=false", price=price
+        return read_all(variants, page, currency)
+
+
+def read_all(variants: list[dict[str, Any]], page: Page, currency: str | None) -> Verdict:
+    """No variant named: a sold-out buy area wins; variants that differ are UNKNOWN."""
+    area = buy_area(page.dom, _CART_ADD)
+    said = phrases.classify(area.text) if area else None
+    price = variant_price(variants[0], currency)
+    if area is not None and said is not None and said.availability is Availability.OUT_OF_STOCK:
+        return out_of_stock(f"buy area: {phrases.snippet(area.text, said.phrase)}", price=price)
+    if area is not None and area.sold_out() is not None:
+        return out_of_stock(f"buy area: {area.sold_out().describe()}", price=price)  # type: ignore[union-attr]
+    buyable = [v for v in variants if v.get("available") is True]
+    if buyable and len(buyable) < len(variants):
+        listed = ", ".join(
+            f"{v.get('title') or v.get('id')}: "
+            + ("available" if v.get("available") is True else "sold out")
+            for v in variants[:10]
         )
+        return unknown(
+            UnknownReason.LAYOUT_CHANGED,
+            f"product JSON: variants differ and none is named ({listed})",
+            price=price,
+        )
+    if buyable:
+        return in_stock(
+            f"product JSON: all {len(variants)} variants available",
+            price=variant_price(buyable[0], currency),
+        )
+    return out_of_stock(f"product JSON: all {len(variants)} variants available=false", price=price)
 
 
 def _currency(text: str) -> str | None:

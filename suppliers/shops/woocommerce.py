@@ -5,6 +5,9 @@ element; related products further down carry the same classes and must not decid
 Variable products keep ``button.single_add_to_cart_button`` in the markup even when every
 variant is sold out, so the button is no evidence: ``form.variations_form``'s
 ``data-product_variations`` (an HTML-escaped JSON list with ``is_in_stock`` per variant) is.
+Without a named variant, variants that differ in availability are UNKNOWN (listed in the
+evidence): one sold-out size does not make the product sold out, nor does one in-stock size
+make the seller's variant buyable.
 
 Order: the named variant in ``data-product_variations`` (else all variants); the JSON-LD
 offer; the product div's class; the ``p.stock`` text ("Out of stock", "5 in stock").
@@ -52,7 +55,7 @@ class WooCommerceAdapter(ShopAdapter):
         variants = variations(main)
         if variants:
             return read_variants(variants, options, price)
-        return read_simple(text, main, price)
+        return read_simple(page, main, price)
 
 
 def main_price(main: str, currency: str | None) -> Money | None:
@@ -89,7 +92,7 @@ def _names(variant: dict[str, Any]) -> set[str]:
 def read_variants(
     variants: list[dict[str, Any]], options: ParseOptions, price: Money | None
 ) -> Verdict:
-    """The named variant's ``is_in_stock``; without a name, any variant in stock."""
+    """The named variant's ``is_in_stock``; without a name, all variants must agree."""
     if options.variant:
         wanted = options.variant.strip().lower()
         chosen = [v for v in variants if wanted in _names(v)]
@@ -108,20 +111,27 @@ def read_variants(
             return in_stock(evidence, price=price, quantity=quantity)
         return out_of_stock(evidence, price=price)
     buyable = [v for v in variants if v.get("is_in_stock") is True]
+    if buyable and len(buyable) < len(variants):
+        listed = ", ".join(
+            f"{' / '.join(str(a) for a in (v.get('attributes') or {}).values()) or v.get('sku')}: "
+            + ("in stock" if v.get("is_in_stock") is True else "out of stock")
+            for v in variants[:10]
+        )
+        evidence = f"data-product_variations: variants differ and none is named ({listed})"
+        return unknown(UnknownReason.LAYOUT_CHANGED, evidence, price=price)
     if buyable:
         return in_stock(
-            f"data-product_variations: {len(buyable)} of {len(variants)} variants is_in_stock=true",
-            price=price,
+            f"data-product_variations: all {len(variants)} variants is_in_stock=true", price=price
         )
     return out_of_stock(
         f"data-product_variations: all {len(variants)} variants is_in_stock=false", price=price
     )
 
 
-def read_simple(text: str, main: str, price: Money | None) -> Verdict:
+def read_simple(page: Page, main: str, price: Money | None) -> Verdict:
     """JSON-LD, the product div's class and ``p.stock``: any out-of-stock reading wins."""
     readings: list[tuple[Availability, str, int | None]] = []
-    decided = summarise(json_ld_offers(text))
+    decided = summarise(json_ld_offers(page.dom, page.final_url))
     if decided is not None and decided.availability is not None:
         readings.append((decided.availability, decided.evidence, None))
     classes = _CLASS.search(main[: main.find(">")])

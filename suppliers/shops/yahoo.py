@@ -19,9 +19,15 @@ from suppliers.shops.generic import read_standard
 
 _CART_BUTTON = re.compile(r"<[a-z]+\b[^>]*id\s*=\s*[\"']CartButtonUltLog[\"'][^>]*>", re.I)
 _DISABLED_BUTTON = r"<button\b[^>]*class\s*=\s*[\"'][^\"']*isDisabled"
-_BUY_AREA = (
-    r"<(?:form|div|section)\b[^>]*(?:id|class)\s*=\s*[\"'][^\"']*"
-    r"(?:Cart|cart|elButton|ItemPurchase|purchase|Purchase|Stock|stock)"
+_BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found
+    "[class*=Cart], "
+    "[class*=cart], "
+    "[class*=elButton], "
+    "[class*=ItemPurchase], "
+    "[class*=purchase], "
+    "[class*=Purchase], "
+    "[class*=Stock], "
+    "[class*=stock]"
 )
 _PRICE = r"<[a-z]+\b[^>]*class\s*=\s*[\"'][^\"']*(?:elPriceNumber|ItemPrice_price)"
 
