@@ -81,7 +81,9 @@ def sku(i: int) -> str:
     return f"SKU-{i:06d}"
 
 
-def observations(rng: random.Random, refs: list[str], now: datetime) -> Iterator[tuple[object, ...]]:
+def observations(
+    rng: random.Random, refs: list[str], now: datetime
+) -> Iterator[tuple[object, ...]]:
     """Three checks per source over the last day: mostly in stock, some out, a few unreadable."""
     for ref in refs:
         for offset in sorted(rng.uniform(600, 86400) for _ in range(3)):

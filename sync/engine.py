@@ -23,7 +23,6 @@ gateway as arguments.
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine
 
 from sync import policy
+from sync.amazon_quantities import QuantityReader, read_all, read_each
 from sync.clock import Clock
 from sync.config import Settings
 from sync.domain import (
@@ -47,7 +47,6 @@ from sync.domain import (
     SourceKind,
 )
 from sync.domain import marketplace as find_marketplace
-from sync.errors import AmazonAuthError, AmazonError
 from sync.planner import Planner
 from sync.pusher import PushReport, QuantityGateway, VerifyReport, push, verify
 from sync.store import observations as obs_store
@@ -57,9 +56,12 @@ from sync.store.feeds import latest_feed_observations
 from sync.store.listings import find_listings
 from sync.store.orders import load_orders
 
-log = logging.getLogger("stockguard.engine")
 HISTORY_DEPTH = 6  # observations per source the policy sees (K-in-a-row restores need few)
 READBACKS_PER_PASS = 50  # getListingsItem allows 5/s: learning 50 quantities costs ~10 s
+
+
+class EngineGateway(QuantityGateway, QuantityReader, Protocol):
+    """The part of AmazonGateway the engine uses: pushes, and reading quantities back."""
 
 
 class SourceChecker(Protocol):
@@ -94,7 +96,7 @@ class SyncEngine:
     def __init__(
         self,
         db: Engine,
-        gateway: QuantityGateway,
+        gateway: EngineGateway,
         checker: SourceChecker,
         settings: Settings,
         clock: Clock,
@@ -118,6 +120,8 @@ class SyncEngine:
         self._observation_ids: dict[str, int] = {}
         self._undecided: set[tuple[str, str]] = set()  # new or changed since the last load
         self._review_at: dict[tuple[str, str], datetime] = {}
+        self._unlisted: set[tuple[str, str]] = set()  # Amazon has no quantity to read back
+        self.reads_per_pass = READBACKS_PER_PASS  # more unknown than this: a listings report
 
     # --- catalogue ---------------------------------------------------------------------
     def load(self) -> None:
@@ -127,6 +131,7 @@ class SyncEngine:
         is checked (the first load: all of them).
         """
         previous = self.listings
+        self._unlisted.clear()  # asked again after each catalogue load
         self.listings = {(item.sku, item.marketplace): item for item in find_listings(self.db)}
         self._undecided |= {k for k, item in self.listings.items() if previous.get(k) != item}
         self._undecided &= set(self.listings)
@@ -329,40 +334,31 @@ class SyncEngine:
         keys = {k for k in self.listings if k[0] in wanted}
         report = PassReport()
         self.load_sales()  # an order is a pack bought from the supplier: see policy.decide
-        self._read_back([self.listings[k] for k in sorted(keys)])
+        read_each(self.db, self.gateway, [self.listings[k] for k in sorted(keys)], self.clock)
         report.decisions = self.decide(keys)
         report.changes = self.changes(report.decisions)
         report.pushed = self.push(report.changes)
         return report
 
-    def learn_quantities(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Read Amazon's quantity for listings stockguard has never set (at most a few per
-        pass); without it a live listing would look like one at 0 waiting for a restore.
+    def learn_quantities(
+        self, keys: Iterable[tuple[str, str]], *, bulk: bool = True
+    ) -> set[tuple[str, str]]:
+        """Read Amazon's quantity for listings stockguard has never set; without it a live
+        listing would look like one at 0 waiting for a restore. A few are read one by one;
+        more (when ``bulk``) through one listings report per marketplace, else the first few.
         Returns the listings whose quantity is now known."""
-        items = [self.listings[k] for k in sorted(keys) if k in self.listings]
+        items = [
+            self.listings[k] for k in sorted(keys) if k in self.listings and k not in self._unlisted
+        ]
         known = self.current_quantities(items)
-        unknown = [i for i in items if (i.sku, i.marketplace) not in known][:READBACKS_PER_PASS]
-        self._read_back(unknown)
-        learnt = self.current_quantities(unknown)
-        self._tell_planner(learnt)
-        return set(learnt)
-
-    def _read_back(self, items: Sequence[Listing]) -> None:
-        for item in items:
-            market_id = find_marketplace(item.marketplace).marketplace_id
-            try:
-                shown = self.gateway.get_quantity(item.sku, marketplace_id=market_id)
-            except AmazonError as exc:
-                # An unanswered read must not cost the pass its decisions: a stock-out found
-                # by this pass still goes out (Amazon's quantity stays unknown for now).
-                if isinstance(exc, AmazonAuthError):
-                    raise
-                log.warning("could not read %s back from Amazon: %s", item.sku, exc)
-                continue
-            if shown is not None:
-                update = QuantityUpdate(item.sku, shown, market_id, item.product_type)
-                with self.db.begin() as conn:
-                    outbox.record_readback(conn, update, self.clock.now())
+        unknown = [i for i in items if (i.sku, i.marketplace) not in known]
+        if bulk and len(unknown) > self.reads_per_pass:
+            learnt = read_all(self.db, self.gateway, unknown, self.clock)
+        else:
+            learnt = read_each(self.db, self.gateway, unknown[: self.reads_per_pass], self.clock)
+        self._unlisted |= learnt.not_listed
+        self._tell_planner(self.current_quantities([self.listings[k] for k in learnt.known]))
+        return learnt.known
 
     def changes(self, decisions: Sequence[Decision]) -> list[Change]:
         """The decisions that change what Amazon shows.

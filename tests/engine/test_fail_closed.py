@@ -141,3 +141,22 @@ def test_feed_sources_fail_closed(
         report = sync.sync_once()
         assert emu.quantity("FEED-IN") == 0
         assert [d.reason for d in report.decisions if d.sku == "FEED-IN"] == ["stale"]
+
+
+def test_many_unknown_quantities_are_read_from_one_listings_report(world: World) -> None:
+    world.sync.reads_per_pass = 2  # four listings never set: more than one-by-one reads allow
+    world.emulator.set_quantity("JP-HASHI", 5, cause="seller")
+
+    report = world.sync.sync_once()
+
+    requests = world.requests()
+    assert requests.get("createReport") == 1
+    # Learnt in the same pass: three live listings stay as they are, and Amazon's 5 where the
+    # catalogue says 3 is corrected at once (the only read one by one is that push's read-back).
+    assert [(c.decision.sku, c.current, c.decision.target_quantity) for c in report.changes] == [
+        ("JP-HASHI", 5, DEFAULT_QUANTITY)
+    ]
+    assert requests.get("getListingsItem") == 1
+    assert all(world.emulator.quantity(i.sku) == DEFAULT_QUANTITY for i in world.listings)
+    planner = world.sync.planner
+    assert all(planner.t.live[planner.t.listing_index[i.sku]] for i in world.listings)

@@ -1,0 +1,110 @@
+"""What Amazon shows for listings stockguard has not set: read one by one, or all at once.
+
+A listing live on Amazon before stockguard first ran is live; the store must know it from
+Amazon's own answer, or the planner and the policy would take it for a listing at 0 waiting
+for a restore. Two ways to learn it, each recorded as a closed ``readback`` outbox row:
+
+- ``read_each``: getListingsItem per listing (5 requests/s): for a few listings at a time;
+- ``read_all``: one All Listings Report per marketplace (GET_MERCHANT_LISTINGS_ALL_DATA): a
+  handful of requests for any number of listings, but minutes of report processing on Amazon.
+
+A listing Amazon does not list (or lists as FBA, without a merchant quantity) has no quantity
+to learn: both return such listings apart, so callers stop asking for them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from sync.amazon.listings_report import ListingQuantities
+from sync.clock import Clock
+from sync.domain import Listing, QuantityUpdate
+from sync.domain import marketplace as find_marketplace
+from sync.errors import AmazonAuthError, AmazonError
+from sync.store import outbox
+
+log = logging.getLogger("stockguard.engine")
+
+Key = tuple[str, str]  # (SKU, marketplace code)
+
+
+class QuantityReader(Protocol):
+    """The part of AmazonGateway these reads use."""
+
+    def get_quantity(self, sku: str, *, marketplace_id: str | None = None) -> int | None: ...
+
+    def read_quantities(self, marketplace_id: str | None = None) -> ListingQuantities: ...
+
+
+@dataclass
+class Learnt:
+    """Listings whose quantity is now recorded, and listings Amazon has no quantity for."""
+
+    known: set[Key] = field(default_factory=set)
+    not_listed: set[Key] = field(default_factory=set)
+
+
+def read_each(
+    db: Engine, gateway: QuantityReader, items: Sequence[Listing], clock: Clock
+) -> Learnt:
+    """getListingsItem for each listing; an unanswered read is skipped (never guessed)."""
+    learnt = Learnt()
+    for item in items:
+        market_id = find_marketplace(item.marketplace).marketplace_id
+        try:
+            shown = gateway.get_quantity(item.sku, marketplace_id=market_id)
+        except AmazonError as exc:
+            # An unanswered read must not cost the pass its decisions: a stock-out found
+            # by this pass still goes out (Amazon's quantity stays unknown for now).
+            if isinstance(exc, AmazonAuthError):
+                raise
+            log.warning("could not read %s back from Amazon: %s", item.sku, exc)
+            continue
+        key = (item.sku, item.marketplace)
+        if shown is None:
+            learnt.not_listed.add(key)
+            continue
+        update = QuantityUpdate(item.sku, shown, market_id, item.product_type)
+        with db.begin() as conn:
+            outbox.record_readback(conn, update, clock.now())
+        learnt.known.add(key)
+    return learnt
+
+
+def read_all(db: Engine, gateway: QuantityReader, items: Sequence[Listing], clock: Clock) -> Learnt:
+    """One All Listings Report per marketplace of ``items``; records what it says of them."""
+    learnt = Learnt()
+    by_market: dict[str, list[Listing]] = {}
+    for item in items:
+        by_market.setdefault(find_marketplace(item.marketplace).marketplace_id, []).append(item)
+    for market_id, listed in sorted(by_market.items()):
+        try:
+            report = gateway.read_quantities(market_id)
+        except AmazonError as exc:
+            if isinstance(exc, AmazonAuthError):
+                raise
+            log.warning("could not read the listings report of %s: %s", market_id, exc)
+            continue
+        for line in report.skipped:
+            log.warning("listings report %s: %s", report.report_id, line)
+        with db.begin() as conn:
+            # A push Amazon took while the report was made is newer than the report: keep it.
+            known = outbox.effective_quantities(conn, [i.sku for i in listed])
+            found = [
+                i for i in listed if i.sku in report.quantities and (i.sku, market_id) not in known
+            ]
+            updates = [
+                QuantityUpdate(i.sku, report.quantities[i.sku], market_id, i.product_type)
+                for i in found
+            ]
+            outbox.record_readbacks(conn, updates, clock.now())
+        learnt.known |= {(i.sku, i.marketplace) for i in found}
+        learnt.not_listed |= {
+            (i.sku, i.marketplace) for i in listed if i.sku not in report.quantities
+        }
+    return learnt
