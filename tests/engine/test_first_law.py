@@ -1,0 +1,321 @@
+"""The first law as a property (issue 9): after any pass, Amazon shows the policy's target for
+the stored evidence, and nothing is live without fresh IN_STOCK evidence.
+
+Hypothesis draws a catalogue (1-8 listings; demo-shop pages in several shop styles, feed
+items, two-source listings with required sources, stated quantities with safety buffers and
+packs; some live on Amazon before the first pass) and a sequence of events (pages in / out /
+unreadable, feed files good / with a refused row / missing items / refused whole, clock jumps
+past max_observation_age_hours, buyer orders, restarts, operator pushes, passes with small
+budgets). The world is real: DemoShop pages over loopback HTTP, the SP-API emulator through
+python-amazon-sp-api, a SQLite file or PostgreSQL (see first_law_world.py).
+
+Every minimal failing example Hypothesis found is kept below as a plain test named for what it
+shows. ``STOCKGUARD_PROPERTY_EXAMPLES=500`` runs a longer search.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
+
+from sync.config import parse_settings
+from sync.demoshop.model import STYLES
+from sync.store.listings import find_listings
+from tests.conftest import PG_SERVER, _postgres_reachable
+from tests.engine.conftest import CATALOGUE, LiveWorld, StockguardProcess, build_live
+from tests.engine.first_law_checks import assert_law
+from tests.engine.first_law_world import (
+    Advance,
+    Event,
+    FeedFile,
+    Item,
+    OperatorPush,
+    Order,
+    Pass,
+    Restart,
+    Scenario,
+    Src,
+    Stock,
+    play,
+)
+
+EXAMPLES = int(os.environ.get("STOCKGUARD_PROPERTY_EXAMPLES", "40"))
+settings.register_profile(
+    "first-law",
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+PAGE_STYLES = tuple(s for s in STYLES if s != "generic")
+SUPPLIERS = {"tonya": "T", "oroshi": "O"}
+CODES = 3  # item codes per supplier the catalogue may use
+HOUR = 3600.0
+# Clock jumps: minutes to days; 47 h and 49 h straddle max_observation_age_hours = 48.
+JUMPS = (60.0, 11 * 60.0, HOUR, 6 * HOUR, 20 * HOUR, 47 * HOUR, 49 * HOUR, 3 * 24 * HOUR)
+CELLS = ("0", "1", "2", "5", "9", "たくさん")  # たくさん is not a count: that row is refused
+
+
+# --- strategies ----------------------------------------------------------------------------------
+
+
+@st.composite
+def sources(draw: st.DrawFn, styles: list[str]) -> Src:
+    if draw(st.booleans()):
+        supplier = draw(st.sampled_from(sorted(SUPPLIERS)))
+        code = f"{SUPPLIERS[supplier]}-{draw(st.integers(0, CODES - 1))}"
+        ref = f"feed:{supplier}:{code}"
+    else:
+        page = draw(st.integers(0, min(len(styles), 7)))
+        if page == len(styles):
+            styles.append(draw(st.sampled_from(PAGE_STYLES)))
+        ref = f"page:{page}"
+    return Src(ref, required=draw(st.booleans()))
+
+
+@st.composite
+def catalogues(draw: st.DrawFn) -> tuple[tuple[Item, ...], tuple[str, ...]]:
+    styles: list[str] = []
+    items = []
+    for n in range(draw(st.integers(1, 8))):
+        found: list[Src] = []
+        for _ in range(draw(st.integers(1, 2))):
+            src = draw(sources(styles))
+            if src.ref not in {s.ref for s in found}:
+                found.append(src)
+        if len(found) == 1:
+            found = [Src(found[0].ref)]  # a lone source is relied on either way
+        items.append(
+            Item(
+                f"LAW-{n}",
+                tuple(found),
+                amazon=draw(st.sampled_from((0, 0, 1, 3, 5))),
+                default_quantity=draw(st.integers(1, 3)),
+                safety_buffer=draw(st.sampled_from((0, 0, 1, 2))),
+                pack_size=draw(st.sampled_from((1, 1, 2))),
+            )
+        )
+    return tuple(items), tuple(styles)
+
+
+def feed_files(items: tuple[Item, ...]) -> st.SearchStrategy[FeedFile]:
+    @st.composite
+    def build(draw: st.DrawFn) -> FeedFile:
+        supplier = draw(st.sampled_from(sorted(SUPPLIERS)))
+        rows = []
+        for n in range(CODES):
+            cell = draw(st.sampled_from((None, *CELLS)))  # None: missing from the file
+            if cell is not None:
+                rows.append((f"{SUPPLIERS[supplier]}-{n}", cell))
+        return FeedFile(supplier, tuple(rows), padded=draw(st.booleans()))
+
+    return build()
+
+
+def events(items: tuple[Item, ...], products: int) -> st.SearchStrategy[Event]:
+    skus = st.sampled_from([item.sku for item in items])
+    passes = st.builds(Pass, st.one_of(st.none(), st.integers(1, 3)))
+    options: list[st.SearchStrategy[Event]] = [
+        passes,
+        passes,
+        st.builds(Advance, st.sampled_from(JUMPS)),
+        st.builds(Advance, st.sampled_from(JUMPS)),
+        feed_files(items),
+        st.builds(Order, skus, st.integers(1, 2)),
+        st.builds(Restart, st.booleans()),
+        st.builds(OperatorPush, skus, st.integers(0, 5)),
+    ]
+    if products:
+        options.append(
+            st.builds(
+                Stock,
+                st.integers(0, products - 1),
+                st.sampled_from(("in", "in", "out", "503", "403", "captcha")),
+                st.one_of(st.none(), st.integers(0, 6)),
+            )
+        )
+    return st.one_of(options)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    items, styles = draw(catalogues())
+    happening = draw(st.lists(events(items, len(styles)), min_size=0, max_size=20))
+    return Scenario(items, styles, (*happening, Pass()))
+
+
+# --- stores for each example --------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_store(backend: str) -> Iterator[tuple[str, Path]]:
+    """(database URL, work directory) for one example: a new SQLite file or PG schema."""
+    with tempfile.TemporaryDirectory(prefix="first-law-") as work:
+        if backend == "sqlite":
+            yield f"sqlite:///{work}/stockguard.db", Path(work)
+            return
+        schema = f"law_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f"CREATE SCHEMA {schema}"))
+            yield f"{PG_SERVER}?options=-csearch_path%3D{schema}", Path(work)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+
+
+BACKENDS = pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+
+
+def require(backend: str) -> None:
+    """Skip PostgreSQL when no server is reachable (a laptop), but never in CI."""
+    if backend == "postgres" and not _postgres_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_SERVER} in CI")
+        pytest.skip("no PostgreSQL server reachable")
+
+
+def run_scenario(backend: str, scenario: Scenario) -> None:
+    with fresh_store(backend) as (db_url, work), ExitStack() as stack:
+        play(stack, work, db_url, scenario)
+
+
+# --- the property ---------------------------------------------------------------------------------
+
+
+@BACKENDS
+def test_first_law_holds_after_every_pass(backend: str) -> None:
+    require(backend)
+
+    @settings(settings.get_profile("first-law"))
+    @given(scenario=scenarios())
+    def law(scenario: Scenario) -> None:
+        run_scenario(backend, scenario)
+
+    law()
+
+
+# --- the process property: `run`, a concurrent `push` / `sync --once`, kill -9 ---------------
+
+PROCESS_EXAMPLES = int(os.environ.get("STOCKGUARD_PROCESS_EXAMPLES", "3"))
+LIVE_SKUS = tuple(CATALOGUE)
+
+
+@dataclass(frozen=True)
+class Flip:
+    """The supplier's page of ``sku`` goes in or out of stock (real time)."""
+
+    sku: str
+    in_stock: bool
+
+
+@dataclass(frozen=True)
+class Beside:
+    """Commands started together while `run` runs: `push --sku --quantity`, `sync --once`."""
+
+    push: tuple[str, int] | None
+    sync: bool
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Wait until `run` finishes this many more check passes."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class Kill9:
+    """`kill -9` the running `run`, then start a new one on the same database."""
+
+
+Step = Flip | Beside | Checks | Kill9
+
+
+@st.composite
+def process_scenarios(draw: st.DrawFn) -> tuple[tuple[str, ...], tuple[Step, ...]]:
+    dark = tuple(s for s in LIVE_SKUS if draw(st.booleans()))  # at 0 on Amazon before `run`
+    step = st.one_of(
+        st.builds(Flip, st.sampled_from(LIVE_SKUS), st.booleans()),
+        st.builds(
+            Beside,
+            st.one_of(st.none(), st.tuples(st.sampled_from(LIVE_SKUS), st.integers(0, 5))),
+            st.booleans(),
+        ),
+        st.builds(Checks, st.integers(1, 2)),
+    )
+    steps = draw(st.lists(step, min_size=1, max_size=4))
+    steps.insert(draw(st.integers(0, len(steps))), Kill9())
+    return dark, tuple(steps)
+
+
+def run_process_scenario(work: Path, dark: tuple[str, ...], steps: tuple[Step, ...]) -> None:
+    with ExitStack() as stack:
+        live = build_live(stack, work)
+        for sku in dark:
+            live.emulator.set_quantity(sku, 0)
+        run = live.start("run")
+        try:
+            for step in steps:
+                run = play_step(live, run, step)
+        finally:
+            run.popen.send_signal(signal.SIGTERM)
+            run.finish()
+        quiet = live.start("sync", "--once")  # the final quiet pass, alone
+        quiet.finish()
+        listings = find_listings(live.db)
+        settings = parse_settings(live.sections)
+        assert_law(live.db, listings, live.emulator, datetime.now(UTC), settings)
+
+
+def play_step(live: LiveWorld, run: StockguardProcess, step: Step) -> StockguardProcess:
+    """Apply one step; returns the `run` process now running (a new one after Kill9)."""
+    if isinstance(step, Flip):
+        live.shop.set_stock(live.product(step.sku), step.in_stock)
+    elif isinstance(step, Checks):
+        for _ in range(step.count):
+            run.wait_for_line('Job "checks', "executed successfully")
+    elif isinstance(step, Beside):
+        started = []
+        if step.push is not None:
+            sku, quantity = step.push
+            started.append(live.start("push", "--sku", sku, "--quantity", str(quantity)))
+        if step.sync:
+            started.append(live.start("sync", "--once"))
+        for command in started:
+            command.finish()
+    else:
+        run.popen.send_signal(signal.SIGKILL)
+        run.finish()
+        run = live.start("run")
+    return run
+
+
+@pytest.mark.slow
+def test_first_law_holds_beside_run_push_sync_and_kill_9() -> None:
+    @settings(
+        settings.get_profile("first-law"),
+        max_examples=PROCESS_EXAMPLES,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a shrink step costs ~10 s
+    )
+    @given(scenario=process_scenarios())
+    def law(scenario: tuple[tuple[str, ...], tuple[Step, ...]]) -> None:
+        with tempfile.TemporaryDirectory(prefix="first-law-run-") as work:
+            run_process_scenario(Path(work), *scenario)
+
+    law()
