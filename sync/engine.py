@@ -122,6 +122,8 @@ class SyncEngine:
         self._review_at: dict[tuple[str, str], datetime] = {}
         self._unlisted: set[tuple[str, str]] = set()  # Amazon has no quantity to read back
         self.reads_per_pass = READBACKS_PER_PASS  # more unknown than this: a listings report
+        self._outbox_mark = 0  # the newest outbox row this engine has looked at
+        self._codes: dict[str, str] = {}  # marketplace id -> code, of the catalogue's listings
 
     # --- catalogue ---------------------------------------------------------------------
     def load(self) -> None:
@@ -135,6 +137,7 @@ class SyncEngine:
         self.listings = {(item.sku, item.marketplace): item for item in find_listings(self.db)}
         self._undecided |= {k for k, item in self.listings.items() if previous.get(k) != item}
         self._undecided &= set(self.listings)
+        self._codes = {find_marketplace(code).marketplace_id: code for _, code in self.listings}
         self.by_ref = {}
         for item in self.listings.values():
             for source in item.sources:
@@ -203,7 +206,16 @@ class SyncEngine:
         decision time alone may have changed (evidence ageing, a hold running out)."""
         now = self.clock.now()
         due = {key for key, at in self._review_at.items() if at <= now}
-        return due | self._undecided
+        return due | self._undecided | self._written_by_others()
+
+    def _written_by_others(self) -> set[tuple[str, str]]:
+        """Listings with an outbox row written since the last pass (a manual push, a
+        cancellation's zeroing, a read-back): decided again, so no quantity set outside the
+        policy outlives the next pass."""
+        with self.db.connect() as conn:
+            self._outbox_mark, written = outbox.written_since(conn, self._outbox_mark)
+        keys = {(sku, self._codes.get(market_id, "")) for sku, market_id in written}
+        return keys & set(self.listings)
 
     def save_schedule(self) -> None:
         """Store the planner's per-source state, so a restart resumes it."""
@@ -379,7 +391,7 @@ class SyncEngine:
 
     def push(self, changes: Sequence[Change]) -> PushReport:
         """Send the changes (zeroings first) through the outbox."""
-        targets = [self._target(change.decision) for change in changes]
+        targets = [self._target(change) for change in changes]
         result = push(self.db, self.gateway, targets, self.clock, reason="sync")
         # The planner learns only what Amazon took (or is processing), never a refusal.
         taken = {(o.sku, o.marketplace_id) for o in result.outcomes.values() if o.state in _TAKEN}
@@ -394,7 +406,8 @@ class SyncEngine:
     def _market_id(self, decision: Decision) -> str:
         return find_marketplace(decision.marketplace).marketplace_id
 
-    def _target(self, decision: Decision) -> outbox.Target:
+    def _target(self, change: Change) -> outbox.Target:
+        decision = change.decision
         item = self.listings[(decision.sku, decision.marketplace)]
         update = QuantityUpdate(
             decision.sku,
@@ -402,7 +415,9 @@ class SyncEngine:
             find_marketplace(item.marketplace).marketplace_id,
             item.product_type,
         )
-        ref = f"{decision.reason}@{decision.decided_at.isoformat()}"
+        # The quantity it changes is part of the key: the same decision met again at the same
+        # instant after someone else changed Amazon is a new change, not a duplicate.
+        ref = f"{decision.reason}@{decision.decided_at.isoformat()}:{change.current}"
         return outbox.Target(update, reason=decision.reason, decision_ref=ref)
 
 

@@ -232,6 +232,19 @@ def history(conn: Connection, sku: str) -> list[OutboxRow]:
     return [_row(r) for r in conn.execute(query)]
 
 
+def written_since(conn: Connection, after_id: int) -> tuple[int, set[tuple[str, str]]]:
+    """(newest row id, the (SKU, marketplace id) of every row written after ``after_id``): what
+    anyone — a manual push, a cancellation, a read-back — put in the outbox since then."""
+    query = select(outbox.c.id, outbox.c.sku, outbox.c.marketplace_id).where(
+        outbox.c.id > after_id
+    )
+    newest, keys = after_id, set()
+    for row in conn.execute(query):
+        newest = max(newest, row.id)
+        keys.add((row.sku, row.marketplace_id))
+    return newest, keys
+
+
 def mark_sending(conn: Connection, ids: Sequence[int], kind: str, now: datetime) -> None:
     """Before the request: state sending, one more attempt, the send time and the path."""
     for chunk in _chunks(list(ids)):
