@@ -295,6 +295,17 @@ class AmazonGateway:
         """
         return self._jobs.feed_result(self._client(_Feeds), feed_id)
 
+    def feed_result_if_done(self, feed_id: str) -> FeedResult | None:
+        """One getFeed, no waiting: None while the feed is queued or processing; once it has
+        ended, its processing report as ``wait_for_feed`` reads it."""
+        return self._jobs.feed_result_if_done(self._client(_Feeds), feed_id)
+
+    def quantity_feed_wait(self) -> float:
+        """Seconds a JSON_LISTINGS_FEED submission would wait now for its quotas (the feed
+        type's 5 per 5 minutes, createFeedDocument and createFeed); nothing is reserved."""
+        operations = (f"feedType:{QUANTITY_FEED}", "createFeedDocument", "createFeed")
+        return max(self.limiter.wait_needed(op) for op in operations)
+
     # --- orders -----------------------------------------------------------------------------
 
     def search_orders(self, updated_after: datetime, *, version: str = "auto") -> list[Order]:
