@@ -39,11 +39,20 @@ def verify(
     gateway: QuantityReader,
     skus: Sequence[str] | None = None,
     clock: Clock | None = None,
+    *,
+    limit: int | None = None,
 ) -> VerifyReport:
-    """Read accepted quantities back; mark them applied, or re-queue what Amazon did not apply."""
+    """Read accepted quantities back; mark them applied, or re-queue what Amazon did not apply.
+
+    Only the newest target of each SKU and marketplace is compared with Amazon (an older one
+    is history: a newer target replaces it). ``limit``: at most this many rows, oldest first,
+    so one run ends quickly (getListingsItem allows 5 per second); the rest wait their turn.
+    """
     now = (clock or SystemClock()).now()
     with engine.connect() as conn:
         rows = ob.latest_accepted(conn, skus)
+    if limit is not None:
+        rows = rows[: max(0, limit)]
     applied: list[str] = []
     requeued: list[tuple[str, int | None]] = []
     unreadable: list[str] = []

@@ -176,8 +176,8 @@ def cancellations_plan_command(
     from cancellations.pull import pull_orders
     from cancellations.service import plan_cancellations
     from sync.amazon.gateway import AmazonGateway
-    from sync.clock import SystemClock
     from sync.cli.writer import sole_writer
+    from sync.clock import SystemClock
     from sync.pusher import push
     from sync.store import open_store
 
@@ -265,8 +265,8 @@ def cancellations_apply_command(app: AppContext, retry_failed: bool) -> int:
     from cancellations.ports import outbox_zeroer
     from cancellations.service import apply_cancellations
     from sync.amazon.gateway import AmazonGateway
-    from sync.clock import SystemClock
     from sync.cli.writer import Refused, sole_writer
+    from sync.clock import SystemClock
     from sync.pusher import push
     from sync.store import open_store
 
