@@ -33,7 +33,6 @@ import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -44,6 +43,7 @@ from sync.config import AmazonSettings
 from sync.domain import QuantityUpdate
 from sync.errors import AmazonAuthError, AmazonError
 from sync.push_feed import describe_issues, feed_batches, feed_errors, plan
+from sync.push_report import PushOutcome, PushReport
 from sync.readback import VerifyReport, verify
 from sync.store import outbox as ob
 from sync.store.outbox import OutboxRow, State, Target
@@ -75,59 +75,6 @@ class QuantityGateway(Protocol):
     def quantity_feed_wait(self) -> float: ...
 
     def get_quantity(self, sku: str, *, marketplace_id: str | None = None) -> int | None: ...
-
-
-@dataclass(frozen=True)
-class PushOutcome:
-    """What happened to one outbox row in this push."""
-
-    sku: str
-    marketplace_id: str
-    quantity: int
-    state: State  # accepted | failed | pending (deferred) | sent (feed still processing)
-    via: str  # patch | feed
-    submission_id: str | None = None
-    feed_id: str | None = None
-    message: str = ""
-
-
-@dataclass
-class PushReport:
-    """The whole push: what was queued, skipped, resumed, and each row's outcome."""
-
-    queued: int = 0
-    unchanged: list[str] = field(default_factory=list)
-    resumed: int = 0
-    superseded: int = 0
-    reasserted: int = 0
-    feed_ids: list[str] = field(default_factory=list)
-    outcomes: dict[int, PushOutcome] = field(default_factory=dict)
-
-    def _in(self, *states: State) -> list[PushOutcome]:
-        return [o for o in self.outcomes.values() if o.state in states]
-
-    @property
-    def accepted(self) -> list[PushOutcome]:
-        return self._in(State.ACCEPTED)
-
-    @property
-    def failed(self) -> list[PushOutcome]:
-        return self._in(State.FAILED)
-
-    @property
-    def deferred(self) -> list[PushOutcome]:
-        """Rows left ``pending`` for the next push (a transient failure, a feed quota)."""
-        return self._in(State.PENDING)
-
-    @property
-    def in_flight(self) -> list[PushOutcome]:
-        """Rows in a feed Amazon is still processing: the next push reads its result."""
-        return self._in(State.SENT)
-
-    @property
-    def ok(self) -> bool:
-        """Nothing refused and nothing left pending (a feed still processing is not a fault)."""
-        return not self.failed and not self.deferred
 
 
 def push(

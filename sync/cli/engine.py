@@ -86,7 +86,8 @@ def plan_command(app: AppContext, show_all: bool) -> int:
 def run_command(app: AppContext, seconds: float | None) -> int:
     """The scheduled service: checks, pushes, read-backs, orders, cancellations, report.
 
-    Jobs run one at a time; a failing job is logged and retried next time; SIGTERM or
+    Checks run one at a time, pushes and read-backs beside them on their own thread; a
+    failing job is logged and retried next time; SIGTERM or
     Ctrl-C stops after the running job. A second `run` on the same database is refused.
 
     \b

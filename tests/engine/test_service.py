@@ -153,6 +153,31 @@ def test_sigterm_stops_the_service_after_the_running_job_finishes() -> None:
     assert signal.getsignal(signal.SIGTERM) is before  # handlers are given back
 
 
+def test_outbox_jobs_have_their_own_lane_and_never_delay_the_checks() -> None:
+    released = threading.Event()
+    checks: list[int] = []
+    service: Service
+
+    def slow_read_back() -> None:  # a feed poll or a long read-back, on the io lane
+        released.wait(SAFETY)
+
+    def check() -> None:
+        checks.append(threading.get_ident())
+        if len(checks) >= 3:
+            released.set()
+            service.stop()
+
+    specs = [
+        JobSpec("read-back", slow_read_back, 0.005, io=True),
+        JobSpec("checks", check, 0.005),
+    ]
+    service = Service(specs, SystemClock())
+    service.run_until_stopped(SAFETY)
+
+    assert len(checks) >= 3  # the checks ran while the read-back was still running
+    assert released.is_set()
+
+
 def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> None:
     settings = dataclasses.replace(
         world.settings,
@@ -173,6 +198,7 @@ def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> Non
     ]
     assert [s.name for s in specs] == names
     assert [s.name for s in specs if s.own_thread] == ["heartbeat"]
+    assert [s.name for s in specs if s.io] == ["push", "read-back"]
     world.emulator.add_order("JP-HASHI")
     world.shop.set_stock("hashi-set", False)
 
