@@ -131,3 +131,12 @@ def _beat(engine: Engine) -> datetime | None:
     if beat is not None and beat.tzinfo is None:  # SQLite gives naive UTC back
         beat = beat.replace(tzinfo=UTC)
     return beat
+
+
+def test_a_refused_push_prints_its_error_once(live: LiveWorld) -> None:
+    process = live.start("push", "--sku", "NO-SUCH-SKU", "--quantity", "0")
+
+    assert process.finish() == 1
+    text = process.text
+    assert "NO-SUCH-SKU [ATVPDKIKX0DER] quantity 0: REFUSED via patch" in text
+    assert text.count("NOT_FOUND") == 1, text  # not once more per attempt from the log
