@@ -174,6 +174,10 @@ def _report_lines(report: object) -> list[str]:
     out.append(
         f"{len(report.accepted)} accepted, {len(report.failed)} refused, "
         f"{len(report.deferred)} left for the next push, "
-        f"{len(report.unchanged)} unchanged{resumed}"
+        f"{_in_feeds(len(report.in_flight))}{len(report.unchanged)} unchanged{resumed}"
     )
     return out
+
+
+def _in_feeds(count: int) -> str:
+    return f"{count} in a feed still processing, " if count else ""

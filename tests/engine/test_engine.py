@@ -170,7 +170,8 @@ def test_a_burst_of_zeroings_goes_by_patch_first_and_the_rest_by_one_feed(world:
         later = sync.sync_once()
         assert later.pushed is not None
         assert Counter(o.via for o in later.pushed.accepted) == {"feed": 2}
-        assert zeroed.verified is not None and later.verified is not None
+        assert zeroed.verified is not None
+        assert later.verified is not None
         assert sorted(zeroed.verified.applied + later.verified.applied) == sorted(CATALOGUE)
         for sku in CATALOGUE:
             assert world.emulator.quantity(sku) == 0

@@ -78,7 +78,8 @@ def test_a_crash_leftover_never_follows_a_newer_target(
     with gateway_for(emu) as gw:
         report = push(engine, gw, updates("SKU-03"), clock)  # a newer target for SKU-03
 
-    assert report.resumed == 2 and report.superseded == 2
+    assert report.resumed == 2
+    assert report.superseded == 2
     assert changes(emu, "SKU-03") == [0]  # only the newer value went out
     assert changes(emu, "SKU-04") == []  # the leftover 5 was not sent after the newer 0
     assert states(engine, "SKU-03") == ["superseded", "accepted"]
