@@ -50,9 +50,12 @@ from sync.store.outbox import OutboxRow, State, Target
 
 __all__ = ["PushOutcome", "PushReport", "QuantityGateway", "VerifyReport", "push", "verify"]
 
-# A feed whose quotas are due within this many seconds is submitted now; a longer wait is
-# left to a later push, so no push (and no zeroing behind it) waits minutes for a feed token.
+# A feed whose quotas (submitting it, or reading it) are due within this many seconds is
+# handled now; a longer wait is left to a later push, so no push (and no zeroing behind it)
+# waits minutes for a feed's token.
 FEED_QUOTA_PATIENCE_SECONDS = 2.0
+FEED_SUBMIT = ("feedType:JSON_LISTINGS_FEED", "createFeedDocument", "createFeed")
+FEED_READ = ("getFeed", "getFeedDocument")
 ROUNDS = 3  # send, then the first refusals and re-asserted rows, then their feed refusals
 
 _registry_lock = threading.Lock()
@@ -72,7 +75,7 @@ class QuantityGateway(Protocol):
 
     def feed_result_if_done(self, feed_id: str) -> FeedResult | None: ...
 
-    def quantity_feed_wait(self) -> float: ...
+    def quota_wait(self, operations: Sequence[str]) -> float: ...
 
     def get_quantity(self, sku: str, *, marketplace_id: str | None = None) -> int | None: ...
 
@@ -211,7 +214,7 @@ class _Push:
 
     def _send_feeds(self, rows: list[OutboxRow]) -> None:
         if not self.wait:
-            due = self.gateway.quantity_feed_wait()
+            due = self.gateway.quota_wait(FEED_SUBMIT)
             if due > FEED_QUOTA_PATIENCE_SECONDS:
                 # Rows stay pending: a later push submits them when the quota is back.
                 self._note(rows, State.PENDING, "feed", f"feed quota free in {due:.0f} s")
@@ -264,6 +267,8 @@ class _Push:
 
     def _read_feed(self, feed_id: str) -> FeedResult | None:
         if not self.wait:
+            if self.gateway.quota_wait(FEED_READ) > FEED_QUOTA_PATIENCE_SECONDS:
+                return None  # read by a later push: never wait for a feed's quota here
             return self.gateway.feed_result_if_done(feed_id)
         if self.on_wait is not None:
             self.on_wait(feed_id)

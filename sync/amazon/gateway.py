@@ -300,11 +300,10 @@ class AmazonGateway:
         ended, its processing report as ``wait_for_feed`` reads it."""
         return self._jobs.feed_result_if_done(self._client(_Feeds), feed_id)
 
-    def quantity_feed_wait(self) -> float:
-        """Seconds a JSON_LISTINGS_FEED submission would wait now for its quotas (the feed
-        type's 5 per 5 minutes, createFeedDocument and createFeed); nothing is reserved."""
-        operations = (f"feedType:{QUANTITY_FEED}", "createFeedDocument", "createFeed")
-        return max(self.limiter.wait_needed(op) for op in operations)
+    def quota_wait(self, operations: Sequence[str]) -> float:
+        """Seconds until every one of ``operations`` (operation names, or a feed-type quota
+        such as ``feedType:JSON_LISTINGS_FEED``) has a token; nothing is reserved."""
+        return max((self.limiter.wait_needed(op) for op in operations), default=0.0)
 
     # --- orders -----------------------------------------------------------------------------
 

@@ -110,3 +110,24 @@ def test_read_back_runs_can_be_bounded_oldest_first(
         first = verify(engine, gw, clock=clock, limit=2)
         rest = verify(engine, gw, clock=clock, limit=2)
     assert (first.applied, rest.applied) == (["SKU-00", "SKU-01"], ["SKU-02"])
+
+
+def test_a_feed_whose_quota_is_spent_waits_for_a_later_push_not_the_zeroing(
+    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+) -> None:
+    restores = updates("SKU-00", "SKU-01", "SKU-02", quantity=7)
+    with gateway_for(emu, burst=1) as gw:
+        for _ in range(4):  # this hour's JSON_LISTINGS_FEED quota is spent elsewhere
+            gw.limiter.reserve("feedType:JSON_LISTINGS_FEED")
+        started = clock.monotonic()
+        first = push(engine, gw, [*restores, *updates("SKU-05")], clock)
+        assert clock.monotonic() - started < 2.0  # nobody waited a minute for the quota
+        assert [o.sku for o in first.accepted] == ["SKU-05"]
+        assert {o.sku for o in first.deferred} == {"SKU-00", "SKU-01", "SKU-02"}
+        assert "feed quota free in" in first.deferred[0].message
+        assert emu.quantity("SKU-05") == 0
+
+        later = push(engine, gw, None, clock, wait=True)  # waits for the quota and the feed
+
+    assert len(later.feed_ids) == 1
+    assert [emu.quantity(s) for s in ("SKU-00", "SKU-01", "SKU-02")] == [7, 7, 7]
