@@ -46,6 +46,7 @@ from sync.push_feed import describe_issues, feed_batches, feed_errors, plan
 from sync.push_report import PushOutcome, PushReport
 from sync.readback import VerifyReport, verify
 from sync.store import outbox as ob
+from sync.store import outbox_order as order
 from sync.store.outbox import OutboxRow, State, Target
 
 __all__ = ["PushOutcome", "PushReport", "QuantityGateway", "VerifyReport", "push", "verify"]
@@ -107,7 +108,7 @@ def push(
         wanted: set[int] | None = None  # first round: every pending row
         for _ in range(ROUNDS):
             with engine.begin() as conn:
-                run.report.superseded += ob.supersede_older_pending(conn, run.clock.now())
+                run.report.superseded += order.supersede_older_pending(conn, run.clock.now())
             with engine.connect() as conn:
                 rows = ob.rows_in(conn, State.PENDING, ids=wanted)
             if rows:
@@ -279,8 +280,8 @@ class _Push:
         older feed (Amazon applies it whenever it processes it) cannot have the last word."""
         note = f"re-asserted: older feed {feed_id} finished after it"
         with self.engine.begin() as conn:
-            newer = ob.newer_done_rows(conn, applied)
-            ob.reassert(conn, [r.id for r in newer], note)
+            newer = order.newer_done_rows(conn, applied)
+            order.reassert(conn, [r.id for r in newer], note)
         self.report.reasserted += len(newer)
         self.again.update(r.id for r in newer)
 

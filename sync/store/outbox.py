@@ -315,74 +315,12 @@ def _supersede(conn: Connection, keys: Sequence[tuple[str, str]], now: datetime)
             outbox.c.sku.in_(chunk), outbox.c.state == State.PENDING.value
         )
         ids += [r.id for r in conn.execute(query) if (r.sku, r.marketplace_id) in wanted]
-    _mark_superseded(conn, ids, now, "superseded by a newer target")
+    mark_superseded(conn, ids, now, "superseded by a newer target")
     return len(ids)
 
 
-def supersede_older_pending(conn: Connection, now: datetime) -> int:
-    """Before a push round: a pending row with a newer target of the same SKU + marketplace
-    (in any state but superseded; read-backs are observations, not targets) is superseded.
-
-    So a crash leftover released to ``pending`` and a newer target never both go out, and a
-    re-queued older row never follows a newer one to Amazon. Returns how many.
-    """
-    targets = outbox.c.kind != "readback"
-    newest = {
-        (r.sku, r.marketplace_id): r.top
-        for r in conn.execute(
-            select(outbox.c.sku, outbox.c.marketplace_id, func.max(outbox.c.id).label("top"))
-            .where(targets, outbox.c.state != State.SUPERSEDED.value)
-            .group_by(outbox.c.sku, outbox.c.marketplace_id)
-        )
-    }
-    pending = conn.execute(
-        select(outbox.c.id, outbox.c.sku, outbox.c.marketplace_id).where(
-            outbox.c.state == State.PENDING.value, targets
-        )
-    )
-    ids = [r.id for r in pending if newest.get((r.sku, r.marketplace_id), r.id) > r.id]
-    _mark_superseded(conn, ids, now, "superseded by a newer target")
-    return len(ids)
-
-
-def newer_done_rows(conn: Connection, rows: Sequence[OutboxRow]) -> list[OutboxRow]:
-    """Rows newer than any of ``rows`` (same SKU + marketplace) already accepted or applied:
-    an older feed finishing after them may have overwritten what they set."""
-    if not rows:
-        return []
-    oldest: dict[tuple[str, str], int] = {}
-    for r in rows:
-        key = (r.sku, r.marketplace_id)
-        oldest[key] = min(oldest.get(key, r.id), r.id)
-    found: list[OutboxRow] = []
-    for chunk in _chunks(sorted({sku for sku, _ in oldest})):
-        query = select(outbox).where(
-            outbox.c.sku.in_(chunk),
-            outbox.c.kind != "readback",
-            outbox.c.state.in_([s.value for s in DONE]),
-        )
-        for raw in conn.execute(query.order_by(outbox.c.id)):
-            floor = oldest.get((raw.sku, raw.marketplace_id))
-            if floor is not None and raw.id > floor:
-                found.append(_row(raw))
-    return found
-
-
-def reassert(conn: Connection, ids: Sequence[int], note: str) -> int:
-    """Put accepted/applied rows back to ``pending`` so they are sent again (``note`` says
-    why); a row that is meanwhile superseded or in flight is left alone."""
-    count = 0
-    for chunk in _chunks(list(ids)):
-        result = conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(chunk), outbox.c.state.in_([s.value for s in DONE]))
-            .values(state=State.PENDING.value, closed_at=None, feed_id=None, last_error=note)
-        )
-        count += int(result.rowcount or 0)
-    return count
-
-
-def _mark_superseded(conn: Connection, ids: Sequence[int], now: datetime, note: str) -> None:
+def mark_superseded(conn: Connection, ids: Sequence[int], now: datetime, note: str) -> None:
+    """Close these rows as superseded, those still ``pending`` only."""
     for chunk_ids in _chunks(list(ids)):
         conn.execute(
             update(outbox)

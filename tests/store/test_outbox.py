@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from sync.clock import ManualClock
 from sync.domain import QuantityUpdate
 from sync.store import outbox as ob
+from sync.store import outbox_order as order
 from sync.store.outbox import State, Target
 
 US = "ATVPDKIKX0DER"
@@ -98,8 +99,8 @@ def test_before_a_round_older_pending_rows_give_way_to_newer_targets(
         (b_new,) = ob.enqueue(conn, [target("B", 0)], clock.now()).queued
         ob.mark_sending(conn, [b_new], "patch", clock.now())
         ob.set_states(conn, [{"id": b_new, "state": State.ACCEPTED}], clock.now())
-        assert ob.reassert(conn, [b_new], "again") == 1  # a re-queued newest row stays
-        assert ob.supersede_older_pending(conn, clock.now()) == 1
+        assert order.reassert(conn, [b_new], "again") == 1  # a re-queued newest row stays
+        assert order.supersede_older_pending(conn, clock.now()) == 1
     assert states(engine, "A") == [(3, "superseded"), (0, "pending")]
     assert states(engine, "B") == [(5, "superseded"), (0, "pending")]
 
