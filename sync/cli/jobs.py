@@ -72,6 +72,9 @@ def build_jobs(
         counters.orders_pulled += pull_and_reconcile(wired, clock)
         run_cancellation_pass(wired, settings, clock, counters)
 
+    def apply_cancellations_job() -> None:
+        apply_planned_cancellations(wired, settings, clock)
+
     def daily_report() -> None:
         out = Path(every.report_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -86,6 +89,7 @@ def build_jobs(
         JobSpec("push", push_resume, every.push_every, io=True),
         JobSpec("read-back", read_back, every.verify_every, io=True),
         JobSpec("orders", orders_and_cancellations, every.orders_every),
+        JobSpec("cancellations", apply_cancellations_job, every.orders_every, io=True),
         JobSpec("report", daily_report, every.report_every),
     ]
 
@@ -128,16 +132,26 @@ def pull_and_reconcile(wired: Wired, clock: Clock) -> int:
 def run_cancellation_pass(
     wired: Wired, settings: Settings, clock: Clock, counters: JobCounters
 ) -> None:
-    """Fresh-check the sources of open orders, route them, apply only when configured."""
+    """Fresh-check the sources of open orders, route them and push the zeroings the plan
+    queued (the cancellations job applies them, when configured)."""
     open_orders = load_orders(wired.db, statuses=(OrderStatus.UNSHIPPED,))
     skus = {item.sku for order in open_orders for item in order.items}
     verdicts = fresh_verdicts(wired, skus)
     zero = outbox_zeroer(wired.db, clock)
     plan = plan_cancellations(wired.db, clock, verdicts, zero=zero)
     counters.cancellations_planned += plan.new_rows
-    if settings.cancellations.auto_apply:
-        apply_cancellations(wired.db, wired.gateway, clock, zero=zero)
     push(wired.db, wired.gateway, None, clock)  # the zeroings the plan queued
+
+
+def apply_planned_cancellations(wired: Wired, settings: Settings, clock: Clock) -> None:
+    """With ``[cancellations] auto_apply``: send the planned cancellations (one
+    acknowledgement feed, waited for) and push the re-zeroings. Runs on the outbox lane:
+    waiting for the feed must not hold the checks back."""
+    if not settings.cancellations.auto_apply:
+        return
+    zero = outbox_zeroer(wired.db, clock)
+    apply_cancellations(wired.db, wired.gateway, clock, zero=zero)
+    push(wired.db, wired.gateway, None, clock)
 
 
 def fresh_verdicts(wired: Wired, skus: Iterable[str]) -> dict[str, SupplierVerdict | None]:

@@ -182,6 +182,7 @@ def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> Non
     settings = dataclasses.replace(
         world.settings,
         scheduler=dataclasses.replace(world.settings.scheduler, report_dir=str(tmp_path)),
+        cancellations=dataclasses.replace(world.settings.cancellations, auto_apply=True),
     )
     lock = RunLock(world.db, world.clock)
     counters = JobCounters()
@@ -194,11 +195,12 @@ def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> Non
         "push",
         "read-back",
         "orders",
+        "cancellations",
         "report",
     ]
     assert [s.name for s in specs] == names
     assert [s.name for s in specs if s.own_thread] == ["heartbeat"]
-    assert [s.name for s in specs if s.io] == ["push", "read-back"]
+    assert [s.name for s in specs if s.io] == ["push", "read-back", "cancellations"]
     world.emulator.add_order("JP-HASHI")
     world.shop.set_stock("hashi-set", False)
 
@@ -208,6 +210,8 @@ def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> Non
     assert (counters.passes, counters.changes, counters.orders_pulled) == (1, 1, 1)
     assert world.emulator.quantity("JP-HASHI") == 0
     assert counters.cancellations_planned == 1  # the open order can no longer be filled
+    [order] = world.emulator.orders()
+    assert order.status == "Canceled"  # applied by the cancellations job (auto_apply)
     assert list(tmp_path.glob("cancellations-*.csv"))
 
 
