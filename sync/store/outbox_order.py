@@ -83,3 +83,16 @@ def reassert(conn: Connection, ids: Sequence[int], note: str) -> int:
         )
         count += int(result.rowcount or 0)
     return count
+
+
+def has_newer_target(conn: Connection, row: OutboxRow) -> bool:
+    """A newer target (not a read-back, not superseded) exists for the row's SKU and
+    marketplace: the row is history, and Amazon is compared with the newer one."""
+    query = select(func.count()).where(
+        outbox.c.sku == row.sku,
+        outbox.c.marketplace_id == row.marketplace_id,
+        outbox.c.id > row.id,
+        outbox.c.kind != "readback",
+        outbox.c.state != State.SUPERSEDED.value,
+    )
+    return bool(conn.scalar(query))

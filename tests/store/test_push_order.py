@@ -131,3 +131,21 @@ def test_a_feed_whose_quota_is_spent_waits_for_a_later_push_not_the_zeroing(
 
     assert len(later.feed_ids) == 1
     assert [emu.quantity(s) for s in ("SKU-00", "SKU-01", "SKU-02")] == [7, 7, 7]
+
+
+def test_a_read_back_overtaken_by_a_newer_target_does_not_requeue_the_older(
+    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+) -> None:
+    with gateway_for(emu) as gw:
+        push(engine, gw, updates("SKU-07", quantity=2), clock)
+
+        class NewerArrives:  # the gateway, with a newer target landing mid read-back
+            def get_quantity(self, sku: str, *, marketplace_id: str | None = None) -> int | None:
+                push(engine, gw, updates(sku), clock)  # 0, patched and accepted meanwhile
+                return gw.get_quantity(sku, marketplace_id=marketplace_id)
+
+        checked = verify(engine, NewerArrives(), clock=clock)
+
+    assert checked.requeued == []  # Amazon shows the newer 0: not a reason to resend 2
+    assert states(engine, "SKU-07") == ["accepted", "accepted"]
+    assert emu.quantity("SKU-07") == 0
