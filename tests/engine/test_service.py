@@ -215,6 +215,25 @@ def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> Non
     assert list(tmp_path.glob("cancellations-*.csv"))
 
 
+def test_the_check_job_leaves_read_backs_to_the_read_back_job(world: World) -> None:
+    lock = RunLock(world.db, world.clock)
+    specs = {
+        s.name: s for s in build_jobs(world.wired, world.settings, world.clock, lock, JobCounters())
+    }
+    world.shop.set_stock("hashi-set", False)
+
+    specs["checks"].run()
+
+    assert world.emulator.quantity("JP-HASHI") == 0
+    with world.db.connect() as conn:
+        [zero] = [r for r in ob.history(conn, "JP-HASHI") if r.kind != "readback"]
+    assert zero.state is State.ACCEPTED  # not read back inside the pass
+    specs["read-back"].run()
+    with world.db.connect() as conn:
+        [zero] = [r for r in ob.history(conn, "JP-HASHI") if r.kind != "readback"]
+    assert zero.state is State.APPLIED
+
+
 # --- the run lock, on every backend ------------------------------------------------------------
 
 
