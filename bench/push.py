@@ -3,8 +3,9 @@
 Two runs, side by side, each on a fresh emulator (system clock, default usage plans enforced,
 JSON_LISTINGS_FEED processing taking ``--feed-seconds``):
 
-* stockguard: ``sync.pusher.push`` through the outbox (SQLite file) and the real gateway; the
-  first ``--patch-burst`` zeroings go by patchListingsItem, the rest as one feed.
+* stockguard: ``sync.pusher.push(..., wait=True)`` through the outbox (SQLite file) and the
+  real gateway; the first ``--patch-burst`` zeroings go by patchListingsItem, the rest as one
+  feed (waited for, so the push ends when the feed does).
 * naive: one patchListingsItem per SKU in a loop, no rate-limit handling (a 429 is retried at
   once), through the same gateway with its limiter and retries switched off. It would take
   ~17 minutes for 5,000 SKUs, so it runs for ``--naive-seconds`` and its totals are
@@ -87,7 +88,7 @@ def run_stockguard(skus: list[str], args: argparse.Namespace) -> dict[str, float
         updates = [QuantityUpdate(sku, 0, US) for sku in skus]
         start = clock.now()
         wall = time.monotonic()
-        report = push(engine, gateway, updates, clock)
+        report = push(engine, gateway, updates, clock, wait=True)  # to the feed's end
         elapsed = time.monotonic() - wall
         gateway.close()
         engine.dispose()

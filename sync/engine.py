@@ -48,7 +48,8 @@ from sync.domain import (
 )
 from sync.domain import marketplace as find_marketplace
 from sync.planner import Planner
-from sync.pusher import PushReport, QuantityGateway, VerifyReport, push, verify
+from sync.pusher import PushReport, QuantityGateway, VerifyReport, push
+from sync.pusher import verify as read_back
 from sync.store import observations as obs_store
 from sync.store import outbox
 from sync.store import schedule as schedule_store
@@ -176,8 +177,17 @@ class SyncEngine:
             self.planner.set_quantity(sku, quantity, now)
 
     # --- one pass ----------------------------------------------------------------------
-    def sync_once(self, budget: int | None = None, *, send: bool = True) -> PassReport:
-        """Check what is due, decide, and (when ``send``) push the changes and verify."""
+    def sync_once(
+        self,
+        budget: int | None = None,
+        *,
+        send: bool = True,
+        verify: bool = True,
+        learn: bool = True,
+    ) -> PassReport:
+        """Check what is due, decide, and (when ``send``) push the changes, learn Amazon's
+        quantity of listings never set (``learn``) and read accepted ones back (``verify``).
+        `run` leaves the last two to a job on its other lane (``learn_unknown``, read-back)."""
         if not self.listings:
             self.load()
         report = PassReport()
@@ -189,7 +199,7 @@ class SyncEngine:
         if not send:
             return report
         report.pushed = self.push(report.changes)
-        learnt = self.learn_quantities(touched)
+        learnt = self.learn_quantities(touched) if learn else set()
         if learnt:  # Amazon's quantity is known now: decide those listings again
             again = self.decide(learnt)
             more = self.changes(again)
@@ -198,7 +208,8 @@ class SyncEngine:
             report.changes += more
             pushed = self.push(more)
             report.pushed.outcomes.update(pushed.outcomes)
-        report.verified = verify(self.db, self.gateway, clock=self.clock)
+        if verify:
+            report.verified = read_back(self.db, self.gateway, clock=self.clock)
         return report
 
     def due_for_decision(self) -> set[tuple[str, str]]:
@@ -371,6 +382,13 @@ class SyncEngine:
         self._unlisted |= learnt.not_listed
         self._tell_planner(self.current_quantities([self.listings[k] for k in learnt.known]))
         return learnt.known
+
+    def learn_unknown(self) -> set[tuple[str, str]]:
+        """Amazon's quantity of every listing whose quantity is unknown (a listings report when
+        many are); the next pass decides the learnt ones again. For `run`'s other lane."""
+        learnt = self.learn_quantities(list(self.listings))
+        self._undecided |= learnt
+        return learnt
 
     def changes(self, decisions: Sequence[Decision]) -> list[Change]:
         """The decisions that change what Amazon shows.

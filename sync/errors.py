@@ -51,7 +51,11 @@ class StoreError(StockguardError):
 
 
 class AlreadyRunning(StoreError):
-    """Another scheduled service holds this database."""
+    """Another scheduled service (or a sending command) holds this database."""
+
+    def __init__(self, message: str, *, holder: object | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder  # sync.runlock.Holder when known
 
 
 class SupplierError(StockguardError):

@@ -1,20 +1,26 @@
 """Drain the outbox through the Amazon gateway: only changes, urgent zeroings first, bulk by feed.
 
-Every request is preceded by a committed ``sending`` mark and followed by a committed close,
+Every request is preceded by a committed ``sending`` claim and followed by a committed close,
 so a crash at any point leaves the outbox telling the truth (see sync/store/outbox_tables.py).
-A push:
+One push at a time per database: across processes the run lock (sync/runlock.py) sees to it,
+within a process ``push`` holds a lock per database. A push:
 
-1. polls feeds a previous run submitted (rows ``sent`` with a feed id) instead of resubmitting;
-2. turns rows a crash left in ``sending`` back into ``pending`` (a quantity is absolute, so
-   re-sending is idempotent);
+1. enqueues the new targets (a newer target supersedes older ``pending`` rows of its SKU and
+   marketplace) and turns rows a crash left in ``sending`` back into ``pending`` (a quantity
+   is absolute, so re-sending is idempotent);
+2. supersedes every ``pending`` row that has a newer target of the same SKU and marketplace,
+   so an earlier decision never follows a later one to Amazon;
 3. sends the pending rows: when there are more than ``patch_burst_max``, the first
    ``patch_burst_max`` zeroings go out one by one through patchListingsItem while everything
    else goes out as JSON_LISTINGS_FEEDs (≤ 25,000 messages each, one per marketplace) on a
-   worker thread, so a feed waiting for its quota never holds an urgent zeroing back and
-   Amazon processes the bulk while the patches go out;
-4. retries, once, the rows Amazon refused (INVALID, a processing-report error); a second
-   refusal is final (``failed``). Rows that met a transient failure stay ``pending`` for the
-   next push.
+   worker thread. A feed whose quota is not free now is not waited for: its rows stay
+   ``pending`` for a later push (``wait=True`` waits);
+4. polls each feed in flight once (one getFeed): a feed still processing is left ``sent`` for
+   the next push; a finished one closes its rows from the processing report. When a finished
+   feed's SKU has a newer row already accepted or applied, that row is sent again ("re-asserted"):
+   the older feed may have landed after it. ``wait=True`` polls each feed to its end instead;
+5. retries the rows Amazon refused once (a row refused on its second attempt is ``failed``);
+   rows that met a transient failure stay ``pending`` for the next push.
 
 Which rows go by feed and what a finished feed refused are decided in sync/push_feed.py;
 ``verify`` (sync/readback.py, re-exported here) reads quantities back: ACCEPTED is not
@@ -23,10 +29,10 @@ Which rows go by feed and what a finished feed refused are decided in sync/push_
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -37,11 +43,24 @@ from sync.config import AmazonSettings
 from sync.domain import QuantityUpdate
 from sync.errors import AmazonAuthError, AmazonError
 from sync.push_feed import describe_issues, feed_batches, feed_errors, plan
+from sync.push_report import PushOutcome, PushReport
 from sync.readback import VerifyReport, verify
 from sync.store import outbox as ob
+from sync.store import outbox_order as order
 from sync.store.outbox import OutboxRow, State, Target
 
 __all__ = ["PushOutcome", "PushReport", "QuantityGateway", "VerifyReport", "push", "verify"]
+
+# A feed whose quotas (submitting it, or reading it) are due within this many seconds is
+# handled now; a longer wait is left to a later push, so no push (and no zeroing behind it)
+# waits minutes for a feed's token.
+FEED_QUOTA_PATIENCE_SECONDS = 2.0
+FEED_SUBMIT = ("feedType:JSON_LISTINGS_FEED", "createFeedDocument", "createFeed")
+FEED_READ = ("getFeed", "getFeedDocument")
+ROUNDS = 3  # send, then the first refusals and re-asserted rows, then their feed refusals
+
+_registry_lock = threading.Lock()
+_push_locks: dict[str, threading.Lock] = {}
 
 
 class QuantityGateway(Protocol):
@@ -55,52 +74,11 @@ class QuantityGateway(Protocol):
 
     def wait_for_feed(self, feed_id: str) -> FeedResult: ...
 
+    def feed_result_if_done(self, feed_id: str) -> FeedResult | None: ...
+
+    def quota_wait(self, operations: Sequence[str]) -> float: ...
+
     def get_quantity(self, sku: str, *, marketplace_id: str | None = None) -> int | None: ...
-
-
-@dataclass(frozen=True)
-class PushOutcome:
-    """What happened to one outbox row in this push."""
-
-    sku: str
-    marketplace_id: str
-    quantity: int
-    state: State  # accepted | failed | pending (deferred) | sent (feed still processing)
-    via: str  # patch | feed
-    submission_id: str | None = None
-    feed_id: str | None = None
-    message: str = ""
-
-
-@dataclass
-class PushReport:
-    """The whole push: what was queued, skipped, resumed, and each row's outcome."""
-
-    queued: int = 0
-    unchanged: list[str] = field(default_factory=list)
-    resumed: int = 0
-    feed_ids: list[str] = field(default_factory=list)
-    outcomes: dict[int, PushOutcome] = field(default_factory=dict)
-
-    def _in(self, *states: State) -> list[PushOutcome]:
-        return [o for o in self.outcomes.values() if o.state in states]
-
-    @property
-    def accepted(self) -> list[PushOutcome]:
-        return self._in(State.ACCEPTED)
-
-    @property
-    def failed(self) -> list[PushOutcome]:
-        return self._in(State.FAILED)
-
-    @property
-    def deferred(self) -> list[PushOutcome]:
-        """Rows left for the next push (transient failure, or a feed still processing)."""
-        return self._in(State.PENDING, State.SENT)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed and not self.deferred
 
 
 def push(
@@ -111,40 +89,65 @@ def push(
     *,
     reason: str = "manual",
     force: bool = False,
+    wait: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> PushReport:
     """Enqueue ``updates`` (if any) and drain the outbox; see the module docstring.
 
     An update equal to what Amazon last accepted (or to a target already queued) is skipped
-    and listed in ``report.unchanged``, unless ``force``.
+    and listed in ``report.unchanged``, unless ``force``. ``wait``: wait for feed quotas and
+    poll each feed to its end (``on_wait(feed_id)`` is called before each wait); by default
+    a push never waits for a feed.
     """
-    run = _Push(engine, gateway, clock or SystemClock())
-    if updates is not None:
-        targets = [u if isinstance(u, Target) else Target(u, reason) for u in updates]
-        run.enqueue(targets, force)
-    run.resume()
-    retry: set[int] | None = None  # first round: every pending row
-    for _ in range(2):
-        with engine.connect() as conn:
-            rows = ob.rows_in(conn, State.PENDING, ids=retry)
-        if not rows:
-            break
-        run.send_round(rows)
-        retry = set(run.rejected_once) & {r.id for r in rows}
-        if not retry:
-            break
-    return run.report
+    with _push_lock(engine):
+        run = _Push(engine, gateway, clock or SystemClock(), wait, on_wait)
+        if updates is not None:
+            targets = [u if isinstance(u, Target) else Target(u, reason) for u in updates]
+            run.enqueue(targets, force)
+        run.release()
+        wanted: set[int] | None = None  # first round: every pending row
+        for _ in range(ROUNDS):
+            with engine.begin() as conn:
+                run.report.superseded += order.supersede_older_pending(conn, run.clock.now())
+            with engine.connect() as conn:
+                rows = ob.rows_in(conn, State.PENDING, ids=wanted)
+            if rows:
+                run.send_round(rows)
+            run.poll_feeds()
+            wanted, run.again = run.again, set()
+            if not wanted:
+                break
+        return run.report
+
+
+def _push_lock(engine: Engine) -> threading.Lock:
+    """The lock that keeps two threads of one process from pushing to one database at once."""
+    key = engine.url.render_as_string(hide_password=True)
+    with _registry_lock:
+        return _push_locks.setdefault(key, threading.Lock())
 
 
 class _Push:
     """One push run: the engine, the gateway and what happened so far."""
 
-    def __init__(self, engine: Engine, gateway: QuantityGateway, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        gateway: QuantityGateway,
+        clock: Clock,
+        wait: bool,
+        on_wait: Callable[[str], None] | None,
+    ) -> None:
         self.engine = engine
         self.gateway = gateway
         self.clock = clock
+        self.wait = wait
+        self.on_wait = on_wait
         self.burst = max(0, gateway.settings.patch_burst_max)
         self.report = PushReport()
-        self.rejected_once: set[int] = set()
+        self.again: set[int] = set()  # rows to send in the next round (refused once, re-asserted)
+        self.polled: set[str] = set()  # feeds read in this push (each once)
+        self.submitted: set[str] = set()  # feeds submitted in this push
         self._lock = threading.Lock()
 
     def enqueue(self, targets: list[Target], force: bool) -> None:
@@ -153,18 +156,25 @@ class _Push:
         self.report.queued = len(result.queued)
         self.report.unchanged = result.unchanged + result.duplicate
 
-    def resume(self) -> None:
-        """Poll feeds an earlier run submitted; release rows whose answer was never recorded."""
+    def release(self) -> None:
+        """Rows a crash left ``sending`` (answer never recorded) go back to ``pending``."""
+        with self.engine.begin() as conn:
+            self.report.resumed += ob.release_interrupted(conn)
+
+    def poll_feeds(self) -> None:
+        """Read each feed in flight once (to its end when ``wait``); close what finished."""
         with self.engine.connect() as conn:
             sent = ob.rows_in(conn, State.SENT)
         by_feed: dict[str, list[OutboxRow]] = {}
         for row in sent:  # oldest first = the order the feed's messages were numbered in
             by_feed.setdefault(row.feed_id or "", []).append(row)
         for feed_id, rows in by_feed.items():
-            self.report.resumed += len(rows)
+            if feed_id in self.polled:
+                continue
+            self.polled.add(feed_id)
+            if feed_id not in self.submitted:
+                self.report.resumed += len(rows)
             self._finish_feed(feed_id, rows)
-        with self.engine.begin() as conn:
-            self.report.resumed += ob.release_interrupted(conn)
 
     def send_round(self, rows: list[OutboxRow]) -> None:
         patch_rows, feed_rows = plan(rows, self.burst)
@@ -174,10 +184,18 @@ class _Push:
             if feeds is not None:
                 feeds.result()
 
+    def _claim(self, rows: list[OutboxRow], kind: str) -> list[OutboxRow]:
+        """Mark rows ``sending``; only the rows still pending are returned (and sent)."""
+        with self.engine.begin() as conn:
+            ids = set(ob.mark_sending(conn, [r.id for r in rows], kind, self.clock.now()))
+        return [dataclasses.replace(r, attempts=r.attempts + 1) for r in rows if r.id in ids]
+
     def _send_patches(self, rows: list[OutboxRow]) -> None:
         for index, row in enumerate(rows):
-            with self.engine.begin() as conn:
-                ob.mark_sending(conn, [row.id], "patch", self.clock.now())
+            claimed = self._claim([row], "patch")
+            if not claimed:
+                continue  # superseded since it was read
+            row = claimed[0]
             try:
                 result = self.gateway.patch_quantity(row.update)
             except AmazonError as exc:
@@ -196,10 +214,16 @@ class _Push:
                 self._reject([row], "patch", {row.id: refusal})
 
     def _send_feeds(self, rows: list[OutboxRow]) -> None:
-        submitted: list[tuple[str, list[OutboxRow]]] = []
+        if not self.wait:
+            due = self.gateway.quota_wait(FEED_SUBMIT)
+            if due > FEED_QUOTA_PATIENCE_SECONDS:
+                # Rows stay pending: a later push submits them when the quota is back.
+                self._note(rows, State.PENDING, "feed", f"feed quota free in {due:.0f} s")
+                return
         for batch in feed_batches(rows):
-            with self.engine.begin() as conn:
-                ob.mark_sending(conn, [r.id for r in batch], "feed", self.clock.now())
+            batch = self._claim(batch, "feed")
+            if not batch:
+                continue
             try:
                 feed_id = self.gateway.submit_quantity_feed([r.update for r in batch])
             except AmazonError as exc:
@@ -214,13 +238,12 @@ class _Push:
                 ob.mark_sent(conn, [r.id for r in batch], feed_id)
             with self._lock:
                 self.report.feed_ids.append(feed_id)
-            submitted.append((feed_id, batch))
-        for feed_id, batch in submitted:
-            self._finish_feed(feed_id, batch)
+                self.submitted.add(feed_id)
+            self._note(batch, State.SENT, "feed", f"feed {feed_id} processing", feed_id=feed_id)
 
     def _finish_feed(self, feed_id: str, rows: list[OutboxRow]) -> None:
         try:
-            result = self.gateway.wait_for_feed(feed_id)
+            result = self._read_feed(feed_id)
         except AmazonError as exc:
             if not _retryable(exc):
                 self._reject(
@@ -234,23 +257,45 @@ class _Push:
             if isinstance(exc, AmazonAuthError):
                 raise
             return
+        if result is None:
+            self._note(rows, State.SENT, "feed", f"feed {feed_id} processing", feed_id=feed_id)
+            return
         errors = feed_errors(result, rows)
         good = [r for r in rows if r.id not in errors]
         self._close(good, State.ACCEPTED, "feed", feed_id=feed_id)
         self._reject([r for r in rows if r.id in errors], "feed", errors, feed_id)
+        self._reassert_newer(feed_id, good)
+
+    def _read_feed(self, feed_id: str) -> FeedResult | None:
+        if not self.wait:
+            if self.gateway.quota_wait(FEED_READ) > FEED_QUOTA_PATIENCE_SECONDS:
+                return None  # read by a later push: never wait for a feed's quota here
+            return self.gateway.feed_result_if_done(feed_id)
+        if self.on_wait is not None:
+            self.on_wait(feed_id)
+        return self.gateway.wait_for_feed(feed_id)
+
+    def _reassert_newer(self, feed_id: str, applied: list[OutboxRow]) -> None:
+        """A newer row of a SKU this feed just set was accepted earlier: send it again, so the
+        older feed (Amazon applies it whenever it processes it) cannot have the last word."""
+        note = f"re-asserted: older feed {feed_id} finished after it"
+        with self.engine.begin() as conn:
+            newer = order.newer_done_rows(conn, applied)
+            order.reassert(conn, [r.id for r in newer], note)
+        self.report.reasserted += len(newer)
+        self.again.update(r.id for r in newer)
 
     def _reject(
         self, rows: list[OutboxRow], via: str, errors: dict[int, str], feed_id: str | None = None
     ) -> None:
-        """Amazon refused: retry once (back to pending), then fail for good."""
+        """Amazon refused: a first refusal goes back to pending (retried in the next round),
+        a refusal of a row's second attempt is final (``failed``)."""
+        final = [r for r in rows if r.attempts >= 2]
+        retry = [r for r in rows if r.attempts < 2]
+        self._close(retry, State.PENDING, via, errors, feed_id=feed_id)
+        self._close(final, State.FAILED, via, errors, feed_id=feed_id)
         with self._lock:
-            again = {r.id for r in rows if r.id in self.rejected_once}
-            self.rejected_once.update(r.id for r in rows)
-        for state, group in (
-            (State.PENDING, [r for r in rows if r.id not in again]),
-            (State.FAILED, [r for r in rows if r.id in again]),
-        ):
-            self._close(group, state, via, errors, feed_id=feed_id)
+            self.again.update(r.id for r in retry)
 
     def _close(
         self,

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sync.clock import Clock, SystemClock
 from sync.errors import AmazonAuthError, AmazonError
 from sync.store import outbox as ob
+from sync.store import outbox_order as order
 from sync.store.outbox import State
 
 
@@ -39,11 +40,20 @@ def verify(
     gateway: QuantityReader,
     skus: Sequence[str] | None = None,
     clock: Clock | None = None,
+    *,
+    limit: int | None = None,
 ) -> VerifyReport:
-    """Read accepted quantities back; mark them applied, or re-queue what Amazon did not apply."""
+    """Read accepted quantities back; mark them applied, or re-queue what Amazon did not apply.
+
+    Only the newest target of each SKU and marketplace is compared with Amazon (an older one
+    is history: a newer target replaces it). ``limit``: at most this many rows, oldest first,
+    so one run ends quickly (getListingsItem allows 5 per second); the rest wait their turn.
+    """
     now = (clock or SystemClock()).now()
     with engine.connect() as conn:
         rows = ob.latest_accepted(conn, skus)
+    if limit is not None:
+        rows = rows[: max(0, limit)]
     applied: list[str] = []
     requeued: list[tuple[str, int | None]] = []
     unreadable: list[str] = []
@@ -55,14 +65,16 @@ def verify(
                 raise
             unreadable.append(row.sku)
             continue
-        if shown == row.quantity:
-            change = {"id": row.id, "state": State.APPLIED}
-            applied.append(row.sku)
-        else:
-            error = f"ACCEPTED but Amazon shows {shown}; re-queued"
-            change = {"id": row.id, "state": State.PENDING, "error": error}
-            requeued.append((row.sku, shown))
         # One commit per row: a crash mid-way keeps what was already read back.
         with engine.begin() as conn:
+            if shown == row.quantity:
+                change = {"id": row.id, "state": State.APPLIED}
+                applied.append(row.sku)
+            elif order.has_newer_target(conn, row):
+                continue  # a newer target arrived while we read: it is the one to compare
+            else:
+                error = f"ACCEPTED but Amazon shows {shown}; re-queued"
+                change = {"id": row.id, "state": State.PENDING, "error": error}
+                requeued.append((row.sku, shown))
             ob.set_states(conn, [change], now)
     return VerifyReport(applied, requeued, unreadable)

@@ -1,7 +1,10 @@
 """APScheduler 3 wiring for `stockguard run`, and nothing else.
 
-Jobs run one at a time on a single worker thread, so they never overlap (only the run lock's
-heartbeat has a thread of its own: it touches no stock data); a job that raises is
+Jobs run on three lanes, one worker thread each: the checks (and the other jobs that decide)
+one at a time on ``default``; the outbox's push-resume and read-back jobs on ``io``, so a feed
+poll or a minute of read-backs never delays the check that finds a stock-out (the two lanes
+share the outbox through its claims and a per-database push lock, sync/pusher.py); the run
+lock's heartbeat on ``housekeeping`` (it touches no stock data). A job that raises is
 logged and counted and simply runs again at its next time (never a silent stop); SIGTERM or
 Ctrl-C stops the service after the running job finishes, so nothing is left half-written.
 """
@@ -35,6 +38,8 @@ class JobSpec:
     # Housekeeping that touches no stock data (the run lock's heartbeat) runs on a thread of
     # its own, so a long pass or a feed wait cannot starve it into looking dead.
     own_thread: bool = False
+    # Outbox work (push resume, read-back) that must never sit in front of a check.
+    io: bool = False
 
 
 @dataclass
@@ -85,6 +90,7 @@ class Service:
         self.scheduler = BackgroundScheduler(
             executors={
                 "default": ThreadPoolExecutor(max_workers=1),
+                "io": ThreadPoolExecutor(max_workers=1),
                 "housekeeping": ThreadPoolExecutor(max_workers=1),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -96,7 +102,7 @@ class Service:
                 seconds=spec.every_seconds,
                 id=spec.name,
                 name=spec.name,
-                executor="housekeeping" if spec.own_thread else "default",
+                executor=_lane(spec),
                 next_run_time=clock.now(),
             )
 
@@ -131,3 +137,9 @@ class Service:
     def _restore_signal_handlers(previous: dict[int, Any]) -> None:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _lane(spec: JobSpec) -> str:
+    if spec.own_thread:
+        return "housekeeping"
+    return "io" if spec.io else "default"

@@ -297,6 +297,16 @@ class AmazonGateway:
         """
         return self._jobs.feed_result(self._client(_Feeds), feed_id)
 
+    def feed_result_if_done(self, feed_id: str) -> FeedResult | None:
+        """One getFeed, no waiting: None while the feed is queued or processing; once it has
+        ended, its processing report as ``wait_for_feed`` reads it."""
+        return self._jobs.feed_result_if_done(self._client(_Feeds), feed_id)
+
+    def quota_wait(self, operations: Sequence[str]) -> float:
+        """Seconds until every one of ``operations`` (operation names, or a feed-type quota
+        such as ``feedType:JSON_LISTINGS_FEED``) has a token; nothing is reserved."""
+        return max((self.limiter.wait_needed(op) for op in operations), default=0.0)
+
     # --- orders -----------------------------------------------------------------------------
 
     def search_orders(

@@ -85,9 +85,20 @@ class JobRunner:
         A feed this runner did not submit (another process did) has no messageId map: its
         issues are keyed by the SKU or order the report names, else ``feeds_doc.FEED_LEVEL``.
         """
+        feed = self.poll("getFeed", partial(client.get_feed, feed_id), f"feed {feed_id}")
+        return self._read_report(client, feed_id, feed)
+
+    def feed_result_if_done(self, client: Any, feed_id: str) -> FeedResult | None:
+        """One getFeed: None while the feed is still processing, else its result (report read)."""
+        subject = f"feed {feed_id}"
+        feed = must(self._call, "getFeed", partial(client.get_feed, feed_id), subject).payload
+        if (feed or {}).get("processingStatus") not in FINISHED:
+            return None
+        return self._read_report(client, feed_id, feed)
+
+    def _read_report(self, client: Any, feed_id: str, feed: Mapping[str, Any]) -> FeedResult:
         keys = self._feed_keys.get(feed_id, {})
         subject = f"feed {feed_id}"
-        feed = self.poll("getFeed", partial(client.get_feed, feed_id), subject)
         status = str(feed.get("processingStatus"))
         document_id = feed.get("resultFeedDocumentId")
         if not document_id:

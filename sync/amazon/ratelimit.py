@@ -104,6 +104,18 @@ class RateLimiter:
                 return 0.0
             return -bucket.tokens / (bucket.rate * RATE_MARGIN) + EPSILON_SECONDS
 
+    def wait_needed(self, operation: str) -> float:
+        """How long a request for ``operation`` would wait now (nothing is reserved)."""
+        now = self._clock.monotonic()
+        with self._lock:
+            bucket = self._bucket(operation, now)
+            if bucket is None:
+                return 0.0
+            bucket.refill(now)
+            if bucket.tokens >= 1.0:
+                return 0.0
+            return (1.0 - bucket.tokens) / (bucket.rate * RATE_MARGIN)
+
     def acquire(self, operation: str) -> float:
         """Wait (on the clock) until ``operation`` may be sent; return the seconds waited."""
         wait = self.reserve(operation)

@@ -73,7 +73,9 @@ class Retrier:
             if isinstance(error, AmazonThrottled):
                 self._limiter.throttled(operation)
             if not error.transient or tries >= self._settings.max_retries:
-                log.warning("%s", error)
+                # INFO, not WARNING: the caller reports the error (a command prints it once;
+                # a bare warning here reached stderr too, so every refusal showed twice).
+                log.info("%s", error)
                 raise error
             self._back_off(error, tries)
             tries += 1

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from sync.domain import QuantityUpdate
+    from sync.runlock import Holder
 
 commands: list[click.Command] = []
 
@@ -63,7 +70,9 @@ def push_command(
 ) -> int:
     """Set listings' quantity on Amazon through the outbox, and print Amazon's answer.
 
-    Without --sku, resumes whatever the outbox still holds (after a crash or a failed push).
+    Without --sku, resumes whatever the outbox still holds (after a crash or a failed push),
+    waiting for the feeds in flight to finish. While `stockguard run` holds the database the
+    rows are only queued: the running service sends them within its push interval.
 
     \b
     Example:
@@ -72,6 +81,7 @@ def push_command(
     """
     from sync.amazon.gateway import AmazonGateway
     from sync.cli.context import AppContext
+    from sync.cli.writer import sole_writer
     from sync.clock import SystemClock
     from sync.pusher import push
     from sync.store import open_store
@@ -82,18 +92,61 @@ def push_command(
     if quantity is not None and not skus:
         raise click.UsageError("--sku is required with --quantity")
     assert isinstance(app, AppContext)
-    settings = app.settings
+    settings, clock = app.settings, SystemClock()
     engine = open_store(settings.store.url)
     try:
         market = market or settings.amazon.marketplace
         targets = quantity_updates(engine, skus, quantity or 0, market)
-        with AmazonGateway(settings.amazon, settings.secrets, SystemClock()) as gateway:
-            report = push(engine, gateway, targets if skus else None, SystemClock(), force=force)
+        with sole_writer(engine, clock, "push", settings, hand_over=True) as service:
+            if service is not None:
+                return _hand_over(engine, targets, force, service, settings.scheduler.push_every)
+            with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
+                report = push(
+                    engine,
+                    gateway,
+                    targets if skus else None,
+                    clock,
+                    force=force,
+                    wait=True,
+                    on_wait=_waiting,
+                )
     finally:
         engine.dispose()
     for line in _report_lines(report):
         click.echo(line)
-    return 0 if report.ok else 1
+    return 0 if report.ok and not report.in_flight else 1
+
+
+def _waiting(feed_id: str) -> None:
+    click.echo(f"waiting for feed {feed_id} (Ctrl-C leaves it to the next push)...", err=True)
+
+
+def _hand_over(
+    engine: Engine, targets: list[QuantityUpdate], force: bool, service: Holder, every: float
+) -> int:
+    """`run` holds the database: queue the rows for its push job instead of sending them."""
+    from sync.clock import SystemClock
+    from sync.store import outbox
+    from sync.store.outbox import Target
+
+    who = f"stockguard run (pid {service.pid} on {service.host})"
+    if not targets:
+        click.echo(f"{who} is running on this database and resumes the outbox every {every:.0f} s")
+        return 0
+    rows = [Target(t, "manual") for t in targets]
+    with engine.begin() as conn:
+        result = outbox.enqueue(conn, rows, SystemClock().now(), force=force)
+    for sku in result.unchanged + result.duplicate:
+        click.echo(f"{sku}: Amazon already has this quantity; nothing queued (--force to send)")
+    for target in rows:
+        if target.update.sku not in result.unchanged + result.duplicate:
+            u = target.update
+            click.echo(f"{u.sku} [{u.marketplace_id}] quantity {u.quantity}: queued")
+    click.echo(
+        f"{len(result.queued)} queued; {who} is running on this database and sends them "
+        f"within {every:.0f} s"
+    )
+    return 0
 
 
 commands.append(push_command)
@@ -121,6 +174,10 @@ def _report_lines(report: object) -> list[str]:
     out.append(
         f"{len(report.accepted)} accepted, {len(report.failed)} refused, "
         f"{len(report.deferred)} left for the next push, "
-        f"{len(report.unchanged)} unchanged{resumed}"
+        f"{_in_feeds(len(report.in_flight))}{len(report.unchanged)} unchanged{resumed}"
     )
     return out
+
+
+def _in_feeds(count: int) -> str:
+    return f"{count} in a feed still processing, " if count else ""

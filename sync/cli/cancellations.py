@@ -180,6 +180,7 @@ def cancellations_plan_command(
     from cancellations.pull import pull_orders
     from cancellations.service import plan_cancellations
     from sync.amazon.gateway import AmazonGateway
+    from sync.cli.writer import sole_writer
     from sync.clock import SystemClock
     from sync.pusher import push
     from sync.store import open_store
@@ -189,12 +190,17 @@ def cancellations_plan_command(
     engine = open_store(settings.store.url)
     try:
         lookup = _verdict_lookup(engine, verdicts_path)
-        with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
+        # Beside `stockguard run` the zeroings are only queued: the service sends them.
+        with (
+            sole_writer(engine, clock, "cancellations", settings, hand_over=True) as service,
+            AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
+        ):
             if not no_pull:
                 pull_orders(engine, gateway, clock)
             zero = None if no_zero else outbox_zeroer(engine, clock, "order at risk")
             plan = plan_cancellations(engine, clock, lookup, seller_flags, zero=zero)
-            pushed = push(engine, gateway, clock=clock) if plan.zeroed else None
+            send = plan.zeroed and service is None
+            pushed = push(engine, gateway, clock=clock) if send else None
     finally:
         engine.dispose()
     _print_plan(plan, lang)
@@ -263,6 +269,7 @@ def cancellations_apply_command(app: AppContext, retry_failed: bool) -> int:
     from cancellations.ports import outbox_zeroer
     from cancellations.service import apply_cancellations
     from sync.amazon.gateway import AmazonGateway
+    from sync.cli.writer import Refused, sole_writer
     from sync.clock import SystemClock
     from sync.pusher import push
     from sync.store import open_store
@@ -270,12 +277,24 @@ def cancellations_apply_command(app: AppContext, retry_failed: bool) -> int:
     settings, clock = app.settings, SystemClock()
     engine = open_store(settings.store.url)
     try:
-        with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
+        # Beside `stockguard run`: refused when the service applies cancellations itself;
+        # otherwise the feed goes out here and the re-zeroings are left to the service.
+        with (
+            sole_writer(engine, clock, "cancellations", settings, hand_over=True) as service,
+            AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
+        ):
+            if service is not None and settings.cancellations.auto_apply:
+                raise Refused(
+                    f"stockguard run (pid {service.pid} on {service.host}) applies "
+                    "cancellations itself on this database ([cancellations] auto_apply); "
+                    "use `stockguard cancellations plan` to see them"
+                )
             zero = outbox_zeroer(engine, clock, "restock after BuyerCanceled")
             result = apply_cancellations(
                 engine, gateway, clock, zero=zero, retry_failed=retry_failed
             )
-            pushed = push(engine, gateway, clock=clock) if result.zeroed else None
+            send = result.zeroed and service is None
+            pushed = push(engine, gateway, clock=clock) if send else None
     finally:
         engine.dispose()
     for feed_id in result.resumed:

@@ -32,19 +32,24 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
       stockguard sync --once --budget 200
     """
     from sync.cli.wiring import wire
+    from sync.cli.writer import sole_writer
 
-    wired = wire(app.settings, SystemClock())
+    clock = SystemClock()
+    wired = wire(app.settings, clock)
     try:
-        wired.engine.load()
-        with Progress(console=console, transient=True) as progress:
-            wired.engine.checker = with_progress(wired.engine.checker, progress)
-            report = wired.engine.sync_once(budget)
-        wired.engine.save_schedule()
+        # One writer per database: beside `stockguard run` (or another sender) this refuses.
+        with sole_writer(wired.db, clock, "sync", app.settings):
+            wired.engine.load()
+            with Progress(console=console, transient=True) as progress:
+                wired.engine.checker = with_progress(wired.engine.checker, progress)
+                report = wired.engine.sync_once(budget)
+            wired.engine.save_schedule()
     finally:
         wired.close()
     _print_pass(report)
     failed = report.pushed is not None and not report.pushed.ok
-    return 1 if failed or report.unknown_by_supplier else 0
+    requeued = report.verified is not None and bool(report.verified.requeued)
+    return 1 if failed or requeued or report.unknown_by_supplier else 0
 
 
 @click.command("plan")
@@ -89,7 +94,8 @@ def plan_command(app: AppContext, show_all: bool) -> int:
 def run_command(app: AppContext, seconds: float | None) -> int:
     """The scheduled service: checks, pushes, read-backs, orders, cancellations, report.
 
-    Jobs run one at a time; a failing job is logged and retried next time; SIGTERM or
+    Checks run one at a time, pushes and read-backs beside them on their own thread; a
+    failing job is logged and retried next time; SIGTERM or
     Ctrl-C stops after the running job. A second `run` on the same database is refused.
 
     \b
@@ -176,11 +182,15 @@ def _print_pass(report: PassReport) -> None:
         console.print(f"[yellow]could not read (listings zeroed): {hosts}[/yellow]")
     console.print(_changes_table(report.changes, "Changes sent to Amazon"))
     if report.pushed is not None:
+        pushed = report.pushed
+        flying = len(pushed.in_flight)
+        in_flight = f", {flying} in a feed still processing" if flying else ""
         console.print(
-            f"pushed: {len(report.pushed.accepted)} accepted, "
-            f"{len(report.pushed.failed)} refused, "
-            f"{len(report.pushed.deferred)} left for the next push"
+            f"pushed: {len(pushed.accepted)} accepted, {len(pushed.failed)} refused, "
+            f"{len(pushed.deferred)} left for the next push{in_flight}"
         )
+        for outcome in pushed.failed:
+            console.print(f"refused: {outcome.sku}: {outcome.message}", markup=False)
     if report.verified is not None:
         console.print(
             f"read back: {len(report.verified.applied)} applied, "

@@ -1,7 +1,8 @@
 """The scheduled service's jobs, composed from the engine, the pusher and cancellations.
 
-Each job is a plain function of the wired parts; ``sync.scheduler.Service`` runs them one at a
-time. Composition lives here (in the CLI layer) because it is the only place allowed to
+Each job is a plain function of the wired parts; ``sync.scheduler.Service`` runs them: the
+push-resume and read-back jobs on their own lane, so they never delay a check pass.
+Composition lives here (in the CLI layer) because it is the only place allowed to
 import the engine, the supplier side and the cancellations package together.
 """
 
@@ -31,6 +32,9 @@ from sync.store import observations as obs_store
 from sync.store.orders import get_high_water, load_orders
 
 log = logging.getLogger("stockguard.jobs")
+# One read-back run stops after this many rows (10 s at getListingsItem's 5 per second); the
+# oldest accepted rows go first, the rest in the next run.
+READBACKS_PER_RUN = 50
 
 
 @dataclass
@@ -53,7 +57,9 @@ def build_jobs(
 
     def check_pass() -> None:
         budget = max(1, int(settings.planner.checks_per_hour * every.check_every / 3600))
-        report = engine.sync_once(budget, send=True)
+        # The read-back and the learning of Amazon's quantities have jobs of their own on the
+        # other lane: reading hundreds of quantities never delays the next check's zeroings.
+        report = engine.sync_once(budget, verify=False, learn=False)
         counters.passes += 1
         counters.changes += len(report.changes)
 
@@ -61,11 +67,15 @@ def build_jobs(
         push(wired.db, wired.gateway, None, clock)
 
     def read_back() -> None:
-        verify(wired.db, wired.gateway, clock=clock)
+        verify(wired.db, wired.gateway, clock=clock, limit=READBACKS_PER_RUN)
+        engine.learn_unknown()  # listings never set: decided again by the next check pass
 
     def orders_and_cancellations() -> None:
         counters.orders_pulled += pull_and_reconcile(wired, clock)
         run_cancellation_pass(wired, settings, clock, counters)
+
+    def apply_cancellations_job() -> None:
+        apply_planned_cancellations(wired, settings, clock)
 
     def daily_report() -> None:
         out = Path(every.report_dir)
@@ -78,9 +88,10 @@ def build_jobs(
         JobSpec("checks", check_pass, every.check_every),
         JobSpec("catalogue", engine.load, every.catalogue_every),
         JobSpec("schedule", engine.save_schedule, every.schedule_every),
-        JobSpec("push", push_resume, every.push_every),
-        JobSpec("read-back", read_back, every.verify_every),
+        JobSpec("push", push_resume, every.push_every, io=True),
+        JobSpec("read-back", read_back, every.verify_every, io=True),
         JobSpec("orders", orders_and_cancellations, every.orders_every),
+        JobSpec("cancellations", apply_cancellations_job, every.orders_every, io=True),
         JobSpec("report", daily_report, every.report_every),
     ]
 
@@ -107,16 +118,26 @@ def pull_and_reconcile(wired: Wired, clock: Clock) -> int:
 def run_cancellation_pass(
     wired: Wired, settings: Settings, clock: Clock, counters: JobCounters
 ) -> None:
-    """Fresh-check the sources of open orders, route them, apply only when configured."""
+    """Fresh-check the sources of open orders, route them and push the zeroings the plan
+    queued (the cancellations job applies them, when configured)."""
     open_orders = load_orders(wired.db, statuses=(OrderStatus.UNSHIPPED,))
     skus = {item.sku for order in open_orders for item in order.items}
     verdicts = fresh_verdicts(wired, skus)
     zero = outbox_zeroer(wired.db, clock)
     plan = plan_cancellations(wired.db, clock, verdicts, zero=zero)
     counters.cancellations_planned += plan.new_rows
-    if settings.cancellations.auto_apply:
-        apply_cancellations(wired.db, wired.gateway, clock, zero=zero)
     push(wired.db, wired.gateway, None, clock)  # the zeroings the plan queued
+
+
+def apply_planned_cancellations(wired: Wired, settings: Settings, clock: Clock) -> None:
+    """With ``[cancellations] auto_apply``: send the planned cancellations (one
+    acknowledgement feed, waited for) and push the re-zeroings. Runs on the outbox lane:
+    waiting for the feed must not hold the checks back."""
+    if not settings.cancellations.auto_apply:
+        return
+    zero = outbox_zeroer(wired.db, clock)
+    apply_cancellations(wired.db, wired.gateway, clock, zero=zero)
+    push(wired.db, wired.gateway, None, clock)
 
 
 def fresh_verdicts(wired: Wired, skus: Iterable[str]) -> dict[str, SupplierVerdict | None]:

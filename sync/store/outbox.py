@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 
 from sync.domain import QuantityUpdate
 from sync.store.outbox_tables import outbox
@@ -245,12 +245,24 @@ def written_since(conn: Connection, after_id: int) -> tuple[int, set[tuple[str, 
     return newest, keys
 
 
-def mark_sending(conn: Connection, ids: Sequence[int], kind: str, now: datetime) -> None:
-    """Before the request: state sending, one more attempt, the send time and the path."""
+def mark_sending(conn: Connection, ids: Sequence[int], kind: str, now: datetime) -> list[int]:
+    """Claim ``pending`` rows before the request: state sending, one more attempt, the send
+    time and the path. Returns the ids claimed: a row superseded (or claimed by another
+    sender) since it was read is not sent."""
+    claimed: list[int] = []
     for chunk in _chunks(list(ids)):
-        conn.execute(
+        free = list(
+            conn.scalars(
+                select(outbox.c.id).where(
+                    outbox.c.id.in_(chunk), outbox.c.state == State.PENDING.value
+                )
+            )
+        )
+        if not free:
+            continue
+        result = conn.execute(
             update(outbox)
-            .where(outbox.c.id.in_(chunk))
+            .where(outbox.c.id.in_(free), outbox.c.state == State.PENDING.value)
             .values(
                 state=State.SENDING.value,
                 kind=kind,
@@ -259,6 +271,16 @@ def mark_sending(conn: Connection, ids: Sequence[int], kind: str, now: datetime)
                 attempts=outbox.c.attempts + 1,
             )
         )
+        if int(result.rowcount or 0) != len(free):  # lost a race: ask which rows are ours
+            free = list(
+                conn.scalars(
+                    select(outbox.c.id).where(
+                        outbox.c.id.in_(free), outbox.c.state == State.SENDING.value
+                    )
+                )
+            )
+        claimed += free
+    return sorted(claimed)
 
 
 def mark_sent(conn: Connection, ids: Sequence[int], feed_id: str) -> None:
@@ -325,28 +347,30 @@ def release_interrupted(conn: Connection) -> int:
 
 
 def _supersede(conn: Connection, keys: Sequence[tuple[str, str]], now: datetime) -> int:
+    """Supersede the ``pending`` rows of these SKU + marketplace pairs.
+
+    Never a ``sending`` row: it may be in flight in another thread or process, and only its
+    sender may close it (a newer row then goes out after it, so the newer target still wins).
+    """
     wanted = set(keys)
-    unsent = or_(
-        outbox.c.state == State.PENDING.value,
-        and_(outbox.c.state == State.SENDING.value, outbox.c.feed_id.is_(None)),
-    )
     ids: list[int] = []
     for chunk in _chunks(sorted({sku for sku, _ in wanted})):
         query = select(outbox.c.id, outbox.c.sku, outbox.c.marketplace_id).where(
-            outbox.c.sku.in_(chunk), unsent
+            outbox.c.sku.in_(chunk), outbox.c.state == State.PENDING.value
         )
         ids += [r.id for r in conn.execute(query) if (r.sku, r.marketplace_id) in wanted]
-    for chunk_ids in _chunks(ids):
+    mark_superseded(conn, ids, now, "superseded by a newer target")
+    return len(ids)
+
+
+def mark_superseded(conn: Connection, ids: Sequence[int], now: datetime, note: str) -> None:
+    """Close these rows as superseded, those still ``pending`` only."""
+    for chunk_ids in _chunks(list(ids)):
         conn.execute(
             update(outbox)
-            .where(outbox.c.id.in_(chunk_ids))
-            .values(
-                state=State.SUPERSEDED.value,
-                closed_at=now,
-                last_error="superseded by a newer target",
-            )
+            .where(outbox.c.id.in_(chunk_ids), outbox.c.state == State.PENDING.value)
+            .values(state=State.SUPERSEDED.value, closed_at=now, last_error=note)
         )
-    return len(ids)
 
 
 def _existing_keys(conn: Connection, keys: Sequence[str]) -> set[str]:

@@ -288,6 +288,22 @@ def test_a_403_logs_in_again_once_then_is_an_auth_error(
 # --- feeds ---------------------------------------------------------------------------------
 
 
+def test_a_feed_result_is_read_once_without_waiting(
+    gateway: AmazonGateway, emulator: Emulator, clock: ManualClock
+) -> None:
+    feed_id = gateway.submit_quantity_feed([zero("SKU-01"), zero("SKU-02")])
+    started = clock.monotonic()
+
+    assert gateway.feed_result_if_done(feed_id) is None  # still processing: no wait
+    assert clock.monotonic() == started
+    clock.advance(60)
+    result = gateway.feed_result_if_done(feed_id)
+
+    assert result is not None
+    assert (result.status, result.messages_accepted) == ("DONE", 2)
+    assert emulator.requests_by_operation()["getFeed"] == 2
+
+
 def test_quantity_feed_maps_per_sku_errors_back_and_applies_the_rest(
     gateway: AmazonGateway, emulator: Emulator, clock: ManualClock
 ) -> None:

@@ -45,6 +45,18 @@ def test_burst_goes_at_once_then_requests_wait_for_the_rate(clock: ManualClock) 
     assert sent_at[-1] == pytest.approx(11 / (5 * 0.98), abs=0.02)
 
 
+def test_wait_needed_tells_the_wait_without_taking_a_token(clock: ManualClock) -> None:
+    limiter = RateLimiter(clock, {"op": (5.0, 3)})
+    assert limiter.wait_needed("op") == 0.0
+    limiter.acquire("op")
+    limiter.acquire("op")  # the burst less its headroom token is spent
+    assert limiter.wait_needed("op") == pytest.approx(1 / (5 * 0.98))
+    assert limiter.wait_needed("op") == pytest.approx(1 / (5 * 0.98))  # nothing reserved
+    assert limiter.wait_needed("unknown") == 0.0
+    clock.advance(1.0)
+    assert limiter.wait_needed("op") == 0.0
+
+
 def test_a_simulated_amazon_bucket_never_refuses_what_the_limiter_lets_through(
     clock: ManualClock,
 ) -> None:

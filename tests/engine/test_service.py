@@ -153,10 +153,36 @@ def test_sigterm_stops_the_service_after_the_running_job_finishes() -> None:
     assert signal.getsignal(signal.SIGTERM) is before  # handlers are given back
 
 
+def test_outbox_jobs_have_their_own_lane_and_never_delay_the_checks() -> None:
+    released = threading.Event()
+    checks: list[int] = []
+    service: Service
+
+    def slow_read_back() -> None:  # a feed poll or a long read-back, on the io lane
+        released.wait(SAFETY)
+
+    def check() -> None:
+        checks.append(threading.get_ident())
+        if len(checks) >= 3:
+            released.set()
+            service.stop()
+
+    specs = [
+        JobSpec("read-back", slow_read_back, 0.005, io=True),
+        JobSpec("checks", check, 0.005),
+    ]
+    service = Service(specs, SystemClock())
+    service.run_until_stopped(SAFETY)
+
+    assert len(checks) >= 3  # the checks ran while the read-back was still running
+    assert released.is_set()
+
+
 def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> None:
     settings = dataclasses.replace(
         world.settings,
         scheduler=dataclasses.replace(world.settings.scheduler, report_dir=str(tmp_path)),
+        cancellations=dataclasses.replace(world.settings.cancellations, auto_apply=True),
     )
     lock = RunLock(world.db, world.clock)
     counters = JobCounters()
@@ -169,10 +195,12 @@ def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> Non
         "push",
         "read-back",
         "orders",
+        "cancellations",
         "report",
     ]
     assert [s.name for s in specs] == names
     assert [s.name for s in specs if s.own_thread] == ["heartbeat"]
+    assert [s.name for s in specs if s.io] == ["push", "read-back", "cancellations"]
     world.emulator.add_order("JP-HASHI")
     world.shop.set_stock("hashi-set", False)
 
@@ -182,7 +210,28 @@ def test_the_jobs_of_run_each_do_their_part(world: World, tmp_path: Path) -> Non
     assert (counters.passes, counters.changes, counters.orders_pulled) == (1, 1, 1)
     assert world.emulator.quantity("JP-HASHI") == 0
     assert counters.cancellations_planned == 1  # the open order can no longer be filled
+    [order] = world.emulator.orders()
+    assert order.status == "Canceled"  # applied by the cancellations job (auto_apply)
     assert list(tmp_path.glob("cancellations-*.csv"))
+
+
+def test_the_check_job_leaves_read_backs_to_the_read_back_job(world: World) -> None:
+    lock = RunLock(world.db, world.clock)
+    specs = {
+        s.name: s for s in build_jobs(world.wired, world.settings, world.clock, lock, JobCounters())
+    }
+    world.shop.set_stock("hashi-set", False)
+
+    specs["checks"].run()
+
+    assert world.emulator.quantity("JP-HASHI") == 0
+    with world.db.connect() as conn:
+        [zero] = [r for r in ob.history(conn, "JP-HASHI") if r.kind != "readback"]
+    assert zero.state is State.ACCEPTED  # not read back inside the pass
+    specs["read-back"].run()
+    with world.db.connect() as conn:
+        [zero] = [r for r in ob.history(conn, "JP-HASHI") if r.kind != "readback"]
+    assert zero.state is State.APPLIED
 
 
 # --- the run lock, on every backend ------------------------------------------------------------

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from sync.clock import ManualClock
 from sync.domain import QuantityUpdate
 from sync.store import outbox as ob
+from sync.store import outbox_order as order
 from sync.store.outbox import State, Target
 
 US = "ATVPDKIKX0DER"
@@ -71,22 +72,45 @@ def test_a_target_equal_to_one_already_queued_is_not_queued_again(
     assert states(engine, "A") == [(0, "pending")]
 
 
-def test_a_newer_target_supersedes_unsent_rows_but_not_a_submitted_feed(
-    engine: Engine, clock: ManualClock
-) -> None:
+def test_a_newer_target_supersedes_pending_rows_only(engine: Engine, clock: ManualClock) -> None:
     with engine.begin() as conn:
         _a_old, b_old, c_old = ob.enqueue(
             conn, [target("A", 0), target("B", 0), target("C", 0)], clock.now()
         ).queued
-        ob.mark_sending(conn, [b_old], "patch", clock.now())  # crashed mid-request
+        ob.mark_sending(conn, [b_old], "patch", clock.now())  # maybe in flight elsewhere
         ob.mark_sending(conn, [c_old], "feed", clock.now())
         ob.mark_sent(conn, [c_old], "feed-1")  # Amazon has it: it will be polled
     with engine.begin() as conn:
         result = ob.enqueue(conn, [target("A", 2), target("B", 2), target("C", 2)], clock.now())
-    assert result.superseded == 2
+    assert result.superseded == 1
     assert states(engine, "A") == [(0, "superseded"), (2, "pending")]
-    assert states(engine, "B") == [(0, "superseded"), (2, "pending")]
+    assert states(engine, "B") == [(0, "sending"), (2, "pending")]  # its sender closes it
     assert states(engine, "C") == [(0, "sent"), (2, "pending")]
+
+
+def test_before_a_round_older_pending_rows_give_way_to_newer_targets(
+    engine: Engine, clock: ManualClock
+) -> None:
+    with engine.begin() as conn:
+        (a_old,) = ob.enqueue(conn, [target("A", 3)], clock.now()).queued
+        ob.mark_sending(conn, [a_old], "patch", clock.now())  # then: kill -9
+        ob.enqueue(conn, [target("A", 0), target("B", 5)], clock.now())
+        ob.release_interrupted(conn)  # the leftover is pending again, beside the newer row
+        (b_new,) = ob.enqueue(conn, [target("B", 0)], clock.now()).queued
+        ob.mark_sending(conn, [b_new], "patch", clock.now())
+        ob.set_states(conn, [{"id": b_new, "state": State.ACCEPTED}], clock.now())
+        assert order.reassert(conn, [b_new], "again") == 1  # a re-queued newest row stays
+        assert order.supersede_older_pending(conn, clock.now()) == 1
+    assert states(engine, "A") == [(3, "superseded"), (0, "pending")]
+    assert states(engine, "B") == [(5, "superseded"), (0, "pending")]
+
+
+def test_a_claim_takes_only_pending_rows(engine: Engine, clock: ManualClock) -> None:
+    with engine.begin() as conn:
+        a, b = ob.enqueue(conn, [target("A", 3), target("B", 3)], clock.now()).queued
+        ob.enqueue(conn, [target("A", 0)], clock.now())  # supersedes a before it is claimed
+        assert ob.mark_sending(conn, [a, b], "patch", clock.now()) == [b]
+        assert ob.mark_sending(conn, [b], "patch", clock.now()) == []  # already claimed
 
 
 def test_release_interrupted_turns_sending_into_pending(engine: Engine, clock: ManualClock) -> None:
@@ -107,8 +131,7 @@ def test_release_interrupted_turns_sending_into_pending(engine: Engine, clock: M
 def test_closing_leaves_a_superseded_row_alone(engine: Engine, clock: ManualClock) -> None:
     with engine.begin() as conn:
         (old,) = ob.enqueue(conn, [target("A", 0)], clock.now()).queued
-        ob.mark_sending(conn, [old], "patch", clock.now())
-        ob.enqueue(conn, [target("A", 1)], clock.now())  # supersedes the in-flight row
+        ob.enqueue(conn, [target("A", 1)], clock.now())  # supersedes the pending row
         ob.set_states(
             conn, [{"id": old, "state": State.ACCEPTED, "submission_id": "s"}], clock.now()
         )

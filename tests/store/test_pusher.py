@@ -62,7 +62,7 @@ def test_a_burst_sends_zeroings_first_by_patch_and_the_rest_as_one_feed(
     restores = updates("SKU-00", "SKU-01", quantity=7)
     zeroings = updates("SKU-02", "SKU-03", "SKU-04", "SKU-05", "SKU-06")
     with gateway_for(emu, burst=3) as gw:
-        report = push(engine, gw, restores + zeroings, clock)
+        report = push(engine, gw, restores + zeroings, clock, wait=True)
     via = {o.sku: o.via for o in report.outcomes.values()}
     assert [sku for sku, path in via.items() if path == "patch"] == ["SKU-02", "SKU-03", "SKU-04"]
     assert len(report.feed_ids) == 1
@@ -80,7 +80,7 @@ def test_feed_errors_are_retried_once_then_reported(
     emu.faults.feed_errors({"SKU-05"})
     batch = updates("SKU-00", "SKU-01", "SKU-04", "SKU-05", "NO-SUCH-SKU")
     with gateway_for(emu, burst=2) as gw:
-        report = push(engine, gw, batch, clock)
+        report = push(engine, gw, batch, clock, wait=True)
     assert emu.quantity("SKU-05") == 0  # the retry went by patch and was applied
     assert [o.sku for o in report.failed] == ["NO-SUCH-SKU"]
     assert "NO-SUCH-SKU" in report.failed[0].message or report.failed[0].message
@@ -117,7 +117,7 @@ def test_a_submitted_feed_is_polled_after_a_restart_not_resubmitted(
     with engine.begin() as conn:
         ob.mark_sent(conn, ids, feed_id)  # then: kill -9, before the feed was read
     with gateway_for(emu) as second_process:
-        report = push(engine, second_process, None, clock)
+        report = push(engine, second_process, None, clock, wait=True)
     assert report.resumed == 3
     assert emu.requests_by_operation()["createFeed"] == 1
     assert [changes(emu, sku) for sku in ("SKU-06", "SKU-07", "SKU-08")] == [[0], [0], [0]]
