@@ -8,6 +8,10 @@ for a restore. Two ways to learn it, each recorded as a closed ``readback`` outb
 - ``read_all``: one All Listings Report per marketplace (GET_MERCHANT_LISTINGS_ALL_DATA): a
   handful of requests for any number of listings, but minutes of report processing on Amazon.
 
+A read takes time (a report takes minutes): a push this process makes meanwhile is newer than
+what the read saw, so a read is recorded only for listings with no outbox row written since
+the read began, under the push lock (sync/pusher.py).
+
 A listing Amazon does not list (or lists as FBA, without a merchant quantity) has no quantity
 to learn: both return such listings apart, so callers stop asking for them.
 """
@@ -26,6 +30,7 @@ from sync.clock import Clock
 from sync.domain import Listing, QuantityUpdate
 from sync.domain import marketplace as find_marketplace
 from sync.errors import AmazonAuthError, AmazonError
+from sync.pusher import push_lock
 from sync.store import outbox
 
 log = logging.getLogger("stockguard.engine")
@@ -56,6 +61,7 @@ def read_each(
     learnt = Learnt()
     for item in items:
         market_id = find_marketplace(item.marketplace).marketplace_id
+        mark = _newest_row(db)
         try:
             shown = gateway.get_quantity(item.sku, marketplace_id=market_id)
         except AmazonError as exc:
@@ -70,7 +76,9 @@ def read_each(
             learnt.not_listed.add(key)
             continue
         update = QuantityUpdate(item.sku, shown, market_id, item.product_type)
-        with db.begin() as conn:
+        with push_lock(db), db.begin() as conn:
+            if (item.sku, market_id) in outbox.written_since(conn, mark)[1]:
+                continue  # overtaken by a push while the read was under way
             outbox.record_readback(conn, update, clock.now())
         learnt.known.add(key)
     return learnt
@@ -83,6 +91,7 @@ def read_all(db: Engine, gateway: QuantityReader, items: Sequence[Listing], cloc
     for item in items:
         by_market.setdefault(find_marketplace(item.marketplace).marketplace_id, []).append(item)
     for market_id, listed in sorted(by_market.items()):
+        mark = _newest_row(db)
         try:
             report = gateway.read_quantities(market_id)
         except AmazonError as exc:
@@ -92,11 +101,13 @@ def read_all(db: Engine, gateway: QuantityReader, items: Sequence[Listing], cloc
             continue
         for line in report.skipped:
             log.warning("listings report %s: %s", report.report_id, line)
-        with db.begin() as conn:
-            # A push Amazon took while the report was made is newer than the report: keep it.
-            known = outbox.effective_quantities(conn, [i.sku for i in listed])
+        with push_lock(db), db.begin() as conn:
+            # A push written while the report was made is newer than the report: keep it.
+            overtaken = outbox.written_since(conn, mark)[1]
             found = [
-                i for i in listed if i.sku in report.quantities and (i.sku, market_id) not in known
+                i
+                for i in listed
+                if i.sku in report.quantities and (i.sku, market_id) not in overtaken
             ]
             updates = [
                 QuantityUpdate(i.sku, report.quantities[i.sku], market_id, i.product_type)
@@ -108,3 +119,8 @@ def read_all(db: Engine, gateway: QuantityReader, items: Sequence[Listing], cloc
             (i.sku, i.marketplace) for i in listed if i.sku not in report.quantities
         }
     return learnt
+
+
+def _newest_row(db: Engine) -> int:
+    with db.connect() as conn:
+        return outbox.newest_id(conn)

@@ -99,7 +99,7 @@ def push(
     poll each feed to its end (``on_wait(feed_id)`` is called before each wait); by default
     a push never waits for a feed.
     """
-    with _push_lock(engine):
+    with push_lock(engine):
         run = _Push(engine, gateway, clock or SystemClock(), wait, on_wait)
         if updates is not None:
             targets = [u if isinstance(u, Target) else Target(u, reason) for u in updates]
@@ -120,8 +120,9 @@ def push(
         return run.report
 
 
-def _push_lock(engine: Engine) -> threading.Lock:
-    """The lock that keeps two threads of one process from pushing to one database at once."""
+def push_lock(engine: Engine) -> threading.Lock:
+    """The lock that keeps two threads of one process from pushing to one database at once
+    (a read-back recorded under it cannot land between a push's enqueue and its answer)."""
     key = engine.url.render_as_string(hide_password=True)
     with _registry_lock:
         return _push_locks.setdefault(key, threading.Lock())

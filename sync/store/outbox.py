@@ -232,6 +232,11 @@ def history(conn: Connection, sku: str) -> list[OutboxRow]:
     return [_row(r) for r in conn.execute(query)]
 
 
+def newest_id(conn: Connection) -> int:
+    """The id of the newest outbox row (0 when empty)."""
+    return int(conn.scalar(select(func.max(outbox.c.id))) or 0)
+
+
 def written_since(conn: Connection, after_id: int) -> tuple[int, set[tuple[str, str]]]:
     """(newest row id, the (SKU, marketplace id) of every row written after ``after_id``): what
     anyone — a manual push, a cancellation, a read-back — put in the outbox since then."""
