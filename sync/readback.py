@@ -2,17 +2,21 @@
 
 ``verify`` is the second half of a push (sync/pusher.py re-exports it): a row Amazon accepted
 becomes ``applied`` only once Amazon shows its quantity; otherwise it goes back to ``pending``
-so the next push sends it again.
+so the next push sends it again. More than ``BULK_AFTER`` rows are read from one All Listings
+Report per marketplace instead of one getListingsItem each (5 per second: 100,000 rows would
+take 5.5 hours).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import Engine
 
+from sync.amazon.listings_report import ListingQuantities
 from sync.clock import Clock, SystemClock
 from sync.errors import AmazonAuthError, AmazonError
 from sync.store import outbox as ob
@@ -24,6 +28,11 @@ class QuantityReader(Protocol):
     """The part of AmazonGateway the read-back uses (pusher.QuantityGateway satisfies it)."""
 
     def get_quantity(self, sku: str, *, marketplace_id: str | None = None) -> int | None: ...
+
+    def read_quantities(self, marketplace_id: str | None = None) -> ListingQuantities: ...
+
+
+BULK_AFTER = 50  # more rows than this are read back through a listings report
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,7 @@ def verify(
     clock: Clock | None = None,
     *,
     limit: int | None = None,
+    bulk_after: int = BULK_AFTER,
 ) -> VerifyReport:
     """Read accepted quantities back; mark them applied, or re-queue what Amazon did not apply.
 
@@ -54,27 +64,50 @@ def verify(
         rows = ob.latest_accepted(conn, skus)
     if limit is not None:
         rows = rows[: max(0, limit)]
-    applied: list[str] = []
-    requeued: list[tuple[str, int | None]] = []
-    unreadable: list[str] = []
+    result = VerifyReport([], [], [])
+    shown = _read_all(gateway, rows) if len(rows) > bulk_after else None
     for row in rows:
+        if shown is not None:
+            if row.marketplace_id not in shown:
+                result.unreadable.append(row.sku)
+                continue
+            _settle(engine, row, shown[row.marketplace_id].get(row.sku), now, result)
+            continue
         try:
-            shown = gateway.get_quantity(row.sku, marketplace_id=row.marketplace_id)
+            quantity = gateway.get_quantity(row.sku, marketplace_id=row.marketplace_id)
         except AmazonError as exc:
             if isinstance(exc, AmazonAuthError):
                 raise
-            unreadable.append(row.sku)
+            result.unreadable.append(row.sku)
             continue
-        # One commit per row: a crash mid-way keeps what was already read back.
-        with engine.begin() as conn:
-            if shown == row.quantity:
-                change = {"id": row.id, "state": State.APPLIED}
-                applied.append(row.sku)
-            elif order.has_newer_target(conn, row):
-                continue  # a newer target arrived while we read: it is the one to compare
-            else:
-                error = f"ACCEPTED but Amazon shows {shown}; re-queued"
-                change = {"id": row.id, "state": State.PENDING, "error": error}
-                requeued.append((row.sku, shown))
-            ob.set_states(conn, [change], now)
-    return VerifyReport(applied, requeued, unreadable)
+        _settle(engine, row, quantity, now, result)
+    return result
+
+
+def _read_all(gateway: QuantityReader, rows: Sequence[ob.OutboxRow]) -> dict[str, dict[str, int]]:
+    """Per marketplace id: Amazon's quantities from one listings report (absent: unreadable)."""
+    found: dict[str, dict[str, int]] = {}
+    for market_id in sorted({r.marketplace_id for r in rows}):
+        try:
+            found[market_id] = gateway.read_quantities(market_id).quantities
+        except AmazonError as exc:
+            if isinstance(exc, AmazonAuthError):
+                raise
+    return found
+
+
+def _settle(
+    engine: Engine, row: ob.OutboxRow, shown: int | None, now: datetime, result: VerifyReport
+) -> None:
+    """Applied, or re-queued; one commit per row, so a crash keeps what was read back."""
+    with engine.begin() as conn:
+        if shown == row.quantity:
+            change = {"id": row.id, "state": State.APPLIED}
+            result.applied.append(row.sku)
+        elif order.has_newer_target(conn, row):
+            return  # a newer target arrived while we read: it is the one to compare
+        else:
+            error = f"ACCEPTED but Amazon shows {shown}; re-queued"
+            change = {"id": row.id, "state": State.PENDING, "error": error}
+            result.requeued.append((row.sku, shown))
+        ob.set_states(conn, [change], now)

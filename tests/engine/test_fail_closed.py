@@ -26,9 +26,10 @@ from sync.config import FeedSettings
 from sync.demoshop import DemoShop
 from sync.engine import SyncEngine
 from sync.listings_csv import import_listings_file
+from sync.readback import verify
 from sync.store.feeds import SqlFeedStore
 from sync.store.observations import decision_history
-from tests.engine.conftest import DEFAULT_QUANTITY, World, engine_settings
+from tests.engine.conftest import DEFAULT_QUANTITY, PASS_GAP, World, engine_settings
 
 MAX_AGE_HOURS = 48.0  # the policy's default max_observation_age_hours
 
@@ -160,3 +161,20 @@ def test_many_unknown_quantities_are_read_from_one_listings_report(world: World)
     assert all(world.emulator.quantity(i.sku) == DEFAULT_QUANTITY for i in world.listings)
     planner = world.sync.planner
     assert all(planner.t.live[planner.t.listing_index[i.sku]] for i in world.listings)
+
+
+def test_many_rows_are_read_back_from_one_listings_report(world: World) -> None:
+    world.next_pass()
+    for item in world.listings:
+        world.shop.set_stock(world.product(item.sku), False)
+    world.clock.advance(PASS_GAP)
+    world.sync.sync_once(verify=False)  # four zeroings accepted, none read back yet
+    world.emulator.set_quantity("JP-HASHI", 2, cause="seller")  # Amazon did not keep one
+    before = world.requests().get("getListingsItem", 0)
+
+    report = verify(world.db, world.sync.gateway, clock=world.clock, bulk_after=2)
+
+    assert world.requests().get("createReport") == 1
+    assert world.requests().get("getListingsItem", 0) == before
+    assert sorted(report.applied) == sorted(i.sku for i in world.listings if i.sku != "JP-HASHI")
+    assert report.requeued == [("JP-HASHI", 2)]
