@@ -168,3 +168,18 @@ def test_a_restore_pending_on_an_unread_listing_is_not_going_to_0(
     assert status["live on Amazon while the policy wants 0"] == "0"  # not known to be live
     assert "0 listing(s) shown of 4" in plan.out
     assert "4 restore(s) pending left alone" in plan.out
+
+
+def test_plan_after_a_pass_is_empty(live: LiveWorld, stockguard: Invoke) -> None:
+    """Issue 9: after any pass, `plan` has nothing to send unless Amazon's limits hold it."""
+    assert stockguard("sync", "--once").code == 0  # a live catalogue, learnt from Amazon
+    live.shop.set_stock(live.product("JP-WHISK"), False)
+    live.shop.set_stock(live.product("JP-HASHI"), False)
+    assert stockguard("sync", "--once").code == 0
+
+    plan = stockguard("plan")
+
+    assert plan.code == 0, plan.out + plan.err
+    assert "0 listing(s) shown of 4" in plan.out
+    assert "0 change(s) a `sync --once` would send" in plan.out
+    assert on_amazon(live) == (2, 2)
