@@ -172,3 +172,33 @@ def assert_law(
     if found:
         kind = found[0][0]
         raise kind("first law broken after a pass: " + "; ".join(why for _, why in found))
+
+
+def pressure(
+    db: Engine, listings: Sequence[Listing], emulator: Emulator, now: datetime
+) -> dict[str, float]:
+    """How close live listings are to breaking (b): for Hypothesis to steer toward.
+
+    ``evidence-age-hours``: the oldest "freshest observation" among live listings;
+    ``sold-against-stated``: the most units sold since a stated quantity, less its headroom.
+    """
+    refs = [s.ref for item in listings for s in item.sources]
+    history = recent_observations(db, HISTORY_DEPTH, refs)
+    orders = amazon_orders(emulator)
+    age, sold = 0.0, -100.0
+    for listing in listings:
+        if not emulator.quantity(listing.sku):
+            continue
+        newest = [
+            max(history[s.ref], key=lambda o: o.checked_at)
+            for s in listing.sources
+            if history.get(s.ref)
+        ]
+        if not newest:
+            continue
+        age = max(age, min((now - o.checked_at).total_seconds() / 3600 for o in newest))
+        for obs in newest:
+            if obs.quantity is not None:
+                headroom = obs.quantity - listing.safety_buffer - max(listing.pack_size, 1)
+                sold = max(sold, sold_since(orders, listing.sku, obs.checked_at) - headroom)
+    return {"evidence-age-hours": age, "sold-against-stated": sold}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +142,9 @@ class LawWorld:
         db_url: str,
         items: Sequence[Item],
         styles: Sequence[str],
+        on_pass: Callable[[LawWorld], None] | None = None,
     ) -> None:
+        self.on_pass = on_pass  # called after each pass, before the law is checked
         self.clock = ManualClock()
         self.work = work
         products = [
@@ -218,6 +220,8 @@ class LawWorld:
             push(self.db, self.gateway, targets, self.clock)
         else:
             self.sync.sync_once(event.budget)
+            if self.on_pass is not None:
+                self.on_pass(self)
             self.assert_law()
 
     def _stock(self, event: Stock) -> None:
@@ -253,9 +257,15 @@ class LawWorld:
         assert_law(self.db, self.listings, self.emulator, self.clock.now(), self.settings)
 
 
-def play(stack: ExitStack, work: Path, db_url: str, scenario: Scenario) -> LawWorld:
+def play(
+    stack: ExitStack,
+    work: Path,
+    db_url: str,
+    scenario: Scenario,
+    on_pass: Callable[[LawWorld], None] | None = None,
+) -> LawWorld:
     """Build the world for ``scenario`` and play every event (checking after each Pass)."""
-    world = LawWorld(stack, work, db_url, scenario.items, scenario.styles)
+    world = LawWorld(stack, work, db_url, scenario.items, scenario.styles, on_pass)
     for event in scenario.events:
         world.play(event)
     return world
