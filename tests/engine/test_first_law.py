@@ -10,19 +10,19 @@ budgets). The world is real: DemoShop pages over loopback HTTP, the SP-API emula
 python-amazon-sp-api, a SQLite file or PostgreSQL (see first_law_world.py).
 
 Every minimal failing example Hypothesis found is kept below as a plain test named for what it
-shows. ``STOCKGUARD_PROPERTY_EXAMPLES=500`` runs a longer search.
+shows. ``STOCKGUARD_PROPERTY_EXAMPLES=500`` runs a longer search (SQLite; PostgreSQL runs a
+quarter), ``STOCKGUARD_PROPERTY_ALL_BUGS=1`` shrinks and reports every kind of violation found,
+``STOCKGUARD_PROCESS_EXAMPLES=10`` runs more of the (slow) `run` subprocess examples
+(first_law_process.py).
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -30,12 +30,10 @@ from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
-from sync.config import parse_settings
 from sync.demoshop.model import STYLES
-from sync.store.listings import find_listings
 from tests.conftest import PG_SERVER, _postgres_reachable
-from tests.engine.conftest import CATALOGUE, LiveWorld, StockguardProcess, build_live
-from tests.engine.first_law_checks import assert_law, pressure
+from tests.engine.first_law_checks import pressure
+from tests.engine.first_law_process import Step, process_scenarios, run_process_scenario
 from tests.engine.first_law_world import (
     Advance,
     Event,
@@ -281,97 +279,6 @@ def test_an_operator_push_above_the_target_is_undone_by_the_next_pass(
 # --- the process property: `run`, a concurrent `push` / `sync --once`, kill -9 ---------------
 
 PROCESS_EXAMPLES = int(os.environ.get("STOCKGUARD_PROCESS_EXAMPLES", "3"))
-LIVE_SKUS = tuple(CATALOGUE)
-
-
-@dataclass(frozen=True)
-class Flip:
-    """The supplier's page of ``sku`` goes in or out of stock (real time)."""
-
-    sku: str
-    in_stock: bool
-
-
-@dataclass(frozen=True)
-class Beside:
-    """Commands started together while `run` runs: `push --sku --quantity`, `sync --once`."""
-
-    push: tuple[str, int] | None
-    sync: bool
-
-
-@dataclass(frozen=True)
-class Checks:
-    """Wait until `run` finishes this many more check passes."""
-
-    count: int
-
-
-@dataclass(frozen=True)
-class Kill9:
-    """`kill -9` the running `run`, then start a new one on the same database."""
-
-
-Step = Flip | Beside | Checks | Kill9
-
-
-@st.composite
-def process_scenarios(draw: st.DrawFn) -> tuple[tuple[str, ...], tuple[Step, ...]]:
-    dark = tuple(s for s in LIVE_SKUS if draw(st.booleans()))  # at 0 on Amazon before `run`
-    step = st.one_of(
-        st.builds(Flip, st.sampled_from(LIVE_SKUS), st.booleans()),
-        st.builds(
-            Beside,
-            st.one_of(st.none(), st.tuples(st.sampled_from(LIVE_SKUS), st.integers(0, 5))),
-            st.booleans(),
-        ),
-        st.builds(Checks, st.integers(1, 2)),
-    )
-    steps = draw(st.lists(step, min_size=1, max_size=4))
-    steps.insert(draw(st.integers(0, len(steps))), Kill9())
-    return dark, tuple(steps)
-
-
-def run_process_scenario(work: Path, dark: tuple[str, ...], steps: tuple[Step, ...]) -> None:
-    with ExitStack() as stack:
-        live = build_live(stack, work)
-        for sku in dark:
-            live.emulator.set_quantity(sku, 0)
-        run = live.start("run")
-        try:
-            for step in steps:
-                run = play_step(live, run, step)
-        finally:
-            run.popen.send_signal(signal.SIGTERM)
-            run.finish()
-        quiet = live.start("sync", "--once")  # the final quiet pass, alone
-        quiet.finish()
-        listings = find_listings(live.db)
-        settings = parse_settings(live.sections)
-        assert_law(live.db, listings, live.emulator, datetime.now(UTC), settings)
-
-
-def play_step(live: LiveWorld, run: StockguardProcess, step: Step) -> StockguardProcess:
-    """Apply one step; returns the `run` process now running (a new one after Kill9)."""
-    if isinstance(step, Flip):
-        live.shop.set_stock(live.product(step.sku), step.in_stock)
-    elif isinstance(step, Checks):
-        for _ in range(step.count):
-            run.wait_for_line('Job "checks', "executed successfully")
-    elif isinstance(step, Beside):
-        started = []
-        if step.push is not None:
-            sku, quantity = step.push
-            started.append(live.start("push", "--sku", sku, "--quantity", str(quantity)))
-        if step.sync:
-            started.append(live.start("sync", "--once"))
-        for command in started:
-            command.finish()
-    else:
-        run.popen.send_signal(signal.SIGKILL)
-        run.finish()
-        run = live.start("run")
-    return run
 
 
 @pytest.mark.slow
