@@ -280,6 +280,21 @@ def test_an_operator_push_above_the_target_is_undone_by_the_next_pass(
     replay(tmp_path, db_url, scenario)
 
 
+def test_a_feed_that_stops_arriving_zeroes_its_listing_by_time_alone(
+    tmp_path: Path, db_url: str
+) -> None:
+    # Written from the list (the search rarely strings these seven events together):
+    # two imports restore the listing, then no feed for 49 h. Nothing new to touch it, so the
+    # pass leaves it live on a 49-hour-old IN_STOCK.
+    feed = FeedFile("tonya", (("T-0", "5"),))
+    scenario = Scenario(
+        items=(Item("LAW-0", (Src("feed:tonya:T-0"),)),),
+        styles=(),
+        events=(feed, Pass(), Advance(HOUR), feed, Pass(), Advance(49 * HOUR), Pass()),
+    )
+    replay(tmp_path, db_url, scenario)
+
+
 # --- the process property: `run`, a concurrent `push` / `sync --once`, kill -9 ---------------
 
 PROCESS_EXAMPLES = int(os.environ.get("STOCKGUARD_PROCESS_EXAMPLES", "3"))
