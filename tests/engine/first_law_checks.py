@@ -48,6 +48,10 @@ class LiveOnUnknown(FirstLawBroken):
     """Above 0 while the newest observation is UNKNOWN (blocked, error...)."""
 
 
+class LiveOnLowStatedQuantity(FirstLawBroken):
+    """Above 0 while the stated quantity - safety buffer < one pack."""
+
+
 class LiveOnDepletedSupply(FirstLawBroken):
     """Above 0 while stated quantity - units sold since - safety buffer < one pack."""
 
@@ -61,6 +65,7 @@ FAILING_SOURCE = {
     "stale": LiveOnStaleEvidence,
     "out-of-stock": LiveOnOutOfStock,
     "unknown": LiveOnUnknown,
+    "low-quantity": LiveOnLowStatedQuantity,
     "depleted": LiveOnDepletedSupply,
 }
 
@@ -99,9 +104,12 @@ def source_failure(
         return "out-of-stock"
     if newest.availability is Availability.UNKNOWN:
         return "unknown"
+    pack = max(listing.pack_size, 1)
+    if newest.quantity is not None and newest.quantity - listing.safety_buffer < pack:
+        return "low-quantity"
     if newest.quantity is not None:
         left = newest.quantity - sold_since(orders, listing.sku, newest.checked_at)
-        if left - listing.safety_buffer < max(listing.pack_size, 1):
+        if left - listing.safety_buffer < pack:
             return "depleted"
     return None
 

@@ -295,6 +295,49 @@ def test_a_feed_that_stops_arriving_zeroes_its_listing_by_time_alone(
     replay(tmp_path, db_url, scenario)
 
 
+def test_an_operator_push_on_a_listing_its_supplier_cannot_back_is_undone(
+    tmp_path: Path, db_url: str
+) -> None:
+    # The feed states 1 with a safety buffer of 1: not enough for one unit. An operator push
+    # of 1 stays on Amazon: the next pass sees no new feed item and decides nothing.
+    empty = FeedFile("oroshi", (("O-0", "0"), ("O-1", "0"), ("O-2", "0")))
+    scenario = Scenario(
+        items=(Item("LAW-0", (Src("feed:oroshi:O-2"),), default_quantity=1, safety_buffer=1),),
+        styles=(),
+        events=(
+            *[empty] * 5,
+            FeedFile("oroshi", (("O-0", "0"), ("O-1", "0"), ("O-2", "1"))),
+            Pass(),
+            OperatorPush("LAW-0", 1),
+            Pass(),
+        ),
+    )
+    replay(tmp_path, db_url, scenario)
+
+
+def test_units_sold_on_amazon_deplete_the_stated_supplier_quantity(
+    tmp_path: Path, db_url: str
+) -> None:
+    # Written from the list (6): the feed states 2, two units sell on Amazon; nothing
+    # is left at the supplier, yet the orders job puts the listing back to 2.
+    feed = FeedFile("tonya", (("T-0", "2"),))
+    scenario = Scenario(
+        items=(Item("LAW-0", (Src("feed:tonya:T-0"),)),),
+        styles=(),
+        events=(
+            feed,
+            Advance(HOUR),
+            Pass(),
+            feed,
+            Advance(HOUR),
+            Pass(),
+            Order("LAW-0", 2),
+            Pass(),
+        ),
+    )
+    replay(tmp_path, db_url, scenario)
+
+
 # --- the process property: `run`, a concurrent `push` / `sync --once`, kill -9 ---------------
 
 PROCESS_EXAMPLES = int(os.environ.get("STOCKGUARD_PROCESS_EXAMPLES", "3"))
