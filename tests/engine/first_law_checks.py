@@ -48,6 +48,10 @@ class LiveOnUnknown(FirstLawBroken):
     """Above 0 while the newest observation is UNKNOWN (blocked, error...)."""
 
 
+class LiveOnLowStatedQuantity(FirstLawBroken):
+    """Above 0 while the stated quantity - safety buffer < one pack."""
+
+
 class LiveOnDepletedSupply(FirstLawBroken):
     """Above 0 while stated quantity - units sold since - safety buffer < one pack."""
 
@@ -61,6 +65,7 @@ FAILING_SOURCE = {
     "stale": LiveOnStaleEvidence,
     "out-of-stock": LiveOnOutOfStock,
     "unknown": LiveOnUnknown,
+    "low-quantity": LiveOnLowStatedQuantity,
     "depleted": LiveOnDepletedSupply,
 }
 
@@ -99,9 +104,12 @@ def source_failure(
         return "out-of-stock"
     if newest.availability is Availability.UNKNOWN:
         return "unknown"
+    pack = max(listing.pack_size, 1)
+    if newest.quantity is not None and newest.quantity - listing.safety_buffer < pack:
+        return "low-quantity"
     if newest.quantity is not None:
         left = newest.quantity - sold_since(orders, listing.sku, newest.checked_at)
-        if left - listing.safety_buffer < max(listing.pack_size, 1):
+        if left - listing.safety_buffer < pack:
             return "depleted"
     return None
 
@@ -172,3 +180,33 @@ def assert_law(
     if found:
         kind = found[0][0]
         raise kind("first law broken after a pass: " + "; ".join(why for _, why in found))
+
+
+def pressure(
+    db: Engine, listings: Sequence[Listing], emulator: Emulator, now: datetime
+) -> dict[str, float]:
+    """How close live listings are to breaking (b): for Hypothesis to steer toward.
+
+    ``evidence-age-hours``: the oldest "freshest observation" among live listings;
+    ``sold-against-stated``: the most units sold since a stated quantity, less its headroom.
+    """
+    refs = [s.ref for item in listings for s in item.sources]
+    history = recent_observations(db, HISTORY_DEPTH, refs)
+    orders = amazon_orders(emulator)
+    age, sold = 0.0, -100.0
+    for listing in listings:
+        if not emulator.quantity(listing.sku):
+            continue
+        newest = [
+            max(history[s.ref], key=lambda o: o.checked_at)
+            for s in listing.sources
+            if history.get(s.ref)
+        ]
+        if not newest:
+            continue
+        age = max(age, min((now - o.checked_at).total_seconds() / 3600 for o in newest))
+        for obs in newest:
+            if obs.quantity is not None:
+                headroom = obs.quantity - listing.safety_buffer - max(listing.pack_size, 1)
+                sold = max(sold, sold_since(orders, listing.sku, obs.checked_at) - headroom)
+    return {"evidence-age-hours": age, "sold-against-stated": sold}
