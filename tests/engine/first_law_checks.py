@@ -76,10 +76,13 @@ def policy_target(
     shown: int,
     now: datetime,
     settings: Settings,
+    orders: Sequence[tuple[str, int, datetime]] = (),
 ) -> int:
-    """The policy's quantity for this evidence (one place to adapt when decide() gains orders)."""
+    """The policy's quantity for this evidence and the SKU's orders on Amazon."""
     mine = {s.ref: history.get(s.ref, []) for s in listing.sources}
-    return policy.decide(listing, mine, shown, now, settings.policy).target_quantity
+    sales = [(at, q) for sku, q, at in orders if sku == listing.sku]
+    decided = policy.decide(listing, mine, shown, now, settings.policy, sales=sales)
+    return decided.target_quantity
 
 
 def sold_since(orders: Sequence[tuple[str, int, datetime]], sku: str, since: datetime) -> int:
@@ -166,7 +169,7 @@ def law_violations(
             why = f"{listing.sku} at {shown} on Amazon: {reason} {ref}"
             found.append((FAILING_SOURCE[reason], why))
             continue
-        target = policy_target(listing, history, shown, now, settings)
+        target = policy_target(listing, history, shown, now, settings, orders)
         if target != shown:
             found.append((OffTarget, f"{listing.sku} at {shown} on Amazon, target {target}"))
     return found
