@@ -407,6 +407,10 @@ def test_kill_9_during_a_push_loses_nothing_and_applies_nothing_twice(tmp_path: 
         again = live.start("run", "--for", "1")
 
         assert again.finish() == 0, again.text
+        # A feed may still be processing when the service stops (pushes never wait for feeds):
+        # `push` resumes what the outbox holds and waits for it.
+        resume = live.start("push")
+        assert resume.finish() == 0, resume.text
         rows = open_rows(live.db)
         assert not rows.get(State.PENDING)
         assert not rows.get(State.SENDING)
