@@ -23,17 +23,19 @@ gateway as arguments.
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
 from sync import policy
-from sync.amazon_quantities import QuantityReader, read_all, read_each
+from sync.amazon_quantities import Learnt, QuantityReader, read_all, read_each
 from sync.clock import Clock
 from sync.config import Settings
 from sync.domain import (
@@ -59,6 +61,20 @@ from sync.store.orders import load_orders
 
 HISTORY_DEPTH = 6  # observations per source the policy sees (K-in-a-row restores need few)
 READBACKS_PER_PASS = 50  # getListingsItem allows 5/s: learning 50 quantities costs ~10 s
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _exclusive(method: _Method) -> _Method:
+    """Run ``method`` holding the engine's lock (see SyncEngine._lock)."""
+
+    @functools.wraps(method)
+    def locked(self: SyncEngine, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(_Method, locked)
 
 
 class EngineGateway(QuantityGateway, QuantityReader, Protocol):
@@ -124,9 +140,13 @@ class SyncEngine:
         self._unlisted: set[tuple[str, str]] = set()  # Amazon has no quantity to read back
         self.reads_per_pass = READBACKS_PER_PASS  # more unknown than this: a listings report
         self._outbox_mark = 0  # the newest outbox row this engine has looked at
+        # `run` has two lanes: the check pass (and load, orders) on one, learn_unknown on the
+        # other; the engine's own state changes on one at a time.
+        self._lock = threading.RLock()
         self._codes: dict[str, str] = {}  # marketplace id -> code, of the catalogue's listings
 
     # --- catalogue ---------------------------------------------------------------------
+    @_exclusive
     def load(self) -> None:
         """(Re)read the catalogue and register every page source with the planner.
 
@@ -177,6 +197,7 @@ class SyncEngine:
             self.planner.set_quantity(sku, quantity, now)
 
     # --- one pass ----------------------------------------------------------------------
+    @_exclusive
     def sync_once(
         self,
         budget: int | None = None,
@@ -238,6 +259,7 @@ class SyncEngine:
         refs = self.planner.due(self.clock.now(), budget if budget is not None else hourly)
         return self._check([self.by_ref[ref][0][1] for ref in refs if ref in self.by_ref], report)
 
+    @_exclusive
     def check_now(self, items: Sequence[Listing]) -> PassReport:
         """Check these listings' page sources at once (an order just came in for them), then
         decide them and push what changed, like a pass over these listings only."""
@@ -350,6 +372,7 @@ class SyncEngine:
             if (item.sku, codes[item.marketplace]) in known
         }
 
+    @_exclusive
     def reconcile(self, skus: Iterable[str]) -> PassReport:
         """After order events (a sale, a BuyerCanceled restock): read Amazon's quantity of
         these SKUs again and push the decided quantity where Amazon now differs."""
@@ -370,25 +393,35 @@ class SyncEngine:
         listing would look like one at 0 waiting for a restore. A few are read one by one;
         more (when ``bulk``) through one listings report per marketplace, else the first few.
         Returns the listings whose quantity is now known."""
-        items = [
-            self.listings[k] for k in sorted(keys) if k in self.listings and k not in self._unlisted
-        ]
-        known = self.current_quantities(items)
-        unknown = [i for i in items if (i.sku, i.marketplace) not in known]
-        if bulk and len(unknown) > self.reads_per_pass:
-            learnt = read_all(self.db, self.gateway, unknown, self.clock)
-        else:
-            learnt = read_each(self.db, self.gateway, unknown[: self.reads_per_pass], self.clock)
-        self._unlisted |= learnt.not_listed
-        self._tell_planner(self.current_quantities([self.listings[k] for k in learnt.known]))
+        items = [self.listings[k] for k in sorted(keys) if k in self.listings]
+        learnt = self._read_unknown(items, bulk)
+        self._learnt(learnt)
         return learnt.known
 
     def learn_unknown(self) -> set[tuple[str, str]]:
         """Amazon's quantity of every listing whose quantity is unknown (a listings report when
-        many are); the next pass decides the learnt ones again. For `run`'s other lane."""
-        learnt = self.learn_quantities(list(self.listings))
-        self._undecided |= learnt
-        return learnt
+        many are); the next pass decides the learnt ones again. For `run`'s other lane: the
+        reads run beside the check pass, only their outcome waits for it."""
+        with self._lock:
+            items = list(self.listings.values())
+        learnt = self._read_unknown(items)
+        with self._lock:
+            self._learnt(learnt)
+            self._undecided |= learnt.known
+        return learnt.known
+
+    def _read_unknown(self, items: Sequence[Listing], bulk: bool = True) -> Learnt:
+        asked = [i for i in items if (i.sku, i.marketplace) not in self._unlisted]
+        known = self.current_quantities(asked)
+        unknown = [i for i in asked if (i.sku, i.marketplace) not in known]
+        if bulk and len(unknown) > self.reads_per_pass:
+            return read_all(self.db, self.gateway, unknown, self.clock)
+        return read_each(self.db, self.gateway, unknown[: self.reads_per_pass], self.clock)
+
+    def _learnt(self, learnt: Learnt) -> None:
+        self._unlisted |= learnt.not_listed
+        items = [self.listings[k] for k in learnt.known if k in self.listings]
+        self._tell_planner(self.current_quantities(items))
 
     def changes(self, decisions: Sequence[Decision]) -> list[Change]:
         """The decisions that change what Amazon shows.
