@@ -39,7 +39,8 @@ def fill(engine: Engine, clock: ManualClock) -> None:
         )
     clock.advance(60)
     with engine.begin() as conn:  # newer targets supersede some of the pending ones
-        ob.enqueue(conn, [Target(QuantityUpdate(s, 0, US), "test") for s in SKUS[1::22]], clock.now())
+        newer = [Target(QuantityUpdate(s, 0, US), "test") for s in SKUS[1::22]]
+        ob.enqueue(conn, newer, clock.now())
 
 
 def test_effective_quantities_of_a_catalogue_equal_the_per_chunk_answer(
@@ -72,7 +73,8 @@ def test_deliveries_of_a_catalogue_equal_the_per_chunk_answer(
     assert whole == parts
     assert {d.state for d in whole.values()} >= {"accepted", "failed", "pending", None}
     refused = [d for d in whole.values() if d.state == "failed"]
-    assert refused and all(d.error == "refused" for d in refused)
+    assert refused
+    assert all(d.error == "refused" for d in refused)
     assert whole[(SKUS[2], US)].amazon == 2
     assert whole[(SKUS[2], US)].state is None
     assert (SKUS[7], US) not in whole
