@@ -164,9 +164,9 @@ def _observation(row: Sequence[Any]) -> Observation:
     price = None
     if amount is not None and currency:
         price = Money(_amount(amount), currency)
-    if type(checked_at) is str:  # SQLite's text, as the driver gives it
-        checked_at = datetime.fromisoformat(checked_at)
-    if checked_at.tzinfo is None:
+    if type(checked_at) is str:  # SQLite's text (UTC, no offset), as the driver gives it
+        checked_at = datetime.fromisoformat(checked_at + "+00:00")  # aware at parse: cheaper
+    elif checked_at.tzinfo is None:
         checked_at = checked_at.replace(tzinfo=UTC)
     elif checked_at.tzinfo is not UTC:
         checked_at = checked_at.astimezone(UTC)
