@@ -20,17 +20,20 @@ from sync.store.observation_tables import check_schedule
 from sync.store.rows import from_row
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
+_WRITE_BATCH = 10_000  # rows per executemany
 
 
 def save_schedule(engine: Engine | Connection, rows: Sequence[SourceState]) -> None:
-    """Replace the stored state of these sources (the planner's ``snapshot``)."""
+    """Replace the stored state of these sources (the planner's ``snapshot``), in one
+    transaction, written in batches so 150,000 parameter rows are never all in memory."""
     with begin(engine) as conn:
         refs = [r.source_ref for r in rows]
         for start in range(0, len(refs), _CHUNK):
             chunk = refs[start : start + _CHUNK]
             conn.execute(delete(check_schedule).where(check_schedule.c.source_ref.in_(chunk)))
-        if rows:
-            conn.execute(insert(check_schedule), [_schedule_row(r) for r in rows])
+        for start in range(0, len(rows), _WRITE_BATCH):
+            batch = rows[start : start + _WRITE_BATCH]
+            conn.execute(insert(check_schedule), [_schedule_row(r) for r in batch])
 
 
 def load_schedule(engine: Engine | Connection) -> list[SourceState]:
