@@ -123,10 +123,16 @@ def _existing_ids(conn: Connection) -> dict[tuple[str, str], int]:
     return {(row.sku, row.marketplace): row.id for row in conn.execute(query)}
 
 
-def _sources_by_listing(rows: Sequence[tuple[Any, ...]]) -> dict[int, tuple[Source, ...]]:
+def _sources_by_listing(rows: Sequence[Sequence[Any]]) -> dict[int, tuple[Source, ...]]:
     found: dict[int, list[Source]] = {}
-    for listing_id, *columns in rows:
-        found.setdefault(listing_id, []).append(_source(columns))
+    kinds = _KINDS
+    for listing_id, kind, ref, supplier, variant, required in rows:
+        source = Source(kinds[kind], ref, supplier, variant, bool(required))
+        some = found.get(listing_id)
+        if some is None:
+            found[listing_id] = [source]
+        else:
+            some.append(source)
     return {key: tuple(value) for key, value in found.items()}
 
 
@@ -181,11 +187,6 @@ _SOURCE_COLUMNS = (
     sources.c.required,
 )
 _KINDS = {kind.value: kind for kind in SourceKind}
-
-
-def _source(columns: Sequence[Any]) -> Source:
-    kind, ref, supplier, variant, required = columns
-    return Source(_KINDS[kind], ref, supplier, variant, bool(required))
 
 
 def _listing(columns: Sequence[Any], found: tuple[Source, ...]) -> Listing:
