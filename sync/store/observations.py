@@ -81,7 +81,7 @@ def recent_observations(
     with connect(engine) as conn:
         for chunk in _chunks(wanted):
             query, params = _last_k_query(k, chunk is not None), {"refs": chunk}
-            for row in conn.execute(query, params).all():
+            for row in _driver_rows(conn, query, params):
                 seen = _observation(row, texts)
                 found = result.get(seen.source_ref)
                 if found is None:
@@ -95,6 +95,16 @@ def recent_observations(
 
 
 _checked_at = attrgetter("checked_at")
+
+
+def _driver_rows(conn: Connection, query: Any, params: dict[str, Any]) -> list[Any]:
+    """The rows as the driver's tuples: no SQLAlchemy Row per row (the columns carry no
+    result processing anyway, see ``_RAW_COLUMNS``)."""
+    result = conn.execute(query, params)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 @cache
