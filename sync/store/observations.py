@@ -14,19 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, type_coerce
-from sqlalchemy.types import NullType
+from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select
 
 from sync.domain import Availability, Decision, Money, Observation, UnknownReason
 from sync.errors import StoreError
+from sync.store import raw
 from sync.store.connections import begin, connect
 from sync.store.observation_tables import decisions, observations
+from sync.store.raw import driver_rows, raw_columns
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
 _WRITE_BATCH = 10_000  # rows per executemany of a large write
@@ -81,7 +82,7 @@ def recent_observations(
     with connect(engine) as conn:
         for chunk in _chunks(wanted):
             query, params = _last_k_query(k, chunk is not None), {"refs": chunk}
-            for row in _driver_rows(conn, query, params):
+            for row in driver_rows(conn, query, params):
                 seen = _observation(row, texts)
                 found = result.get(seen.source_ref)
                 if found is None:
@@ -95,16 +96,6 @@ def recent_observations(
 
 
 _checked_at = attrgetter("checked_at")
-
-
-def _driver_rows(conn: Connection, query: Any, params: dict[str, Any]) -> list[Any]:
-    """The rows as the driver's tuples: no SQLAlchemy Row per row (the columns carry no
-    result processing anyway, see ``_RAW_COLUMNS``)."""
-    result = conn.execute(query, params)
-    try:
-        return list(result.cursor.fetchall())
-    finally:
-        result.close()
 
 
 @cache
@@ -123,14 +114,9 @@ def _last_k_query(k: int, some: bool) -> Any:
         .limit(k)
         .correlate(each)
     )
-    return select(*_RAW_COLUMNS).select_from(
+    return select(*raw_columns(observations.c)).select_from(
         each.join(observations, observations.c.id.in_(last_ids.scalar_subquery()))
     )
-
-
-# The columns as the driver returns them, without SQLAlchemy's per-value result processing
-# (a third of the cost of reading 300,000 rows): ``_observation`` types them itself.
-_RAW_COLUMNS = [type_coerce(c, NullType()) for c in observations.c]
 
 
 def _observation_row(o: Observation) -> dict[str, Any]:
@@ -157,7 +143,7 @@ _REASON = {r.value: r for r in UnknownReason}
 
 def _observation(row: Sequence[Any], texts: dict[str, str] | None = None) -> Observation:
     """An Observation from a row of ``observations`` (its columns in order), typed by
-    SQLAlchemy or as the driver gives them (``_RAW_COLUMNS``); its texts taken from
+    SQLAlchemy or as the driver gives them (``raw_columns``); its texts taken from
     ``texts`` when an equal one is there already (else added to it)."""
     # Hot path of `plan` (hundreds of thousands of rows): positional access, dict lookups.
     (
@@ -182,17 +168,11 @@ def _observation(row: Sequence[Any], texts: dict[str, str] | None = None) -> Obs
         adapter = texts.setdefault(adapter, adapter)
     price = None
     if amount is not None and currency:
-        price = Money(_amount(amount), currency)
-    if type(checked_at) is str:  # SQLite's text (UTC, no offset), as the driver gives it
-        checked_at = datetime.fromisoformat(checked_at + "+00:00")  # aware at parse: cheaper
-    elif checked_at.tzinfo is None:
-        checked_at = checked_at.replace(tzinfo=UTC)
-    elif checked_at.tzinfo is not UTC:
-        checked_at = checked_at.astimezone(UTC)
+        price = Money(_trim(raw.amount(amount)), currency)
     return Observation(
         ref,
         _AVAILABILITY[availability],
-        checked_at,
+        raw.utc(checked_at),
         evidence,
         _REASON[reason] if reason else None,
         quantity,
@@ -203,12 +183,6 @@ def _observation(row: Sequence[Any], texts: dict[str, str] | None = None) -> Obs
         adapter,
         url,
     )
-
-
-def _amount(value: Any) -> Decimal:
-    if isinstance(value, float):  # SQLite's REAL, read at the column's scale as SQLAlchemy does
-        value = f"{value:.4f}"
-    return _trim(Decimal(value))
 
 
 def _trim(value: Decimal) -> Decimal:

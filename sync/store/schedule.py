@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 from sync.planner_state import SourceState
 from sync.store.connections import begin, connect
 from sync.store.observation_tables import check_schedule
+from sync.store.raw import driver_rows, raw_columns, utc_or_none
 from sync.store.rows import from_row
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
@@ -40,7 +41,7 @@ def load_schedule(engine: Engine | Connection) -> list[SourceState]:
     """Every stored source state (for ``Planner.restore``), built positionally: a catalogue
     of 150,000 sources is read at every start."""
     with connect(engine) as conn:
-        return [SourceState(*row) for row in conn.execute(_STATE_QUERY).all()]
+        return [_state(row) for row in driver_rows(conn, _STATE_QUERY)]
 
 
 def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) -> list[SourceState]:
@@ -55,8 +56,41 @@ def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) ->
         return [from_row(SourceState, row) for row in conn.execute(query)]
 
 
-# The columns in SourceState's field order.
-_STATE_QUERY = select(*(check_schedule.c[f.name] for f in fields(SourceState)))
+# The columns in SourceState's field order, as the driver gives them (see sync.store.raw).
+_STATE_QUERY = select(*raw_columns(check_schedule.c[f.name] for f in fields(SourceState)))
+
+
+def _state(row: Sequence[Any]) -> SourceState:
+    (
+        ref,
+        sku,
+        host,
+        state,
+        observed,
+        checked,
+        streak,
+        outs,
+        ins,
+        in_days,
+        out_days,
+        upcoming,
+        rank,
+    ) = row
+    return SourceState(
+        ref,
+        sku,
+        host,
+        state,
+        utc_or_none(observed),
+        utc_or_none(checked),
+        streak,
+        outs,
+        ins,
+        in_days,
+        out_days,
+        utc_or_none(upcoming),
+        rank,
+    )
 
 
 def _schedule_row(r: SourceState) -> dict[str, Any]:
