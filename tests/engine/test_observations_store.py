@@ -141,3 +141,31 @@ def test_schedule_is_saved_replaced_and_queried_by_priority(engine: Engine) -> N
     assert [s.source_ref for s in due] == [A, B]
     assert due[0].next_check_at == T0 - timedelta(minutes=1)
     assert due[0].stockouts == 1
+
+
+def test_schedule_reads_back_every_field_as_saved(engine: Engine) -> None:
+    """The schedule is read without SQLAlchemy's result types: times (some never set),
+    counts and exposures still come back exactly as saved."""
+    saved = [
+        SourceState(A, "SKU-1", "shop.example", "UNSEEN", None, None, 0, 0, 0, 0.0, 0.0),
+        SourceState(
+            B,
+            "SKU-2",
+            "shop.example",
+            "OUT_OF_STOCK",
+            T0 + timedelta(microseconds=250),
+            T0 + timedelta(hours=1),
+            0,
+            3,
+            2,
+            12.125,
+            0.75,
+            T0 + timedelta(days=1),
+            -1e300,
+        ),
+    ]
+    save_schedule(engine, saved)
+    loaded = sorted(load_schedule(engine), key=lambda s: s.source_ref)
+    assert loaded == saved
+    assert loaded[1].checked_at is not None
+    assert loaded[1].checked_at.tzinfo is UTC
