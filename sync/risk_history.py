@@ -42,8 +42,9 @@ class HistoryModel:
     """
 
     MIN_UNITS = 20  # fewer informative units than this: keep the default stock-out prior
-    FIT_SAMPLE = 5_000  # listings per likelihood batch, and at most this many fit the priors
+    FIT_SAMPLE = 5_000  # at most this many listings fit the priors
     MAX_JOINT = 64 * 32 * 20_000  # keep the joint (sales, stock-out) history up to this size
+    EVIDENCE_BATCH = 1_000  # listings per likelihood batch of the evidence (16 MB each)
     BLOCK = 8_192  # listings (or sources) per block of the posterior means
     joint: Any = None  # per listing: history likelihood on LAM_GRID x MU_GRID (float32)
     _live_lam: Any = None  # the live sales evidence of the last ``sales``, kept for the joint
@@ -101,7 +102,9 @@ class HistoryModel:
                 break
             hist_mu = log_weights(np.einsum("jab,a->jb", like, p_lam))
             p_mu = lognormal_weights(MU_GRID, *fit_lognormal(hist_mu[informative], MU_GRID))
-        return cls._evidence(series, sold, like[-1], days, nu, p_lam, p_mu)
+        empty_like = like[-1].copy()
+        del like  # the sample's likelihoods (~80 MB) are not needed for the evidence pass
+        return cls._evidence(series, sold, empty_like, days, nu, p_lam, p_mu)
 
     @classmethod
     def _evidence(
@@ -122,8 +125,8 @@ class HistoryModel:
         hist_mu = np.tile(log_weights(p_lam @ empty_like), (n, 1))
         if joint is not None:
             joint[:] = empty_like
-        for lo in range(0, len(sold), cls.FIT_SAMPLE):
-            rows = sold[lo : lo + cls.FIT_SAMPLE]
+        for lo in range(0, len(sold), cls.EVIDENCE_BATCH):
+            rows = sold[lo : lo + cls.EVIDENCE_BATCH]
             like = _likes([series[k] for k in rows], days, nu)
             hist_lam[rows] = log_weights(like @ p_mu)
             hist_mu[rows] = log_weights(np.einsum("jab,a->jb", like, p_lam))
