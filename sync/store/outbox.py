@@ -15,18 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    Connection,
-    Row,
-    and_,
-    bindparam,
-    func,
-    insert,
-    or_,
-    select,
-    union_all,
-    update,
-)
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, update
 
 from sync.domain import QuantityUpdate
 from sync.store.outbox_tables import outbox
@@ -141,9 +130,8 @@ def effective_quantities(conn: Connection, skus: Sequence[str]) -> dict[tuple[st
     if len(wanted) > _WHOLE_OUTBOX_ABOVE:
         # Most of the catalogue: one grouped pass over the outbox beats hundreds of IN lists.
         newest = select(func.max(outbox.c.id)).group_by(outbox.c.sku, outbox.c.marketplace_id)
-        ids = union_all(
-            newest.where(outbox.c.state.in_([s.value for s in OPEN])),
-            newest.where(outbox.c.state.in_([s.value for s in DONE])),
+        ids = newest.where(outbox.c.state.in_([s.value for s in OPEN])).union_all(
+            newest.where(outbox.c.state.in_([s.value for s in DONE]))
         )
         batches = [_EFFECTIVE.where(outbox.c.id.in_(ids))]
     else:
