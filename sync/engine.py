@@ -24,6 +24,7 @@ gateway as arguments.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,7 +38,7 @@ from sqlalchemy import Engine
 from sync import policy
 from sync.amazon_quantities import Learnt, QuantityReader, read_all, read_each
 from sync.clock import Clock
-from sync.config import Settings
+from sync.config import PolicySettings, Settings
 from sync.domain import (
     Availability,
     Decision,
@@ -318,7 +319,7 @@ class SyncEngine:
             else list(self.listings.values())
         )
         refs = sorted({s.ref for item in chosen for s in item.sources})
-        history = obs_store.recent_observations(self.db, HISTORY_DEPTH, refs)
+        history = obs_store.recent_observations(self.db, history_depth(self.settings.policy), refs)
         current = self.current_quantities(chosen)
         now = self.clock.now()
         decisions = [
@@ -472,8 +473,29 @@ class SyncEngine:
         return outbox.Target(update, reason=decision.reason, decision_ref=ref)
 
 
+def history_depth(settings: PolicySettings) -> int:
+    """Observations per source that decide exactly as ``HISTORY_DEPTH`` would.
+
+    Without a hold the policy reads the newest observation and the IN_STOCK streak only as
+    far as ``restore_after`` (a longer one changes nothing), so older rows need not be read:
+    at 150,000 sources that is a third of the rows or more. A hold also wants the trailing
+    UNKNOWN run and the last IN_STOCK, so it keeps the full depth.
+    """
+    if settings.unknown_hold_minutes > 0:
+        return HISTORY_DEPTH
+    return min(HISTORY_DEPTH, max(settings.restore_after, 1))
+
+
 _TAKEN = (outbox.State.ACCEPTED, outbox.State.SENT, outbox.State.APPLIED)
 
 
+# A plain "scheme://host[:port]" start: its host is the lowercased name, as urlsplit would
+# say, at a tenth of the cost (150,000 sources per catalogue load). Anything else: urlsplit.
+_PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|\Z)")
+
+
 def _host(url: str) -> str:
+    plain = _PLAIN_HOST.match(url)
+    if plain is not None:
+        return plain.group(1).lower()
     return urlsplit(url).hostname or "feed"

@@ -33,7 +33,7 @@ reason code            when (for the source that decides)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sync.config import PolicySettings
@@ -128,8 +128,8 @@ def judge_source(
         return _hold_or_zero(ref, evidence, history, now, settings, held_quantity)
     if latest.availability is Availability.OUT_OF_STOCK:
         return SourceVerdict(ref, "out-of-stock", 0, latest.evidence, 0)
-    verdict = _judge_in_stock(listing, latest, _in_stock_streak(history), settings, sales)
-    return replace(verdict, expires_at=latest.checked_at + max_age)
+    expires_at = latest.checked_at + max_age  # then stale: time alone changes the verdict
+    return _judge_in_stock(listing, latest, _in_stock_streak(history), settings, sales, expires_at)
 
 
 def _judge_in_stock(
@@ -138,26 +138,31 @@ def _judge_in_stock(
     streak: int,
     settings: PolicySettings,
     sales: Sequence[Sale],
+    expires_at: datetime,
 ) -> SourceVerdict:
     ref, evidence = obs.source_ref, obs.evidence
     allowed_days = listing.handling_days - settings.handling_margin_days
     if obs.ships_within_days is not None and obs.ships_within_days > allowed_days:
         why = f"ships within {obs.ships_within_days} days > {allowed_days} allowed: {evidence}"
-        return SourceVerdict(ref, "shipping-delay", 0, why, streak)
+        return SourceVerdict(ref, "shipping-delay", 0, why, streak, expires_at)
     if listing.max_cost is not None and obs.price is not None:
         if obs.price.currency != listing.max_cost.currency:
             why = f"price {obs.price} vs max cost {listing.max_cost}: {evidence}"
-            return SourceVerdict(ref, "currency-mismatch", 0, why, streak)
+            return SourceVerdict(ref, "currency-mismatch", 0, why, streak, expires_at)
         if obs.price.amount > listing.max_cost.amount:
             why = f"price {obs.price} > max cost {listing.max_cost}: {evidence}"
-            return SourceVerdict(ref, "over-max-cost", 0, why, streak)
+            return SourceVerdict(ref, "over-max-cost", 0, why, streak, expires_at)
     if obs.quantity is None:
-        return SourceVerdict(ref, IN_STOCK, listing.default_quantity, evidence, streak)
-    return _judge_stated(listing, obs, streak, sales)
+        return SourceVerdict(ref, IN_STOCK, listing.default_quantity, evidence, streak, expires_at)
+    return _judge_stated(listing, obs, streak, sales, expires_at)
 
 
 def _judge_stated(
-    listing: Listing, obs: Observation, streak: int, sales: Sequence[Sale]
+    listing: Listing,
+    obs: Observation,
+    streak: int,
+    sales: Sequence[Sale],
+    expires_at: datetime,
 ) -> SourceVerdict:
     """An IN_STOCK with a stated quantity: what is left of it after the buffer, one pack per
     unit, and the packs we bought from this supplier for Amazon orders since it was seen."""
@@ -167,16 +172,16 @@ def _judge_stated(
     left = obs.quantity - sold * pack - listing.safety_buffer
     capacity = min(listing.default_quantity, max(left, 0) // pack)
     if capacity > 0:
-        return SourceVerdict(obs.source_ref, IN_STOCK, capacity, obs.evidence, streak)
+        return SourceVerdict(obs.source_ref, IN_STOCK, capacity, obs.evidence, streak, expires_at)
     stated = f"stated quantity {obs.quantity} at {obs.checked_at.isoformat()}"
     if sold:
         why = (
             f"{stated} - {sold} sold on Amazon since ({sold * pack} supplier units) - buffer "
             f"{listing.safety_buffer} < pack {pack}: {obs.evidence}"
         )
-        return SourceVerdict(obs.source_ref, SOLD_THROUGH, 0, why, streak)
+        return SourceVerdict(obs.source_ref, SOLD_THROUGH, 0, why, streak, expires_at)
     why = f"{stated} - buffer {listing.safety_buffer} < pack {pack}: {obs.evidence}"
-    return SourceVerdict(obs.source_ref, "low-quantity", 0, why, streak)
+    return SourceVerdict(obs.source_ref, "low-quantity", 0, why, streak, expires_at)
 
 
 def _hold_or_zero(
@@ -208,7 +213,7 @@ def _hold_or_zero(
 
 def _combine(listing: Listing, verdicts: list[SourceVerdict]) -> SourceVerdict:
     """The verdict that decides: a failing required source, else the best usable one."""
-    required = [v for v in verdicts if _is_required(listing, v)]
+    required = _required(listing, verdicts)
     failing = [v for v in required if not v.usable]
     if failing:
         return failing[0]
@@ -229,7 +234,7 @@ def _ready_to_restore(
 
     Returns a ``restore-pending`` verdict (capacity 0) naming the source still short.
     """
-    required = [v for v in verdicts if _is_required(listing, v)]
+    required = _required(listing, verdicts)
     if required:
         short = [v for v in required if v.streak < needed]
         return _pending(short[0], needed) if short else chosen
@@ -251,6 +256,13 @@ def _pending(v: SourceVerdict, needed: int) -> SourceVerdict:
 
 def _is_required(listing: Listing, verdict: SourceVerdict) -> bool:
     return any(s.required and s.ref == verdict.source_ref for s in listing.sources)
+
+
+def _required(listing: Listing, verdicts: list[SourceVerdict]) -> list[SourceVerdict]:
+    """The verdicts of the listing's required sources (most listings have none)."""
+    if not any(s.required for s in listing.sources):
+        return []
+    return [v for v in verdicts if _is_required(listing, v)]
 
 
 def _in_stock_streak(history: Sequence[Observation]) -> int:

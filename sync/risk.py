@@ -233,13 +233,20 @@ def lognormal_weights(grid: FloatArray, mu: float, sigma: float) -> FloatArray:
     return result
 
 
+_UNITS_PER_BLOCK = 8_192
+
+
 def _best_on(
     like: FloatArray, mus: FloatArray, sigmas: FloatArray, log_grid: FloatArray, weights: FloatArray
 ) -> tuple[float, float]:
     z = (log_grid[:, None] - mus[None, :]) / sigmas[None, :]
     prior = np.exp(-0.5 * z * z)
     prior /= prior.sum(axis=0, keepdims=True)
-    score = weights @ np.log(np.maximum(like @ prior, 1e-300))
+    # In blocks of units: (units x candidates) at once is ~1 GB for 150,000 sources.
+    score = np.zeros(mus.size)
+    for lo in range(0, like.shape[0], _UNITS_PER_BLOCK):
+        part = slice(lo, lo + _UNITS_PER_BLOCK)
+        score += weights[part] @ np.log(np.maximum(like[part] @ prior, 1e-300))
     i = int(np.argmax(score))
     return float(mus[i]), float(sigmas[i])
 

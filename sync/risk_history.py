@@ -28,7 +28,8 @@ from sync.risk import (
 def _likes(series: list[FloatArray], days: float, nu: float) -> FloatArray:
     """Per-listing history likelihood on the joint grid, each scaled to a maximum of 1."""
     ll = history_loglik(series, 0.0, days, nu)
-    result: FloatArray = np.exp(ll - ll.max(axis=(1, 2), keepdims=True))
+    ll -= ll.max(axis=(1, 2), keepdims=True)
+    result: FloatArray = np.exp(ll, out=ll)  # in place: a batch is 5,000 x 64 x 32 floats
     return result
 
 
@@ -41,9 +42,12 @@ class HistoryModel:
     """
 
     MIN_UNITS = 20  # fewer informative units than this: keep the default stock-out prior
-    FIT_SAMPLE = 5_000  # listings per likelihood batch, and at most this many fit the priors
+    FIT_SAMPLE = 5_000  # at most this many listings fit the priors
     MAX_JOINT = 64 * 32 * 20_000  # keep the joint (sales, stock-out) history up to this size
+    EVIDENCE_BATCH = 1_000  # listings per likelihood batch of the evidence (16 MB each)
+    BLOCK = 8_192  # listings (or sources) per block of the posterior means
     joint: Any = None  # per listing: history likelihood on LAM_GRID x MU_GRID (float32)
+    _live_lam: Any = None  # the live sales evidence of the last ``sales``, kept for the joint
 
     def __init__(
         self,
@@ -98,7 +102,9 @@ class HistoryModel:
                 break
             hist_mu = log_weights(np.einsum("jab,a->jb", like, p_lam))
             p_mu = lognormal_weights(MU_GRID, *fit_lognormal(hist_mu[informative], MU_GRID))
-        return cls._evidence(series, sold, like[-1], days, nu, p_lam, p_mu)
+        empty_like = like[-1].copy()
+        del like  # the sample's likelihoods (~80 MB) are not needed for the evidence pass
+        return cls._evidence(series, sold, empty_like, days, nu, p_lam, p_mu)
 
     @classmethod
     def _evidence(
@@ -119,8 +125,8 @@ class HistoryModel:
         hist_mu = np.tile(log_weights(p_lam @ empty_like), (n, 1))
         if joint is not None:
             joint[:] = empty_like
-        for lo in range(0, len(sold), cls.FIT_SAMPLE):
-            rows = sold[lo : lo + cls.FIT_SAMPLE]
+        for lo in range(0, len(sold), cls.EVIDENCE_BATCH):
+            rows = sold[lo : lo + cls.EVIDENCE_BATCH]
             like = _likes([series[k] for k in rows], days, nu)
             hist_lam[rows] = log_weights(like @ p_mu)
             hist_mu[rows] = log_weights(np.einsum("jab,a->jb", like, p_lam))
@@ -132,28 +138,52 @@ class HistoryModel:
         return model
 
     def sales(self, orders: FloatArray, live_days: FloatArray) -> FloatArray:
-        """Posterior-mean sales rate per listing, adding orders seen since the start."""
-        live = orders[:, None] * np.log(LAM_GRID)[None, :] - live_days[:, None] * LAM_GRID[None, :]
-        self._live_lam = live + self.log_lam_prior[None, :]
-        log_post = self._rows(self.hist_lam, orders.size) + self._live_lam
-        return posterior_mean(log_post, LAM_GRID)
+        """Posterior-mean sales rate per listing, adding orders seen since the start.
+
+        Worked in blocks of listings: at 100,000 listings the whole (listing x grid) arrays
+        would cost a few hundred MB at once. The live evidence is kept only for the joint.
+        """
+        n = orders.size
+        hist = self._rows(self.hist_lam, n)
+        live_lam = np.empty((n, LAM_GRID.size)) if self.joint is not None else None
+        result = np.empty(n)
+        for lo in range(0, n, self.BLOCK):
+            part = slice(lo, lo + self.BLOCK)
+            live = (
+                orders[part, None] * np.log(LAM_GRID)[None, :]
+                - live_days[part, None] * LAM_GRID[None, :]
+            )
+            live = live + self.log_lam_prior[None, :]
+            if live_lam is not None:
+                live_lam[part] = live
+            result[part] = posterior_mean(hist[part] + live, LAM_GRID)
+        self._live_lam = live_lam
+        return result
 
     def stockouts(self, listing_of: Any, seen: FloatArray, in_days: FloatArray) -> FloatArray:
         """Posterior-mean stock-out rate per source: history evidence plus what checks saw."""
         n = int(listing_of.max(initial=-1)) + 1
-        evidence = self._rows(self.hist_mu, n)[listing_of]
-        evidence = evidence + seen[:, None] * np.log(MU_GRID)[None, :]
-        evidence -= in_days[:, None] * MU_GRID[None, :]
+        hist = self._rows(self.hist_mu, n)
+
+        def evidence(rows: Any) -> FloatArray:  # rows: a slice or index array of sources
+            found: FloatArray = hist[listing_of[rows]]
+            found = found + seen[rows, None] * np.log(MU_GRID)[None, :]
+            found -= in_days[rows, None] * MU_GRID[None, :]
+            return found
+
         informed = (in_days >= 2.0) | self._flags(n)[listing_of]
         log_prior = self.default_mu
         if informed.sum() >= self.MIN_UNITS:
-            log_prior = log_weights(
-                lognormal_weights(MU_GRID, *fit_lognormal(evidence[informed], MU_GRID))
-            )
-        log_post = evidence + log_prior[None, :]
-        if self.joint is None or self.joint.shape[0] < n or not hasattr(self, "_live_lam"):
-            return posterior_mean(log_post, MU_GRID)
-        return self._joint_stockouts(listing_of, log_post - self._rows(self.hist_mu, n)[listing_of])
+            fitted = fit_lognormal(evidence(np.flatnonzero(informed)), MU_GRID)
+            log_prior = log_weights(lognormal_weights(MU_GRID, *fitted))
+        if self.joint is not None and self.joint.shape[0] >= n and self._live_lam is not None:
+            log_post = evidence(slice(None)) + log_prior[None, :]
+            return self._joint_stockouts(listing_of, log_post - hist[listing_of])
+        result = np.empty(listing_of.size)
+        for lo in range(0, listing_of.size, self.BLOCK):
+            part = slice(lo, lo + self.BLOCK)
+            result[part] = posterior_mean(evidence(part) + log_prior[None, :], MU_GRID)
+        return result
 
     def _joint_stockouts(self, listing_of: Any, mu_live: FloatArray) -> FloatArray:
         """E[sales x stock-out] / E[sales] per source: the rate that matters for oversells,

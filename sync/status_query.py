@@ -47,6 +47,7 @@ REFUSED = "refused by Amazon"
 NOT_READ = "Amazon's quantity not read yet"
 NOT_SENT = "not sent yet"
 _CHUNK = 500  # SKUs per IN (...) list
+_WHOLE_OUTBOX_ABOVE = 4 * _CHUNK  # SKUs asked for, above which the whole outbox is read
 
 
 @dataclass(frozen=True)
@@ -71,51 +72,32 @@ class Delivery:
     error: str | None
 
 
-def _newest(
-    states: Sequence[State],
-    name: str,
-    *,
-    pushes_only: bool = False,
-    skus: Sequence[str] | None = None,
-) -> Subquery:
-    """Per (SKU, marketplace id): the id of the newest outbox row in ``states`` (of a push,
-    not a read-back, when ``pushes_only``; of these SKUs only when given)."""
-    query = select(outbox.c.sku, outbox.c.marketplace_id, func.max(outbox.c.id).label("id")).where(
-        outbox.c.state.in_([s.value for s in states])
-    )
-    if pushes_only:
-        query = query.where(outbox.c.kind != "readback")
-    if skus is not None:
-        query = query.where(outbox.c.sku.in_(skus))
-    return query.group_by(outbox.c.sku, outbox.c.marketplace_id).subquery(name)
-
-
 def _market_id() -> ColumnElement[str]:
     """The listing's marketplace id from its short code (the outbox keys by id)."""
     mapping = {code: m.marketplace_id for code, m in MARKETPLACES.items()}
     return case(mapping, value=listings.c.marketplace, else_=listings.c.marketplace)
 
 
-def _newest_ids() -> Subquery:
-    """Per (SKU, marketplace id), in one pass over the outbox: the newest row Amazon accepted
-    or showed (``known``), the newest open one (``opened``) and the newest push (``pushed``)."""
+def _newest_ids(skus: Sequence[str] | None = None) -> Subquery:
+    """Per (SKU, marketplace id), in one pass over the outbox (or over the rows of ``skus``):
+    the newest row Amazon accepted or showed (``known``), the newest open one (``opened``)
+    and the newest push (``pushed``)."""
 
     def newest_where(condition: ColumnElement[bool], name: str) -> ColumnElement[int]:
         return func.max(case((condition, outbox.c.id))).label(name)
 
     states = outbox.c.state
     push_states = [s.value for s in (*OPEN, *DONE, State.FAILED)]
-    return (
-        select(
-            outbox.c.sku,
-            outbox.c.marketplace_id,
-            newest_where(states.in_([s.value for s in DONE]), "known"),
-            newest_where(states.in_([s.value for s in OPEN]), "opened"),
-            newest_where(and_(states.in_(push_states), outbox.c.kind != "readback"), "pushed"),
-        )
-        .group_by(outbox.c.sku, outbox.c.marketplace_id)
-        .subquery("newest")
+    query = select(
+        outbox.c.sku,
+        outbox.c.marketplace_id,
+        newest_where(states.in_([s.value for s in DONE]), "known"),
+        newest_where(states.in_([s.value for s in OPEN]), "opened"),
+        newest_where(and_(states.in_(push_states), outbox.c.kind != "readback"), "pushed"),
     )
+    if skus is not None:
+        query = query.where(outbox.c.sku.in_(skus))
+    return query.group_by(outbox.c.sku, outbox.c.marketplace_id).subquery("newest")
 
 
 def _per_listing() -> Select[tuple[object, ...]]:
@@ -176,28 +158,40 @@ def listing_states(conn: Connection) -> list[StateCount]:
 
 def deliveries(conn: Connection, skus: Sequence[str]) -> dict[tuple[str, str], Delivery]:
     """Per (SKU, marketplace id) of these SKUs: Amazon's last known quantity and the newest
-    push (its state, feed and error), for `plan`."""
-    found: dict[tuple[str, str], Delivery] = {}
+    push (its state, feed and error), for `plan`.
+
+    Many SKUs (a whole catalogue): one grouped pass over the outbox, filtered here; a few:
+    one IN list per chunk of SKUs, read through the (sku, marketplace, id) index."""
     wanted = sorted(set(skus))
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        known = _newest(DONE, "known_ids", skus=chunk)
-        pushes = _newest((*OPEN, *DONE, State.FAILED), "push_ids", pushes_only=True, skus=chunk)
-        amazon = {
-            (r.sku, r.marketplace_id): int(r.quantity)
-            for r in conn.execute(select(outbox).join(known, known.c.id == outbox.c.id))
-        }
-        latest = {
-            (r.sku, r.marketplace_id): r
-            for r in conn.execute(select(outbox).join(pushes, pushes.c.id == outbox.c.id))
-        }
-        for key in set(amazon) | set(latest):
-            row = latest.get(key)
-            found[key] = Delivery(
-                amazon.get(key),
-                None if row is None else int(row.quantity),
-                None if row is None else str(row.state),
-                None if row is None else row.feed_id,
-                None if row is None else row.last_error,
+    many = len(wanted) > _WHOLE_OUTBOX_ABOVE
+    chunks = [None] if many else [wanted[i : i + _CHUNK] for i in range(0, len(wanted), _CHUNK)]
+    keep = set(wanted)
+    found: dict[tuple[str, str], Delivery] = {}
+    for chunk in chunks:
+        ids = _newest_ids(chunk)
+        known, pushed = outbox.alias("known"), outbox.alias("pushed")
+        query = select(
+            ids.c.sku,
+            ids.c.marketplace_id,
+            known.c.quantity,
+            pushed.c.id,
+            pushed.c.quantity,
+            pushed.c.state,
+            pushed.c.feed_id,
+            pushed.c.last_error,
+        ).select_from(
+            ids.outerjoin(known, known.c.id == ids.c.known).outerjoin(
+                pushed, pushed.c.id == ids.c.pushed
+            )
+        )
+        for sku, market_id, amazon, push_id, quantity, state, feed_id, error in conn.execute(query):
+            if sku not in keep or (amazon is None and push_id is None):
+                continue  # not asked for, or only rows neither known nor pushed
+            found[(sku, market_id)] = Delivery(
+                None if amazon is None else int(amazon),
+                None if push_id is None else int(quantity),
+                None if push_id is None else str(state),
+                feed_id,
+                error,
             )
     return found

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -16,26 +17,31 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 from sync.planner_state import SourceState
 from sync.store.connections import begin, connect
 from sync.store.observation_tables import check_schedule
+from sync.store.raw import driver_rows, raw_columns, utc_or_none
 from sync.store.rows import from_row
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
+_WRITE_BATCH = 10_000  # rows per executemany
 
 
 def save_schedule(engine: Engine | Connection, rows: Sequence[SourceState]) -> None:
-    """Replace the stored state of these sources (the planner's ``snapshot``)."""
+    """Replace the stored state of these sources (the planner's ``snapshot``), in one
+    transaction, written in batches so 150,000 parameter rows are never all in memory."""
     with begin(engine) as conn:
         refs = [r.source_ref for r in rows]
         for start in range(0, len(refs), _CHUNK):
             chunk = refs[start : start + _CHUNK]
             conn.execute(delete(check_schedule).where(check_schedule.c.source_ref.in_(chunk)))
-        if rows:
-            conn.execute(insert(check_schedule), [_schedule_row(r) for r in rows])
+        for start in range(0, len(rows), _WRITE_BATCH):
+            batch = rows[start : start + _WRITE_BATCH]
+            conn.execute(insert(check_schedule), [_schedule_row(r) for r in batch])
 
 
 def load_schedule(engine: Engine | Connection) -> list[SourceState]:
-    """Every stored source state (for ``Planner.restore``)."""
+    """Every stored source state (for ``Planner.restore``), built positionally: a catalogue
+    of 150,000 sources is read at every start."""
     with connect(engine) as conn:
-        return [from_row(SourceState, row) for row in conn.execute(select(check_schedule))]
+        return [_state(row) for row in driver_rows(conn, _STATE_QUERY)]
 
 
 def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) -> list[SourceState]:
@@ -48,6 +54,43 @@ def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) ->
     )
     with connect(engine) as conn:
         return [from_row(SourceState, row) for row in conn.execute(query)]
+
+
+# The columns in SourceState's field order, as the driver gives them (see sync.store.raw).
+_STATE_QUERY = select(*raw_columns(check_schedule.c[f.name] for f in fields(SourceState)))
+
+
+def _state(row: Sequence[Any]) -> SourceState:
+    (
+        ref,
+        sku,
+        host,
+        state,
+        observed,
+        checked,
+        streak,
+        outs,
+        ins,
+        in_days,
+        out_days,
+        upcoming,
+        rank,
+    ) = row
+    return SourceState(
+        ref,
+        sku,
+        host,
+        state,
+        utc_or_none(observed),
+        utc_or_none(checked),
+        streak,
+        outs,
+        ins,
+        in_days,
+        out_days,
+        utc_or_none(upcoming),
+        rank,
+    )
 
 
 def _schedule_row(r: SourceState) -> dict[str, Any]:

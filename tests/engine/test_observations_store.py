@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -53,6 +53,29 @@ def test_observations_round_trip_with_every_field(engine: Engine) -> None:
     )
     record_observation(engine, full)
     assert latest_observations(engine) == {A: full}
+
+
+def test_prices_and_times_read_back_exactly_whatever_the_zone(engine: Engine) -> None:
+    """The history is read without SQLAlchemy's result types: fractional prices, whole
+    prices, microseconds and a time written in another zone still come back as written."""
+    tokyo = timezone(timedelta(hours=9))
+    written = [
+        seen(A, 0, Availability.IN_STOCK, price=Money(Decimal("12.3456"), "USD")),
+        seen(A, 1, Availability.IN_STOCK, price=Money(Decimal("1980"), "JPY"), quantity=4),
+        Observation(B, Availability.IN_STOCK, T0.astimezone(tokyo), "ok", price=None),
+        Observation(
+            B,
+            Availability.OUT_OF_STOCK,
+            T0 + timedelta(microseconds=123456),
+            "gone",
+            price=Money(Decimal("0.5"), "EUR"),
+        ),
+    ]
+    record_observations(engine, written)
+    recent = recent_observations(engine, 6, [A, B])
+    assert recent == {A: written[:2], B: written[2:]}
+    assert {o.checked_at.tzinfo for seen_list in recent.values() for o in seen_list} == {UTC}
+    assert [str(o.price.amount) for o in recent[A] if o.price] == ["12.3456", "1980"]
 
 
 def test_last_k_per_source_oldest_first(engine: Engine) -> None:
@@ -118,3 +141,31 @@ def test_schedule_is_saved_replaced_and_queried_by_priority(engine: Engine) -> N
     assert [s.source_ref for s in due] == [A, B]
     assert due[0].next_check_at == T0 - timedelta(minutes=1)
     assert due[0].stockouts == 1
+
+
+def test_schedule_reads_back_every_field_as_saved(engine: Engine) -> None:
+    """The schedule is read without SQLAlchemy's result types: times (some never set),
+    counts and exposures still come back exactly as saved."""
+    saved = [
+        SourceState(A, "SKU-1", "shop.example", "UNSEEN", None, None, 0, 0, 0, 0.0, 0.0),
+        SourceState(
+            B,
+            "SKU-2",
+            "shop.example",
+            "OUT_OF_STOCK",
+            T0 + timedelta(microseconds=250),
+            T0 + timedelta(hours=1),
+            0,
+            3,
+            2,
+            12.125,
+            0.75,
+            T0 + timedelta(days=1),
+            -1e300,
+        ),
+    ]
+    save_schedule(engine, saved)
+    loaded = sorted(load_schedule(engine), key=lambda s: s.source_ref)
+    assert loaded == saved
+    assert loaded[1].checked_at is not None
+    assert loaded[1].checked_at.tzinfo is UTC
