@@ -144,15 +144,17 @@ class SyncEngine:
         # `run` has two lanes: the check pass (and load, orders) on one, learn_unknown on the
         # other; the engine's own state changes on one at a time.
         self._lock = threading.RLock()
+        self._current: tuple[set[tuple[str, str]], dict[tuple[str, str], int]] = (set(), {})
         self._codes: dict[str, str] = {}  # marketplace id -> code, of the catalogue's listings
 
     # --- catalogue ---------------------------------------------------------------------
     @_exclusive
-    def load(self) -> None:
+    def load(self, *, planner: bool = True) -> None:
         """(Re)read the catalogue and register every page source with the planner.
 
         Listings new or changed since the last load are decided in the next pass, whatever
-        is checked (the first load: all of them).
+        is checked (the first load: all of them). ``planner=False`` (a dry run that only
+        decides, like `plan`) leaves the planner and its stored schedule alone.
         """
         previous = self.listings
         self._unlisted.clear()  # asked again after each catalogue load
@@ -164,15 +166,25 @@ class SyncEngine:
         for item in self.listings.values():
             for source in item.sources:
                 self.by_ref.setdefault(source.ref, []).append((item, source))
-                if source.kind is SourceKind.PAGE:
-                    self.planner.add_source(source.ref, item.sku, _host(source.ref))
+        if not self._loaded_orders:
+            # Every listing is decided in the first pass: outbox rows written before it are
+            # no news (see _written_by_others).
+            with self.db.connect() as conn:
+                self._outbox_mark = outbox.newest_id(conn)
+            self.load_sales()
+        if planner:
+            self._load_planner()
+
+    def _load_planner(self) -> None:
+        for ref, pairs in self.by_ref.items():
+            if pairs[0][1].kind is SourceKind.PAGE:
+                self.planner.add_source(ref, pairs[0][0].sku, _host(ref))
         if not self._loaded_orders:  # first load: resume the planner where it stopped
             self.planner.restore(schedule_store.load_schedule(self.db))
             for order in load_orders(self.db):
                 for line in order.items:
                     self.planner.record_sale(line.sku, order.purchased_at)
             self._loaded_orders = True
-            self.load_sales()
         self._tell_planner(self.current_quantities(list(self.listings.values())))
 
     def load_sales(self) -> None:
@@ -321,6 +333,8 @@ class SyncEngine:
         refs = sorted({s.ref for item in chosen for s in item.sources})
         history = obs_store.recent_observations(self.db, history_depth(self.settings.policy), refs)
         current = self.current_quantities(chosen)
+        # changes() right after asks the same of the store: the answer is kept until a push.
+        self._current = ({(i.sku, i.marketplace) for i in chosen}, current)
         now = self.clock.now()
         decisions = [
             policy.decide(
@@ -420,6 +434,7 @@ class SyncEngine:
         return read_each(self.db, self.gateway, unknown[: self.reads_per_pass], self.clock)
 
     def _learnt(self, learnt: Learnt) -> None:
+        self._current = (set(), {})  # quantities were learnt: ask the store again
         self._unlisted |= learnt.not_listed
         items = [self.listings[k] for k in learnt.known if k in self.listings]
         self._tell_planner(self.current_quantities(items))
@@ -430,9 +445,10 @@ class SyncEngine:
         With Amazon's quantity unknown, a restore that still waits for evidence is left alone:
         it is not evidence of a stock-out, and zeroing on it would darken live listings.
         """
-        current = self.current_quantities(
-            [self.listings[(d.sku, d.marketplace)] for d in decisions]
-        )
+        keys = [(d.sku, d.marketplace) for d in decisions]
+        asked, current = self._current
+        if not asked.issuperset(keys):
+            current = self.current_quantities([self.listings[k] for k in keys])
         changed = []
         for d in decisions:
             now = current.get((d.sku, d.marketplace))
@@ -443,6 +459,7 @@ class SyncEngine:
 
     def push(self, changes: Sequence[Change]) -> PushReport:
         """Send the changes (zeroings first) through the outbox."""
+        self._current = (set(), {})  # what Amazon is about to show changes now
         targets = [self._target(change) for change in changes]
         result = push(self.db, self.gateway, targets, self.clock, reason="sync")
         # The planner learns only what Amazon took (or is processing), never a refusal.

@@ -43,7 +43,8 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
             with Progress(console=console, transient=True) as progress:
                 wired.engine.checker = with_progress(wired.engine.checker, progress)
                 report = wired.engine.sync_once(budget)
-            wired.engine.save_schedule()
+            if report.checked:  # nothing checked: the stored schedule is still true
+                wired.engine.save_schedule()
     finally:
         wired.close()
     _print_pass(report)
@@ -73,7 +74,7 @@ def plan_command(app: AppContext, show_all: bool) -> int:
 
     wired = wire(app.settings, SystemClock())
     try:
-        wired.engine.load()
+        wired.engine.load(planner=False)
         decisions = wired.engine.decide(record=False)
         changed = [c.decision for c in wired.engine.changes(decisions)]
         with wired.db.connect() as conn:

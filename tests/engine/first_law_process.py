@@ -108,6 +108,9 @@ def play_step(live: LiveWorld, run: StockguardProcess, step: Step) -> Stockguard
             started.append(live.start("sync", "--once"))
         for command in started:
             command.finish()
+        if run.popen.poll() is not None:  # a sync --once took the database first: run refused
+            run.finish()
+            run = live.start("run")
     else:
         run.popen.send_signal(signal.SIGKILL)
         run.finish()
