@@ -29,7 +29,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -39,6 +39,7 @@ from sync import policy
 from sync.amazon_quantities import Learnt, QuantityReader, read_all, read_each
 from sync.clock import Clock
 from sync.config import PolicySettings, Settings
+from sync.decision_queue import DecisionQueue
 from sync.domain import (
     Availability,
     Decision,
@@ -136,16 +137,13 @@ class SyncEngine:
         self.sales: dict[str, list[policy.Sale]] = {}  # recent Amazon orders per SKU
         self._loaded_orders = False
         self._observation_ids: dict[str, int] = {}
-        self._undecided: set[tuple[str, str]] = set()  # new or changed since the last load
-        self._review_at: dict[tuple[str, str], datetime] = {}
+        self.queue = DecisionQueue()  # what to decide whatever is checked
         self._unlisted: set[tuple[str, str]] = set()  # Amazon has no quantity to read back
         self.reads_per_pass = READBACKS_PER_PASS  # more unknown than this: a listings report
-        self._outbox_mark = 0  # the newest outbox row this engine has looked at
         # `run` has two lanes: the check pass (and load, orders) on one, learn_unknown on the
         # other; the engine's own state changes on one at a time.
         self._lock = threading.RLock()
         self._current: tuple[set[tuple[str, str]], dict[tuple[str, str], int]] = (set(), {})
-        self._codes: dict[str, str] = {}  # marketplace id -> code, of the catalogue's listings
 
     # --- catalogue ---------------------------------------------------------------------
     @_exclusive
@@ -159,18 +157,12 @@ class SyncEngine:
         previous = self.listings
         self._unlisted.clear()  # asked again after each catalogue load
         self.listings = {(item.sku, item.marketplace): item for item in find_listings(self.db)}
-        self._undecided |= {k for k, item in self.listings.items() if previous.get(k) != item}
-        self._undecided &= set(self.listings)
-        self._codes = {find_marketplace(code).marketplace_id: code for _, code in self.listings}
+        self.queue.catalogue(self.db, self.listings, previous)
         self.by_ref = {}
         for item in self.listings.values():
             for source in item.sources:
                 self.by_ref.setdefault(source.ref, []).append((item, source))
         if not self._loaded_orders:
-            # Every listing is decided in the first pass: outbox rows written before it are
-            # no news (see _written_by_others).
-            with self.db.connect() as conn:
-                self._outbox_mark = outbox.newest_id(conn)
             self.load_sales()
         if planner:
             self._load_planner()
@@ -227,7 +219,7 @@ class SyncEngine:
         report = PassReport()
         touched = self.check_due(report, budget)
         touched |= self.refresh_feeds()
-        touched |= self.due_for_decision()
+        touched |= self.queue.due(self.db, self.clock.now(), self.listings)
         report.decisions = self.decide(touched)
         report.changes = self.changes(report.decisions)
         if not send:
@@ -245,22 +237,6 @@ class SyncEngine:
         if verify:
             report.verified = read_back(self.db, self.gateway, clock=self.clock)
         return report
-
-    def due_for_decision(self) -> set[tuple[str, str]]:
-        """Listings to decide whatever was checked: not decided since loaded, or whose
-        decision time alone may have changed (evidence ageing, a hold running out)."""
-        now = self.clock.now()
-        due = {key for key, at in self._review_at.items() if at <= now}
-        return due | self._undecided | self._written_by_others()
-
-    def _written_by_others(self) -> set[tuple[str, str]]:
-        """Listings with an outbox row written since the last pass (a manual push, a
-        cancellation's zeroing, a read-back): decided again, so no quantity set outside the
-        policy outlives the next pass."""
-        with self.db.connect() as conn:
-            self._outbox_mark, written = outbox.written_since(conn, self._outbox_mark)
-        keys = {(sku, self._codes.get(market_id, "")) for sku, market_id in written}
-        return keys & set(self.listings)
 
     def save_schedule(self) -> None:
         """Store the planner's per-source state, so a restart resumes it."""
@@ -348,7 +324,7 @@ class SyncEngine:
             for item in chosen
         ]
         if record:
-            self._note_decided(decisions)
+            self.queue.decided(decisions)
             ids = self._observation_ids
             obs_store.record_decisions(
                 self.db,
@@ -358,16 +334,6 @@ class SyncEngine:
                 ],
             )
         return decisions
-
-    def _note_decided(self, decisions: Sequence[Decision]) -> None:
-        """Remember when each decision must be looked at again, whatever is checked."""
-        for d in decisions:
-            key = (d.sku, d.marketplace)
-            self._undecided.discard(key)
-            if d.review_at is None:
-                self._review_at.pop(key, None)
-            else:
-                self._review_at[key] = d.review_at
 
     def _remember(self, seen: Sequence[Observation]) -> None:
         """Store observations; keep their ids so decisions can point at their evidence."""
@@ -422,7 +388,7 @@ class SyncEngine:
         learnt = self._read_unknown(items)
         with self._lock:
             self._learnt(learnt)
-            self._undecided |= learnt.known
+            self.queue.undecided |= learnt.known
         return learnt.known
 
     def _read_unknown(self, items: Sequence[Listing], bulk: bool = True) -> Learnt:
