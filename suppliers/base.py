@@ -12,6 +12,7 @@ and the currency a bare ``$`` or ``¥`` means.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -76,6 +77,15 @@ def out_of_stock(evidence: str, **extra: object) -> Verdict:
 def unknown(reason: UnknownReason, evidence: str, **extra: object) -> Verdict:
     """An UNKNOWN verdict; always with the reason and what was (not) seen."""
     return Verdict(Availability.UNKNOWN, evidence, reason, **extra)  # type: ignore[arg-type]
+
+
+def variant_mix(states: Sequence[tuple[str, bool]], yes: str, no: str) -> str | None:
+    """The first ten variants as "label: yes|no" when some can be bought and some not (with no
+    variant named the product is then UNKNOWN, never in or out); None when they agree."""
+    buyable = [ok for _, ok in states]
+    if not any(buyable) or all(buyable):
+        return None
+    return ", ".join(f"{label}: {yes if ok else no}" for label, ok in states[:10])
 
 
 def by_offer_kind(

@@ -27,7 +27,7 @@ import functools
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar, cast
@@ -45,6 +45,7 @@ from sync.domain import (
     Decision,
     Listing,
     Observation,
+    Order,
     OrderStatus,
     QuantityUpdate,
     Source,
@@ -143,7 +144,6 @@ class SyncEngine:
         # `run` has two lanes: the check pass (and load, orders) on one, learn_unknown on the
         # other; the engine's own state changes on one at a time.
         self._lock = threading.RLock()
-        self._current: tuple[set[tuple[str, str]], dict[tuple[str, str], int]] = (set(), {})
 
     # --- catalogue ---------------------------------------------------------------------
     @_exclusive
@@ -162,31 +162,34 @@ class SyncEngine:
         for item in self.listings.values():
             for source in item.sources:
                 self.by_ref.setdefault(source.ref, []).append((item, source))
-        if not self._loaded_orders:
-            self.load_sales()
+        first = not self._loaded_orders
+        # The planner wants the whole order history; the policy the last hours of it: read once.
+        orders = load_orders(self.db) if first and planner else None
+        if first:
+            self.load_sales(orders)
         if planner:
-            self._load_planner()
+            self._load_planner(orders or ())
 
-    def _load_planner(self) -> None:
+    def _load_planner(self, orders: Sequence[Order]) -> None:
         for ref, pairs in self.by_ref.items():
             if pairs[0][1].kind is SourceKind.PAGE:
                 self.planner.add_source(ref, pairs[0][0].sku, _host(ref))
         if not self._loaded_orders:  # first load: resume the planner where it stopped
             self.planner.restore(schedule_store.load_schedule(self.db))
-            for order in load_orders(self.db):
+            for order in orders:
                 for line in order.items:
                     self.planner.record_sale(line.sku, order.purchased_at)
             self._loaded_orders = True
         self._tell_planner(self.current_quantities(list(self.listings.values())))
 
-    def load_sales(self) -> None:
+    def load_sales(self, orders: Sequence[Order] | None = None) -> None:
         """Units sold on Amazon per SKU within the observation age (older orders cannot be
-        after any observation the policy still uses)."""
+        after any observation the policy still uses), from ``orders`` or the store."""
         hours = self.settings.policy.max_observation_age_hours
         since = self.clock.now() - timedelta(hours=hours)
         sales: dict[str, list[policy.Sale]] = {}
-        for order in load_orders(self.db, since=since):
-            if order.status is OrderStatus.CANCELLED:
+        for order in load_orders(self.db, since=since) if orders is None else orders:
+            if order.status is OrderStatus.CANCELLED or order.purchased_at < since:
                 continue
             for line in order.items:
                 sales.setdefault(line.sku, []).append((order.purchased_at, line.quantity))
@@ -220,20 +223,13 @@ class SyncEngine:
         touched = self.check_due(report, budget)
         touched |= self.refresh_feeds()
         touched |= self.queue.due(self.db, self.clock.now(), self.listings)
-        report.decisions = self.decide(touched)
-        report.changes = self.changes(report.decisions)
         if not send:
+            report.decisions, report.changes = self.preview(touched, record=True)
             return report
-        report.pushed = self.push(report.changes)
+        self._settle(touched, report)
         learnt = self.learn_quantities(touched) if learn else set()
         if learnt:  # Amazon's quantity is known now: decide those listings again
-            again = self.decide(learnt)
-            more = self.changes(again)
-            final = {(d.sku, d.marketplace): d for d in (*report.decisions, *again)}
-            report.decisions = list(final.values())
-            report.changes += more
-            pushed = self.push(more)
-            report.pushed.outcomes.update(pushed.outcomes)
+            self._settle(learnt, report)
         if verify:
             report.verified = read_back(self.db, self.gateway, clock=self.clock)
         return report
@@ -254,11 +250,30 @@ class SyncEngine:
         decide them and push what changed, like a pass over these listings only."""
         report = PassReport()
         refs = {s.ref: s for item in items for s in item.sources if s.kind is SourceKind.PAGE}
-        touched = self._check(list(refs.values()), report)
-        report.decisions = self.decide(touched)
-        report.changes = self.changes(report.decisions)
-        report.pushed = self.push(report.changes)
+        self._settle(self._check(list(refs.values()), report), report)
         return report
+
+    def preview(
+        self, keys: Iterable[tuple[str, str]] | None = None, *, record: bool = False
+    ) -> tuple[list[Decision], list[Change]]:
+        """Decide ``keys`` (all when None); return them and the changes a push would send
+        (the dry run of `stockguard plan`, which records nothing)."""
+        decisions, current = self._decide(keys, record=record)
+        return decisions, self.changes(decisions, current)
+
+    def _settle(self, keys: Iterable[tuple[str, str]], report: PassReport) -> None:
+        """Decide ``keys``, push what changes Amazon, and add both to ``report`` (a listing
+        decided again replaces its earlier decision there)."""
+        decisions, current = self._decide(keys, record=True)
+        changes = self.changes(decisions, current)
+        pushed = self.push(changes)
+        final = {(d.sku, d.marketplace): d for d in (*report.decisions, *decisions)}
+        report.decisions = list(final.values())
+        report.changes += changes
+        if report.pushed is None:
+            report.pushed = pushed
+        else:
+            report.pushed.outcomes.update(pushed.outcomes)
 
     def _check(self, sources: Sequence[Source], report: PassReport) -> set[tuple[str, str]]:
         seen = list(self.checker(sources)) if sources else []
@@ -301,6 +316,12 @@ class SyncEngine:
         self, keys: Iterable[tuple[str, str]] | None = None, *, record: bool = True
     ) -> list[Decision]:
         """Decide the listings ``keys`` (all when None); record the decisions when ``record``."""
+        return self._decide(keys, record=record)[0]
+
+    def _decide(
+        self, keys: Iterable[tuple[str, str]] | None, *, record: bool
+    ) -> tuple[list[Decision], dict[tuple[str, str], int]]:
+        """The decisions, and what Amazon shows (or is about to) for the listings decided."""
         chosen = (
             [self.listings[k] for k in keys if k in self.listings]
             if keys is not None
@@ -309,8 +330,6 @@ class SyncEngine:
         refs = sorted({s.ref for item in chosen for s in item.sources})
         history = obs_store.recent_observations(self.db, history_depth(self.settings.policy), refs)
         current = self.current_quantities(chosen)
-        # changes() right after asks the same of the store: the answer is kept until a push.
-        self._current = ({(i.sku, i.marketplace) for i in chosen}, current)
         now = self.clock.now()
         decisions = [
             policy.decide(
@@ -333,7 +352,7 @@ class SyncEngine:
                     for d in decisions
                 ],
             )
-        return decisions
+        return decisions, current
 
     def _remember(self, seen: Sequence[Observation]) -> None:
         """Store observations; keep their ids so decisions can point at their evidence."""
@@ -362,9 +381,7 @@ class SyncEngine:
         report = PassReport()
         self.load_sales()  # an order is a pack bought from the supplier: see policy.decide
         read_each(self.db, self.gateway, [self.listings[k] for k in sorted(keys)], self.clock)
-        report.decisions = self.decide(keys)
-        report.changes = self.changes(report.decisions)
-        report.pushed = self.push(report.changes)
+        self._settle(keys, report)
         return report
 
     def learn_quantities(
@@ -400,21 +417,25 @@ class SyncEngine:
         return read_each(self.db, self.gateway, unknown[: self.reads_per_pass], self.clock)
 
     def _learnt(self, learnt: Learnt) -> None:
-        self._current = (set(), {})  # quantities were learnt: ask the store again
         self._unlisted |= learnt.not_listed
         items = [self.listings[k] for k in learnt.known if k in self.listings]
         self._tell_planner(self.current_quantities(items))
 
-    def changes(self, decisions: Sequence[Decision]) -> list[Change]:
-        """The decisions that change what Amazon shows.
+    def changes(
+        self,
+        decisions: Sequence[Decision],
+        current: Mapping[tuple[str, str], int] | None = None,
+    ) -> list[Change]:
+        """The decisions that change what Amazon shows (``current``: what it shows, when the
+        caller just read it).
 
         With Amazon's quantity unknown, a restore that still waits for evidence is left alone:
         it is not evidence of a stock-out, and zeroing on it would darken live listings.
         """
-        keys = [(d.sku, d.marketplace) for d in decisions]
-        asked, current = self._current
-        if not asked.issuperset(keys):
-            current = self.current_quantities([self.listings[k] for k in keys])
+        if current is None:
+            current = self.current_quantities(
+                [self.listings[(d.sku, d.marketplace)] for d in decisions]
+            )
         changed = []
         for d in decisions:
             now = current.get((d.sku, d.marketplace))
@@ -425,7 +446,6 @@ class SyncEngine:
 
     def push(self, changes: Sequence[Change]) -> PushReport:
         """Send the changes (zeroings first) through the outbox."""
-        self._current = (set(), {})  # what Amazon is about to show changes now
         targets = [self._target(change) for change in changes]
         result = push(self.db, self.gateway, targets, self.clock, reason="sync")
         # The planner learns only what Amazon took (or is processing), never a refusal.
@@ -445,10 +465,7 @@ class SyncEngine:
         decision = change.decision
         item = self.listings[(decision.sku, decision.marketplace)]
         update = QuantityUpdate(
-            decision.sku,
-            decision.target_quantity,
-            find_marketplace(item.marketplace).marketplace_id,
-            item.product_type,
+            decision.sku, decision.target_quantity, self._market_id(decision), item.product_type
         )
         # The quantity it changes is part of the key: the same decision met again at the same
         # instant after someone else changed Amazon is a new change, not a duplicate.

@@ -19,7 +19,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from suppliers import phrases
-from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
+from suppliers.base import (
+    ParseOptions,
+    ShopAdapter,
+    Verdict,
+    in_stock,
+    out_of_stock,
+    unknown,
+    variant_mix,
+)
 from suppliers.buyarea import buy_area
 from suppliers.page import Page
 from suppliers.shops.generic import read_standard
@@ -71,12 +79,9 @@ def read_all(variants: list[dict[str, Any]], page: Page, currency: str | None) -
     if area is not None and area.sold_out() is not None:
         return out_of_stock(f"buy area: {area.sold_out().describe()}", price=price)  # type: ignore[union-attr]
     buyable = [v for v in variants if v.get("available") is True]
-    if buyable and len(buyable) < len(variants):
-        listed = ", ".join(
-            f"{v.get('title') or v.get('id')}: "
-            + ("available" if v.get("available") is True else "sold out")
-            for v in variants[:10]
-        )
+    states = [(f"{v.get('title') or v.get('id')}", v.get("available") is True) for v in variants]
+    listed = variant_mix(states, "available", "sold out")
+    if listed is not None:
         return unknown(
             UnknownReason.LAYOUT_CHANGED,
             f"product JSON: variants differ and none is named ({listed})",

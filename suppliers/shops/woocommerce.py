@@ -23,7 +23,15 @@ from decimal import Decimal
 from typing import Any
 
 from suppliers import narrow, phrases
-from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
+from suppliers.base import (
+    ParseOptions,
+    ShopAdapter,
+    Verdict,
+    in_stock,
+    out_of_stock,
+    unknown,
+    variant_mix,
+)
 from suppliers.extract import json_ld_offers, summarise
 from suppliers.page import Page
 from suppliers.prices import parse_price_range
@@ -111,12 +119,15 @@ def read_variants(
             return in_stock(evidence, price=price, quantity=quantity)
         return out_of_stock(evidence, price=price)
     buyable = [v for v in variants if v.get("is_in_stock") is True]
-    if buyable and len(buyable) < len(variants):
-        listed = ", ".join(
-            f"{' / '.join(str(a) for a in (v.get('attributes') or {}).values()) or v.get('sku')}: "
-            + ("in stock" if v.get("is_in_stock") is True else "out of stock")
-            for v in variants[:10]
+    states = [
+        (
+            f"{' / '.join(str(a) for a in (v.get('attributes') or {}).values()) or v.get('sku')}",
+            v.get("is_in_stock") is True,
         )
+        for v in variants
+    ]
+    listed = variant_mix(states, "in stock", "out of stock")
+    if listed is not None:
         evidence = f"data-product_variations: variants differ and none is named ({listed})"
         return unknown(UnknownReason.LAYOUT_CHANGED, evidence, price=price)
     if buyable:

@@ -75,8 +75,8 @@ def plan_command(app: AppContext, show_all: bool) -> int:
     wired = wire(app.settings, SystemClock())
     try:
         wired.engine.load(planner=False)
-        decisions = wired.engine.decide(record=False)
-        changed = [c.decision for c in wired.engine.changes(decisions)]
+        decisions, changes = wired.engine.preview()
+        changed = [c.decision for c in changes]
         with wired.db.connect() as conn:
             found = deliveries(conn, [d.sku for d in decisions])
     finally:

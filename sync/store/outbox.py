@@ -174,10 +174,7 @@ def last_known(conn: Connection, skus: Sequence[str] | None = None) -> dict[tupl
 def record_readback(conn: Connection, update: QuantityUpdate, now: datetime) -> None:
     """Note what Amazon shows for a SKU (read back, nothing sent): a closed ``applied`` row,
     so "what Amazon has" is known before the first push of a listing stockguard never set."""
-    key = f"readback:{update.marketplace_id}:{update.sku}:{now.isoformat()}:{uuid.uuid4().hex[:8]}"
-    row = _new_row(Target(update, reason="read-back"), key[:200], now)
-    row.update(kind="readback", state=State.APPLIED.value, sent_at=now, closed_at=now)
-    conn.execute(insert(outbox), [row])
+    record_readbacks(conn, [update], now)
 
 
 def record_readbacks(conn: Connection, updates: Sequence[QuantityUpdate], now: datetime) -> int:
@@ -188,24 +185,12 @@ def record_readbacks(conn: Connection, updates: Sequence[QuantityUpdate], now: d
     answers, as it orders by id. Returns the number of rows written.
     """
     batch = uuid.uuid4().hex[:12]  # with the position, a unique key without a query
-    rows = [
-        {
-            "idempotency_key": f"readback:{batch}:{n}:{u.marketplace_id}:{u.sku}"[:200],
-            "kind": "readback",
-            "sku": u.sku,
-            "marketplace_id": u.marketplace_id,
-            "product_type": u.product_type,
-            "quantity": u.quantity,
-            "reason": "read-back",
-            "decision_ref": None,
-            "state": State.APPLIED.value,
-            "attempts": 0,
-            "created_at": now,
-            "sent_at": now,
-            "closed_at": now,
-        }
-        for n, u in enumerate(updates)
-    ]
+    rows = []
+    for n, u in enumerate(updates):
+        key = f"readback:{batch}:{n}:{u.marketplace_id}:{u.sku}"[:200]
+        row = _new_row(Target(u, reason="read-back"), key, now)
+        row.update(kind="readback", state=State.APPLIED.value, sent_at=now, closed_at=now)
+        rows.append(row)
     if rows:
         conn.execute(insert(outbox), rows)
     return len(rows)
@@ -253,9 +238,7 @@ def newest_id(conn: Connection) -> int:
 def written_since(conn: Connection, after_id: int) -> tuple[int, set[tuple[str, str]]]:
     """(newest row id, the (SKU, marketplace id) of every row written after ``after_id``): what
     anyone — a manual push, a cancellation, a read-back — put in the outbox since then."""
-    query = select(outbox.c.id, outbox.c.sku, outbox.c.marketplace_id).where(
-        outbox.c.id > after_id
-    )
+    query = select(outbox.c.id, outbox.c.sku, outbox.c.marketplace_id).where(outbox.c.id > after_id)
     newest, keys = after_id, set()
     for row in conn.execute(query):
         newest = max(newest, row.id)
