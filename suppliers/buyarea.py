@@ -18,6 +18,7 @@ footer or recommendation sections), the same way for every adapter:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
@@ -79,15 +80,22 @@ def _label(node: LexborNode) -> str:
     return said or attrs.get("value") or attrs.get("alt") or attrs.get("aria-label") or ""
 
 
-def _disabled(node: LexborNode) -> str | None:
-    attrs = node.attributes
+def disabling(attrs: Mapping[str, str | None]) -> str | None:
+    """Why an element's own attributes say it cannot be pressed (``disabled``,
+    ``aria-disabled="true"``, a ``…-disabled`` class), or None; for any parser's attributes."""
     if "disabled" in attrs:
         return "disabled"
     if (attrs.get("aria-disabled") or "").lower() == "true":
         return 'aria-disabled="true"'
-    token = next((t for t in classes(node) if _DISABLED_CLASS.search(t)), None)
-    if token:
-        return f"class {token}"
+    tokens = (attrs.get("class") or "").lower().split()
+    token = next((t for t in tokens if _DISABLED_CLASS.search(t)), None)
+    return f"class {token}" if token else None
+
+
+def _disabled(node: LexborNode) -> str | None:
+    why = disabling(node.attributes)
+    if why:
+        return why
     parent = node.parent
     while parent is not None:
         if parent.tag == "fieldset" and "disabled" in parent.attributes:

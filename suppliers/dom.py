@@ -17,6 +17,7 @@ What is left is the product's own page; ``suppliers.buyarea`` finds its buy cont
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -73,13 +74,18 @@ def classes(node: LexborNode) -> list[str]:
 
 def is_hidden(node: LexborNode) -> bool:
     """Whether the element itself is hidden (attribute, inline style or hiding class)."""
-    attrs = node.attributes
+    return hides(node.attributes)
+
+
+def hides(attrs: Mapping[str, str | None]) -> bool:
+    """Whether an element's attributes hide it (``hidden``, inline style, hiding class); for
+    any parser's attribute mapping (Lexbor here, lxml in the Amazon adapter)."""
     if "hidden" in attrs:
         return True
     style = attrs.get("style") or ""
     if style and _HIDING_STYLE.search(style):
         return True
-    return any(token in HIDING_CLASSES for token in classes(node))
+    return any(token in HIDING_CLASSES for token in (attrs.get("class") or "").lower().split())
 
 
 def text_of(node: LexborNode | None) -> str:

@@ -36,6 +36,8 @@ from suppliers.base import (
     out_of_stock,
     unknown,
 )
+from suppliers.buyarea import disabling
+from suppliers.dom import hides
 from suppliers.page import Page
 from suppliers.prices import parse_price
 from sync.domain import Availability, Money, UnknownReason
@@ -187,9 +189,9 @@ def classify_availability(said: str) -> Reading | None:
 
 def read_buttons(box: _Element, used: _Element | None) -> Reading | None:
     """Buy buttons by id (new offer), 1-Click (digital), a used offer, other sellers."""
-    if box.xpath(_BUY_BUTTONS):
-        button = box.xpath(_BUY_BUTTONS)[0].get("id")
-        return Reading(f"#{button} in the buy box", kind=OfferKind.NEW)
+    pressable = [b for b in box.xpath(_BUY_BUTTONS) if _pressable(b, box)]
+    if pressable:
+        return Reading(f"#{pressable[0].get('id')} in the buy box", kind=OfferKind.NEW)
     if box.xpath(_DIGITAL):
         return Reading("digital item: Buy now with 1-Click in the buy box", kind=OfferKind.NEW)
     if used is not None:
@@ -200,6 +202,20 @@ def read_buttons(box: _Element, used: _Element | None) -> Reading | None:
     ):
         return Reading("buy box: See All Buying Choices only", kind=OfferKind.OTHER_SELLERS)
     return None
+
+
+def _pressable(button: _Element, box: _Element) -> bool:
+    """A buy button counts only when a buyer could see and press it: neither it nor anything
+    around it inside the buy box is hidden or disabled (Amazon greys a button through its
+    ``a-button-disabled`` wrapper)."""
+    node: _Element | None = button
+    while node is not None:
+        if hides(node.attrib) or disabling(node.attrib):
+            return False
+        if node is box:
+            break
+        node = node.getparent()
+    return True
 
 
 def find_price(page: Page, box: _Element | None, currency: str | None) -> Money | None:
