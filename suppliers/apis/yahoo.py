@@ -54,7 +54,7 @@ SEARCH_PATH = "/ShoppingWebService/V3/itemSearch"
 LOOKUP_PATH = "/ShoppingWebService/V1/json/itemLookup"
 DAILY_CALLS = 50_000
 SEARCH_RESULTS = 50  # enough for one store's hits on one item code or JAN
-ITEM_HOSTS = ("store.shopping.yahoo.co.jp", "paypaymall.yahoo.co.jp")
+ITEM_HOSTS = ("store.shopping.yahoo.co.jp",)
 _CODE = re.compile(r"^([a-z0-9][a-z0-9-]*)_([A-Za-z0-9_.-]+?)(?:@(\d{8}|\d{13}))?$")
 Via = Literal["search", "lookup"]
 

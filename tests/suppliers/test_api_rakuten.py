@@ -18,8 +18,8 @@ from suppliers.apis.rakuten import (
     ENV_APP_ID,
     RakutenCredentials,
     RakutenItemApi,
-    item_verdict,
 )
+from suppliers.apis.rakuten_answers import item_verdict
 from suppliers.base import Verdict
 from sync.clock import ManualClock
 from sync.domain import Availability, Money, UnknownReason
