@@ -75,7 +75,10 @@ def plan_command(app: AppContext, show_all: bool) -> int:
     wired = wire(app.settings, SystemClock())
     try:
         wired.engine.load(planner=False)
-        decisions, changes = wired.engine.preview()
+        total = len(wired.engine.listings)
+        # Only listings whose decision can have changed are decided again (--all: every one);
+        # the others stand as last decided and recorded.
+        decisions, changes = wired.engine.preview(None if show_all else wired.engine.due())
         changed = [c.decision for c in changes]
         with wired.db.connect() as conn:
             found = deliveries(conn, [d.sku for d in decisions])
@@ -84,7 +87,10 @@ def plan_command(app: AppContext, show_all: bool) -> int:
     rows = plan_rows(decisions, changed, found)
     shown = rows if show_all else [r for r in rows if r.changes]
     console.print(plan_table(shown, "Planned changes (nothing sent)"))
-    console.print(f"{len(shown)} listing(s) shown of {len(decisions)}")
+    console.print(
+        f"{len(shown)} listing(s) shown of {total}; {len(decisions)} decided again now"
+        + ("" if show_all else ", the others unchanged since their last decision")
+    )
     console.print(summary(rows))
     return 0
 
