@@ -50,6 +50,16 @@ class AmazonSettings:
 
 
 @dataclass(frozen=True)
+class SellerPhraseSettings:
+    """A seller's own stock phrases for one shop host or one source URL
+    (``[suppliers.phrases."shop.example.jp"]``); they beat the built-in phrase tables there."""
+
+    in_stock: tuple[str, ...] = ()
+    out_of_stock: tuple[str, ...] = ()
+    preorder: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SupplierSettings:
     """How politely and how patiently supplier pages are fetched."""
 
@@ -65,6 +75,8 @@ class SupplierSettings:
     backoff_seconds: float = 1.0  # first retry after this, doubling each time
     max_backoff_seconds: float = 30.0
     max_retry_after_seconds: float = 300.0  # a longer Retry-After gives up (host paused this long)
+    # keyed by shop host ("shop.example.jp", subdomains too) or by one source's URL
+    phrases: dict[str, SellerPhraseSettings] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -257,6 +269,11 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a table, got {_show(value)}")
         return {str(k): _convert(inner, v, f"{where}.{k}") for k, v in value.items()}
+    if origin is tuple:
+        inner = get_args(hint)[0]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {_show(value)}")
+        return tuple(_convert(inner, item, f"{where}[{n}]") for n, item in enumerate(value))
     if is_dataclass(hint):
         return _build(hint, value, f"{where.rsplit(' ', 1)[0]}: [{where.split()[-1]}]")  # type: ignore[arg-type]
     return _scalar(hint, value, where)

@@ -53,6 +53,8 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
     parsed = report.parsed
     for message in parsed.errors:
         click.echo(message, err=True)
+    for message in variant_warnings(csv_file, parsed.listings, parsed.lines):
+        click.echo(message, err=True)
     good = len(parsed.listings)
     if dry_run:
         click.echo(
@@ -66,6 +68,33 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
             f"refused {len(parsed.errors)} rows"
         )
     return EXIT_PARTIAL if parsed.errors else EXIT_OK
+
+
+def variant_warnings(
+    csv_file: Path, listings: list[Listing], lines: dict[tuple[str, str], int]
+) -> list[str]:
+    """One line per page source on a variant shop that names no variant (a warning: the row
+    is imported, but its listing reads UNKNOWN, so 0, whenever the variants differ)."""
+    from suppliers.registry import unnamed_variant
+
+    found = []
+    for listing in listings:
+        for source in listing.sources:
+            if source.kind is not SourceKind.PAGE:
+                continue
+            adapter = unnamed_variant(source.ref, source.supplier, source.variant)
+            if adapter is None:
+                continue
+            line = lines.get((listing.sku, listing.marketplace), 0)
+            how = "a 'variant' column (variant id, SKU, title or option value)"
+            if adapter == "shopify":
+                how += " or ?variant=ID in the URL"
+            found.append(
+                f"{csv_file}:{line}: warning: source {source.ref} ({adapter}) names no variant "
+                f"(sku {listing.sku}): if its variants differ in availability the listing reads "
+                f"UNKNOWN (quantity 0); name one with {how}"
+            )
+    return found
 
 
 @listings_group.command("show")
