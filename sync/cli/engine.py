@@ -99,7 +99,7 @@ def plan_command(app: AppContext, show_all: bool) -> int:
     rows = plan_rows(decisions, changed, found)
     shown = rows if show_all else [r for r in rows if r.changes]
     console.print(plan_table(shown, "Planned changes (nothing sent)"))
-    console.print(f"{len(shown)} listing(s) shown of {len(decisions)}")
+    console.print(tr("{shown} listing(s) shown of {total}", shown=len(shown), total=len(decisions)))
     console.print(summary(rows))
     return 0
 
@@ -199,7 +199,7 @@ def status_command(app: AppContext) -> int:
         status = read_status(db, SystemClock().now())
     finally:
         db.dispose()
-    table = Table(title="stockguard status", show_header=False)
+    table = Table(title=tr("stockguard status"), show_header=False)
     for label, value in status.rows():
         table.add_row(label, value)
     console.print(table)
