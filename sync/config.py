@@ -11,8 +11,10 @@ the key (``[suppliers] min_gap_seconds: expected a number, got "fast"``).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -159,6 +161,37 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """Alerts through Apprise (sync/notify/): where they go and how often.
+
+    ``urls`` are Apprise URLs (``mailto://…``, ``slack://…``, ``ntfy://…``, ``json://…``);
+    ``${NAME}`` in a URL is replaced by the environment variable NAME, so a token need not sit
+    in the file. ``urls_env`` names a variable holding more URLs (space or comma separated).
+    The expanded URLs live in ``Secrets.notify_urls`` and are never printed or logged.
+    """
+
+    urls: list[str] = field(default_factory=list)
+    urls_env: str = ""
+    digest_minutes: float = 15.0  # at most one message per this many minutes
+    rate_margin: float = 0.005  # warn when the 7-day rate is within this of the target
+    host_unknown_share: float = 0.5  # a host whose checks are this share UNKNOWN is failing
+    host_min_checks: int = 5  # ... once it has had at least this many checks in a digest
+    lines_per_topic: int = 20  # longer lists end "… and N more"
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """How stockguard talks to the seller: language and time zone of everything printed.
+
+    ``locale``: ``en`` or ``ja``; empty means the system locale (LC_ALL, LC_MESSAGES, LANG).
+    ``timezone``: an IANA zone such as ``Asia/Tokyo``; times are printed in it, labelled.
+    """
+
+    locale: str = ""
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
 class Secrets:
     """Credentials from the environment; never printed, logged or stored."""
 
@@ -166,6 +199,7 @@ class Secrets:
     lwa_client_secret: str = field(default="", repr=False)
     refresh_token: str = field(default="", repr=False)
     imap_password: str = field(default="", repr=False)
+    notify_urls: tuple[str, ...] = field(default=(), repr=False)
 
     def __repr__(self) -> str:
         present = [f.name for f in fields(self) if getattr(self, f.name)]
@@ -185,6 +219,8 @@ class Settings:
     cancellations: CancellationSettings = CancellationSettings()
     mail: MailSettings = MailSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    notify: NotifySettings = NotifySettings()
+    display: DisplaySettings = DisplaySettings()
     secrets: Secrets = field(default=Secrets(), repr=False)
 
 
@@ -210,8 +246,45 @@ def load_settings(path: Path | None = None, *, db: str | None = None) -> Setting
         raise ConfigError(f"{path}: [secrets] is not allowed in a file; use the environment")
     settings = parse_settings(raw, where=str(path) if path else "config")
     url = db or env.get(DB_ENV) or settings.store.url
-    secrets = Secrets(**{name: _first_env(env, keys) for name, keys in SECRET_ENV.items()})
-    return _replace(settings, store=StoreSettings(url=database_url(url)), secrets=secrets)
+    secrets = Secrets(
+        **{name: _first_env(env, keys) for name, keys in SECRET_ENV.items()},
+        notify_urls=notify_urls(settings.notify, env),
+    )
+    display = DisplaySettings(
+        locale=settings.display.locale or system_locale(env), timezone=settings.display.timezone
+    )
+    return _replace(
+        settings, store=StoreSettings(url=database_url(url)), secrets=secrets, display=display
+    )
+
+
+def system_locale(env: Mapping[str, str]) -> str:
+    """``ja`` when the system locale is Japanese (``ja_JP.UTF-8``), else ``en``."""
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if env.get(key):
+            return "ja" if env[key].lower().startswith("ja") else "en"
+    return "en"
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def notify_urls(settings: NotifySettings, env: Mapping[str, str]) -> tuple[str, ...]:
+    """The Apprise URLs with ``${NAME}`` expanded; a missing variable is a ConfigError naming
+    the variable and the URL's position, never the URL (it may hold other secrets)."""
+    found: list[str] = []
+    for index, url in enumerate(settings.urls, start=1):
+
+        def expand(match: re.Match[str], index: int = index) -> str:
+            name = match.group(1)
+            if not env.get(name):
+                raise ConfigError(f"[notify] urls #{index}: environment variable {name} is not set")
+            return env[name]
+
+        found.append(_ENV_REF.sub(expand, url))
+    if settings.urls_env:
+        found += [u for u in re.split(r"[\s,]+", env.get(settings.urls_env, "")) if u]
+    return tuple(found)
 
 
 def database_url(value: str) -> str:
@@ -264,6 +337,11 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(hint) if a is not type(None)]
         return None if value is None else _convert(options[0], value, where)
+    if origin is list:
+        (inner,) = get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {_show(value)}")
+        return [_convert(inner, v, f"{where}[{i}]") for i, v in enumerate(value)]
     if origin is dict:
         _, inner = get_args(hint)
         if not isinstance(value, dict):

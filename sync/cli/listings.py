@@ -11,6 +11,7 @@ from rich.table import Table
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
 from sync.clock import SystemClock
 from sync.domain import Listing, SourceKind, marketplace
+from sync.i18n import tr
 from sync.listings_csv import import_listings_file
 from sync.store import open_store
 from sync.store.listings import count_listings, find_listings
@@ -128,19 +129,23 @@ def show_command(app: AppContext, market: str | None, sku: str | None, limit: in
     shown = found if limit <= 0 else found[:limit]
     console = Console()
     console.print(_table(shown, known))
-    more = f" (first {len(shown)} shown; --limit 0 for all)" if len(shown) < len(found) else ""
-    console.print(f"{len(found)} of {total} listings{more}")
+    more = (
+        tr(" (first {count} shown; --limit 0 for all)", count=len(shown))
+        if len(shown) < len(found)
+        else ""
+    )
+    console.print(tr("{found} of {total} listings", found=len(found), total=total) + more)
     return EXIT_OK
 
 
 def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:
-    table = Table(title="Listings")
-    table.add_column("SKU", no_wrap=True)
-    table.add_column("Mkt", no_wrap=True)
+    table = Table(title=tr("Listings"))
+    table.add_column(tr("SKU"), no_wrap=True)
+    table.add_column(tr("Mkt"), no_wrap=True)
     table.add_column("ASIN", no_wrap=True)
-    table.add_column("Qty", justify="right", no_wrap=True)  # quantity shown while in stock
-    table.add_column("Handling", justify="right", no_wrap=True)
-    table.add_column("Sources", overflow="fold")
+    table.add_column(tr("Qty"), justify="right", no_wrap=True)  # quantity shown while in stock
+    table.add_column(tr("Handling"), justify="right", no_wrap=True)
+    table.add_column(tr("Sources"), overflow="fold")
     table.add_column("Amazon", justify="right", no_wrap=True)  # last accepted quantity
     for item in items:
         amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))
