@@ -192,6 +192,20 @@ class DisplaySettings:
 
 
 @dataclass(frozen=True)
+class WorkersSettings:
+    """The distributed runner (sync/workers/, PostgreSQL only): `run` dispatches host batches,
+    `stockguard worker` processes check them. Off: `run` checks in its own process."""
+
+    enabled: bool = False  # `run` is the dispatcher (same as `run --workers`)
+    concurrency: int = 16  # host batches one worker process checks at once
+    batch_max: int = 200  # sources in one host batch at most (the rest wait for a later round)
+    heartbeat_seconds: float = 5.0  # how often a worker tells the database it is alive
+    stalled_after_seconds: float = 20.0  # a worker silent this long: its batches are retried
+    poll_seconds: float = 1.0  # a worker looks for jobs at least this often (besides LISTEN)
+    queue: str = "checks"  # the procrastinate queue of host batches
+
+
+@dataclass(frozen=True)
 class Secrets:
     """Credentials from the environment; never printed, logged or stored."""
 
@@ -221,6 +235,7 @@ class Settings:
     scheduler: SchedulerSettings = SchedulerSettings()
     notify: NotifySettings = NotifySettings()
     display: DisplaySettings = DisplaySettings()
+    workers: WorkersSettings = WorkersSettings()
     secrets: Secrets = field(default=Secrets(), repr=False)
 
 

@@ -152,6 +152,10 @@ class Planner:
     # --- what to check ----------------------------------------------------------------
     def due(self, now: datetime, budget: int) -> list[str]:
         """Up to ``budget`` source refs to check now, most valuable first."""
+        return [ref for ref, _ in self.ranked_due(now, budget)]
+
+    def ranked_due(self, now: datetime, budget: int) -> list[tuple[str, float]]:
+        """``due`` with each source's priority (the distributed runner's job priorities)."""
         ts = now.timestamp()
         budget = min(budget, self._hourly_left(ts))
         n = self.t.size
@@ -169,7 +173,7 @@ class Planner:
         for i in picked:
             self.t.checked_at[i] = ts  # in flight: not handed out again before min interval
             self._sent.append((ts, int(i)))
-        return [self.t.refs[i] for i in picked]
+        return [(self.t.refs[i], float(priority[i])) for i in picked]
 
     def priorities(self, ts: float) -> np.ndarray:
         """The ranking key of every source at time ``ts`` (-inf: not eligible yet)."""

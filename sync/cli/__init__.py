@@ -23,10 +23,11 @@ from sync.cli import (
     reports,
     suppliers,
     why,
+    workers,
 )
 from sync.cli.context import AppContext, run_guarded
 
-COMMAND_MODULES = (listings, amazon, suppliers, cancellations, reports, engine, demo, why)
+COMMAND_MODULES = (listings, amazon, suppliers, cancellations, reports, engine, demo, why, workers)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -117,8 +117,14 @@ def plan_command(app: AppContext, show_all: bool) -> int:
 @click.command("run")
 @click.option("--for", "seconds", type=float, help="Stop after this many seconds.")
 @click.option("--verbose", is_flag=True, help="Also log each job the scheduler runs.")
+@click.option(
+    "--workers",
+    "distributed",
+    is_flag=True,
+    help="Dispatch checks to `stockguard worker` processes (PostgreSQL; or [workers] enabled).",
+)
 @click.pass_obj
-def run_command(app: AppContext, seconds: float | None, verbose: bool) -> int:
+def run_command(app: AppContext, seconds: float | None, verbose: bool, distributed: bool) -> int:
     """The scheduled service: checks, pushes, read-backs, orders, cancellations, report.
 
     Prints one line per thing done (a listing zeroed or restored, an order cancelled, a
@@ -127,10 +133,15 @@ def run_command(app: AppContext, seconds: float | None, verbose: bool) -> int:
     failing job is logged and retried next time; SIGTERM or
     Ctrl-C stops after the running job. A second `run` on the same database is refused.
 
+    With --workers (store on PostgreSQL) `run` is the dispatcher: it defers the due checks
+    as one batch per supplier host to `stockguard worker` processes, and decides and pushes
+    what they saw (docs/workers.md).
+
     \b
     Example:
       stockguard run
       stockguard --db shop.db run --for 3600 --verbose
+      stockguard --db postgresql+psycopg://stockguard@db/stockguard run --workers
     """
     from sync.cli.jobs import JobCounters, build_jobs
     from sync.cli.notices import Notices
@@ -145,6 +156,11 @@ def run_command(app: AppContext, seconds: float | None, verbose: bool) -> int:
     for chatty in ("httpx", "urllib3"):  # one line per HTTP request is noise here
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings, clock = app.settings, SystemClock()
+    distributed = distributed or settings.workers.enabled
+    if distributed:
+        from sync.workers.jobs_app import require_postgres
+
+        require_postgres(settings)  # before anything opens: SQLite is a config error (exit 2)
     urls = settings.secrets.notify_urls
     notices = Notices(settings, clock, _action_line, AppriseSender(urls) if urls else None)
     wired = wire(settings, clock)
@@ -154,7 +170,12 @@ def run_command(app: AppContext, seconds: float | None, verbose: bool) -> int:
     try:
         lock.acquire()
         try:
-            jobs = build_jobs(wired, settings, clock, lock, counters, notices)
+            extra = []
+            if distributed:
+                from sync.cli.workers import start_dispatching
+
+                extra = start_dispatching(wired, settings, clock)
+            jobs = build_jobs(wired, settings, clock, lock, counters, notices) + extra
             stats = Service(jobs, clock).run_until_stopped(seconds)
             wired.engine.save_schedule()  # the next start resumes the planner's state
         finally:

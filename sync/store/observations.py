@@ -314,3 +314,15 @@ def _chunks(values: list[str] | None) -> Iterable[list[str] | None]:
         return
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
+
+
+def observations_since(
+    engine: Engine | Connection, after_id: int, limit: int = 50_000
+) -> list[tuple[int, Observation]]:
+    """Observations stored after id ``after_id`` (by any process), oldest first, with ids:
+    the distributed runner's dispatcher reads its workers' checks with it."""
+    query = (
+        select(observations).where(observations.c.id > after_id).order_by(observations.c.id)
+    ).limit(limit)
+    with connect(engine) as conn:
+        return [(int(row[0]), _observation(tuple(row))) for row in conn.execute(query)]

@@ -1,0 +1,225 @@
+"""The dispatcher's side: due sources grouped into host batches, deferred; stalled ones retried.
+
+``DispatchingEngine`` is the SyncEngine of `run --workers`: its ``check_due`` asks the planner
+for the due page sources (riskiest first, within the hourly and per-host budgets), as the
+one-process engine does, but instead of fetching them it defers one ``HostBatch`` per host
+(``Dispatcher.defer``) and takes in the observations workers stored since the last pass. The
+rest of the pass is the engine's own: the decision queue picks up listings whose sources have
+new observations, decides them and pushes through the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from procrastinate import exceptions as pex
+from procrastinate.jobs import Status
+from sqlalchemy import Engine, func, select
+
+from sync.config import WorkersSettings
+from sync.domain import Availability, Source, SourceKind
+from sync.engine import PassReport, SyncEngine
+from sync.store import observations as obs_store
+from sync.store.observation_tables import observations
+from sync.workers.batch import HostBatch, host_lock
+from sync.workers.jobs_app import TASK_NAME
+
+log = logging.getLogger("stockguard.workers")
+_T = TypeVar("_T")
+_UNSEEN = 0  # the planner's state code of a source never checked (sync.planner)
+_TIER = 1e12  # the planner's priority tiers (sync.planner): confirm 1e12, overdue 2e12, new 4e12
+
+
+def job_priority(risk: float) -> int:
+    """A procrastinate priority (higher runs first) from a planner priority: tiers keep their
+    order (never checked > overdue > confirming a restore > any risk), risks log-scaled."""
+    if not math.isfinite(risk) or risk <= 0:
+        return 0
+    if risk >= _TIER:
+        return 1000 * min(int(risk // _TIER), 4) + 1000
+    return min(int(100 * math.log10(1 + risk)), 999)
+
+
+def host_of(ref: str) -> str:
+    """The politeness key of a page URL: its host name, lower-cased (as the fetcher's)."""
+    return (urlsplit(ref).hostname or "").lower()
+
+
+def group_by_host(
+    account: str, sources: Sequence[Source], risks: Sequence[float], batch_max: int
+) -> list[HostBatch]:
+    """One batch per host, in the order of each host's riskiest source; at most ``batch_max``
+    sources each (the rest wait for a later round)."""
+    grouped: dict[str, list[Source]] = {}
+    risk: dict[str, float] = {}
+    for source, value in zip(sources, risks, strict=True):
+        host = host_of(source.ref)
+        bucket = grouped.setdefault(host, [])
+        if len(bucket) < batch_max:
+            bucket.append(source)
+        risk[host] = max(risk.get(host, -math.inf), value)
+    return [HostBatch(account, h, tuple(s), risk[h]) for h, s in grouped.items()]
+
+
+@dataclass
+class Deferred:
+    """What one round handed to the workers."""
+
+    batches: int = 0
+    sources: int = 0
+    skipped_hosts: list[str] = field(default_factory=list)  # a batch already waiting
+
+
+class Dispatcher:
+    """Defers host batches and sweeps stalled jobs, through one App on its own event loop."""
+
+    def __init__(self, app: Any, settings: WorkersSettings, account: str) -> None:
+        self.app = app
+        self.settings = settings
+        self.account = account
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="dispatch-loop")
+        self._thread.start()
+        self._call(self._open())
+
+    async def _open(self) -> None:
+        await self.app.open_async()
+
+    def _call(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def defer(self, batches: Sequence[HostBatch]) -> Deferred:
+        """Defer each batch on its host's lock; a host with a batch still waiting is skipped."""
+        return self._call(self._defer(batches))
+
+    async def _defer(self, batches: Sequence[HostBatch]) -> Deferred:
+        task = self.app.tasks[TASK_NAME]
+        done = Deferred()
+        for batch in batches:
+            key = host_lock(batch.host)
+            job = task.configure(lock=key, queueing_lock=key, priority=job_priority(batch.risk))
+            try:
+                await job.defer_async(**batch.to_job())
+            except pex.AlreadyEnqueued:
+                done.skipped_hosts.append(batch.host)
+                continue
+            done.batches += 1
+            done.sources += len(batch.sources)
+        return done
+
+    def sweep(self) -> int:
+        """Retry the batches of workers whose heartbeat stopped; returns how many."""
+        return self._call(self._sweep())
+
+    async def _sweep(self) -> int:
+        manager = self.app.job_manager
+        stalled = await manager.get_stalled_jobs(
+            queue=self.settings.queue,
+            seconds_since_heartbeat=self.settings.stalled_after_seconds,
+        )
+        retried = 0
+        for job in stalled:
+            try:
+                await manager.retry_job(job)
+                retried += 1
+            except Exception:  # the host has a newer batch waiting (queueing lock): drop this
+                await manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+            log.warning("stalled batch %s (%s): its worker stopped; freed", job.id, job.lock)
+        return retried
+
+    def close(self) -> None:
+        """Close the App and stop the loop."""
+        try:
+            self._call(self.app.close_async())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+
+
+class DispatchingEngine(SyncEngine):
+    """The engine of `run --workers`: checks go to workers as host batches."""
+
+    dispatcher: Dispatcher
+    _seen_mark: int | None = None
+    _first_look: dict[str, float]  # never-checked source ref -> until when its listings wait
+
+    def attach(self, dispatcher: Dispatcher) -> None:
+        """Send checks through ``dispatcher`` (before the first pass)."""
+        self.dispatcher = dispatcher
+        self._first_look = {}
+
+    def check_due(self, report: PassReport, budget: int | None = None) -> set[tuple[str, str]]:
+        """Take in the workers' observations; defer the due sources as host batches."""
+        touched = self.absorb(report)
+        hourly = self.settings.planner.checks_per_hour
+        now = self.clock.now()
+        ranked = self.planner.ranked_due(now, budget if budget is not None else hourly)
+        picked = [(self.by_ref[ref][0][1], risk) for ref, risk in ranked if ref in self.by_ref]
+        # A source never checked: its listings wait for the workers' first look (not longer
+        # than a stalled batch takes to be retried and checked) rather than being zeroed
+        # for want of evidence the one-process engine would have fetched in the same pass.
+        hold = now.timestamp() + 2 * self.dispatcher.settings.stalled_after_seconds + 60
+        for source, _ in picked:
+            if self.planner.t.state[self.planner.t.index[source.ref]] == _UNSEEN:
+                self._first_look.setdefault(source.ref, hold)
+        batches = group_by_host(
+            self.dispatcher.account,
+            [source for source, _ in picked],
+            [risk for _, risk in picked],
+            self.dispatcher.settings.batch_max,
+        )
+        if batches:
+            done = self.dispatcher.defer(batches)
+            log.info("deferred %d host batches, %d sources", done.batches, done.sources)
+        return touched
+
+    def due(self) -> set[tuple[str, str]]:
+        """The decision queue's listings, less those waiting for their first check."""
+        keys = super().due()
+        ts = self.clock.now().timestamp()
+        self._first_look = {r: t for r, t in self._first_look.items() if t > ts}
+        if not self._first_look:
+            return keys
+        return {
+            key
+            for key in keys
+            if not any(s.ref in self._first_look for s in self.listings[key].sources)
+        }
+
+    def absorb(self, report: PassReport) -> set[tuple[str, str]]:
+        """Tell the planner what workers saw since the last pass; return the listings touched
+        (the decision queue would find them too: this decides them in this pass)."""
+        if self._seen_mark is None:  # earlier ones: in the stored schedule and decision marks
+            self._seen_mark = _max_id(self.db)
+        touched: set[tuple[str, str]] = set()
+        while True:
+            rows = obs_store.observations_since(self.db, self._seen_mark)
+            if not rows:
+                return touched
+            self._seen_mark = rows[-1][0]
+            for obs_id, observation in rows:
+                pairs = self.by_ref.get(observation.source_ref, [])
+                if not pairs or pairs[0][1].kind is not SourceKind.PAGE:
+                    continue  # feed rows are the engine's own
+                self._observation_ids[observation.source_ref] = obs_id
+                self._first_look.pop(observation.source_ref, None)
+                report.checked[observation.availability.value] += 1
+                if observation.availability is Availability.UNKNOWN:
+                    report.unknown_by_supplier[host_of(observation.source_ref)] += 1
+                for item, source in pairs:
+                    self.planner.observe(source.ref, item.sku, host_of(source.ref), observation)
+                    touched.add((item.sku, item.marketplace))
+
+
+def _max_id(db: Engine) -> int:
+    with db.connect() as conn:
+        found = conn.execute(select(func.coalesce(func.max(observations.c.id), 0))).scalar()
+    return int(found or 0)

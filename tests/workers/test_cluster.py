@@ -1,0 +1,170 @@
+"""The distributed runner with real processes: `run --workers` and three `stockguard worker`s
+on PostgreSQL, the SP-API emulator and a demo shop on four loopback hosts; one worker is
+killed with -9 mid-batch.
+
+Asserted at the shop: no host ever saw more than one request at a time or more requests in a
+second than its start gap allows; every source was checked. On Amazon: every listing ends at
+its target, each changed by at most one push (the shop's stock never changes here, so a
+second push of a listing is a push applied twice).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from sync.amazon.emulator import Emulator
+from sync.cli.demo_run import emulator_seed
+from sync.clock import SystemClock
+from sync.demoshop import DemoProduct, DemoShop
+from sync.listings_csv import import_listings_file
+from sync.store import open_store
+from sync.store.observation_tables import observations
+from tests.engine.conftest import (
+    DEFAULT_QUANTITY,
+    SECRET_ENV,
+    StockguardProcess,
+    live_config,
+    toml_text,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
+PER_HOST = 6
+MIN_GAP = 0.15  # seconds between two requests to one host: at most 1 + 1/gap in any second
+STYLES = ("rakuten", "yodobashi", "shopify", "woocommerce", "generic", "amazon")
+
+
+def _products() -> list[DemoProduct]:
+    return [
+        DemoProduct(f"p{h}-{n}", STYLES[n], host=host, in_stock=n % 2 == 0)
+        for h, host in enumerate(HOSTS)
+        for n in range(PER_HOST)
+    ]
+
+
+def _catalogue(path: Path, shop: DemoShop) -> Path:
+    lines = ["sku,marketplace,asin,product_type,handling_days,default_quantity,source"]
+    for n, product in enumerate(shop.products.values()):
+        source = f"page:{product.style}:{shop.url_for(product.product_id)}"
+        lines.append(
+            f"SKU-{product.product_id},US,B0W{n:07d},PRODUCT,4,{DEFAULT_QUANTITY},{source}"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _poll(condition: Callable[[], bool], what: str, deadline_s: float = 40.0) -> None:
+    """Wait until ``condition`` holds (a deadline, not a timing assumption)."""
+    end = time.monotonic() + deadline_s
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"not reached within {deadline_s} s: {what}")
+        time.sleep(0.1)
+
+
+def _max_per_second(starts: list[float]) -> int:
+    ordered = sorted(starts)
+    best, j = 0, 0
+    for i, start in enumerate(ordered):
+        while ordered[j] <= start - 1.0:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, postgres_url: str) -> Iterator[tuple[DemoShop, Emulator, str, Path]]:
+    with ExitStack() as stack:
+        shop = stack.enter_context(DemoShop(_products(), SystemClock(), latency_s=0.05))
+        db = open_store(postgres_url)
+        stack.callback(db.dispose)
+        report = import_listings_file(db, _catalogue(tmp_path / "c.csv", shop), SystemClock().now())
+        assert not report.parsed.errors
+        items = list(report.parsed.listings)
+        emulator = stack.enter_context(Emulator(emulator_seed(items), feed_processing_seconds=0.5))
+        for n, item in enumerate(items):
+            if n % 4 == 0:  # in stock at the shop, at 0 on Amazon: restored after 2 checks
+                emulator.set_quantity(item.sku, 0)
+        sections = live_config(postgres_url, emulator.base_url, tmp_path)
+        sections["suppliers"] = {
+            "min_gap_seconds": MIN_GAP,
+            "retries": 0,
+            "max_in_flight_per_host": 1,
+        }
+        sections["planner"]["min_interval_minutes"] = 0.01
+        sections["planner"]["checks_per_hour"] = 360_000  # every source in the first pass
+        sections["scheduler"]["check_every"] = 1.0
+        sections["workers"] = {
+            "heartbeat_seconds": 0.5,
+            "stalled_after_seconds": 3.0,
+            "poll_seconds": 0.2,
+            "concurrency": 4,
+        }
+        config = tmp_path / "stockguard.toml"
+        config.write_text(toml_text(sections), encoding="utf-8")
+        yield shop, emulator, postgres_url, config
+
+
+def test_three_workers_one_killed_keep_hosts_polite_and_pushes_exactly_once(
+    cluster: tuple[DemoShop, Emulator, str, Path], tmp_path: Path
+) -> None:
+    shop, emulator, url, config = cluster
+    base = {k: v for k, v in os.environ.items() if not k.startswith("STOCKGUARD_")}
+    env = {**base, **SECRET_ENV}
+
+    def start(*args: str) -> StockguardProcess:
+        return StockguardProcess(("--config", str(config), *args), env, tmp_path)
+
+    targets = {
+        f"SKU-{p.product_id}": DEFAULT_QUANTITY if p.in_stock else 0 for p in shop.products.values()
+    }
+    db = open_store(url)
+    workers = [start("worker", "--name", f"w{n}") for n in range(3)]
+    dispatcher = start("run", "--workers")
+    try:
+        victim: list[StockguardProcess] = []
+
+        def batch_started() -> bool:
+            victim.extend(w for w in workers if "batch started" in w.text)
+            return bool(victim)
+
+        _poll(batch_started, "a worker starts a batch")
+        victim[0].popen.send_signal(signal.SIGKILL)
+        victim[0].finish()
+        _poll(lambda: "stalled batch" in dispatcher.text, "the killed worker's batch is freed")
+
+        def all_checked() -> bool:
+            with db.connect() as conn:
+                refs = conn.execute(select(func.count(func.distinct(observations.c.source_ref))))
+                return refs.scalar() == len(shop.products)
+
+        _poll(all_checked, "every source checked")
+        _poll(
+            lambda: all(emulator.quantity(sku) == want for sku, want in targets.items()),
+            "Amazon at every listing's target",
+        )
+    finally:
+        for process in (dispatcher, *workers):
+            if process.popen.poll() is None:
+                process.popen.send_signal(signal.SIGTERM)
+        codes = [p.finish() for p in (dispatcher, *workers)]
+        db.dispose()
+        for process in (dispatcher, *workers):  # shown when the test fails
+            print(" ".join(process.args[2:]), "->", process.popen.returncode, process.text[-3000:])
+    assert codes[0] == 0, dispatcher.text
+    for host, stats in shop.stats().items():
+        assert stats.peak_in_flight <= 1, host
+        assert _max_per_second(stats.starts) <= math.floor(1 / MIN_GAP) + 1 + 1, host
+    for sku in targets:
+        pushes = [q for _, q, cause in emulator.quantity_history(sku) if cause in ("patch", "feed")]
+        assert len(pushes) <= 1, (sku, emulator.quantity_history(sku))
