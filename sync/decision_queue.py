@@ -66,24 +66,33 @@ class DecisionQueue:
             if self._recorded is None:
                 self._recorded = reviews.read_marks(conn)
             marks = self._recorded
-            found, taken = self._news(conn, marks, now)
-        self._taken = taken
-        if marks.policy != self._policy:
-            return set(listings)
+            if marks.policy != self._policy:  # decided under other settings, or never
+                self._taken = reviews.newest_marks(conn, self._policy)
+                return set(listings)
+            found, self._taken = self._news(conn, marks, now)
         refs, written, skus, keys = found
         keys |= {(item.sku, item.marketplace) for ref in refs for item, _ in by_ref.get(ref, ())}
-        keys |= {(sku, self._codes.get(market_id, "")) for sku, market_id in written}
+        keys |= written
         keys |= {key for key in listings if key[0] in skus}
         return (keys | self.undecided) & set(listings)
 
     def _news(
         self, conn: Connection, marks: Marks, now: datetime
-    ) -> tuple[tuple[set[str], set[tuple[str, str]], set[str], set[Key]], Marks]:
+    ) -> tuple[tuple[set[str], set[Key], set[str], set[Key]], Marks]:
         observed, refs = reviews.observed_since(conn, marks.observation_id)
-        written, keys = outbox.written_since(conn, marks.outbox_id)
+        written, keys = self._written(conn, marks.outbox_id)
         ordered, skus = reviews.ordered_since(conn, marks.order_event_id)
         due = reviews.due_listings(conn, now)
         return (refs, keys, skus, due), Marks(observed, written, ordered, self._policy)
+
+    def _written(self, conn: Connection, after_id: int) -> tuple[int, set[Key]]:
+        """Listings with an outbox row since ``after_id`` that differs from their recorded
+        target: a push or read-back of the decided quantity itself (our own, mostly) is no
+        news, a manual push, a cancellation's zeroing or an unapplied quantity is."""
+        newest, rows = outbox.quantities_written_since(conn, after_id)
+        shown = {(sku, self._codes.get(market_id, ""), qty) for sku, market_id, qty in rows}
+        targets = reviews.decided_targets(conn) if shown else {}
+        return newest, {(sku, code) for sku, code, qty in shown if targets.get((sku, code)) != qty}
 
     def decided(
         self, conn: Connection, decisions: Sequence[Decision], shown: Mapping[Key, int]

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, delete, func, insert, or_, select, tuple_, up
 from sync.store.listing_tables import listings
 from sync.store.observation_tables import observations
 from sync.store.order_tables import order_items, order_status_history
+from sync.store.outbox_tables import outbox
 from sync.store.review_tables import decision_marks, decision_reviews
 
 Key = tuple[str, str]  # (SKU, marketplace code)
@@ -54,6 +55,15 @@ def read_marks(conn: Connection) -> Marks:
     if row is None:
         return Marks()
     return Marks(row.observation_id, row.outbox_id, row.order_event_id, row.policy)
+
+
+def newest_marks(conn: Connection, policy: str) -> Marks:
+    """Marks at the newest observation, outbox row and order event (all taken in)."""
+    observed, written, ordered = (
+        int(conn.scalar(select(func.max(table.c.id))) or 0)
+        for table in (observations, outbox, order_status_history)
+    )
+    return Marks(observed, written, ordered, policy)
 
 
 def due_listings(conn: Connection, now: datetime) -> set[Key]:

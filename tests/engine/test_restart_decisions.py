@@ -99,7 +99,7 @@ def test_new_policy_settings_decide_every_listing(world: World) -> None:
     engine.sync_once(budget=0)
     assert all(world.emulator.quantity(i.sku) == 0 for i in world.listings)
     again = restarted(world, replace(world.settings, policy=stricter))
-    assert again.sync_once(budget=0).changes == []  # its own pushes and read-backs, once
+    assert again.sync_once(budget=0).changes == []
     assert again.due() == set()
 
 
