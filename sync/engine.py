@@ -236,7 +236,8 @@ class SyncEngine:
 
     def due(self) -> set[tuple[str, str]]:
         """Listings whose decision can have changed whatever is checked (DecisionQueue)."""
-        return self.queue.due(self.db, self.clock.now(), self.listings, self.by_ref)
+        shown = self.current_quantities(list(self.listings.values()))
+        return self.queue.due(self.db, self.clock.now(), self.listings, self.by_ref, shown)
 
     def save_schedule(self) -> None:
         """Store the planner's per-source state, so a restart resumes it."""
@@ -356,7 +357,7 @@ class SyncEngine:
                         for d in decisions
                     ],
                 )
-                self.queue.decided(conn, decisions, current)
+                self.queue.decided(conn, decisions)
         return decisions, current
 
     def _remember(self, seen: Sequence[Observation]) -> None:
