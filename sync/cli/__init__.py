@@ -16,6 +16,7 @@ import click
 from sync.cli import (
     amazon,
     cancellations,
+    dashboard,
     demo,
     engine,
     listings,
@@ -25,7 +26,17 @@ from sync.cli import (
 )
 from sync.cli.context import AppContext, run_guarded
 
-COMMAND_MODULES = (listings, amazon, suppliers, cancellations, reports, engine, demo, why)
+COMMAND_MODULES = (
+    listings,
+    amazon,
+    suppliers,
+    cancellations,
+    reports,
+    engine,
+    demo,
+    why,
+    dashboard,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
