@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import subprocess
 import sys
@@ -20,7 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from PIL import Image
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
@@ -120,6 +122,14 @@ def screenshots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def save_screenshot(page: Page, folder: Path, name: str) -> Path:
+    """The whole page as a small PNG (a 128-colour palette: the docs carry these files)."""
+    shot = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
+    path = folder / f"{name}.png"
+    shot.quantize(colors=128).save(path, optimize=True)
+    return path
 
 
 def stockguard_cli(store: Path, *args: str) -> str:

@@ -19,7 +19,12 @@ from starlette.applications import Starlette
 
 from sync.store import open_store
 from sync.store.cancellation_plan import CancelState, rows_in
-from tests.dashboard.conftest import dashboard_app, demo_dashboard_settings, stockguard_cli
+from tests.dashboard.conftest import (
+    dashboard_app,
+    demo_dashboard_settings,
+    save_screenshot,
+    stockguard_cli,
+)
 from tests.engine.test_cli_status_plan import figures
 
 pytestmark = pytest.mark.slow  # a 5-second demo run, once per session
@@ -41,9 +46,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def shot(page: Page, folder: Path, name: str) -> None:
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 1000
+    assert save_screenshot(page, folder, name).stat().st_size > 1000
 
 
 def figure(page: Page, name: str) -> str:
