@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, func, select
 
 from sync.host_health import host_of
+from sync.i18n import tr, when
 from sync.status_query import AGREE, StateCount, listing_states
 from sync.store.observation_tables import observations
 from sync.store.outbox_tables import outbox
@@ -72,22 +73,23 @@ class Status:
             ("policy: not decided yet", str(self.policy["not decided"])),
             ("Amazon differs from the policy", str(differ)),
         ]
-        rows += [(f"  differs: {why}", str(n)) for why, n in sorted(self.differ.items())]
+        rows += [
+            (f"  {tr('differs')}: {tr(why)}", str(n)) for why, n in sorted(self.differ.items())
+        ]
         rows += [
             ("live on Amazon while the policy wants 0", str(self.live_but_zero)),
             ("supplier checks in the last hour", str(self.checks_last_hour)),
-            (
-                "last push accepted",
-                f"{self.last_push:%Y-%m-%d %H:%M:%S}" if self.last_push else "never",
-            ),
+            ("last push accepted", when(self.last_push, seconds=True, missing=tr("never"))),
             (
                 "last read-back from Amazon",
-                f"{self.last_readback:%Y-%m-%d %H:%M:%S}" if self.last_readback else "never",
+                when(self.last_readback, seconds=True, missing=tr("never")),
             ),
             ("outbox rows not yet answered", str(self.pending_outbox)),
             ("unreadable checks by supplier host (24 h)", errors or "none"),
         ]
-        return rows
+        return [
+            (label if label.startswith("  ") else tr(label), tr(value)) for label, value in rows
+        ]
 
 
 def read_status(db: Engine, now: datetime) -> Status:

@@ -6,7 +6,7 @@ callable built here from the fetcher and the page adapters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -15,24 +15,29 @@ from sqlalchemy import Engine
 from suppliers.base import ParseOptions
 from suppliers.check import check_fetched
 from suppliers.fetch import Fetcher
+from suppliers.seller_phrases import for_url, validate
 from sync.amazon.gateway import AmazonGateway
 from sync.clock import Clock
-from sync.config import Settings
+from sync.config import SellerPhraseSettings, Settings
 from sync.domain import Observation, Source, SourceKind
 from sync.engine import SourceChecker, SyncEngine
 from sync.store import open_store
 
 
-def page_checker(fetcher: Fetcher) -> SourceChecker:
-    """A checker that fetches page sources concurrently and parses each with its adapter."""
+def page_checker(
+    fetcher: Fetcher, seller_phrases: Mapping[str, SellerPhraseSettings] | None = None
+) -> SourceChecker:
+    """A checker that fetches page sources concurrently and parses each with its adapter
+    (and the seller's own phrases for its host or URL, ``[suppliers.phrases]``)."""
+    table = seller_phrases or {}
+    validate(table)
 
     def check(sources: Sequence[Source]) -> Iterator[Observation]:
         by_url = {s.ref: s for s in sources if s.kind is SourceKind.PAGE}
         for result in fetcher.fetch_many(list(by_url)):
             source = by_url[result.url]
-            yield check_fetched(
-                result, options=ParseOptions.for_source(source), adapter=source.supplier or None
-            )
+            options = ParseOptions.for_source(source, seller_phrases=for_url(source.ref, table))
+            yield check_fetched(result, options=options, adapter=source.supplier or None)
 
     return check
 
@@ -57,5 +62,6 @@ def wire(settings: Settings, clock: Clock) -> Wired:
     stack.callback(db.dispose)
     gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
     fetcher = stack.enter_context(Fetcher(settings.suppliers, clock))
-    engine = SyncEngine(db, gateway, page_checker(fetcher), settings, clock)
+    checker = page_checker(fetcher, settings.suppliers.phrases)
+    engine = SyncEngine(db, gateway, checker, settings, clock)
     return Wired(db, gateway, engine, stack)

@@ -9,7 +9,6 @@ dashboard was started with ``--allow-actions``; otherwise their URLs answer 403.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from sync.cli.dashboard import facts
 from sync.cli.dashboard.security import BasicAuth, Csrf
 from sync.clock import Clock
 from sync.config import Settings
+from sync.i18n import tr, when
 from sync.status_query import ListingFilter
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -43,23 +43,24 @@ class Dashboard:
     csrf: Csrf
 
 
-def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else ""
-
-
 def _share(value: float) -> str:
     return f"{value:.0%}"
 
 
 def templates() -> Environment:
-    """The Jinja2 environment: autoescaped, with gettext calls ready for a translation."""
+    """The Jinja2 environment: autoescaped, its strings through the seller's language (the
+    catalogue of sync.i18n; English where it has no entry), times in the seller's zone."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(when=_when, percent=percent, share=_share)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda text: tr(text), lambda one, many, n: tr(one if n == 1 else many), newstyle=True
+    )
+    env.filters.update(
+        when=lambda moment: when(moment, seconds=True, missing=""), percent=percent, share=_share
+    )
     env.globals["chart"] = lambda days, target, title: Markup(svg_chart(days, target, title))
     return env
 
