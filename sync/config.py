@@ -199,6 +199,7 @@ class Secrets:
     lwa_client_secret: str = field(default="", repr=False)
     refresh_token: str = field(default="", repr=False)
     imap_password: str = field(default="", repr=False)
+    dashboard_password: str = field(default="", repr=False)  # HTTP basic auth of `dashboard`
     notify_urls: tuple[str, ...] = field(default=(), repr=False)
 
     def __repr__(self) -> str:
@@ -229,6 +230,7 @@ SECRET_ENV = {
     "lwa_client_secret": ("LWA_CLIENT_SECRET", "STOCKGUARD_LWA_CLIENT_SECRET"),
     "refresh_token": ("SP_API_REFRESH_TOKEN", "STOCKGUARD_REFRESH_TOKEN"),
     "imap_password": ("STOCKGUARD_IMAP_PASSWORD",),
+    "dashboard_password": ("STOCKGUARD_DASHBOARD_PASSWORD",),
 }
 
 

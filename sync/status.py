@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, func, select
 
+from sync.host_health import host_of
 from sync.i18n import tr, when
 from sync.status_query import AGREE, StateCount, listing_states
 from sync.store.observation_tables import observations
@@ -40,6 +40,7 @@ class Status:
     live_but_zero: int = 0  # live on Amazon while the policy wants 0
     checks_last_hour: int = 0
     last_push: datetime | None = None
+    last_readback: datetime | None = None  # Amazon's quantities last read back
     pending_outbox: int = 0
     errors_by_host: Counter[str] = field(default_factory=Counter)
 
@@ -79,6 +80,10 @@ class Status:
             ("live on Amazon while the policy wants 0", str(self.live_but_zero)),
             ("supplier checks in the last hour", str(self.checks_last_hour)),
             ("last push accepted", when(self.last_push, seconds=True, missing=tr("never"))),
+            (
+                "last read-back from Amazon",
+                when(self.last_readback, seconds=True, missing=tr("never")),
+            ),
             ("outbox rows not yet answered", str(self.pending_outbox)),
             ("unreadable checks by supplier host (24 h)", errors or "none"),
         ]
@@ -107,6 +112,9 @@ def read_status(db: Engine, now: datetime) -> Status:
                 outbox.c.kind != "readback",  # a quantity read back is not a push
             )
         )
+        status.last_readback = conn.scalar(
+            select(func.max(outbox.c.closed_at)).where(outbox.c.kind == "readback")
+        )
         status.pending_outbox = int(
             conn.scalar(
                 select(func.count()).select_from(outbox).where(outbox.c.state.in_(OPEN_STATES))
@@ -130,5 +138,5 @@ def _unreadable_by_host(conn: Connection, now: datetime) -> Counter[str]:
     )
     found: Counter[str] = Counter()
     for row in conn.execute(query):
-        found[urlsplit(row.where).hostname or "feed"] += int(row.n)
+        found[host_of(row.where)] += int(row.n)
     return found

@@ -81,3 +81,11 @@ def test_only_the_gateway_imports_sp_api() -> None:
         m for m, imports in MODULES.items() if any(i.split(".")[0] == "sp_api" for i in imports)
     }
     assert all(m.startswith("sync.amazon.gateway") for m in importers), importers
+
+
+def test_only_the_dashboard_imports_the_web_framework() -> None:
+    web = ("starlette", "uvicorn", "jinja2", "markupsafe")
+    importers = {
+        m for m, imports in MODULES.items() if any(i.split(".")[0] in web for i in imports)
+    }
+    assert all(m.startswith("sync.cli.dashboard") for m in importers), importers

@@ -17,6 +17,7 @@ from sync import i18n
 from sync.cli import (
     amazon,
     cancellations,
+    dashboard,
     demo,
     engine,
     listings,
@@ -26,7 +27,17 @@ from sync.cli import (
 )
 from sync.cli.context import AppContext, run_guarded
 
-COMMAND_MODULES = (listings, amazon, suppliers, cancellations, reports, engine, demo, why)
+COMMAND_MODULES = (
+    listings,
+    amazon,
+    suppliers,
+    cancellations,
+    reports,
+    engine,
+    demo,
+    why,
+    dashboard,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

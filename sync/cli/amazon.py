@@ -8,8 +8,12 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from sqlalchemy import Engine
 
+    from sync.clock import Clock
+    from sync.config import Settings
     from sync.domain import QuantityUpdate
     from sync.runlock import Holder
 
@@ -79,27 +83,49 @@ def push_command(
       stockguard push --sku JP-MATCHA-001 --quantity 0
       stockguard push            # resume pending pushes
     """
-    from sync.amazon.gateway import AmazonGateway
     from sync.cli.context import AppContext
-    from sync.cli.writer import sole_writer
     from sync.clock import SystemClock
-    from sync.pusher import push
-    from sync.store import open_store
-    from sync.store.listings import quantity_updates
 
     if skus and quantity is None:
         raise click.UsageError("--quantity is required with --sku")
     if quantity is not None and not skus:
         raise click.UsageError("--sku is required with --quantity")
     assert isinstance(app, AppContext)
-    settings, clock = app.settings, SystemClock()
+    lines, status = push_quantities(
+        app.settings, SystemClock(), skus, quantity, market, force=force, on_wait=_waiting
+    )
+    for line in lines:
+        click.echo(line)
+    return status
+
+
+def push_quantities(
+    settings: Settings,
+    clock: Clock,
+    skus: Sequence[str],
+    quantity: int | None,
+    market: str | None,
+    *,
+    force: bool = False,
+    on_wait: Callable[[str], None] | None = None,
+) -> tuple[list[str], int]:
+    """`push`'s work, shared with the dashboard: set ``skus`` to ``quantity`` (none: resume
+    the outbox) under the one-writer rules; Amazon's answer as lines, and the exit status.
+    Raises ``Refused`` when another sender holds the database."""
+    from sync.amazon.gateway import AmazonGateway
+    from sync.cli.writer import sole_writer
+    from sync.pusher import push
+    from sync.store import open_store
+    from sync.store.listings import quantity_updates
+
     engine = open_store(settings.store.url)
     try:
         market = market or settings.amazon.marketplace
         targets = quantity_updates(engine, skus, quantity or 0, market)
         with sole_writer(engine, clock, "push", settings, hand_over=True) as service:
             if service is not None:
-                return _hand_over(engine, targets, force, service, settings.scheduler.push_every)
+                every = settings.scheduler.push_every
+                return _hand_over(engine, targets, force, service, every, clock), 0
             with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
                 report = push(
                     engine,
@@ -108,13 +134,11 @@ def push_command(
                     clock,
                     force=force,
                     wait=True,
-                    on_wait=_waiting,
+                    on_wait=on_wait,
                 )
     finally:
         engine.dispose()
-    for line in _report_lines(report):
-        click.echo(line)
-    return 0 if report.ok and not report.in_flight else 1
+    return _report_lines(report), 0 if report.ok and not report.in_flight else 1
 
 
 def _waiting(feed_id: str) -> None:
@@ -122,31 +146,36 @@ def _waiting(feed_id: str) -> None:
 
 
 def _hand_over(
-    engine: Engine, targets: list[QuantityUpdate], force: bool, service: Holder, every: float
-) -> int:
+    engine: Engine,
+    targets: list[QuantityUpdate],
+    force: bool,
+    service: Holder,
+    every: float,
+    clock: Clock,
+) -> list[str]:
     """`run` holds the database: queue the rows for its push job instead of sending them."""
-    from sync.clock import SystemClock
     from sync.store import outbox
     from sync.store.outbox import Target
 
     who = f"stockguard run (pid {service.pid} on {service.host})"
     if not targets:
-        click.echo(f"{who} is running on this database and resumes the outbox every {every:.0f} s")
-        return 0
+        return [f"{who} is running on this database and resumes the outbox every {every:.0f} s"]
     rows = [Target(t, "manual") for t in targets]
     with engine.begin() as conn:
-        result = outbox.enqueue(conn, rows, SystemClock().now(), force=force)
-    for sku in result.unchanged + result.duplicate:
-        click.echo(f"{sku}: Amazon already has this quantity; nothing queued (--force to send)")
+        result = outbox.enqueue(conn, rows, clock.now(), force=force)
+    lines = [
+        f"{sku}: Amazon already has this quantity; nothing queued (--force to send)"
+        for sku in result.unchanged + result.duplicate
+    ]
     for target in rows:
         if target.update.sku not in result.unchanged + result.duplicate:
             u = target.update
-            click.echo(f"{u.sku} [{u.marketplace_id}] quantity {u.quantity}: queued")
-    click.echo(
+            lines.append(f"{u.sku} [{u.marketplace_id}] quantity {u.quantity}: queued")
+    lines.append(
         f"{len(result.queued)} queued; {who} is running on this database and sends them "
         f"within {every:.0f} s"
     )
-    return 0
+    return lines
 
 
 commands.append(push_command)

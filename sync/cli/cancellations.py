@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
     from cancellations.reasons import SellerFlag, SupplierVerdict
     from cancellations.service import Plan
+    from sync.clock import Clock
+    from sync.config import Settings
 
 commands: list[click.Command] = []
 
@@ -266,15 +268,28 @@ def cancellations_apply_command(app: AppContext, retry_failed: bool) -> int:
     Example:
       stockguard cancellations plan && stockguard cancellations apply
     """
+    from sync.clock import SystemClock
+
+    out, err, status = apply_planned(app.settings, SystemClock(), retry_failed=retry_failed)
+    for line in out:
+        click.echo(line)
+    for line in err:
+        click.echo(line, err=True)
+    return status
+
+
+def apply_planned(
+    settings: Settings, clock: Clock, *, retry_failed: bool = False
+) -> tuple[list[str], list[str], int]:
+    """`cancellations apply`'s work, shared with the dashboard, under the one-writer rules:
+    (lines for stdout, error lines, exit status). Raises ``Refused`` when it may not send."""
     from cancellations.ports import outbox_zeroer
     from cancellations.service import apply_cancellations
     from sync.amazon.gateway import AmazonGateway
     from sync.cli.writer import Refused, sole_writer
-    from sync.clock import SystemClock
     from sync.pusher import push
     from sync.store import open_store
 
-    settings, clock = app.settings, SystemClock()
     engine = open_store(settings.store.url)
     try:
         # Beside `stockguard run`: refused when the service applies cancellations itself;
@@ -297,25 +312,18 @@ def cancellations_apply_command(app: AppContext, retry_failed: bool) -> int:
             pushed = push(engine, gateway, clock=clock) if send else None
     finally:
         engine.dispose()
-    for feed_id in result.resumed:
-        click.echo(f"resumed feed {feed_id} from an earlier run")
-    for order_id, how in result.done.items():
-        click.echo(f"{order_id}: cancelled ({how})")
-    for order_id, why in result.refused.items():
-        click.echo(f"{order_id}: not sent: {why}")
-    for order_id, error in result.failed.items():
-        click.echo(f"{order_id}: FAILED, still open: {error}")
-    for sku in result.zeroed:
-        click.echo(f"{sku}: quantity 0 queued again (Amazon restocked it)")
-    for error in result.errors:
-        click.echo(f"error: {error}", err=True)
+    out = [f"resumed feed {feed_id} from an earlier run" for feed_id in result.resumed]
+    out += [f"{order_id}: cancelled ({how})" for order_id, how in result.done.items()]
+    out += [f"{order_id}: not sent: {why}" for order_id, why in result.refused.items()]
+    out += [f"{order_id}: FAILED, still open: {error}" for order_id, error in result.failed.items()]
+    out += [f"{sku}: quantity 0 queued again (Amazon restocked it)" for sku in result.zeroed]
     sent = ", ".join(result.feed_ids) or "none"
-    click.echo(
+    out.append(
         f"{len(result.done)} done, {len(result.failed)} failed, "
         f"{len(result.refused)} refused; feed(s) sent: {sent}"
     )
     ok = result.ok and (pushed is None or pushed.ok)
-    return 0 if ok else 1
+    return out, [f"error: {error}" for error in result.errors], 0 if ok else 1
 
 
 commands.extend([orders_group, cancellations_group])
