@@ -1,0 +1,136 @@
+"""The item-API registry: which API families exist, their published quotas, how to build one.
+
+Adding an API is one ``FAMILIES`` line: its published quota and batch size, and a builder that
+turns ``[apis.NAME]`` settings and the credentials read from the environment into an ItemApi
+(plus what to close). Amazon's builder joins the pure offers reader
+(``suppliers.apis.amazon``) to its HTTP transport (``sync.amazon.gateway_pricing``); the
+Rakuten and Yahoo builders go beside it::
+
+    "rakuten": ApiFamily(rakuten.QUOTA, rakuten.BATCH_SIZE, build_rakuten),
+    "yahoo": ApiFamily(yahoo.QUOTA, yahoo.BATCH_SIZE, build_yahoo),
+
+``build_readers`` gives the checker one ``ApiReader`` per configured API (its section present,
+enabled, and its credentials set); ``quota_of`` gives `status` the limits without building.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from suppliers.apis import amazon
+from suppliers.apis.base import ApiQuota, ItemApi
+from sync import api_refs
+from sync.amazon.gateway_pricing import PricingTransport
+from sync.clock import Clock
+from sync.config import ApiSecrets, ApiSettings, Settings
+from sync.domain import marketplace
+from sync.errors import ConfigError
+from sync.quota import QuotaPacer
+
+Built = tuple[ItemApi, Callable[[], None]]  # the client, and how to close it
+Builder = Callable[[str, ApiSettings, ApiSecrets, ApiQuota], Built]
+
+
+@dataclass(frozen=True)
+class ApiFamily:
+    """An API family: its published quota, the codes one call answers, and its builder."""
+
+    quota: ApiQuota
+    batch_size: int
+    build: Builder
+
+
+@dataclass
+class ApiReader:
+    """One configured item API, ready for the checker: client, quota pacer, settings."""
+
+    api: ItemApi
+    pacer: QuotaPacer
+    settings: ApiSettings
+    close: Callable[[], None]
+
+
+def build_amazon(name: str, settings: ApiSettings, secrets: ApiSecrets, quota: ApiQuota) -> Built:
+    """SP-API getItemOffersBatch for an ``amazon-<marketplace>`` API."""
+    code = api_refs.amazon_marketplace(name)
+    if code is None:
+        raise ConfigError(f"[apis.{name}]: unknown Amazon marketplace (amazon-jp, amazon-us…)")
+    market = marketplace(code)
+    transport = PricingTransport(
+        market,
+        secrets.values,
+        endpoint=settings.endpoint,
+        lwa_endpoint=settings.lwa_endpoint,
+        timeout=settings.timeout_seconds,
+        missing=secrets.missing,
+    )
+    return amazon.AmazonOffersApi(name, transport, sourcing_rule(name, settings), quota), (
+        transport.close
+    )
+
+
+def sourcing_rule(name: str, settings: ApiSettings) -> amazon.SourcingRule:
+    """The seller's sourcing rule from ``[apis.amazon-XX]``."""
+    sold_by = None
+    if settings.sold_by_amazon:
+        code = api_refs.amazon_marketplace(name) or ""
+        sold_by = amazon.RETAIL_SELLER_IDS.get(code)
+        if sold_by is None:
+            raise ConfigError(
+                f"[apis.{name}] sold_by_amazon: Amazon's seller id for {code} is unknown"
+            )
+    price = settings.max_landed_price
+    return amazon.SourcingRule(
+        sold_by=sold_by,
+        fulfilled_by_amazon=settings.fulfilled_by_amazon,
+        prime=settings.prime,
+        max_landed_price=Decimal(str(price)) if price is not None else None,
+    )
+
+
+FAMILIES: dict[str, ApiFamily] = {
+    "amazon": ApiFamily(amazon.QUOTA, amazon.BATCH_SIZE, build_amazon),
+}
+
+
+def quota_of(name: str, settings: ApiSettings) -> tuple[ApiQuota, int] | None:
+    """The quota API ``name`` is held to (the published one, or the settings' overrides) and
+    its batch size; None when the family is not registered."""
+    family = FAMILIES.get(api_refs.family(name))
+    if family is None:
+        return None
+    quota = replace(
+        family.quota,
+        calls_per_second=settings.calls_per_second or family.quota.calls_per_second,
+        burst=settings.burst or family.quota.burst,
+        calls_per_day=settings.calls_per_day or family.quota.calls_per_day,
+    )
+    return quota, family.batch_size
+
+
+def build_readers(settings: Settings, clock: Clock) -> dict[str, ApiReader]:
+    """One reader per configured API; ConfigError naming the section for a bad one. APIs whose
+    credentials are not all set are left out (their page sources are read as pages)."""
+    readers: dict[str, ApiReader] = {}
+    try:
+        for name, api in settings.apis.items():
+            secrets = settings.api_secrets.get(name, ApiSecrets())
+            if not api.enabled or secrets.missing or not secrets.values:
+                continue
+            found = quota_of(name, api)
+            if found is None:
+                known = ", ".join(["amazon-<marketplace>", *sorted(set(FAMILIES) - {"amazon"})])
+                raise ConfigError(f"[apis.{name}]: unknown API (known: {known})")
+            if not 0.0 <= api.audit_share <= 1.0:
+                raise ConfigError(f"[apis.{name}] audit_share: expected a share from 0 to 1")
+            quota, _ = found
+            client, close = FAMILIES[api_refs.family(name)].build(name, api, secrets, quota)
+            pacer = QuotaPacer(clock, quota.calls_per_second, quota.burst, quota.calls_per_day)
+            readers[name] = ApiReader(client, pacer, api, close)
+    except BaseException:
+        for reader in readers.values():
+            reader.close()
+        raise
+    return readers
