@@ -166,7 +166,9 @@ def _ships_now(offer: Mapping[str, Any]) -> bool:
 def _amount(money: Any) -> Decimal:
     if not isinstance(money, Mapping) or money.get("Amount") is None:
         return Decimal(0)
-    return Decimal(str(money["Amount"]))
+    amount = Decimal(str(money["Amount"]))
+    # 1980.0 (a JSON float) is 1980: yen have no decimals, and evidence reads better
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
 
 
 def landed(offer: Mapping[str, Any]) -> Decimal:
