@@ -134,3 +134,17 @@ def build_readers(settings: Settings, clock: Clock) -> dict[str, ApiReader]:
             reader.close()
         raise
     return readers
+
+
+def hourly_capacity(settings: Settings) -> dict[str, int]:
+    """Items per hour each configured API's quota allows, by lane (for `status`)."""
+    found: dict[str, int] = {}
+    for name, api in settings.apis.items():
+        quota = quota_of(name, api)
+        if quota is None or not api.enabled:
+            continue
+        calls = quota[0].calls_per_second * 3600
+        if quota[0].calls_per_day is not None:
+            calls = min(calls, quota[0].calls_per_day / 24)
+        found[api_refs.lane(name)] = int(calls * quota[1])
+    return found
