@@ -1,13 +1,17 @@
-"""Parse time of the page adapters against a naive full parse, over the real shared pages.
+"""Parse time of the Amazon adapter against a naive BeautifulSoup reading, on real pages.
 
-For every page in ../shared/pages/INDEX.tsv, in one run: our registry (Amazon: narrowed to
-the buy box first; every other shop: one whole-page HTML5 tree, ``suppliers.dom.Document``),
-the whole-page tree alone for every page (``tree``: what Amazon would pay to build it), and a
-naive reading (``BeautifulSoup(html, "lxml")`` of the whole page, then a whole-text phrase
-search). Per shop: median and p95 milliseconds, and how many verdicts agree with the INDEX.
-The goal is at least 8x faster than naive on Amazon pages with the expected verdicts.
+For every Amazon page in ../shared/pages/INDEX.tsv, in one run (median of ``--repeat``):
+- ours: ``suppliers.registry.parse_page`` (decode, block detection, one selectolax/Lexbor
+  tree of the whole page, then the buy-box lookups of ``suppliers.shops.amazon``);
+- lexbor: the HTML5 parse alone (what the tree costs);
+- naive: ``BeautifulSoup(html, "html.parser")`` of the whole page and the *same* lookups
+  (product ids, buy box, ``#outOfStock``, used rows, ``#availability``, buy buttons by id,
+  price), classified by the same phrase tables: only the parser and its lookups differ.
+Each page's verdict from ours and from naive must agree (and match the INDEX: yes means
+IN_STOCK, no OUT_OF_STOCK, unknown anything but IN_STOCK). The goal: ours at least 8x
+faster than naive with the same verdicts. Skips cleanly when ../shared/pages is absent.
 Ends with one line:
-``RESULT amazon_speedup=… median_ms=… tree_median_ms=… naive_median_ms=… agree=…``.
+``RESULT amazon_speedup=… median_ms=… lexbor_median_ms=… naive_median_ms=… same=… agree=…``.
 
 Run: ``.venv/bin/python bench/parse.py [--repeat N]``
 """
@@ -16,52 +20,125 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import statistics
 import sys
 import time
-from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
+from selectolax.lexbor import LexborHTMLParser
 
-from suppliers.base import OfferKind, ParseOptions
-from suppliers.dom import Document
+from suppliers import phrases
+from suppliers.base import OfferKind, ParseOptions, by_offer_kind
+from suppliers.buyarea import disabling
+from suppliers.dom import hides
 from suppliers.page import Page
+from suppliers.prices import parse_price
 from suppliers.registry import parse_page
+from suppliers.shops import amazon
 from sync.domain import Availability
 
 PAGES = Path(__file__).resolve().parents[1].parent / "shared" / "pages"
 OPTIONS = ParseOptions(accept=frozenset({OfferKind.NEW, OfferKind.USED}))  # as the INDEX reads
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
-NAIVE_OUT = (
-    "Currently unavailable",
-    "Out of stock",
-    "在庫切れ",
-    "売り切れ",
-    "販売休止",
-    "Sold out",
-)
-NAIVE_IN = (
-    "In Stock",
-    "In stock",
-    "En stock",
-    "Em estoque",
-    "在庫あり",
-    "Add to Cart",
-    "カートに入れる",
-)
 EXPECTED = {"yes": Availability.IN_STOCK, "no": Availability.OUT_OF_STOCK}
+NO_RESULT = (
+    "RESULT amazon_speedup=nan median_ms=nan lexbor_median_ms=nan naive_median_ms=nan "
+    "same=0/0 agree=0/0"
+)
+_USED_ID = re.compile(
+    r"^(?:usedAccordionRow|usedOfferAccordionRow)|^(?:usedOnlyBuybox|used_buybox_desktop)$"
+)
 
 
-def naive(body: bytes) -> Availability:
-    """The whole-page reading most scrapers do: full tree, whole text, phrase search."""
-    text = BeautifulSoup(body, "lxml").get_text(" ")
-    if any(phrase in text for phrase in NAIVE_OUT):
-        return Availability.OUT_OF_STOCK
-    if any(phrase in text for phrase in NAIVE_IN):
-        return Availability.IN_STOCK
-    return Availability.UNKNOWN
+def _text(tag: Tag | None) -> str:
+    return " ".join(tag.get_text("").split()) if tag is not None else ""
+
+
+def _first(root: Tag, ids: tuple[str, ...]) -> Tag | None:
+    return next((t for t in (root.find(id=i) for i in ids) if isinstance(t, Tag)), None)
+
+
+def _attrs(tag: Tag) -> dict[str, str]:
+    return {k: " ".join(v) if isinstance(v, list) else str(v) for k, v in tag.attrs.items()}
+
+
+def naive(text: str, url: str) -> tuple[Availability, Any]:
+    """The Amazon lookups over a whole BeautifulSoup (html.parser) tree: verdict and price."""
+    soup = BeautifulSoup(text, "html.parser")
+    if _first(soup, amazon.PRODUCT_IDS) is None:
+        return Availability.UNKNOWN, None
+    box = _first(soup, amazon.BUY_BOX_IDS)
+    currency = amazon.ADAPTER.currency_for(Page(text, url), OPTIONS)
+    used = None
+    if box is not None:
+        for code in box.find_all(["script", "style"]):
+            code.decompose()
+        rows = box.find_all(id=_USED_ID)
+        used = _text(rows[0]) if rows else None
+        for row in rows:
+            row.extract()
+    price_box = _first(soup, amazon.PRICE_IDS)
+    price = None
+    if price_box is not None:
+        offscreen = price_box.find(class_=re.compile("a-offscreen"))
+        said = _text(offscreen if isinstance(offscreen, Tag) else price_box)
+        price = parse_price(said, currency)
+    reading = _naive_reading(soup, box, used)
+    if reading is None:
+        return Availability.UNKNOWN, price
+    if reading.kind is not None:
+        return by_offer_kind(reading.kind, reading.evidence, OPTIONS).availability, price
+    return reading.availability or Availability.UNKNOWN, price
+
+
+def _naive_reading(soup: BeautifulSoup, box: Tag | None, used: str | None) -> Any:
+    if box is not None:
+        stopped = _first(box, amazon.OUT_OF_STOCK_IDS)
+        if stopped is not None:
+            span = stopped.find("span", class_=re.compile("a-color-price"))
+            message = _text(span if isinstance(span, Tag) else stopped)
+            if phrases.find(message, phrases.CANNOT_SHIP):
+                return amazon.Reading(message, kind=OfferKind.CANNOT_SHIP)
+            return amazon.Reading(message, availability=Availability.OUT_OF_STOCK)
+    boxes = (box.find_all(id="availability") if box else []) + soup.find_all(id="availability")
+    said = next((t for t in (_text(b) for b in boxes[:8]) if t), "")
+    reading = amazon.classify_availability(said) if said else None
+    if reading is not None or box is None:
+        return reading
+    for button in box.find_all(id=["add-to-cart-button", "buy-now-button"]):
+        node: Any = button
+        while isinstance(node, Tag) and not (hides(_attrs(node)) or disabling(_attrs(node))):
+            if node is box:
+                return amazon.Reading("button", kind=OfferKind.NEW)
+            node = node.parent
+    if box.find(id=["buyOneClick", "checkoutButtonId", "one-click-button"]):
+        return amazon.Reading("1-Click", kind=OfferKind.NEW)
+    if used is not None:
+        return amazon.Reading(used, kind=OfferKind.USED)
+    if box.find(id="buybox-see-all-buying-choices"):
+        return amazon.Reading("see all", kind=OfferKind.OTHER_SELLERS)
+    return None
+
+
+def ours_parse(body: bytes, url: str) -> Any:
+    """Our reading of one page, as the engine does it (decode, block detection, adapter)."""
+    return parse_page(body, url, fetched_at=NOW, options=OPTIONS)
+
+
+def lexbor_parse(body: bytes, url: str) -> LexborHTMLParser:
+    """The HTML5 tree alone: what our parse pays before any lookup."""
+    return LexborHTMLParser(Page(body, url).text)
+
+
+def naive_parse(body: bytes, url: str) -> tuple[Availability, Any]:
+    """The naive reading, from the same bytes (decoded the same way)."""
+    return naive(Page(body, url).text, url)
 
 
 def agrees(expected: str, got: Availability) -> bool:
@@ -71,76 +148,52 @@ def agrees(expected: str, got: Availability) -> bool:
     return got is not Availability.IN_STOCK
 
 
-def timed(repeat: int, work: object) -> tuple[float, object]:
+def timed(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
     """The median of ``repeat`` runs in milliseconds, and the last result."""
     times, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
-        result = work()  # type: ignore[operator]
+        result = work()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), result
 
 
-def p95(values: list[float]) -> float:
-    """The 95th percentile (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per page (median taken)")
     args = parser.parse_args()
-    if not (PAGES / "INDEX.tsv").exists():
-        print(f"skipped: {PAGES} is absent (the shared real pages are needed)")
-        print(
-            "RESULT amazon_speedup=nan median_ms=nan tree_median_ms=nan tree_speedup=nan "
-            "naive_median_ms=nan agree=0/0"
-        )
+    index = PAGES / "INDEX.tsv"
+    if not index.exists():
+        print(f"skipped: {PAGES} is absent (the shared real Amazon pages are needed)")
+        print(NO_RESULT)
         return 0
-    with (PAGES / "INDEX.tsv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    ours: dict[str, list[float]] = defaultdict(list)
-    theirs: dict[str, list[float]] = defaultdict(list)
-    trees: dict[str, list[float]] = defaultdict(list)
-    ok: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # ours, naive, pages
+    with index.open(encoding="utf-8", newline="") as handle:
+        rows = [
+            r for r in csv.DictReader(handle, delimiter="\t") if r["file"].startswith("amazon/")
+        ]
+    ours, lexbor, theirs, same, agree = [], [], [], 0, 0
+    print(f"{'page':52} {'ours':>7} {'lexbor':>7} {'naive':>8} {'x':>6}  ours / naive")
     for row in rows:
-        shop = row["file"].split("/")[0]
-        body = (PAGES / row["file"]).read_bytes()
-        ms, seen = timed(
-            args.repeat,
-            lambda b=body, u=row["url"]: parse_page(b, u, fetched_at=NOW, options=OPTIONS),
-        )
-        naive_ms, naive_seen = timed(args.repeat, lambda b=body: naive(b))
-        tree_ms, _ = timed(args.repeat, lambda b=body, u=row["url"]: Document(Page(b, u).text))
-        trees[shop].append(tree_ms)
-        ours[shop].append(ms)
-        theirs[shop].append(naive_ms)
-        tally = ok[shop]
-        tally[0] += agrees(row["expected_in_stock"], seen.availability)  # type: ignore[attr-defined]
-        tally[1] += agrees(row["expected_in_stock"], naive_seen)  # type: ignore[arg-type]
-        tally[2] += 1
-    head = ("shop", "pages", "median", "p95", "tree", "naive", "n.p95", "speedup")
-    print("{:12} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  agree  naive_agree".format(*head))
-    for shop in sorted(ours):
-        med, naive_med = statistics.median(ours[shop]), statistics.median(theirs[shop])
-        print(
-            f"{shop:12} {len(ours[shop]):5d} {med:8.2f} {p95(ours[shop]):8.2f} "
-            f"{statistics.median(trees[shop]):8.2f} {naive_med:8.2f} "
-            f"{p95(theirs[shop]):8.2f} {naive_med / med:7.1f}x  {ok[shop][0]}/{ok[shop][2]}  "
-            f"{ok[shop][1]}/{ok[shop][2]}"
-        )
-    amazon_med = statistics.median(ours["amazon"]) if ours["amazon"] else float("nan")
-    amazon_naive = statistics.median(theirs["amazon"]) if theirs["amazon"] else float("nan")
-    amazon_tree = statistics.median(trees["amazon"]) if trees["amazon"] else float("nan")
-    agree = sum(t[0] for t in ok.values())
-    total = sum(t[2] for t in ok.values())
-    naive_agree = sum(t[1] for t in ok.values())
-    print(f"all pages: ours agree {agree}/{total}, naive agrees {naive_agree}/{total}")
+        body, url = (PAGES / row["file"]).read_bytes(), row["url"]
+        ms, seen = timed(args.repeat, partial(ours_parse, body, url))
+        tree_ms, _ = timed(args.repeat, partial(lexbor_parse, body, url))
+        naive_ms, (naive_seen, _) = timed(args.repeat, partial(naive_parse, body, url))
+        ours.append(ms)
+        lexbor.append(tree_ms)
+        theirs.append(naive_ms)
+        same += seen.availability is naive_seen
+        agree += agrees(row["expected_in_stock"], seen.availability)
+        name = row["file"].removeprefix("amazon/")
+        print(f"{name:52} {ms:7.2f} {tree_ms:7.2f} {naive_ms:8.2f} {naive_ms / ms:5.1f}x  "
+              f"{seen.availability} / {naive_seen}")  # fmt: skip
+    if not rows:
+        print(NO_RESULT)
+        return 0
+    med, tree_med, naive_med = (statistics.median(v) for v in (ours, lexbor, theirs))
     print(
-        f"RESULT amazon_speedup={amazon_naive / amazon_med:.1f} median_ms={amazon_med:.2f} "
-        f"tree_median_ms={amazon_tree:.2f} tree_speedup={amazon_naive / amazon_tree:.1f} "
-        f"naive_median_ms={amazon_naive:.2f} agree={agree}/{total}"
+        f"RESULT amazon_speedup={naive_med / med:.1f} median_ms={med:.2f} "
+        f"lexbor_median_ms={tree_med:.2f} naive_median_ms={naive_med:.2f} "
+        f"same={same}/{len(rows)} agree={agree}/{len(rows)}"
     )
     return 0
 

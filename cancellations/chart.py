@@ -7,14 +7,17 @@ state). A day without orders has no rate ("n/a"): the line has a gap there.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from cancellations.rate import DayFigures
+from sync.i18n import tr
 
 Scale = Callable[[float], float]
 WIDTH, HEIGHT = 760, 300
@@ -61,7 +64,7 @@ def svg_chart(series: Sequence[DayFigures], target: Fraction, title: str) -> str
     target_y = y(float(target))
     parts.append(
         f'<line x1="{LEFT}" y1="{target_y:.1f}" x2="{WIDTH - RIGHT}" y2="{target_y:.1f}" '
-        f'class="target"><title>target {percent(target)}</title></line>'
+        f'class="target"><title>{escape(tr("target {rate}", rate=percent(target)))}</title></line>'
     )
     parts += _line(series, x, y)
     parts.append("</svg>")
@@ -109,8 +112,10 @@ def _line(series: Sequence[DayFigures], x: Scale, y: Scale) -> list[str]:
             f"budget {day.budget}"
         )
         dots.append(
-            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" class="{css}">'
-            f"<title>{escape(tip)}</title></circle>"
+            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{6 if day.at_or_over_target else 4}" '
+            f'class="{css}"><title>{escape(tip)}</title></circle>'
+            f'<text x="{px:.1f}" y="{py - 9:.1f}" class="count {css}">'
+            f"{day.cancellations}/{day.orders}</text>"
         )
     lines.append(_polyline(segment))
     return [line for line in lines if line] + dots
@@ -122,29 +127,77 @@ def _polyline(points: list[str]) -> str:
     return f'<polyline points="{" ".join(points)}" class="rate"/>'
 
 
+def japanese_font() -> Path | None:
+    """IPAexGothic as shipped by the matplotlib-fontja package (a dependency), found without
+    importing that package (its import would change matplotlib's global settings)."""
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    font = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
+    return font if font.exists() else None
+
+
+def _font_family() -> list[str]:
+    """Latin text in DejaVu Sans, everything else (kana, kanji) in IPAexGothic."""
+    from matplotlib import font_manager
+
+    font = japanese_font()
+    if font is None:
+        return ["DejaVu Sans"]
+    font_manager.fontManager.addfont(str(font))
+    return ["DejaVu Sans", font_manager.FontProperties(fname=str(font)).get_name()]
+
+
 def write_png(charts: Sequence[tuple[str, Sequence[DayFigures], Fraction]], path: Path) -> None:
-    """One panel per (title, series, target), written as a PNG image."""
+    """One panel per (title, series, target), written as a PNG image: the rate line, each
+    day's window counts (cancellations/orders) over its point, days at or over the target
+    marked in red, as in the HTML chart."""
+    from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(9, 3.2 * max(len(charts), 1)), dpi=100)
-    FigureCanvasAgg(figure)
-    for index, (title, series, target) in enumerate(charts, start=1):
-        axes = figure.add_subplot(len(charts), 1, index)
-        positions = list(range(len(series)))
-        values = [float(d.rate) * 100 if d.rate is not None else math.nan for d in series]
-        axes.plot(positions, values, marker="o", color="#1f5fa8", label="7-day rate")
-        axes.axhline(
-            float(target) * 100, color="#c0392b", linestyle="--", label=f"target {percent(target)}"
+    with rc_context({"font.family": _font_family()}):
+        figure = Figure(figsize=(9, 3.4 * max(len(charts), 1)), dpi=100)
+        FigureCanvasAgg(figure)
+        for index, (title, series, target) in enumerate(charts, start=1):
+            _panel(figure.add_subplot(len(charts), 1, index), title, series, target)
+        figure.tight_layout()
+        figure.savefig(path, format="png")
+
+
+def _panel(axes: Any, title: str, series: Sequence[DayFigures], target: Fraction) -> None:
+    positions = list(range(len(series)))
+    values = [float(d.rate) * 100 if d.rate is not None else math.nan for d in series]
+    axes.plot(positions, values, marker="o", color="#1f5fa8", label=tr("7-day rate"))
+    over = [i for i, d in enumerate(series) if d.at_or_over_target]
+    if over:
+        axes.scatter(
+            over,
+            [values[i] for i in over],
+            s=90,
+            color="#c0392b",
+            zorder=3,
+            label=tr("at or over target"),
         )
-        every = max(1, math.ceil(len(series) / 12))
-        ticks = positions[::every]
-        axes.set_xticks(ticks, [f"{series[i].day:%m-%d}" for i in ticks])
-        axes.set_xlim(-0.5, max(len(series) - 0.5, 0.5))
-        axes.set_title(title)
-        axes.set_ylabel("%")
-        axes.set_ylim(0, _top(series, target) * 100)
-        axes.legend(loc="best")
-        axes.tick_params(axis="x", labelrotation=45)
-    figure.tight_layout()
-    figure.savefig(path, format="png")
+    target_label = tr("target {rate}", rate=percent(target))
+    axes.axhline(float(target) * 100, color="#c0392b", linestyle="--", label=target_label)
+    for i, day in enumerate(series):
+        if day.rate is not None:  # the counts behind the point: cancellations / orders
+            axes.annotate(
+                f"{day.cancellations}/{day.orders}",
+                (i, values[i]),
+                textcoords="offset points",
+                xytext=(0, 8),
+                ha="center",
+                fontsize=8,
+                color="#c0392b" if day.at_or_over_target else "#333333",
+            )
+    every = max(1, math.ceil(len(series) / 12))
+    ticks = positions[::every]
+    axes.set_xticks(ticks, [f"{series[i].day:%m-%d}" for i in ticks])
+    axes.set_xlim(-0.5, max(len(series) - 0.5, 0.5))
+    axes.set_title(title)
+    axes.set_ylabel(tr("% (labels: cancellations/orders in the window)"))
+    axes.set_ylim(0, _top(series, target) * 100 * 1.15)
+    axes.legend(loc="best")
+    axes.tick_params(axis="x", labelrotation=45)

@@ -11,6 +11,7 @@ marketplace and day, columns in ``CSV_COLUMNS`` and docs/report.md), HTML and PN
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,9 +25,11 @@ from rich.table import Table
 from cancellations import outlook
 from cancellations.chart import percent
 from cancellations.rate import (
+    COUNTED,
     DayFigures,
     Treatment,
     as_fraction,
+    classify,
     counts_by_day,
     daily_series,
     local_day,
@@ -59,6 +62,17 @@ CSV_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class CountedCancellation:
+    """One cancellation the rate counts: the order behind it (listed in the HTML report)."""
+
+    order_id: str
+    day: date  # local purchase day: the windows it counts in start here
+    treatment: str
+    reason: str
+    skus: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class MarketplaceReport:
     """Everything the report says about one marketplace."""
 
@@ -72,6 +86,7 @@ class MarketplaceReport:
     offers: list[outlook.OfferRisk]
     flags: list[outlook.Flag]
     health: HealthFigure | None
+    counted: tuple[CountedCancellation, ...] = ()  # in the windows of the report's days
 
     @property
     def current(self) -> DayFigures:
@@ -125,7 +140,24 @@ def build_report(
         offers=outlook.offer_risks(mine, tz, last),
         flags=outlook.flags(mine, tz, first - timedelta(days=settings.window_days - 1), last),
         health=health,
+        counted=_counted(mine, tz, first - timedelta(days=settings.window_days - 1), last),
     )
+
+
+def _counted(
+    orders: Sequence[Order], tz: str, first: date, last: date
+) -> tuple[CountedCancellation, ...]:
+    found = []
+    for order in orders:
+        treatment, day = classify(order), local_day(order.purchased_at, tz)
+        if treatment in COUNTED and first <= day <= last:
+            skus = tuple(sorted({line.sku for line in order.items}))
+            found.append(
+                CountedCancellation(
+                    order.order_id, day, treatment.value, order.cancel_reason or "", skus
+                )
+            )
+    return tuple(sorted(found, key=lambda c: (c.day, c.order_id)))
 
 
 def _warnings(report: MarketplaceReport) -> list[str]:
@@ -204,13 +236,27 @@ def _decimal(value: Fraction | None, places: int = 6) -> str:
     return str(quotient.quantize(Decimal(1).scaleb(-places)))
 
 
-def write_csv(reports: Iterable[MarketplaceReport], path: Path) -> int:
-    """Write the CSV; the number of data rows."""
+EXPORT_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
+
+
+def write_csv(reports: Iterable[MarketplaceReport], path: Path, encoding: str = "utf-8-sig") -> int:
+    """Write the CSV; the number of data rows. UTF-8 with a BOM by default (Excel, Japanese
+    Excel included, then opens it as UTF-8), or CP932 (Shift_JIS) on request."""
+    if encoding not in EXPORT_ENCODINGS:
+        raise InputError(f"--encoding {encoding}: use one of {', '.join(EXPORT_ENCODINGS)}")
     rows = csv_rows(reports)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    try:
+        data = text.getvalue().encode(encoding)
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        raise InputError(
+            f"{path}: {bad!r} cannot be written as {encoding}; use utf-8-sig"
+        ) from None
+    path.write_bytes(data)
     return len(rows)
 
 

@@ -12,6 +12,7 @@ from html import escape
 
 from cancellations.chart import percent, svg_chart
 from cancellations.report import MarketplaceReport, summary_lines
+from sync.i18n import locale, tr, when
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 60em; }
@@ -29,22 +30,29 @@ svg .xlabel { font-size: 11px; text-anchor: middle; fill: #555; }
 svg .target { stroke: #c0392b; stroke-width: 2; stroke-dasharray: 6 4; }
 svg .rate { fill: none; stroke: #1f5fa8; stroke-width: 2; }
 svg .point { fill: #1f5fa8; } svg .over { fill: #c0392b; }
+svg .count { font-size: 10px; text-anchor: middle; fill: #333; } svg .count.over { fill: #c0392b; }
 """
 
 
 def render_html(reports: Sequence[MarketplaceReport], generated_at: datetime) -> str:
     """The whole page."""
-    sections = [_section(report) for report in reports] or ["<p>No seller-fulfilled orders.</p>"]
+    empty = f"<p>{escape(tr('No seller-fulfilled orders.'))}</p>"
+    sections = [_section(report) for report in reports] or [empty]
+    lang = "ja" if locale() == "ja" else "en"
+    intro = tr(
+        "Generated {time}. Official buyer requests cancelled as BuyerCanceled and buyer "
+        "self-cancellations are excluded; Amazon's auto-cancellations count. Keep the rate "
+        "under the target. Each point shows cancellations/orders of its 7-day window.",
+        time=when(generated_at),
+    )
     return "\n".join(
         [
             "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            "<title>Cancellation rate — stockguard</title>",
+            f'<html lang="{lang}"><head><meta charset="utf-8">',
+            f"<title>{escape(tr('Cancellation rate'))} — stockguard</title>",
             f"<style>{_STYLE}</style></head><body>",
-            "<h1>Cancellation rate (seller-fulfilled orders, rolling 7 days)</h1>",
-            f"<p>Generated {escape(generated_at.strftime('%Y-%m-%d %H:%M UTC'))}. Official buyer "
-            "requests cancelled as BuyerCanceled and buyer self-cancellations are excluded; "
-            "Amazon's auto-cancellations count. Keep the rate <em>under</em> the target.</p>",
+            f"<h1>{escape(tr('Cancellation rate (seller-fulfilled orders, rolling 7 days)'))}</h1>",
+            f"<p>{escape(intro)}</p>",
             *sections,
             "</body></html>",
         ]
@@ -53,7 +61,9 @@ def render_html(reports: Sequence[MarketplaceReport], generated_at: datetime) ->
 
 def _section(report: MarketplaceReport) -> str:
     market = report.marketplace
-    title = f"{market.code}: 7-day cancellation rate ({market.timezone})"
+    title = tr(
+        "{market}: 7-day cancellation rate ({zone})", market=market.code, zone=market.timezone
+    )
     parts = [f"<h2>{escape(title)}</h2>"]
     parts += [f'<p class="warning">{escape(w)}</p>' for w in report.warnings]
     parts.append(svg_chart(report.days, report.target, title))
@@ -61,12 +71,20 @@ def _section(report: MarketplaceReport) -> str:
     parts += [f"<li>{escape(line.strip())}</li>" for line in summary_lines(report)]
     parts.append("</ul>")
     parts.append(_table(report))
+    parts.append(_orders(report))
     return "\n".join(parts)
 
 
 def _table(report: MarketplaceReport) -> str:
-    head = ("Day", "Window", "Orders", "Seller cancellations", "Rate", "Target", "Budget")
-    rows = ["<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"]
+    head = [
+        tr(h)
+        for h in ("Day", "Window", "Orders", "Seller cancellations", "Rate", "Target", "Budget")
+    ]
+    rows = [
+        "<table><thead><tr>"
+        + "".join(f"<th>{escape(h)}</th>" for h in head)
+        + "</tr></thead><tbody>"
+    ]
     for day in report.days:
         css = ' class="over"' if day.at_or_over_target else ""
         cells = (
@@ -79,5 +97,26 @@ def _table(report: MarketplaceReport) -> str:
             str(day.budget),
         )
         rows.append(f"<tr{css}>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    rows.append("</tbody></table>")
+    return "\n".join(rows)
+
+
+def _orders(report: MarketplaceReport) -> str:
+    """The orders behind the counted cancellations, with the days whose window they are in."""
+    heading = f"<h3>{escape(tr('Cancellations counted in these windows'))}</h3>"
+    if not report.counted:
+        return heading + f"<p>{escape(tr('None.'))}</p>"
+    head = [tr(h) for h in ("Order", "Purchase day", "Counted as", "Reason", "SKU")]
+    rows = [heading, '<table class="orders"><thead><tr>']
+    rows[-1] += "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
+    for item in report.counted:
+        cells = (
+            item.order_id,
+            str(item.day),
+            item.treatment,
+            item.reason or "-",
+            " ".join(item.skus),
+        )
+        rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     rows.append("</tbody></table>")
     return "\n".join(rows)

@@ -7,19 +7,21 @@ The shared steps live in ``ShopAdapter.parse``: decode, hash, block detection
 
 ``ParseOptions`` carries what the source says about itself: the variant to read, which kinds
 of Amazon offer count as in stock for this seller (default: a new offer in the buy box only),
-and the currency a bare ``$`` or ``¥`` means.
+the currency a bare ``$`` or ``¥`` means, and the seller's own phrases for its shop
+(``suppliers.seller_phrases``), active while the adapter reads and named in the evidence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from suppliers import block
+from suppliers import block, phrases
 from suppliers.page import Page
+from suppliers.seller_phrases import NO_SELLER_PHRASES, SellerPhrases, annotate
 from sync.domain import Availability, Money, Observation, Source, UnknownReason
 
 
@@ -42,11 +44,18 @@ class ParseOptions:
     variant: str | None = None
     accept: frozenset[OfferKind] = field(default=NEW_ONLY)
     currency: str | None = None
+    seller_phrases: SellerPhrases = NO_SELLER_PHRASES
 
     @classmethod
-    def for_source(cls, source: Source, *, accept: frozenset[OfferKind] = NEW_ONLY) -> ParseOptions:
-        """Options for a listing's page source (its variant)."""
-        return cls(variant=source.variant, accept=accept)
+    def for_source(
+        cls,
+        source: Source,
+        *,
+        accept: frozenset[OfferKind] = NEW_ONLY,
+        seller_phrases: SellerPhrases = NO_SELLER_PHRASES,
+    ) -> ParseOptions:
+        """Options for a listing's page source (its variant, its seller phrases)."""
+        return cls(variant=source.variant, accept=accept, seller_phrases=seller_phrases)
 
 
 DEFAULT_OPTIONS = ParseOptions()
@@ -155,7 +164,10 @@ class ShopAdapter:
         if refused is not None:
             verdict = unknown(refused[0], refused[1])
         else:
-            verdict = self.read(page, options)
+            with phrases.seller_phrases(options.seller_phrases) as decisive:
+                verdict = self.read(page, options)
+            if decisive:
+                verdict = replace(verdict, evidence=annotate(verdict.evidence, decisive))
         return Observation(
             source_ref=page.url,
             availability=verdict.availability,

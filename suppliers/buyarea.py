@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborNode
 
 from suppliers import phrases
-from suppliers.dom import Document, classes, text_of
+from suppliers.dom import Document, classes, text_of, within
 
 CONTROLS = "button, input[type=submit], input[type=image], input[type=button], a, [role=button]"
 _CONTROL_NAME = re.compile(
@@ -82,7 +82,7 @@ def _label(node: LexborNode) -> str:
 
 def disabling(attrs: Mapping[str, str | None]) -> str | None:
     """Why an element's own attributes say it cannot be pressed (``disabled``,
-    ``aria-disabled="true"``, a ``…-disabled`` class), or None; for any parser's attributes."""
+    ``aria-disabled="true"``, a ``…-disabled`` class), or None."""
     if "disabled" in attrs:
         return "disabled"
     if (attrs.get("aria-disabled") or "").lower() == "true":
@@ -129,7 +129,7 @@ def buy_area(doc: Document, selector: str | None = None) -> BuyArea | None:
     if start is None:
         return None
     area = _grow(_form_of(start) or start)
-    inside = tuple(c for node, c in found if _within(node, area))
+    inside = tuple(c for node, c in found if within(node, area))
     return BuyArea(inside, text_of(area), area)
 
 
@@ -149,15 +149,6 @@ def _grow(node: LexborNode) -> LexborNode:
             break
         area, parent = parent, parent.parent
     return area
-
-
-def _within(node: LexborNode, area: LexborNode) -> bool:
-    parent: LexborNode | None = node
-    while parent is not None:
-        if parent.mem_id == area.mem_id:
-            return True
-        parent = parent.parent
-    return False
 
 
 def statements(doc: Document, *meanings: str) -> list[tuple[str, str]]:

@@ -79,7 +79,7 @@ def is_hidden(node: LexborNode) -> bool:
 
 def hides(attrs: Mapping[str, str | None]) -> bool:
     """Whether an element's attributes hide it (``hidden``, inline style, hiding class); for
-    any parser's attribute mapping (Lexbor here, lxml in the Amazon adapter)."""
+    an element's attribute mapping (``LexborNode.attributes``)."""
     if "hidden" in attrs:
         return True
     style = attrs.get("style") or ""
@@ -167,10 +167,24 @@ class Document:
         """Elements of the cleaned page matching a CSS selector."""
         return self.tree.css(selector)
 
+    def first(self, selector: str) -> LexborNode | None:
+        """The first element of the cleaned page matching a CSS selector."""
+        return self.tree.css_first(selector)
+
     @property
     def h1(self) -> str:
         """The first ``h1`` text (the product's name on most shops)."""
         return text_of(self.tree.css_first("h1"))
+
+
+def within(node: LexborNode, area: LexborNode) -> bool:
+    """Whether ``node`` is ``area`` or inside it."""
+    parent: LexborNode | None = node
+    while parent is not None:
+        if parent.mem_id == area.mem_id:
+            return True
+        parent = parent.parent
+    return False
 
 
 def _ancestors(node: LexborNode) -> list[LexborNode]:

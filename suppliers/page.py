@@ -1,11 +1,12 @@
 """One fetched page as adapters see it: addresses, status, hash, and two views of the body.
 
 ``text`` is the body decoded properly (BOM, ``<meta charset>``, UTF-8, then detection); it is
-computed only when asked for. ``scan`` is a cheap view for narrowing: a UTF-8 body decoded
-as Latin-1, one character per byte, so substring and regex searches for ASCII markup
-(``id="availability"``) run over a compact string instead of a decoded 1–2 MB page with
-emoji in it (which Python stores at four bytes a character). Offsets in ``scan`` are byte
-offsets; ``fragment`` turns a slice of ``scan`` back into properly decoded text.
+computed only when asked for. ``scan`` is a cheap view for marker searches (block detection,
+platform markers, JSON islands such as Rakuten's ``itemInfoSku``): a UTF-8 body decoded as
+Latin-1, one character per byte, so substring and regex searches for ASCII markup run over a
+compact string instead of a decoded 1–2 MB page with emoji in it (which Python stores at
+four bytes a character). Offsets in ``scan`` are byte offsets; ``fragment`` turns a slice of
+``scan`` back into properly decoded text. Elements are read from the HTML5 tree (``dom``).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Page:
 
     @cached_property
     def scan(self) -> str:
-        """A fast view for narrowing (see the module docstring); ``text`` when not UTF-8."""
+        """A fast view for marker searches (see the module docstring); ``text`` if not UTF-8."""
         if self._scan_encoding is None:
             return self.text
         assert isinstance(self.body, bytes)
@@ -116,7 +117,7 @@ class Page:
     @cached_property
     def dom(self) -> Document:
         """The page parsed and cleaned to what a buyer sees of this product (``suppliers.dom``)."""
-        from suppliers.dom import Document  # imported late: Amazon pages never build a tree
+        from suppliers.dom import Document  # late: Amazon reads its own uncleaned tree
 
         return Document(self.text)
 

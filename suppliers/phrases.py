@@ -7,6 +7,13 @@ first wins, and a Latin phrase must stand at word boundaries. So "not in stock",
 "在庫ありません" and "Indisponible" read as out of stock, never as the shorter in-stock
 phrase inside them. Phrase lists are matched only against text an adapter has scoped to
 the item's own buy area, never against a whole page.
+
+A seller's own phrases for a shop or a source (``SellerPhrases``, from the config) are active
+for one read (``ShopAdapter.observe`` sets them: a context variable, so concurrent reads in
+other threads keep their own). They are matched first, on the same normalised text, and the
+built-in tables only read what they leave: a seller's "在庫切れ間近" (in) is never the
+built-in "在庫切れ" (out). Every seller phrase handed back to an adapter (by ``find`` or
+``classify``) is recorded, so the evidence can name it (``suppliers.seller_phrases``).
 """
 
 from __future__ import annotations
@@ -14,12 +21,18 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sync.domain import Availability
+
+if TYPE_CHECKING:
+    from suppliers.seller_phrases import SellerPhrase, SellerPhrases
 
 TABLES = Path(__file__).with_name("phrases.toml")
 
@@ -87,6 +100,46 @@ class Hit:
     meaning: str
     text: str  # the phrase as matched (normalised)
     start: int
+    seller: SellerPhrase | None = None  # the seller's phrase it is, None for a built-in one
+
+
+@dataclass
+class _Active:
+    """The seller phrases of the read in progress and those handed back to it."""
+
+    table: SellerPhrases
+    decisive: list[SellerPhrase] = field(default_factory=list)
+
+
+_ACTIVE: ContextVar[_Active | None] = ContextVar("seller_phrases", default=None)
+
+
+@contextmanager
+def seller_phrases(table: SellerPhrases) -> Iterator[list[SellerPhrase]]:
+    """Make a seller's phrases active for one read; yields the list of those handed back."""
+    active = _Active(table)
+    token = _ACTIVE.set(active if table else None)
+    try:
+        yield active.decisive
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _handed_back(hit: Hit) -> str:
+    """A phrase returned to an adapter: remember it when it is the seller's."""
+    active = _ACTIVE.get()
+    if hit.seller is not None and active is not None and hit.seller not in active.decisive:
+        active.decisive.append(hit.seller)
+    return hit.text
+
+
+def seller_phrase(phrase: str) -> SellerPhrase | None:
+    """The active seller phrase this (matched) phrase is, or None."""
+    active = _ACTIVE.get()
+    if active is None:
+        return None
+    wanted = normal(phrase)
+    return next((p for p in active.table.phrases if normal(p.text) == wanted), None)
 
 
 @lru_cache(maxsize=1)
@@ -121,13 +174,15 @@ _END = ""  # the trie key that marks the end of a phrase
 
 
 def _trie_pattern(words: list[str]) -> str:
+    if not words:
+        return "(?!)"  # matches nothing (an empty trie would match the empty string)
     trie: dict[str, Any] = {}
     for word in words:
         node = trie
         for char in word:
             node = node.setdefault(char, {})
         node[_END] = f"(?![{_LATIN}])" if _LATIN_START.match(word[-1]) else ""
-    return _node_pattern(trie) or "(?!)"
+    return _node_pattern(trie)
 
 
 def _node_pattern(node: dict[str, Any]) -> str:
@@ -140,16 +195,41 @@ def _node_pattern(node: dict[str, Any]) -> str:
     return "(?:" + "|".join(branches) + ")"
 
 
+@lru_cache(maxsize=64)
+def _seller_matcher(table: SellerPhrases) -> tuple[re.Pattern[str], dict[str, SellerPhrase]]:
+    """One regex for a seller's phrases (the same trie and word boundaries as the tables)."""
+    phrase_of = {normal(p.text): p for p in table.phrases}
+    latin = [p for p in phrase_of if _LATIN_START.match(p)]
+    other = [p for p in phrase_of if not _LATIN_START.match(p)]
+    pattern = f"(?<![{_LATIN}])(?:{_trie_pattern(latin)})|(?:{_trie_pattern(other)})"
+    return re.compile(pattern), phrase_of
+
+
 def hits(text: str) -> list[Hit]:
-    """Every whole phrase in ``text``, left to right, none overlapping."""
+    """Every whole phrase in ``text``, left to right, none overlapping; the active seller
+    phrases first, the built-in tables in what they leave."""
     pattern, meaning_of = _matcher()
     folded = normal(text)
-    return [Hit(meaning_of[m.group(0)], m.group(0), m.start()) for m in pattern.finditer(folded)]
+    active = _ACTIVE.get()
+    if active is None:
+        return [
+            Hit(meaning_of[m.group(0)], m.group(0), m.start()) for m in pattern.finditer(folded)
+        ]
+    seller_pattern, phrase_of = _seller_matcher(active.table)
+    found: list[Hit] = []
+    for match in seller_pattern.finditer(folded):
+        mine = phrase_of[match.group(0)]
+        found.append(Hit(mine.meaning, match.group(0), match.start(), mine))
+        # a mark no phrase contains: the built-in tables cannot read inside a seller phrase
+        folded = folded[: match.start()] + "\0" * len(match.group(0)) + folded[match.end() :]
+    found += [Hit(meaning_of[m.group(0)], m.group(0), m.start()) for m in pattern.finditer(folded)]
+    return sorted(found, key=lambda hit: hit.start)
 
 
 def find(text: str, *meanings: str) -> str | None:
     """The first phrase in ``text`` with one of these meanings (as matched), or None."""
-    return next((hit.text for hit in hits(text) if hit.meaning in meanings), None)
+    hit = next((hit for hit in hits(text) if hit.meaning in meanings), None)
+    return _handed_back(hit) if hit else None
 
 
 def parse_quantity(text: str) -> int | None:
@@ -197,25 +277,27 @@ def classify(text: str) -> Classified | None:
     """Read a buy-area text: out / ended first, then awaiting and backorder, then in stock."""
     if not text.strip():
         return None
-    found = {hit.meaning: hit.text for hit in reversed(hits(text))}  # first hit per meaning
+    first: dict[str, Hit] = {}
+    for hit in hits(text):  # the first hit per meaning; a seller's phrase before a table's
+        if hit.meaning not in first or (hit.seller and not first[hit.meaning].seller):
+            first[hit.meaning] = hit
     days = delay_days(text)
     for meaning in (OUT_OF_STOCK, ENDED):
-        if meaning in found:
-            return Classified(Availability.OUT_OF_STOCK, found[meaning], days=days)
-    awaiting = found.get(AWAITING) or (_AWAITING_DATE.search(normal(text)) and "in stock on")
-    if awaiting:
+        if meaning in first:
+            return Classified(Availability.OUT_OF_STOCK, _handed_back(first[meaning]), days=days)
+    if AWAITING in first or _AWAITING_DATE.search(normal(text)):
+        awaiting = _handed_back(first[AWAITING]) if AWAITING in first else "in stock on"
         state = Availability.IN_STOCK if days is not None else Availability.OUT_OF_STOCK
         return Classified(state, awaiting, days=days)
-    if BACKORDER in found:
-        return Classified(
-            Availability.IN_STOCK, found[BACKORDER], days=days or BACKORDER_DAYS_ASSUMED
-        )
+    if BACKORDER in first:
+        phrase = _handed_back(first[BACKORDER])
+        return Classified(Availability.IN_STOCK, phrase, days=days or BACKORDER_DAYS_ASSUMED)
     quantity = parse_quantity(text)
-    if IN_STOCK in found or (quantity is not None and quantity > 0):
-        phrase = found.get(IN_STOCK) or f"{quantity} left"
+    if IN_STOCK in first or (quantity is not None and quantity > 0):
+        phrase = _handed_back(first[IN_STOCK]) if IN_STOCK in first else f"{quantity} left"
         return Classified(Availability.IN_STOCK, phrase, quantity, days)
     if quantity == 0:
         return Classified(Availability.OUT_OF_STOCK, "quantity 0", 0)
-    if SHIPS_WITHIN in found and days is not None:
-        return Classified(Availability.IN_STOCK, found[SHIPS_WITHIN], days=days)
+    if SHIPS_WITHIN in first and days is not None:
+        return Classified(Availability.IN_STOCK, first[SHIPS_WITHIN].text, days=days)
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 
 from suppliers.base import DEFAULT_OPTIONS, PageAdapter, ParseOptions
 from suppliers.page import Page, host_of
@@ -48,6 +49,9 @@ HOSTS: dict[str, tuple[str, ...]] = {
     "base": ("thebase.in", "base.shop", "base.ec"),
 }  # fmt: skip
 PLATFORMS = ("shopify", "woocommerce", "makeshop", "colorme", "base")
+# Adapters that read a product's variant list: without a named variant, variants that differ
+# in availability read UNKNOWN (``listings import`` warns about such sources).
+VARIANT_ADAPTERS = ("shopify", "woocommerce")
 _loaded: dict[str, PageAdapter] = {}
 
 
@@ -75,6 +79,22 @@ def by_host(url: str) -> str | None:
             ):
                 best = (len(served), name)
     return best[1] if best else None
+
+
+def unnamed_variant(url: str, adapter: str = "", variant: str | None = None) -> str | None:
+    """The variant-reading adapter of a page source that names no variant, else None.
+
+    The adapter is the one the source names (``page:shopify:URL``) or its host serves (a
+    platform on the shop's own domain is only known once the page is read); Shopify's
+    ``?variant=ID`` in the URL names one."""
+    if variant:
+        return None
+    name = adapter or by_host(url)
+    if name not in VARIANT_ADAPTERS:
+        return None
+    if name == "shopify" and "variant" in parse_qs(urlsplit(url).query):
+        return None
+    return name
 
 
 def choose(page: Page, name: str | None = None) -> PageAdapter:

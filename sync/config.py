@@ -11,8 +11,10 @@ the key (``[suppliers] min_gap_seconds: expected a number, got "fast"``).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -50,6 +52,16 @@ class AmazonSettings:
 
 
 @dataclass(frozen=True)
+class SellerPhraseSettings:
+    """A seller's own stock phrases for one shop host or one source URL
+    (``[suppliers.phrases."shop.example.jp"]``); they beat the built-in phrase tables there."""
+
+    in_stock: tuple[str, ...] = ()
+    out_of_stock: tuple[str, ...] = ()
+    preorder: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SupplierSettings:
     """How politely and how patiently supplier pages are fetched."""
 
@@ -65,6 +77,8 @@ class SupplierSettings:
     backoff_seconds: float = 1.0  # first retry after this, doubling each time
     max_backoff_seconds: float = 30.0
     max_retry_after_seconds: float = 300.0  # a longer Retry-After gives up (host paused this long)
+    # keyed by shop host ("shop.example.jp", subdomains too) or by one source's URL
+    phrases: dict[str, SellerPhraseSettings] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,6 +137,11 @@ DEFAULT_API_CREDENTIALS: dict[str, dict[str, str]] = {
         "lwa_client_secret": "LWA_CLIENT_SECRET",
         "refresh_token": "SP_API_REFRESH_TOKEN_{MARKET}",
     },
+    "rakuten": {
+        "application_id": "STOCKGUARD_RAKUTEN_APP_ID",
+        "access_key": "STOCKGUARD_RAKUTEN_ACCESS_KEY",
+    },
+    "yahoo": {"app_id": "STOCKGUARD_YAHOO_APP_ID"},
 }
 
 
@@ -187,6 +206,37 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """Alerts through Apprise (sync/notify/): where they go and how often.
+
+    ``urls`` are Apprise URLs (``mailto://…``, ``slack://…``, ``ntfy://…``, ``json://…``);
+    ``${NAME}`` in a URL is replaced by the environment variable NAME, so a token need not sit
+    in the file. ``urls_env`` names a variable holding more URLs (space or comma separated).
+    The expanded URLs live in ``Secrets.notify_urls`` and are never printed or logged.
+    """
+
+    urls: list[str] = field(default_factory=list)
+    urls_env: str = ""
+    digest_minutes: float = 15.0  # at most one message per this many minutes
+    rate_margin: float = 0.005  # warn when the 7-day rate is within this of the target
+    host_unknown_share: float = 0.5  # a host whose checks are this share UNKNOWN is failing
+    host_min_checks: int = 5  # ... once it has had at least this many checks in a digest
+    lines_per_topic: int = 20  # longer lists end "… and N more"
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """How stockguard talks to the seller: language and time zone of everything printed.
+
+    ``locale``: ``en`` or ``ja``; empty means the system locale (LC_ALL, LC_MESSAGES, LANG).
+    ``timezone``: an IANA zone such as ``Asia/Tokyo``; times are printed in it, labelled.
+    """
+
+    locale: str = ""
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
 class Secrets:
     """Credentials from the environment; never printed, logged or stored."""
 
@@ -194,6 +244,7 @@ class Secrets:
     lwa_client_secret: str = field(default="", repr=False)
     refresh_token: str = field(default="", repr=False)
     imap_password: str = field(default="", repr=False)
+    notify_urls: tuple[str, ...] = field(default=(), repr=False)
 
     def __repr__(self) -> str:
         present = [f.name for f in fields(self) if getattr(self, f.name)]
@@ -225,6 +276,8 @@ class Settings:
     mail: MailSettings = MailSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     apis: dict[str, ApiSettings] = field(default_factory=dict)
+    notify: NotifySettings = NotifySettings()
+    display: DisplaySettings = DisplaySettings()
     secrets: Secrets = field(default=Secrets(), repr=False)
     api_secrets: dict[str, ApiSecrets] = field(default_factory=dict, repr=False)
 
@@ -251,13 +304,20 @@ def load_settings(path: Path | None = None, *, db: str | None = None) -> Setting
         raise ConfigError(f"{path}: [secrets] is not allowed in a file; use the environment")
     settings = parse_settings(raw, where=str(path) if path else "config")
     url = db or env.get(DB_ENV) or settings.store.url
-    secrets = Secrets(**{name: _first_env(env, keys) for name, keys in SECRET_ENV.items()})
+    secrets = Secrets(
+        **{name: _first_env(env, keys) for name, keys in SECRET_ENV.items()},
+        notify_urls=notify_urls(settings.notify, env),
+    )
     api_secrets = {name: read_api_secrets(name, api, env) for name, api in settings.apis.items()}
+    display = DisplaySettings(
+        locale=settings.display.locale or system_locale(env), timezone=settings.display.timezone
+    )
     return _replace(
         settings,
         store=StoreSettings(url=database_url(url)),
         secrets=secrets,
         api_secrets=api_secrets,
+        display=display,
     )
 
 
@@ -279,6 +339,35 @@ def read_api_secrets(
     values = {key: env[var] for key, var in names.items() if env.get(var)}
     missing = tuple(var for key, var in names.items() if key not in values)
     return ApiSecrets(values, missing)
+
+
+def system_locale(env: Mapping[str, str]) -> str:
+    """``ja`` when the system locale is Japanese (``ja_JP.UTF-8``), else ``en``."""
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if env.get(key):
+            return "ja" if env[key].lower().startswith("ja") else "en"
+    return "en"
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def notify_urls(settings: NotifySettings, env: Mapping[str, str]) -> tuple[str, ...]:
+    """The Apprise URLs with ``${NAME}`` expanded; a missing variable is a ConfigError naming
+    the variable and the URL's position, never the URL (it may hold other secrets)."""
+    found: list[str] = []
+    for index, url in enumerate(settings.urls, start=1):
+
+        def expand(match: re.Match[str], index: int = index) -> str:
+            name = match.group(1)
+            if not env.get(name):
+                raise ConfigError(f"[notify] urls #{index}: environment variable {name} is not set")
+            return env[name]
+
+        found.append(_ENV_REF.sub(expand, url))
+    if settings.urls_env:
+        found += [u for u in re.split(r"[\s,]+", env.get(settings.urls_env, "")) if u]
+    return tuple(found)
 
 
 def database_url(value: str) -> str:
@@ -332,11 +421,21 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(hint) if a is not type(None)]
         return None if value is None else _convert(options[0], value, where)
+    if origin is list:
+        (inner,) = get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {_show(value)}")
+        return [_convert(inner, v, f"{where}[{i}]") for i, v in enumerate(value)]
     if origin is dict:
         _, inner = get_args(hint)
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a table, got {_show(value)}")
         return {str(k): _convert(inner, v, f"{where}.{k}") for k, v in value.items()}
+    if origin is tuple:
+        inner = get_args(hint)[0]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {_show(value)}")
+        return tuple(_convert(inner, item, f"{where}[{n}]") for n, item in enumerate(value))
     if is_dataclass(hint):
         return _build(hint, value, f"{where.rsplit(' ', 1)[0]}: [{where.split()[-1]}]")  # type: ignore[arg-type]
     return _scalar(hint, value, where)

@@ -59,7 +59,7 @@ from sync.store import observations as obs_store
 from sync.store import outbox
 from sync.store import schedule as schedule_store
 from sync.store.feeds import latest_feed_observations
-from sync.store.listings import find_listings
+from sync.store.listings import find_listings, listing_versions
 from sync.store.orders import load_orders
 
 HISTORY_DEPTH = 6  # observations per source the policy sees (K-in-a-row restores need few)
@@ -145,7 +145,7 @@ class SyncEngine:
         self.sales: dict[str, list[policy.Sale]] = {}  # recent Amazon orders per SKU
         self._loaded_orders = False
         self._observation_ids: dict[str, int] = {}
-        self.queue = DecisionQueue()  # what to decide whatever is checked
+        self.queue = DecisionQueue(settings.policy)  # what to decide whatever is checked
         self._unlisted: set[tuple[str, str]] = set()  # Amazon has no quantity to read back
         self.reads_per_pass = READBACKS_PER_PASS  # more unknown than this: a listings report
         # `run` has two lanes: the check pass (and load, orders) on one, learn_unknown on the
@@ -161,10 +161,10 @@ class SyncEngine:
         is checked (the first load: all of them). ``planner=False`` (a dry run that only
         decides, like `plan`) leaves the planner and its stored schedule alone.
         """
-        previous = self.listings
         self._unlisted.clear()  # asked again after each catalogue load
+        versions = listing_versions(self.db)  # first: a row changed meanwhile is decided again
         self.listings = {(item.sku, item.marketplace): item for item in find_listings(self.db)}
-        self.queue.catalogue(self.db, self.listings, previous)
+        self.queue.catalogue(self.listings, versions)
         self.by_ref = {}
         for item in self.listings.values():
             for source in item.sources:
@@ -229,7 +229,7 @@ class SyncEngine:
         report = PassReport()
         touched = self.check_due(report, budget)
         touched |= self.refresh_feeds()
-        touched |= self.queue.due(self.db, self.clock.now(), self.listings)
+        touched |= self.due()
         if not send:
             report.decisions, report.changes = self.preview(touched, record=True)
             return report
@@ -240,6 +240,10 @@ class SyncEngine:
         if verify:
             report.verified = read_back(self.db, self.gateway, clock=self.clock)
         return report
+
+    def due(self) -> set[tuple[str, str]]:
+        """Listings whose decision can have changed whatever is checked (DecisionQueue)."""
+        return self.queue.due(self.db, self.clock.now(), self.listings, self.by_ref)
 
     def save_schedule(self) -> None:
         """Store the planner's per-source state, so a restart resumes it."""
@@ -351,15 +355,16 @@ class SyncEngine:
             for item in chosen
         ]
         if record:
-            self.queue.decided(decisions)
             ids = self._observation_ids
-            obs_store.record_decisions(
-                self.db,
-                [
-                    (d, current.get((d.sku, d.marketplace)), ids.get(d.source_ref or ""))
-                    for d in decisions
-                ],
-            )
+            with self.db.begin() as conn:
+                obs_store.record_decisions(
+                    conn,
+                    [
+                        (d, current.get((d.sku, d.marketplace)), ids.get(d.source_ref or ""))
+                        for d in decisions
+                    ],
+                )
+                self.queue.decided(conn, decisions, current)
         return decisions, current
 
     def _remember(self, seen: Sequence[Observation]) -> None:
@@ -413,7 +418,7 @@ class SyncEngine:
         learnt = self._read_unknown(items)
         with self._lock:
             self._learnt(learnt)
-            self.queue.undecided |= learnt.known
+            self.queue.add(learnt.known)
         return learnt.known
 
     def _read_unknown(self, items: Sequence[Listing], bulk: bool = True) -> Learnt:

@@ -15,7 +15,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -53,6 +53,7 @@ class ParsedCatalogue:
     errors: list[str]
     encoding: str
     rows: int
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (sku, market) -> line
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def parse_listings_text(text: str, name: str, encoding: str = "utf-8") -> Parsed
             continue
         first_line[key] = line
         good.append(listing)
-    return ParsedCatalogue(good, errors, encoding, rows)
+    return ParsedCatalogue(good, errors, encoding, rows, first_line)
 
 
 def _delimiter(text: str) -> str:
@@ -196,7 +197,7 @@ def _listing(record: dict[str, str], source_cells: list[str]) -> Listing:
     pack = check(lambda: _int(record, "pack_size", 1, 1, 10_000), 1)
     max_cost = check(lambda: _max_cost(record), None)
     no_sources: tuple[Source, ...] = ()
-    found = check(lambda: _sources(source_cells), no_sources)
+    found = check(lambda: _sources(source_cells, record.get("variant", "")), no_sources)
     if problems:
         raise _RowError("; ".join(problems))
     return Listing(
@@ -275,13 +276,16 @@ def _max_cost(record: dict[str, str]) -> Money | None:
         raise _RowError(f"max_cost {raw!r} is not an amount") from None
 
 
-def _sources(cells: list[str]) -> tuple[Source, ...]:
+def _sources(cells: list[str], variant: str = "") -> tuple[Source, ...]:
+    """The row's sources; ``variant`` (the variant column) is named on its page sources."""
     refs = [part.strip() for cell in cells for part in cell.split("|") if part.strip()]
     if not refs:
         raise _RowError("no source (a product page URL, feed:SUPPLIER:CODE or api:NAME:CODE)")
     found: list[Source] = []
     for ref in refs:
         source = _source(ref)
+        if variant and source.kind is SourceKind.PAGE:
+            source = replace(source, variant=variant)
         if source not in found:
             found.append(source)
     return tuple(found)

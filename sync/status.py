@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, case, func, select
 
+from sync.i18n import tr, when
 from sync.status_query import AGREE, StateCount, listing_states
 from sync.store.observation_tables import observations
 from sync.store.outbox_tables import outbox
@@ -76,14 +77,13 @@ class Status:
             ("policy: not decided yet", str(self.policy["not decided"])),
             ("Amazon differs from the policy", str(differ)),
         ]
-        rows += [(f"  differs: {why}", str(n)) for why, n in sorted(self.differ.items())]
+        rows += [
+            (f"  {tr('differs')}: {tr(why)}", str(n)) for why, n in sorted(self.differ.items())
+        ]
         rows += [
             ("live on Amazon while the policy wants 0", str(self.live_but_zero)),
             ("supplier checks in the last hour", str(self.checks_last_hour)),
-            (
-                "last push accepted",
-                f"{self.last_push:%Y-%m-%d %H:%M:%S}" if self.last_push else "never",
-            ),
+            ("last push accepted", when(self.last_push, seconds=True, missing=tr("never"))),
             ("outbox rows not yet answered", str(self.pending_outbox)),
             ("unreadable checks by supplier host (24 h)", errors or "none"),
         ]
@@ -92,7 +92,9 @@ class Status:
             rows.append((f"{lane} quota, last hour", f"{read} items {limit}, {unknown} unknown"))
         if self.api_use:
             rows.append(("API/page audit disagreements (24 h)", str(self.audit_disagreements)))
-        return rows
+        return [
+            (label if label.startswith("  ") else tr(label), tr(value)) for label, value in rows
+        ]
 
 
 def read_status(db: Engine, now: datetime, quotas: Mapping[str, int] | None = None) -> Status:

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sync", "suppliers", "cancellations")
-CORE_SHARED = ("sync.domain", "sync.errors", "sync.config", "sync.clock")
+CORE_SHARED = ("sync.domain", "sync.errors", "sync.config", "sync.clock", "sync.i18n")
 
 
 def _modules() -> dict[str, set[str]]:

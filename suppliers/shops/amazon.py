@@ -2,8 +2,10 @@
 
 Only the item's own buy box decides, found by element id (never by class: carousel buttons
 carry the class ``add-to-cart-button`` too, and "Currently unavailable" sits in JS string
-tables of in-stock pages). The page is narrowed to the buy box (``#buybox``, or the 2015
-layout's ``#mediaAccordion``) and the ``#availability`` boxes before any tree is built.
+tables of in-stock pages). The page is parsed whole by the HTML5 parser (selectolax /
+Lexbor: a few ms for a 2 MB page), but only the buy box (``#buybox``, or the 2015 layout's
+``#mediaAccordion``), the ``#availability`` boxes and the core-price block are read, each
+without its scripts and styles; no hidden-element pass runs over Amazon's huge page.
 
 Order:
 1. ``#outOfStock``: "Currently unavailable" -> OUT_OF_STOCK; "cannot be shipped to your
@@ -23,9 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lxml.etree import _Element
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from suppliers import narrow, phrases
+from suppliers import phrases
 from suppliers.base import (
     OfferKind,
     ParseOptions,
@@ -37,7 +39,7 @@ from suppliers.base import (
     unknown,
 )
 from suppliers.buyarea import disabling
-from suppliers.dom import hides
+from suppliers.dom import hides, within
 from suppliers.page import Page
 from suppliers.prices import parse_price
 from sync.domain import Availability, Money, UnknownReason
@@ -57,13 +59,15 @@ PRICE_IDS = (
     "corePrice_feature_div", "priceblock_dealprice", "priceblock_ourprice",
     "price_inside_buybox", "newBuyBoxPrice", "kindle-price",
 )  # fmt: skip
+OUT_OF_STOCK_IDS = ("outOfStock", "exports_desktop_outOfStock_buybox_message_feature_div")
 _USED_ROWS = (
-    './/*[starts-with(@id, "usedAccordionRow") or starts-with(@id, "usedOfferAccordionRow")'
-    ' or @id="usedOnlyBuybox" or @id="used_buybox_desktop"]'
+    '[id^="usedAccordionRow"], [id^="usedOfferAccordionRow"], #usedOnlyBuybox, #used_buybox_desktop'
 )
-_BUY_BUTTONS = './/*[@id="add-to-cart-button" or @id="buy-now-button"]'
-_OFFER_PRICE = './/*[contains(@class, "offer-price") or contains(@class, "header-price")]'
-_DIGITAL = './/*[@id="buyOneClick" or @id="checkoutButtonId" or @id="one-click-button"]'
+_BUY_BUTTONS = "#add-to-cart-button, #buy-now-button"
+_OFFER_PRICE = '[class*="offer-price"], [class*="header-price"]'
+_DIGITAL = "#buyOneClick, #checkoutButtonId, #one-click-button"
+_AVAILABILITY_BOXES = 6  # Amazon repeats #availability; the first few are the item's own
+_CODE = ("script", "style")  # their strings hold decoy phrases ("Currently unavailable")
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,14 @@ class Reading:
     days: int | None = None
 
 
+@dataclass(frozen=True)
+class UsedRow:
+    """The first used-offer row of the buy box, read before the rows are set aside."""
+
+    text: str
+    price: Money | None
+
+
 class AmazonAdapter(ShopAdapter):
     """Amazon detail pages (all marketplaces)."""
 
@@ -88,17 +100,16 @@ class AmazonAdapter(ShopAdapter):
         return options.currency or CURRENCY_BY_DOMAIN.get(host) or "USD"
 
     def read(self, page: Page, options: ParseOptions) -> Verdict:
-        text = page.scan
-        if not any(narrow.id_present(text, i) for i in PRODUCT_IDS):
+        tree = LexborHTMLParser(page.text)
+        if first_by_id(tree, PRODUCT_IDS) is None:
             return unknown(
                 UnknownReason.NOT_A_PRODUCT_PAGE, "no detail-page markup (#dp, #productTitle)"
             )
-        cut = next((c for c in (narrow.find_id(text, i) for i in BUY_BOX_IDS) if c), None)
-        box = narrow.tree(page.fragment(cut.html)) if cut else None
-        used = set_aside_used_rows(box) if box is not None else None
+        box = readable(first_by_id(tree, BUY_BOX_IDS))
         currency = self.currency_for(page, options)
-        price = find_price(page, box, currency) or price_in(used, currency)
-        reading = read_buy_box(page, box, cut, used)
+        used = set_aside_used_rows(box, currency) if box is not None else None
+        price = find_price(tree, box, currency) or (used.price if used else None)
+        reading = read_buy_box(tree, box, used)
         if reading is None:
             evidence = "no #availability, #outOfStock or buy button in the buy box"
             return unknown(UnknownReason.LAYOUT_CHANGED, evidence, price=price)
@@ -110,15 +121,38 @@ class AmazonAdapter(ShopAdapter):
         return out_of_stock(reading.evidence, **extra)
 
 
+def first_by_id(
+    root: LexborHTMLParser | LexborNode, element_ids: tuple[str, ...]
+) -> LexborNode | None:
+    """The element of the first id in ``element_ids`` (priority order) found under ``root``:
+    one pass over the tree for all of them, not one per id."""
+    found: dict[str, LexborNode] = {}
+    for node in root.css(", ".join(f'[id="{i}"]' for i in element_ids)):
+        found.setdefault(node.attributes.get("id") or "", node)
+    return next((found[i] for i in element_ids if i in found), None)
+
+
+def readable(node: LexborNode | None) -> LexborNode | None:
+    """The element without its scripts and styles (their strings are decoys)."""
+    if node is not None:
+        node.strip_tags(list(_CODE))
+    return node
+
+
+def text_of(node: LexborNode | None) -> str:
+    """An element's text as a buyer reads it (text nodes joined as written), collapsed."""
+    return " ".join(node.text(deep=True, separator="").split()) if node is not None else ""
+
+
 def read_buy_box(
-    page: Page, box: _Element | None, cut: narrow.Slice | None, used: _Element | None
+    tree: LexborHTMLParser, box: LexborNode | None, used: UsedRow | None
 ) -> Reading | None:
     """The decisive reading of the item's own buy box, or None when nothing decides."""
     if box is not None:
         stopped = out_of_stock_box(box)
         if stopped is not None:
             return stopped
-    said = availability_text(page, box, cut)
+    said = availability_text(tree, box)
     if said:
         reading = classify_availability(said)
         if reading is not None:
@@ -128,45 +162,51 @@ def read_buy_box(
     return read_buttons(box, used)
 
 
-def out_of_stock_box(box: _Element) -> Reading | None:
+def out_of_stock_box(box: LexborNode) -> Reading | None:
     """``#outOfStock``: its own message only (the box also holds "similar items")."""
-    found = narrow.by_id(box, "outOfStock")
-    if found is None:
-        found = narrow.by_id(box, "exports_desktop_outOfStock_buybox_message_feature_div")
+    found = first_by_id(box, OUT_OF_STOCK_IDS)
     if found is None:
         return None
-    spans = found.xpath('.//span[contains(@class, "a-color-price")]')
-    message = narrow.text_of(spans[0]) if spans else phrases.snippet(narrow.text_of(found), None)
+    span = found.css_first('span[class*="a-color-price"]')
+    message = text_of(span) if span is not None else phrases.snippet(text_of(found), None)
     if phrases.find(message, phrases.CANNOT_SHIP):
         return Reading(f"#outOfStock: {phrases.snippet(message)}", kind=OfferKind.CANNOT_SHIP)
     evidence = f"#outOfStock: {phrases.snippet(message or 'present')}"
     return Reading(evidence, availability=Availability.OUT_OF_STOCK)
 
 
-def set_aside_used_rows(box: _Element) -> _Element | None:
-    """Remove used-offer rows from the buy box; return the first (for a used-only page)."""
-    rows = box.xpath(_USED_ROWS)
-    first = rows[0] if rows else None
-    for row in rows:
-        if any(ancestor in rows for ancestor in row.iterancestors()):
-            continue  # already goes with its outer row
-        parent = row.getparent()
-        if parent is not None and row in parent:
-            parent.remove(row)
+def set_aside_used_rows(box: LexborNode, currency: str | None) -> UsedRow | None:
+    """Take used-offer rows out of the buy box; return the first (for a used-only page)."""
+    rows = box.css(_USED_ROWS)
+    if not rows:
+        return None
+    first = UsedRow(text_of(rows[0]), price_in(rows[0], currency))
+    ids = {row.mem_id for row in rows}
+    for row in [r for r in rows if not _inside_any(r, ids)]:  # outer rows take inner ones
+        row.decompose()
     return first
 
 
-def availability_text(page: Page, box: _Element | None, cut: narrow.Slice | None) -> str:
+def _inside_any(node: LexborNode, ids: set[int]) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.mem_id in ids:
+            return True
+        parent = parent.parent
+    return False
+
+
+def availability_text(tree: LexborHTMLParser, box: LexborNode | None) -> str:
     """The new offer's ``#availability`` text: in the buy box, else the page's own box."""
     if box is not None:
-        for element in box.xpath('.//*[@id="availability"]'):
-            said = narrow.text_of(element)
+        for element in box.css('[id="availability"]'):
+            said = text_of(element)
             if said:
                 return said
-    for found in narrow.find_ids(page.scan, "availability", limit=6):
-        if cut is not None and cut.contains(found.start):
-            continue  # inside the buy box: a used row already set aside
-        said = narrow.fragment_text(page.fragment(found.html))
+    for element in tree.css('[id="availability"]')[:_AVAILABILITY_BOXES]:
+        if box is not None and within(element, box):
+            continue  # inside the buy box: read above (used rows already set aside)
+        said = text_of(readable(element))
         if said:
             return said
     return ""
@@ -187,58 +227,57 @@ def classify_availability(said: str) -> Reading | None:
     return Reading(evidence, availability=found.availability, days=found.days)
 
 
-def read_buttons(box: _Element, used: _Element | None) -> Reading | None:
+def read_buttons(box: LexborNode, used: UsedRow | None) -> Reading | None:
     """Buy buttons by id (new offer), 1-Click (digital), a used offer, other sellers."""
-    pressable = [b for b in box.xpath(_BUY_BUTTONS) if _pressable(b, box)]
+    pressable = [b for b in box.css(_BUY_BUTTONS) if _pressable(b, box)]
     if pressable:
-        return Reading(f"#{pressable[0].get('id')} in the buy box", kind=OfferKind.NEW)
-    if box.xpath(_DIGITAL):
+        return Reading(f"#{pressable[0].attributes.get('id')} in the buy box", kind=OfferKind.NEW)
+    if box.css_first(_DIGITAL) is not None:
         return Reading("digital item: Buy now with 1-Click in the buy box", kind=OfferKind.NEW)
     if used is not None:
-        said = phrases.snippet(narrow.text_of(used), None, 60)
+        said = phrases.snippet(used.text, None, 60)
         return Reading(f"buy box offers only a used item: {said}", kind=OfferKind.USED)
-    if narrow.by_id(box, "buybox-see-all-buying-choices") is not None or phrases.find(
-        narrow.text_of(box), phrases.OTHER_SELLERS
+    if box.css_first('[id="buybox-see-all-buying-choices"]') is not None or phrases.find(
+        text_of(box), phrases.OTHER_SELLERS
     ):
         return Reading("buy box: See All Buying Choices only", kind=OfferKind.OTHER_SELLERS)
     return None
 
 
-def _pressable(button: _Element, box: _Element) -> bool:
+def _pressable(button: LexborNode, box: LexborNode) -> bool:
     """A buy button counts only when a buyer could see and press it: neither it nor anything
     around it inside the buy box is hidden or disabled (Amazon greys a button through its
     ``a-button-disabled`` wrapper)."""
-    node: _Element | None = button
+    node: LexborNode | None = button
     while node is not None:
-        if hides(node.attrib) or disabling(node.attrib):
+        if hides(node.attributes) or disabling(node.attributes):
             return False
-        if node is box:
+        if node.mem_id == box.mem_id:
             break
-        node = node.getparent()
+        node = node.parent
     return True
 
 
-def find_price(page: Page, box: _Element | None, currency: str | None) -> Money | None:
+def find_price(
+    tree: LexborHTMLParser, box: LexborNode | None, currency: str | None
+) -> Money | None:
     """The item's price: the core-price / price-to-pay blocks, else the buy box's own."""
-    found = narrow.find_first(page.scan, PRICE_IDS)
+    found = readable(first_by_id(tree, PRICE_IDS))
     if found is not None:
-        fragment = narrow.tree(page.fragment(found.html))
-        if fragment is not None:
-            offscreen = fragment.xpath('.//*[contains(@class, "a-offscreen")]')
-            texts = (narrow.text_of(element) for element in offscreen)
-            said = next((t for t in texts if t), "") or narrow.text_of(fragment)
-            price = parse_price(said, currency) if said else None
-            if price is not None:
-                return price
+        offscreen = (text_of(e) for e in found.css('[class*="a-offscreen"]'))
+        said = next((t for t in offscreen if t), "") or text_of(found)
+        price = parse_price(said, currency) if said else None
+        if price is not None:
+            return price
     return price_in(box, currency)
 
 
-def price_in(box: _Element | None, currency: str | None) -> Money | None:
+def price_in(box: LexborNode | None, currency: str | None) -> Money | None:
     """The first offer / header price inside a buy-box element."""
     if box is None:
         return None
-    for element in box.xpath(_OFFER_PRICE):
-        price = parse_price(narrow.text_of(element), currency)
+    for element in box.css(_OFFER_PRICE):
+        price = parse_price(text_of(element), currency)
         if price is not None:
             return price
     return None

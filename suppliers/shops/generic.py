@@ -86,18 +86,17 @@ def read_standard(
             f"variant {options.variant!r} not found in structured data",
             price=price,
         )
-    return decide(
-        chosen, found, lambda: statements(doc, phrases.OUT_OF_STOCK, phrases.ENDED), price
-    )
+    return decide(chosen, found, lambda *meanings: statements(doc, *meanings), price)
 
 
 def decide(
     offers: list[StructuredOffer],
     area: BuyArea | None,
-    said_out: Callable[[], list[tuple[str, str]]],
+    page_says: Callable[..., list[tuple[str, str]]],
     price: Money | None,
 ) -> Verdict:
-    """The visible buy area first, then structured data, then the page's own statements."""
+    """The visible buy area first, then structured data, then the page's own statements
+    (``page_says(*meanings)``: its short visible texts with phrases of these meanings)."""
     said = phrases.classify(area.text) if area else None
     extra = {"price": price, "quantity": said.quantity if said else None,
              "ships_within_days": said.days if said else None}  # fmt: skip
@@ -111,9 +110,9 @@ def decide(
         return out_of_stock(f"buy area: {area.sold_out().describe()}{beats}", price=price)  # type: ignore[union-attr]
     if decided is not None and decided.availability is Availability.OUT_OF_STOCK:
         return out_of_stock(decided.evidence, price=price)
-    page_says = said_out()
-    if page_says:
-        text, phrase = page_says[0]
+    out_said = page_says(phrases.OUT_OF_STOCK, phrases.ENDED)
+    if out_said:
+        text, phrase = out_said[0]
         return out_of_stock(f"page says: {phrases.snippet(text, phrase)}{beats}", price=price)
     mixed = mixed_variants(offers)
     if mixed is not None:
@@ -128,8 +127,31 @@ def decide(
     if area is not None and area.controls:
         evidence = f"buy area: {area.controls[0].describe()} cannot be pressed"
         return unknown(UnknownReason.LAYOUT_CHANGED, evidence, price=price)
+    seller_said = seller_in_stock(area, said, page_says)
+    if seller_said is not None:
+        return in_stock(seller_said, **extra)
     return unknown(UnknownReason.LAYOUT_CHANGED, "no availability in structured data or buy area",
                    price=price)  # fmt: skip
+
+
+def seller_in_stock(
+    area: BuyArea | None,
+    said: phrases.Classified | None,
+    page_says: Callable[..., list[tuple[str, str]]],
+) -> str | None:
+    """A seller's own in-stock phrase (config) on a page with no buy control to contradict
+    it: in the buy area's text, else a short status line; None when there is none."""
+    if (
+        area is not None
+        and said is not None
+        and said.availability is Availability.IN_STOCK
+        and phrases.seller_phrase(said.phrase) is not None
+    ):
+        return f"buy area: {phrases.snippet(area.text, said.phrase)}"
+    for text, phrase in page_says(phrases.IN_STOCK):
+        if phrases.seller_phrase(phrase) is not None:
+            return f"page says: {phrases.snippet(text, phrase)}"
+    return None
 
 
 def mixed_variants(offers: list[StructuredOffer]) -> str | None:

@@ -32,7 +32,7 @@ class MercariAdapter(ShopAdapter):
     def read(self, page: Page, options: ParseOptions) -> Verdict:
         offers = structured_offers(page.dom, page.final_url, "JPY")
         if offers:
-            return decide(offers, None, list, offers[0].price)
+            return decide(offers, None, lambda *_: [], offers[0].price)
         status = _STATUS.search(page.scan)
         if status:
             evidence = f'item "status":"{status.group(1)}"'

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 
-from suppliers import narrow, phrases
+from suppliers import phrases
 from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
+from suppliers.dom import text_of
 from suppliers.page import Page
 from suppliers.prices import price_from_value
 from sync.domain import Money, UnknownReason
@@ -24,11 +25,9 @@ _CONDITION = re.compile(r'"purchaseBySellType"\s*:\s*\{\s*"purchaseCondition"\s*
 _MIN_PRICE = re.compile(r'"minPrice"\s*:\s*"?(\d+(?:\.\d+)?)')
 _QUANTITY = re.compile(r'"newPurchaseSku"\s*:\s*\{[^{}]*?"quantity"\s*:\s*(\d+)')
 _INVENTORY_SHOWN = re.compile(r'"inventoryDisplay"\s*:\s*true')
-_OLD_SOLDOUT = r"<[a-z][a-z0-9]*\b[^>]*class\s*=\s*[\"'][^\"']*\bsoldout_msg\b"
-_OLD_CART = r"<[a-z][a-z0-9]*\b[^>]*class\s*=\s*[\"'][^\"']*\bcart-button-container\b"
-_OLD_PRICE = (
-    r"<[a-z][a-z0-9]*\b[^>]*(?:class\s*=\s*[\"'][^\"']*\bprice2\b|itemprop\s*=\s*[\"']?price\b)"
-)
+_OLD_SOLDOUT = ".soldout_msg"
+_OLD_CART = ".cart-button-container"
+_OLD_PRICE = '.price2, [itemprop="price"]'
 
 
 class RakutenAdapter(ShopAdapter):
@@ -83,19 +82,16 @@ def read_variant(text: str, variant: str, condition: str, price: Money | None) -
 
 def read_old_layout(page: Page) -> Verdict:
     """Pre-React item pages: the sold-out message or the cart button near the price."""
-    text = page.text
-    price_cut = narrow.find_tags(text, _OLD_PRICE, limit=1)
+    doc = page.dom
+    cut = doc.first(_OLD_PRICE)
     price = None
-    if price_cut:
-        attrs = narrow.attributes(price_cut[0].html)
-        price = price_from_value(
-            attrs.get("content") or narrow.fragment_text(price_cut[0].html), "JPY"
-        )
-    soldout = narrow.find_tags(text, _OLD_SOLDOUT, limit=1)
-    if soldout:
-        said = narrow.fragment_text(soldout[0].html) or "present"
+    if cut is not None:
+        price = price_from_value(cut.attributes.get("content") or text_of(cut), "JPY")
+    soldout = doc.first(_OLD_SOLDOUT)
+    if soldout is not None:
+        said = text_of(soldout) or "present"
         return out_of_stock(f".soldout_msg: {phrases.snippet(said)}", price=price)
-    if narrow.find_tags(text, _OLD_CART, limit=1):
+    if doc.first(_OLD_CART) is not None:
         return in_stock(".cart-button-container present", price=price)
     if price is None:
         return unknown(

@@ -16,13 +16,14 @@ An out-of-stock reading from any of them wins over an in-stock one.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from decimal import Decimal
 from typing import Any
 
-from suppliers import narrow, phrases
+from selectolax.lexbor import LexborNode
+
+from suppliers import phrases
 from suppliers.base import (
     ParseOptions,
     ShopAdapter,
@@ -32,15 +33,14 @@ from suppliers.base import (
     unknown,
     variant_mix,
 )
+from suppliers.dom import Document, classes, text_of
 from suppliers.extract import json_ld_offers, summarise
 from suppliers.page import Page
 from suppliers.prices import parse_price_range
 from suppliers.shops.generic import read_standard
 from sync.domain import Availability, Money, UnknownReason
 
-_MAIN = r"<div\b[^>]*\bid\s*=\s*[\"']product-\d+[\"']"
-_VARIATIONS = re.compile(r"data-product_variations\s*=\s*\"([^\"]*)\"")
-_CLASS = re.compile(r"class\s*=\s*[\"']([^\"']*)[\"']")
+_MAIN_ID = re.compile(r"product-\d+")
 _MARKERS = ("woocommerce-product", "wp-content/plugins/woocommerce", 'class="woocommerce')
 
 
@@ -54,11 +54,9 @@ class WooCommerceAdapter(ShopAdapter):
         return any(marker in page.scan for marker in _MARKERS)
 
     def read(self, page: Page, options: ParseOptions) -> Verdict:
-        text = page.text
-        mains = narrow.find_tags(text, _MAIN, limit=1)
-        if not mains:
+        main = main_product(page.dom)
+        if main is None:
             return read_standard(page, options, self.currency_for(page, options))
-        main = mains[0].html
         price = main_price(main, self.currency_for(page, options))
         variants = variations(main)
         if variants:
@@ -66,22 +64,27 @@ class WooCommerceAdapter(ShopAdapter):
         return read_simple(page, main, price)
 
 
-def main_price(main: str, currency: str | None) -> Money | None:
+def main_product(doc: Document) -> LexborNode | None:
+    """The main product's ``div#product-N`` (related products are list items, not divs)."""
+    return next(
+        (n for n in doc.css('div[id^="product-"]') if _MAIN_ID.fullmatch(n.attributes["id"] or "")),
+        None,
+    )
+
+
+def main_price(main: LexborNode, currency: str | None) -> Money | None:
     """The low end of ``p.price`` in the main product (a range on variable products)."""
-    for cut in narrow.find_tags(main, r"<p\b[^>]*class\s*=\s*[\"'][^\"']*\bprice\b", limit=1):
-        found = parse_price_range(narrow.fragment_text(cut.html), currency)
-        if found:
-            return found[0]
-    return None
+    found = parse_price_range(text_of(main.css_first("p.price")), currency)
+    return found[0] if found else None
 
 
-def variations(main: str) -> list[dict[str, Any]]:
+def variations(main: LexborNode) -> list[dict[str, Any]]:
     """The decoded ``data-product_variations`` list (empty when absent or loaded by AJAX)."""
-    match = _VARIATIONS.search(main)
-    if match is None:
+    form = main.css_first("[data-product_variations]")
+    if form is None:
         return []
-    try:
-        data = json.loads(html.unescape(match.group(1)))
+    try:  # the parser has already undone the attribute's HTML escaping
+        data = json.loads(form.attributes.get("data-product_variations") or "")
     except ValueError:
         return []
     return [v for v in data if isinstance(v, dict)] if isinstance(data, list) else []
@@ -139,23 +142,21 @@ def read_variants(
     )
 
 
-def read_simple(page: Page, main: str, price: Money | None) -> Verdict:
+def read_simple(page: Page, main: LexborNode, price: Money | None) -> Verdict:
     """JSON-LD, the product div's class and ``p.stock``: any out-of-stock reading wins."""
     readings: list[tuple[Availability, str, int | None]] = []
     decided = summarise(json_ld_offers(page.dom, page.final_url))
     if decided is not None and decided.availability is not None:
         readings.append((decided.availability, decided.evidence, None))
-    classes = _CLASS.search(main[: main.find(">")])
-    words = set(classes.group(1).split()) if classes else set()
+    words = set(classes(main))
     if "outofstock" in words:
         readings.append((Availability.OUT_OF_STOCK, "div.product class outofstock", None))
     elif "instock" in words:
         readings.append((Availability.IN_STOCK, "div.product class instock", None))
-    for cut in narrow.find_tags(main, r"<p\b[^>]*class\s*=\s*[\"'][^\"']*\bstock\b", limit=1):
-        said = narrow.fragment_text(cut.html)
-        found = phrases.classify(said)
-        if found is not None:
-            readings.append((found.availability, f"p.stock: {said}", found.quantity))
+    said = text_of(main.css_first("p.stock"))
+    found = phrases.classify(said)
+    if found is not None:
+        readings.append((found.availability, f"p.stock: {said}", found.quantity))
     for state in (Availability.OUT_OF_STOCK, Availability.IN_STOCK):
         for availability, evidence, quantity in readings:
             if availability is state:

@@ -8,17 +8,17 @@ reading 在庫がありません, -> OUT_OF_STOCK; JSON-LD / microdata availabil
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
-from suppliers import narrow, phrases
+from suppliers import phrases
 from suppliers.base import ParseOptions, ShopAdapter, Verdict, out_of_stock
+from suppliers.dom import text_of
 from suppliers.page import Page
 from suppliers.prices import parse_price
 from suppliers.shops.generic import read_standard
 
-_CART_BUTTON = re.compile(r"<[a-z]+\b[^>]*id\s*=\s*[\"']CartButtonUltLog[\"'][^>]*>", re.I)
-_DISABLED_BUTTON = r"<button\b[^>]*class\s*=\s*[\"'][^\"']*isDisabled"
+_CART_BUTTON = '[id="CartButtonUltLog"]'
+_DISABLED_BUTTON = 'button[class*="isDisabled"]'
 _BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found
     "[class*=Cart], "
     "[class*=cart], "
@@ -29,7 +29,7 @@ _BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found
     "[class*=Stock], "
     "[class*=stock]"
 )
-_PRICE = r"<[a-z]+\b[^>]*class\s*=\s*[\"'][^\"']*(?:elPriceNumber|ItemPrice_price)"
+_PRICE = '[class*="elPriceNumber"], [class*="ItemPrice_price"]'
 
 
 class YahooShoppingAdapter(ShopAdapter):
@@ -40,14 +40,14 @@ class YahooShoppingAdapter(ShopAdapter):
     currency = "JPY"
 
     def read(self, page: Page, options: ParseOptions) -> Verdict:
-        text = page.text
-        price_cut = narrow.find_tags(text, _PRICE, limit=1)
-        price = parse_price(narrow.fragment_text(price_cut[0].html), "JPY") if price_cut else None
-        button = _CART_BUTTON.search(text)
-        if button and re.search(r"\sdisabled\b", button.group(0)):
+        doc = page.dom
+        cut = doc.first(_PRICE)
+        price = parse_price(text_of(cut), "JPY") if cut is not None else None
+        button = doc.first(_CART_BUTTON)
+        if button is not None and "disabled" in button.attributes:
             return out_of_stock("#CartButtonUltLog is disabled", price=price)
-        for cut in narrow.find_tags(text, _DISABLED_BUTTON, limit=3):
-            said = narrow.fragment_text(cut.html)
+        for disabled in doc.css(_DISABLED_BUTTON)[:3]:
+            said = text_of(disabled)
             if phrases.find(said, phrases.OUT_OF_STOCK):
                 return out_of_stock(f"disabled button: {said}", price=price)
         verdict = read_standard(page, options, "JPY", _BUY_AREA)

@@ -9,8 +9,9 @@ online stock. Inside the buy box: 販売休止中です / 販売を終了しま�
 
 from __future__ import annotations
 
-from suppliers import narrow, phrases
+from suppliers import phrases
 from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
+from suppliers.dom import text_of
 from suppliers.page import Page
 from suppliers.prices import parse_price
 from sync.domain import Availability, UnknownReason
@@ -24,14 +25,15 @@ class YodobashiAdapter(ShopAdapter):
     currency = "JPY"
 
     def read(self, page: Page, options: ParseOptions) -> Verdict:
-        box = narrow.find_id(page.scan, "js_buyBoxMain")
-        cut = narrow.find_id(page.scan, "js_scl_unitPrice")
-        price = parse_price(narrow.fragment_text(page.fragment(cut.html)), "JPY") if cut else None
+        doc = page.dom
+        box = doc.first('[id="js_buyBoxMain"]')
+        cut = doc.first('[id="js_scl_unitPrice"]')
+        price = parse_price(text_of(cut), "JPY") if cut is not None else None
         if box is None:
-            if narrow.id_present(page.scan, "productDetail") or cut is not None:
+            if doc.first('[id="productDetail"]') is not None or cut is not None:
                 return unknown(UnknownReason.LAYOUT_CHANGED, "no #js_buyBoxMain", price=price)
             return unknown(UnknownReason.NOT_A_PRODUCT_PAGE, "no product buy box (#js_buyBoxMain)")
-        said = narrow.fragment_text(page.fragment(box.html))
+        said = text_of(box)
         evidence = f"#js_buyBoxMain: {phrases.snippet(said)}"
         found = phrases.classify(said)
         if found is not None and found.availability is Availability.OUT_OF_STOCK:

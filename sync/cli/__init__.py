@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from sync import i18n
 from sync.cli import (
     amazon,
     cancellations,
@@ -50,6 +51,7 @@ def cli(ctx: click.Context, db: str | None, config_path: Path | None) -> None:
       stockguard demo
       stockguard --db shop.db listings import catalogue.csv
     """
+    i18n.configure("en", "UTC")  # each command starts plain; its settings say otherwise
     ctx.obj = AppContext(db=db, config_path=config_path)
 
 

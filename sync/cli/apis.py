@@ -3,11 +3,9 @@
 Adding an API is one ``FAMILIES`` line: its published quota and batch size, and a builder that
 turns ``[apis.NAME]`` settings and the credentials read from the environment into an ItemApi
 (plus what to close). Amazon's builder joins the pure offers reader
-(``suppliers.apis.amazon``) to its HTTP transport (``sync.amazon.gateway_pricing``); the
-Rakuten and Yahoo builders go beside it::
-
-    "rakuten": ApiFamily(rakuten.QUOTA, rakuten.BATCH_SIZE, build_rakuten),
-    "yahoo": ApiFamily(yahoo.QUOTA, yahoo.BATCH_SIZE, build_yahoo),
+(``suppliers.apis.amazon``) to its HTTP transport (``sync.amazon.gateway_pricing``); Rakuten
+(``suppliers.apis.rakuten``) and Yahoo! Shopping (``suppliers.apis.yahoo``) get an HTTP client
+of their own.
 
 ``build_readers`` gives the checker one ``ApiReader`` per configured API (its section present,
 enabled, and its credentials set); ``quota_of`` gives `status` the limits without building.
@@ -19,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from suppliers.apis import amazon
+import httpx
+
+from suppliers.apis import amazon, rakuten, yahoo
 from suppliers.apis.base import ApiQuota, ItemApi
 from sync import api_refs
 from sync.amazon.gateway_pricing import PricingTransport
@@ -30,7 +30,7 @@ from sync.errors import ConfigError
 from sync.quota import QuotaPacer
 
 Built = tuple[ItemApi, Callable[[], None]]  # the client, and how to close it
-Builder = Callable[[str, ApiSettings, ApiSecrets, ApiQuota], Built]
+Builder = Callable[[str, ApiSettings, ApiSecrets, ApiQuota, Clock], Built]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,9 @@ class ApiReader:
     close: Callable[[], None]
 
 
-def build_amazon(name: str, settings: ApiSettings, secrets: ApiSecrets, quota: ApiQuota) -> Built:
+def build_amazon(
+    name: str, settings: ApiSettings, secrets: ApiSecrets, quota: ApiQuota, clock: Clock
+) -> Built:
     """SP-API getItemOffersBatch for an ``amazon-<marketplace>`` API."""
     code = api_refs.amazon_marketplace(name)
     if code is None:
@@ -90,8 +92,35 @@ def sourcing_rule(name: str, settings: ApiSettings) -> amazon.SourcingRule:
     )
 
 
+def build_rakuten(
+    name: str, settings: ApiSettings, secrets: ApiSecrets, quota: ApiQuota, clock: Clock
+) -> Built:
+    """Rakuten Ichiba Item Search with the application id and access key."""
+    values = secrets.values
+    credentials = rakuten.RakutenCredentials(
+        values["application_id"], values["access_key"], values.get("origin") or None
+    )
+    http = httpx.Client(timeout=settings.timeout_seconds)
+    base = settings.endpoint or rakuten.DEFAULT_BASE_URL
+    return rakuten.RakutenItemApi(credentials, http=http, clock=clock, base_url=base), http.close
+
+
+def build_yahoo(
+    name: str, settings: ApiSettings, secrets: ApiSecrets, quota: ApiQuota, clock: Clock
+) -> Built:
+    """Yahoo! Shopping itemSearch with the application id."""
+    credentials = yahoo.YahooCredentials(secrets.values["app_id"])
+    http = httpx.Client(timeout=settings.timeout_seconds)
+    base = settings.endpoint or yahoo.DEFAULT_BASE_URL
+    return yahoo.YahooItemApi(credentials, http=http, clock=clock, base_url=base), http.close
+
+
 FAMILIES: dict[str, ApiFamily] = {
     "amazon": ApiFamily(amazon.QUOTA, amazon.BATCH_SIZE, build_amazon),
+    "rakuten": ApiFamily(
+        rakuten.RakutenItemApi.quota, rakuten.RakutenItemApi.batch_size, build_rakuten
+    ),
+    "yahoo": ApiFamily(yahoo.YahooItemApi.quota, yahoo.YahooItemApi.batch_size, build_yahoo),
 }
 
 
@@ -126,7 +155,8 @@ def build_readers(settings: Settings, clock: Clock) -> dict[str, ApiReader]:
             if not 0.0 <= api.audit_share <= 1.0:
                 raise ConfigError(f"[apis.{name}] audit_share: expected a share from 0 to 1")
             quota, _ = found
-            client, close = FAMILIES[api_refs.family(name)].build(name, api, secrets, quota)
+            build = FAMILIES[api_refs.family(name)].build
+            client, close = build(name, api, secrets, quota, clock)
             pacer = QuotaPacer(clock, quota.calls_per_second, quota.burst, quota.calls_per_day)
             readers[name] = ApiReader(client, pacer, api, close)
     except BaseException:

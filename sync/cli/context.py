@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from sync import i18n
 from sync.config import Settings, load_settings
 from sync.errors import ConfigError, InputError, StockguardError
 
@@ -33,6 +34,8 @@ class AppContext:
         """Settings from the config file, the environment and ``--db``; loaded once."""
         if self._settings is None:
             self._settings = load_settings(self.config_path, db=self.db)
+            display = self._settings.display
+            i18n.configure(display.locale, display.timezone)
         return self._settings
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -14,6 +15,11 @@ from sync.cli.context import AppContext
 from sync.clock import SystemClock
 from sync.domain import Observation, Source
 from sync.engine import Change, PassReport, SourceChecker
+from sync.i18n import tr, when
+
+if TYPE_CHECKING:
+    from sync.cli.jobs import JobCounters
+    from sync.scheduler import JobStats
 
 commands: list[click.Command] = []
 console = Console()
@@ -31,22 +37,31 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
       stockguard sync --once
       stockguard sync --once --budget 200
     """
+    from sync.cli.notices import Notices
     from sync.cli.wiring import wire
     from sync.cli.writer import sole_writer
+    from sync.notify.sender import AppriseSender
 
     clock = SystemClock()
+    urls = app.settings.secrets.notify_urls
+    notices = Notices(
+        app.settings, clock, lambda _line: None, AppriseSender(urls) if urls else None
+    )
     wired = wire(app.settings, clock)
     try:
         # One writer per database: beside `stockguard run` (or another sender) this refuses.
         with sole_writer(wired.db, clock, "sync", app.settings):
             wired.engine.load()
             with Progress(console=console, transient=True) as progress:
-                wired.engine.checker = with_progress(wired.engine.checker, progress)
+                checker = notices.checker(wired.engine.checker)
+                wired.engine.checker = with_progress(checker, progress)
                 report = wired.engine.sync_once(budget)
             if report.checked:  # nothing checked: the stored schedule is still true
                 wired.engine.save_schedule()
     finally:
         wired.close()
+    notices.passed(report)  # with [notify] urls: the pass's zeroings, restores and refusals
+    notices.flush()
     _print_pass(report)
     failed = report.pushed is not None and not report.pushed.ok
     requeued = report.verified is not None and bool(report.verified.requeued)
@@ -75,7 +90,10 @@ def plan_command(app: AppContext, show_all: bool) -> int:
     wired = wire(app.settings, SystemClock())
     try:
         wired.engine.load(planner=False)
-        decisions, changes = wired.engine.preview()
+        total = len(wired.engine.listings)
+        # Only listings whose decision can have changed are decided again (--all: every one);
+        # the others stand as last decided and recorded.
+        decisions, changes = wired.engine.preview(None if show_all else wired.engine.due())
         changed = [c.decision for c in changes]
         with wired.db.connect() as conn:
             found = deliveries(conn, [d.sku for d in decisions])
@@ -84,17 +102,27 @@ def plan_command(app: AppContext, show_all: bool) -> int:
     rows = plan_rows(decisions, changed, found)
     shown = rows if show_all else [r for r in rows if r.changes]
     console.print(plan_table(shown, "Planned changes (nothing sent)"))
-    console.print(f"{len(shown)} listing(s) shown of {len(decisions)}")
+    console.print(tr("{shown} listing(s) shown of {total}", shown=len(shown), total=total))
+    if not show_all:
+        console.print(
+            tr(
+                "{decided} decided again now, the others unchanged since their last decision",
+                decided=len(decisions),
+            )
+        )
     console.print(summary(rows))
     return 0
 
 
 @click.command("run")
 @click.option("--for", "seconds", type=float, help="Stop after this many seconds.")
+@click.option("--verbose", is_flag=True, help="Also log each job the scheduler runs.")
 @click.pass_obj
-def run_command(app: AppContext, seconds: float | None) -> int:
+def run_command(app: AppContext, seconds: float | None, verbose: bool) -> int:
     """The scheduled service: checks, pushes, read-backs, orders, cancellations, report.
 
+    Prints one line per thing done (a listing zeroed or restored, an order cancelled, a
+    supplier host failing, a push refused); with [notify] urls, sends them as digests.
     Checks run one at a time, pushes and read-backs beside them on their own thread; a
     failing job is logged and retried next time; SIGTERM or
     Ctrl-C stops after the running job. A second `run` on the same database is refused.
@@ -102,36 +130,61 @@ def run_command(app: AppContext, seconds: float | None) -> int:
     \b
     Example:
       stockguard run
-      stockguard --db shop.db run --for 3600
+      stockguard --db shop.db run --for 3600 --verbose
     """
     from sync.cli.jobs import JobCounters, build_jobs
+    from sync.cli.notices import Notices
     from sync.cli.wiring import wire
+    from sync.notify.sender import AppriseSender
     from sync.runlock import RunLock
     from sync.scheduler import Service
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The scheduler's "job executed" lines only when asked for: the actions speak otherwise.
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
     for chatty in ("httpx", "urllib3"):  # one line per HTTP request is noise here
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    clock = SystemClock()
-    wired = wire(app.settings, clock)
+    settings, clock = app.settings, SystemClock()
+    urls = settings.secrets.notify_urls
+    notices = Notices(settings, clock, _action_line, AppriseSender(urls) if urls else None)
+    wired = wire(settings, clock)
     lock = RunLock(wired.db, clock)
+    counters = JobCounters()
+    stats = None
     try:
         lock.acquire()
         try:
-            counters = JobCounters()
-            service = Service(build_jobs(wired, app.settings, clock, lock, counters), clock)
-            stats = service.run_until_stopped(seconds)
+            jobs = build_jobs(wired, settings, clock, lock, counters, notices)
+            stats = Service(jobs, clock).run_until_stopped(seconds)
             wired.engine.save_schedule()  # the next start resumes the planner's state
         finally:
             lock.release()
     finally:
         wired.close()
+        if stats is not None:  # a refused start (another run holds the lock) is no stop
+            notices.stopped(_stopped_line(counters, stats.jobs))
+    assert stats is not None  # lock.acquire() raises when it is refused
+    click.echo(_stopped_line(counters, stats.jobs))
     failures = {name: s.failures for name, s in stats.jobs.items() if s.failures}
-    click.echo(
-        f"stopped: {counters.passes} check passes, {counters.changes} changes, "
-        f"{counters.orders_pulled} new orders; job failures: {failures or 'none'}"
-    )
     return 1 if failures else 0
+
+
+def _action_line(text: str) -> None:
+    console.print(
+        f"{when(SystemClock().now(), seconds=True)} {text}", markup=False, highlight=False
+    )
+
+
+def _stopped_line(counters: JobCounters, jobs: Mapping[str, JobStats]) -> str:
+    failures = {name: s.failures for name, s in jobs.items() if s.failures}
+    return tr(
+        "stopped: {passes} check passes, {changes} changes, {orders} new orders; "
+        "job failures: {failures}",
+        passes=counters.passes,
+        changes=counters.changes,
+        orders=counters.orders_pulled,
+        failures=", ".join(f"{k} {v}" for k, v in failures.items()) or tr("none"),
+    )
 
 
 @click.command("status")
@@ -158,7 +211,7 @@ def status_command(app: AppContext) -> int:
         status = read_status(db, SystemClock().now(), hourly_capacity(app.settings))
     finally:
         db.dispose()
-    table = Table(title="stockguard status", show_header=False)
+    table = Table(title=tr("stockguard status"), show_header=False)
     for label, value in status.rows():
         table.add_row(label, value)
     console.print(table)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from cancellations.apply import ApplyResult
 from cancellations.ports import outbox_zeroer
 from cancellations.pull import pull_orders
 from cancellations.reasons import SupplierVerdict
@@ -21,6 +22,7 @@ from cancellations.report import write_csv
 from cancellations.report_run import gather_reports
 from cancellations.service import apply_cancellations, plan_cancellations
 from cancellations.verdicts import combine_sources
+from sync.cli.notices import Notices
 from sync.cli.wiring import Wired
 from sync.clock import Clock
 from sync.config import Settings
@@ -35,6 +37,7 @@ log = logging.getLogger("stockguard.jobs")
 # One read-back run stops after this many rows (10 s at getListingsItem's 5 per second); the
 # oldest accepted rows go first, the rest in the next run.
 READBACKS_PER_RUN = 50
+NOTIFY_EVERY = 30.0  # seconds between looks at the store and at the digest's interval
 
 
 @dataclass
@@ -49,11 +52,23 @@ class JobCounters:
 
 
 def build_jobs(
-    wired: Wired, settings: Settings, clock: Clock, lock: RunLock, counters: JobCounters
+    wired: Wired,
+    settings: Settings,
+    clock: Clock,
+    lock: RunLock,
+    counters: JobCounters,
+    notices: Notices | None = None,
 ) -> list[JobSpec]:
-    """The jobs of `stockguard run`, with their intervals from ``[scheduler]``."""
+    """The jobs of `stockguard run`, with their intervals from ``[scheduler]``.
+
+    With ``notices``, every report a job gets back is told to it (printed as actions, batched
+    into digests), the engine's checker is wrapped to count checks per host, and a "notify"
+    job watches the store and sends the digest when it is due."""
     every = settings.scheduler
     engine = wired.engine
+    voice = notices or Notices(settings, clock, lambda _line: None, None)
+    if notices is not None:
+        engine.checker = notices.checker(engine.checker)
 
     def check_pass() -> None:
         budget = max(1, int(settings.planner.checks_per_hour * every.check_every / 3600))
@@ -62,20 +77,28 @@ def build_jobs(
         report = engine.sync_once(budget, verify=False, learn=False)
         counters.passes += 1
         counters.changes += len(report.changes)
+        voice.passed(report)
 
     def push_resume() -> None:
-        push(wired.db, wired.gateway, None, clock)
+        voice.pushed(push(wired.db, wired.gateway, None, clock))
 
     def read_back() -> None:
-        verify(wired.db, wired.gateway, clock=clock, limit=READBACKS_PER_RUN)
+        voice.verified(verify(wired.db, wired.gateway, clock=clock, limit=READBACKS_PER_RUN))
         engine.learn_unknown()  # listings never set: decided again by the next check pass
 
     def orders_and_cancellations() -> None:
         counters.orders_pulled += pull_and_reconcile(wired, clock)
-        run_cancellation_pass(wired, settings, clock, counters)
+        run_cancellation_pass(wired, settings, clock, counters, voice)
+        voice.rates_seen(gather_reports(wired.db, settings.cancellations, clock.now()))
 
     def apply_cancellations_job() -> None:
-        apply_planned_cancellations(wired, settings, clock)
+        result = apply_planned_cancellations(wired, settings, clock)
+        if result is not None:
+            voice.cancelled(result)
+
+    def notify() -> None:
+        voice.watch_store(wired.db)
+        voice.tick()
 
     def daily_report() -> None:
         out = Path(every.report_dir)
@@ -93,7 +116,7 @@ def build_jobs(
         JobSpec("orders", orders_and_cancellations, every.orders_every),
         JobSpec("cancellations", apply_cancellations_job, every.orders_every, io=True),
         JobSpec("report", daily_report, every.report_every),
-    ]
+    ] + ([JobSpec("notify", notify, NOTIFY_EVERY, io=True)] if notices is not None else [])
 
 
 def pull_and_reconcile(wired: Wired, clock: Clock) -> int:
@@ -116,38 +139,51 @@ def pull_and_reconcile(wired: Wired, clock: Clock) -> int:
 
 
 def run_cancellation_pass(
-    wired: Wired, settings: Settings, clock: Clock, counters: JobCounters
+    wired: Wired,
+    settings: Settings,
+    clock: Clock,
+    counters: JobCounters,
+    notices: Notices | None = None,
 ) -> None:
     """Fresh-check the sources of open orders, route them and push the zeroings the plan
     queued (the cancellations job applies them, when configured)."""
     open_orders = load_orders(wired.db, statuses=(OrderStatus.UNSHIPPED,))
     skus = {item.sku for order in open_orders for item in order.items}
-    verdicts = fresh_verdicts(wired, skus)
+    verdicts = fresh_verdicts(wired, skus, notices)
     zero = outbox_zeroer(wired.db, clock)
     plan = plan_cancellations(wired.db, clock, verdicts, zero=zero)
     counters.cancellations_planned += plan.new_rows
-    push(wired.db, wired.gateway, None, clock)  # the zeroings the plan queued
+    pushed = push(wired.db, wired.gateway, None, clock)  # the zeroings the plan queued
+    if notices is not None:
+        notices.pushed(pushed)
 
 
-def apply_planned_cancellations(wired: Wired, settings: Settings, clock: Clock) -> None:
+def apply_planned_cancellations(
+    wired: Wired, settings: Settings, clock: Clock
+) -> ApplyResult | None:
     """With ``[cancellations] auto_apply``: send the planned cancellations (one
     acknowledgement feed, waited for) and push the re-zeroings. Runs on the outbox lane:
     waiting for the feed must not hold the checks back."""
     if not settings.cancellations.auto_apply:
-        return
+        return None
     zero = outbox_zeroer(wired.db, clock)
-    apply_cancellations(wired.db, wired.gateway, clock, zero=zero)
+    result = apply_cancellations(wired.db, wired.gateway, clock, zero=zero)
     push(wired.db, wired.gateway, None, clock)
+    return result
 
 
-def fresh_verdicts(wired: Wired, skus: Iterable[str]) -> dict[str, SupplierVerdict | None]:
+def fresh_verdicts(
+    wired: Wired, skus: Iterable[str], notices: Notices | None = None
+) -> dict[str, SupplierVerdict | None]:
     """Check the ordered SKUs' page sources now, then combine each listing's sources."""
     engine = wired.engine
     if not engine.listings:
         engine.load()
     wanted = set(skus)
     items = [item for item in engine.listings.values() if item.sku in wanted]
-    engine.check_now(items)
+    report = engine.check_now(items)
+    if notices is not None:
+        notices.passed(report)
     refs = sorted({s.ref for item in items for s in item.sources})
     latest = obs_store.latest_observations(wired.db, refs)
     return {item.sku: combine_sources(item, latest) for item in items}

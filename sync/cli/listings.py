@@ -11,6 +11,7 @@ from rich.table import Table
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
 from sync.clock import SystemClock
 from sync.domain import Listing, SourceKind, marketplace
+from sync.i18n import tr
 from sync.listings_csv import import_listings_file
 from sync.store import open_store
 from sync.store.listings import count_listings, find_listings
@@ -53,6 +54,8 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
     parsed = report.parsed
     for message in parsed.errors:
         click.echo(message, err=True)
+    for message in variant_warnings(csv_file, parsed.listings, parsed.lines):
+        click.echo(message, err=True)
     good = len(parsed.listings)
     if dry_run:
         click.echo(
@@ -66,6 +69,33 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
             f"refused {len(parsed.errors)} rows"
         )
     return EXIT_PARTIAL if parsed.errors else EXIT_OK
+
+
+def variant_warnings(
+    csv_file: Path, listings: list[Listing], lines: dict[tuple[str, str], int]
+) -> list[str]:
+    """One line per page source on a variant shop that names no variant (a warning: the row
+    is imported, but its listing reads UNKNOWN, so 0, whenever the variants differ)."""
+    from suppliers.registry import unnamed_variant
+
+    found = []
+    for listing in listings:
+        for source in listing.sources:
+            if source.kind is not SourceKind.PAGE:
+                continue
+            adapter = unnamed_variant(source.ref, source.supplier, source.variant)
+            if adapter is None:
+                continue
+            line = lines.get((listing.sku, listing.marketplace), 0)
+            how = "a 'variant' column (variant id, SKU, title or option value)"
+            if adapter == "shopify":
+                how += " or ?variant=ID in the URL"
+            found.append(
+                f"{csv_file}:{line}: warning: source {source.ref} ({adapter}) names no variant "
+                f"(sku {listing.sku}): if its variants differ in availability the listing reads "
+                f"UNKNOWN (quantity 0); name one with {how}"
+            )
+    return found
 
 
 @listings_group.command("show")
@@ -99,19 +129,23 @@ def show_command(app: AppContext, market: str | None, sku: str | None, limit: in
     shown = found if limit <= 0 else found[:limit]
     console = Console()
     console.print(_table(shown, known))
-    more = f" (first {len(shown)} shown; --limit 0 for all)" if len(shown) < len(found) else ""
-    console.print(f"{len(found)} of {total} listings{more}")
+    more = (
+        tr(" (first {count} shown; --limit 0 for all)", count=len(shown))
+        if len(shown) < len(found)
+        else ""
+    )
+    console.print(tr("{found} of {total} listings", found=len(found), total=total) + more)
     return EXIT_OK
 
 
 def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:
-    table = Table(title="Listings")
-    table.add_column("SKU", no_wrap=True)
-    table.add_column("Mkt", no_wrap=True)
+    table = Table(title=tr("Listings"))
+    table.add_column(tr("SKU"), no_wrap=True)
+    table.add_column(tr("Mkt"), no_wrap=True)
     table.add_column("ASIN", no_wrap=True)
-    table.add_column("Qty", justify="right", no_wrap=True)  # quantity shown while in stock
-    table.add_column("Handling", justify="right", no_wrap=True)
-    table.add_column("Sources", overflow="fold")
+    table.add_column(tr("Qty"), justify="right", no_wrap=True)  # quantity shown while in stock
+    table.add_column(tr("Handling"), justify="right", no_wrap=True)
+    table.add_column(tr("Sources"), overflow="fold")
     table.add_column("Amazon", justify="right", no_wrap=True)  # last accepted quantity
     for item in items:
         amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from sync import policy
 from sync.domain import Decision, marketplace
+from sync.i18n import tr
 from sync.status_query import Delivery
 
 OPEN = ("pending", "sending", "sent")
@@ -72,9 +73,9 @@ def delivery_text(decision: Decision, seen: Delivery | None, is_change: bool) ->
 
 def plan_table(rows: Sequence[PlanRow], title: str) -> Table:
     """The plan as a table."""
-    table = Table(title=title)
+    table = Table(title=tr(title))
     for column in ("SKU", "market", "Amazon now", "target", "reason", "evidence", "delivery"):
-        table.add_column(column)
+        table.add_column(tr(column))
     for row in rows:
         d = row.decision
         now = "not read yet" if row.amazon is None else str(row.amazon)

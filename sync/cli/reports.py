@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from sync.cli.context import AppContext
+from sync.i18n import tr, when
 
 commands: list[click.Command] = []
 
@@ -42,6 +43,13 @@ def report_group() -> None:
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--png", "png_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--health", is_flag=True, help="Fetch Amazon's account-health report first.")
+@click.option(
+    "--encoding",
+    type=click.Choice(["utf-8-sig", "utf-8", "cp932"]),
+    default="utf-8-sig",
+    show_default=True,
+    help="CSV encoding: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS).",
+)
 @click.pass_obj
 def report_cancellations_command(
     app: AppContext,
@@ -52,6 +60,7 @@ def report_cancellations_command(
     html_path: Path | None,
     png_path: Path | None,
     health: bool,
+    encoding: str,
 ) -> int:
     """The rolling 7-day cancellation rate per marketplace and day, and the budget left.
 
@@ -91,23 +100,36 @@ def report_cancellations_command(
     finally:
         engine.dispose()
     if not reports:
-        console.print("No seller-fulfilled orders in the store (run `stockguard orders pull`).")
+        console.print(tr("No seller-fulfilled orders in the store (run `stockguard orders pull`)."))
         return status
     print_report(console, reports)
     target = csv_path
     try:
         if csv_path is not None:
-            rows = write_csv(reports, csv_path)
-            console.print(f"{rows} rows written to {csv_path}", highlight=False)
+            rows = write_csv(reports, csv_path, encoding)
+            console.print(
+                tr("{rows} rows written to {path}", rows=rows, path=csv_path), highlight=False
+            )
         if html_path is not None:
             target = html_path
             html_path.write_text(render_html(reports, clock.now()), encoding="utf-8")
-            console.print(f"HTML report written to {html_path}", highlight=False)
+            console.print(tr("HTML report written to {path}", path=html_path), highlight=False)
         if png_path is not None:
             target = png_path
-            charts = [(f"{r.marketplace.code} 7-day rate", r.days, r.target) for r in reports]
+            charts = [
+                (
+                    tr(
+                        "{market}: 7-day cancellation rate ({zone})",
+                        market=r.marketplace.code,
+                        zone=r.marketplace.timezone,
+                    ),
+                    r.days,
+                    r.target,
+                )
+                for r in reports
+            ]
             write_png(charts, png_path)
-            console.print(f"chart written to {png_path}", highlight=False)
+            console.print(tr("chart written to {path}", path=png_path), highlight=False)
     except OSError as exc:
         raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
     return status
@@ -249,15 +271,15 @@ def returns_list_command(app: AppContext, show_all: bool) -> int:
         engine.dispose()
     console = Console()
     if not returns:
-        console.print("No return requests to decide.")
+        console.print(tr("No return requests to decide."))
         return 0
-    table = Table(title="Return requests to decide", show_lines=True)
+    table = Table(title=tr("Return requests to decide"), show_lines=True)
     for column in ("Requested", "Order", "Market", "Item", "Qty", "Reason", "Buyer's comment"):
-        table.add_column(column, overflow="fold")
+        table.add_column(tr(column), overflow="fold")
     for ret in returns:
         market = MARKETPLACES_BY_ID.get(ret.marketplace_id or "")
         table.add_row(
-            f"{ret.received_at:%Y-%m-%d %H:%M}" if ret.received_at else "-",
+            when(ret.received_at),
             ret.order_id,
             market.code if market else "-",
             ret.item or ret.sku or "-",

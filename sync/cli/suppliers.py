@@ -181,9 +181,12 @@ def check_command(
       stockguard check --sku MUG-01
     """
     from suppliers.base import OfferKind, ParseOptions
+    from suppliers.seller_phrases import for_url, validate
 
     kinds = frozenset(OfferKind(a) for a in accept) or frozenset({OfferKind.NEW})
-    options = ParseOptions(variant=variant, accept=kinds)
+    validate(app.settings.suppliers.phrases)
+    seller = for_url(url or "", app.settings.suppliers.phrases)
+    options = ParseOptions(variant=variant, accept=kinds, seller_phrases=seller)
     if sku:
         observations = _check_sku(app, sku, options, adapter)
     elif url is None:
@@ -225,6 +228,7 @@ def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> 
 
     from suppliers.check import check_fetched
     from suppliers.fetch import Fetcher
+    from suppliers.seller_phrases import for_url
     from sync.store import open_store
     from sync.store.listings import get_listing
 
@@ -242,7 +246,11 @@ def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> 
     with Fetcher(app.settings.suppliers, SystemClock()) as fetcher:
         for source in pages:
             chosen = adapter or source.supplier or None
-            source_options = replace(options, variant=options.variant or source.variant)
+            source_options = replace(
+                options,
+                variant=options.variant or source.variant,
+                seller_phrases=for_url(source.ref, app.settings.suppliers.phrases),
+            )
             found.append(
                 check_fetched(fetcher.fetch(source.ref), options=source_options, adapter=chosen)
             )

@@ -8,7 +8,7 @@ as a budget lane of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -17,28 +17,35 @@ from sqlalchemy import Engine
 from suppliers.base import ParseOptions
 from suppliers.check import check_fetched
 from suppliers.fetch import Fetcher
+from suppliers.seller_phrases import for_url, validate
 from sync.amazon.gateway import AmazonGateway
 from sync.cli.api_checker import ApiChecker
 from sync.cli.apis import build_readers
 from sync.clock import Clock
-from sync.config import Settings
+from sync.config import SellerPhraseSettings, Settings
 from sync.domain import Observation, Source, SourceKind
 from sync.engine import SourceChecker, SyncEngine
 from sync.store import open_store
 from sync.store.observations import latest_observations
 
 
-def page_checker(fetcher: Fetcher, apis: ApiChecker | None = None) -> SourceChecker:
+def page_checker(
+    fetcher: Fetcher,
+    apis: ApiChecker | None = None,
+    seller_phrases: Mapping[str, SellerPhraseSettings] | None = None,
+) -> SourceChecker:
     """A checker that reads the sources an item API answers through it (``apis``), and
-    fetches the other page sources concurrently, parsing each with its adapter."""
+    fetches the other page sources concurrently, parsing each with its adapter (and the
+    seller's own phrases for its host or URL, ``[suppliers.phrases]``)."""
+    table = seller_phrases or {}
+    validate(table)
 
     def pages(sources: Sequence[Source]) -> Iterator[Observation]:
         by_url = {s.ref: s for s in sources if s.kind is SourceKind.PAGE}
         for result in fetcher.fetch_many(list(by_url)):
             source = by_url[result.url]
-            yield check_fetched(
-                result, options=ParseOptions.for_source(source), adapter=source.supplier or None
-            )
+            options = ParseOptions.for_source(source, seller_phrases=for_url(source.ref, table))
+            yield check_fetched(result, options=options, adapter=source.supplier or None)
 
     if apis is None:
         return pages
@@ -95,7 +102,7 @@ def wire(settings: Settings, clock: Clock) -> Wired:
     engine = SyncEngine(
         db,
         gateway,
-        page_checker(fetcher, apis),
+        page_checker(fetcher, apis, settings.suppliers.phrases),
         settings,
         clock,
         lane=apis.lane,

@@ -93,6 +93,13 @@ def find_listings(
     return [_listing(row[1:], by_listing.get(row[0], ())) for row in rows]
 
 
+def listing_versions(engine: Engine) -> dict[tuple[str, str], datetime]:
+    """Per (SKU, marketplace): when its catalogue row was last written (its version)."""
+    query = select(listings.c.sku, listings.c.marketplace, listings.c.updated_at)
+    with engine.connect() as conn:
+        return {(row[0], row[1]): row[2] for row in conn.execute(query)}
+
+
 def quantity_updates(
     engine: Engine, skus: Sequence[str], quantity: int, default_market: str
 ) -> list[QuantityUpdate]:

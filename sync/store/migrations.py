@@ -24,7 +24,16 @@ def _decisions_by_listing(conn: Connection) -> None:
     decisions_by_listing.create(conn, checkfirst=True)  # a new store has it from version 1
 
 
+def _decision_reviews(conn: Connection) -> None:
+    from sync.store.review_tables import decision_marks, decision_reviews
+
+    # a new store has them from version 1; an older one decides everything once, then keeps them
+    decision_reviews.create(conn, checkfirst=True)
+    decision_marks.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial_schema),
     (2, "index decisions by listing", _decisions_by_listing),
+    (3, "decision reviews and marks", _decision_reviews),
 ]

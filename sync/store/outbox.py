@@ -246,6 +246,21 @@ def written_since(conn: Connection, after_id: int) -> tuple[int, set[tuple[str, 
     return newest, keys
 
 
+def quantities_written_since(
+    conn: Connection, after_id: int
+) -> tuple[int, set[tuple[str, str, int]]]:
+    """(newest row id, the (SKU, marketplace id, quantity) of every row written after
+    ``after_id``): ``written_since`` with what each row says Amazon shows or is to show."""
+    query = select(outbox.c.id, outbox.c.sku, outbox.c.marketplace_id, outbox.c.quantity).where(
+        outbox.c.id > after_id
+    )
+    newest, rows = after_id, set()
+    for row in conn.execute(query):
+        newest = max(newest, row.id)
+        rows.add((row.sku, row.marketplace_id, row.quantity))
+    return newest, rows
+
+
 def mark_sending(conn: Connection, ids: Sequence[int], kind: str, now: datetime) -> list[int]:
     """Claim ``pending`` rows before the request: state sending, one more attempt, the send
     time and the path. Returns the ids claimed: a row superseded (or claimed by another

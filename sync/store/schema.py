@@ -10,6 +10,7 @@ from sync.store import (
     observation_tables,  # noqa: F401
     order_tables,  # noqa: F401
     outbox_tables,  # noqa: F401
+    review_tables,  # noqa: F401
 )
 from sync.store.metadata import metadata
 

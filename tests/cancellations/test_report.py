@@ -170,7 +170,7 @@ def test_command_writes_csv_html_png_and_shows_amazons_figure(
     assert result.return_value == 0, result.output
     assert "1.68% (2/119)" in result.output  # Amazon's figure beside the local one
     assert "o-wrong (wrong-reason) leaves the window on 2026-03-14" in result.output
-    with open(f"{out}.csv", encoding="utf-8", newline="") as handle:
+    with open(f"{out}.csv", encoding="utf-8-sig", newline="") as handle:  # BOM: for Excel
         rows = list(csv.DictReader(handle))
     assert [
         (r["date"], r["window_orders"], r["window_seller_cancellations"], r["remaining_budget"])

@@ -78,7 +78,7 @@ def run_process_scenario(work: Path, dark: tuple[str, ...], steps: tuple[Step, .
         live = build_live(stack, work)
         for sku in dark:
             live.emulator.set_quantity(sku, 0)
-        run = live.start("run")
+        run = live.start("run", "--verbose")
         try:
             for step in steps:
                 run = play_step(live, run, step)
@@ -110,9 +110,9 @@ def play_step(live: LiveWorld, run: StockguardProcess, step: Step) -> Stockguard
             command.finish()
         if run.popen.poll() is not None:  # a sync --once took the database first: run refused
             run.finish()
-            run = live.start("run")
+            run = live.start("run", "--verbose")
     else:
         run.popen.send_signal(signal.SIGKILL)
         run.finish()
-        run = live.start("run")
+        run = live.start("run", "--verbose")
     return run

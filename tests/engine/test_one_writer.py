@@ -44,7 +44,7 @@ def outbox_settled(engine: Engine) -> bool:
 
 
 def test_beside_run_sync_once_is_refused_and_push_hands_over(live: LiveWorld) -> None:
-    service = live.start("run")
+    service = live.start("run", "--verbose")
     service.wait_for_line('Job "checks', "executed successfully")  # lock held, a pass done
     patched_before = live.emulator.requests_by_operation().get("patchListingsItem", 0)
 

@@ -269,3 +269,33 @@ def test_a_bad_api_source_names_what_is_wrong(tmp_path: Path, source: str, messa
     assert error.startswith(f"{path}:2: bad API source {source!r}: ")
     assert message in error
     assert error.endswith("(sku B-1)")
+
+
+def test_cli_import_warns_about_variant_shop_sources_that_name_no_variant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "sku,marketplace,asin,handling_days,default_quantity,source,source_2,variant\n"
+        "TEE-1,US,,2,1,https://tea.myshopify.com/products/tee,,\n"  # warned
+        "TEE-2,US,,2,1,https://tea.myshopify.com/products/tee?variant=4011,,\n"  # named in URL
+        "TEE-3,US,,2,1,page:woocommerce:https://wagashi.example/p/daifuku,,1盒\n"  # column
+        "TEE-4,US,,2,1,https://shop.example/a,page:woocommerce:https://w.example/p/x,\n"
+        "TEE-5,US,,2,1,feed:tonya:4901234567894,https://www.amazon.co.jp/dp/B0X,\n",
+    )
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    assert run_cli(monkeypatch, "--db", db, "listings", "import", str(path)) == 0  # not refused
+    out, err = capsys.readouterr()
+    assert "imported 5 listings" in out
+    warnings = err.strip().splitlines()
+    assert len(warnings) == 2
+    assert warnings[0].startswith(
+        f"{path}:2: warning: source https://tea.myshopify.com/products/tee (shopify) names no "
+        "variant (sku TEE-1): if its variants differ in availability the listing reads UNKNOWN"
+    )
+    assert "'variant' column" in warnings[0]
+    assert "?variant=ID in the URL" in warnings[0]
+    assert warnings[1].startswith(f"{path}:5: warning: source https://w.example/p/x (woocommerce)")
+    assert "(sku TEE-4)" in warnings[1]
+    (named,) = read_listings_csv(path).listings[2].sources
+    assert named.variant == "1盒"
