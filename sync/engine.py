@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
-from sync import policy
+from sync import api_refs, policy
 from sync.amazon_quantities import Learnt, QuantityReader, read_all, read_each
 from sync.clock import Clock
 from sync.config import PolicySettings, Settings
@@ -52,7 +52,7 @@ from sync.domain import (
     SourceKind,
 )
 from sync.domain import marketplace as find_marketplace
-from sync.planner import Planner
+from sync.planner import Planner, QuotaLane
 from sync.pusher import PushReport, QuantityGateway, VerifyReport, push
 from sync.pusher import verify as read_back
 from sync.store import observations as obs_store
@@ -85,7 +85,7 @@ class EngineGateway(QuantityGateway, QuantityReader, Protocol):
 
 
 class SourceChecker(Protocol):
-    """Reads page sources: one Observation per source (UNKNOWN when it cannot tell)."""
+    """Reads page and API sources: one Observation per source (UNKNOWN when it cannot tell)."""
 
     def __call__(self, sources: Sequence[Source]) -> Iterator[Observation]: ...
 
@@ -121,8 +121,14 @@ class SyncEngine:
         settings: Settings,
         clock: Clock,
         planner: Planner | None = None,
+        *,
+        lane: Callable[[Source], str] | None = None,
+        quotas: Mapping[str, QuotaLane] | None = None,
     ) -> None:
+        """``lane``: the planner budget a source spends (default ``default_lane``: its host,
+        or its API); ``quotas``: the item APIs' lanes (the composition root's)."""
         self.db = db
+        self.lane = lane or default_lane
         self.gateway = gateway
         self.checker = checker
         self.settings = settings
@@ -132,6 +138,7 @@ class SyncEngine:
             clock,
             stale_after_hours=settings.policy.max_observation_age_hours,
             restore_after=settings.policy.restore_after,
+            quotas=quotas,
         )
         self.listings: dict[tuple[str, str], Listing] = {}
         self.by_ref: dict[str, list[tuple[Listing, Source]]] = {}
@@ -172,8 +179,8 @@ class SyncEngine:
 
     def _load_planner(self, orders: Sequence[Order]) -> None:
         for ref, pairs in self.by_ref.items():
-            if pairs[0][1].kind is SourceKind.PAGE:
-                self.planner.add_source(ref, pairs[0][0].sku, _host(ref))
+            if pairs[0][1].kind in _CHECKED:
+                self.planner.add_source(ref, pairs[0][0].sku, self.lane(pairs[0][1]))
         if not self._loaded_orders:  # first load: resume the planner where it stopped
             self.planner.restore(schedule_store.load_schedule(self.db))
             for order in orders:
@@ -254,7 +261,7 @@ class SyncEngine:
         """Check these listings' page sources at once (an order just came in for them), then
         decide them and push what changed, like a pass over these listings only."""
         report = PassReport()
-        refs = {s.ref: s for item in items for s in item.sources if s.kind is SourceKind.PAGE}
+        refs = {s.ref: s for item in items for s in item.sources if s.kind in _CHECKED}
         self._settle(self._check(list(refs.values()), report), report)
         return report
 
@@ -287,9 +294,10 @@ class SyncEngine:
         for observation in seen:
             report.checked[observation.availability.value] += 1
             for item, source in self.by_ref.get(observation.source_ref, []):
+                lane = self.lane(source)
                 if observation.availability is Availability.UNKNOWN:
-                    report.unknown_by_supplier[_host(source.ref)] += 1
-                self.planner.observe(source.ref, item.sku, _host(source.ref), observation)
+                    report.unknown_by_supplier[lane] += 1
+                self.planner.observe(source.ref, item.sku, lane, observation)
                 touched.add((item.sku, item.marketplace))
         return touched
 
@@ -493,6 +501,13 @@ def history_depth(settings: PolicySettings) -> int:
 
 
 _TAKEN = (outbox.State.ACCEPTED, outbox.State.SENT, outbox.State.APPLIED)
+_CHECKED = (SourceKind.PAGE, SourceKind.API)  # sources the checker reads (feeds are imported)
+
+
+def default_lane(source: Source) -> str:
+    """The budget a source's check spends: its API's quota (``api:NAME``), else its host's."""
+    found = api_refs.item(source)
+    return api_refs.lane(found[0]) if found else _host(source.ref)
 
 
 # A plain "scheme://host[:port]" start: its host is the lowercased name, as urlsplit would

@@ -110,3 +110,24 @@ class AmazonRejected(AmazonError):
 
 class CancellationError(StockguardError):
     """A cancellation cannot be planned or applied."""
+
+
+class ApiQuotaRefused(SupplierBlocked):
+    """An item API refused a call for its quota (429, or a daily cap spent): nothing was read."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, day_spent: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, when the API said (Retry-After)
+        self.day_spent = day_spent  # the daily cap: refused until the day ends
+
+
+class ApiCallFailed(SupplierError):
+    """An item API call failed as a whole (network, 5xx, authorisation): nothing was read."""
+
+    transient = True
+
+    def __init__(self, message: str, *, blocked: bool = False) -> None:
+        super().__init__(message)
+        self.blocked = blocked  # refused for access (401/403) rather than broken

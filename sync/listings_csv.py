@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
+from sync import api_refs
 from sync.domain import Listing, Money, Source, SourceKind, marketplace
 from sync.errors import InputError
 from sync.store.listings import SaveResult, save_listings
@@ -279,7 +280,7 @@ def _sources(cells: list[str], variant: str = "") -> tuple[Source, ...]:
     """The row's sources; ``variant`` (the variant column) is named on its page sources."""
     refs = [part.strip() for cell in cells for part in cell.split("|") if part.strip()]
     if not refs:
-        raise _RowError("no source (a product page URL or feed:SUPPLIER:CODE)")
+        raise _RowError("no source (a product page URL, feed:SUPPLIER:CODE or api:NAME:CODE)")
     found: list[Source] = []
     for ref in refs:
         source = _source(ref)
@@ -291,6 +292,11 @@ def _sources(cells: list[str], variant: str = "") -> tuple[Source, ...]:
 
 
 def _source(ref: str) -> Source:
+    if ref.lower().startswith(api_refs.PREFIX):
+        try:
+            return api_refs.parse(ref)
+        except ValueError as exc:
+            raise _RowError(str(exc)) from None
     if ref.lower().startswith("feed:"):
         _, supplier, code = [*ref.split(":", 2), "", ""][:3]
         if not supplier.strip() or not code.strip():
@@ -308,6 +314,7 @@ def _source(ref: str) -> Source:
         host = None
     if not host or parts.scheme.lower() not in ("http", "https") or re.search(r"\s", ref):
         raise _RowError(
-            f"bad source URL {ref!r}: expected http(s)://host/path or feed:SUPPLIER:CODE"
+            f"bad source URL {ref!r}: expected http(s)://host/path, feed:SUPPLIER:CODE "
+            "or api:NAME:CODE"
         )
     return Source(SourceKind.PAGE, ref, supplier=adapter)

@@ -195,18 +195,20 @@ def status_command(app: AppContext) -> int:
     On Amazon: the quantity Amazon last accepted or showed on read-back (live / at 0 / never
     read). The policy: the newest decision per listing (live / at 0 with its reasons). Where
     they differ: queued, waiting for a quota, sent awaiting Amazon, refused, not yet read,
-    not yet decided. Then checks per hour, the last push, open outbox rows, unreadable hosts.
+    not yet decided. Then checks per hour, the last push, open outbox rows, unreadable hosts,
+    and each item API's quota use (items read in the last hour of what its quota allows).
 
     \b
     Example:
       stockguard status
     """
+    from sync.cli.apis import hourly_capacity
     from sync.status import read_status
     from sync.store import open_store
 
     db = open_store(app.settings.store.url)
     try:
-        status = read_status(db, SystemClock().now())
+        status = read_status(db, SystemClock().now(), hourly_capacity(app.settings))
     finally:
         db.dispose()
     table = Table(title=tr("stockguard status"), show_header=False)

@@ -112,9 +112,9 @@ def test_each_bad_row_is_reported_with_its_line_and_left_out(tmp_path: Path) -> 
         f"{path}:5: default_quantity 'many' is not a whole number (sku Q-1)",
         f"{path}:6: unknown marketplace 'XX' (a code like US, UK, DE or an SP-API "
         "marketplace id) (sku M-1)",
-        f"{path}:8: bad source URL 'ftp://s.example/6': expected http(s)://host/path or "
-        "feed:SUPPLIER:CODE (sku U-1)",
-        f"{path}:9: no source (a product page URL or feed:SUPPLIER:CODE) (sku U-2)",
+        f"{path}:8: bad source URL 'ftp://s.example/6': expected http(s)://host/path, "
+        "feed:SUPPLIER:CODE or api:NAME:CODE (sku U-1)",
+        f"{path}:9: no source (a product page URL, feed:SUPPLIER:CODE or api:NAME:CODE) (sku U-2)",
         f"{path}:10: bad feed source 'feed:onlysupplier': expected feed:SUPPLIER:CODE (sku F-1)",
     ]
 
@@ -225,6 +225,50 @@ def test_cli_import_missing_column_is_one_line(
     _, err = capsys.readouterr()
     assert err.startswith(f"error: {path}: missing required column 'sku'")
     assert err.count("\n") == 1
+
+
+def test_api_sources_parse_with_their_api_and_code(engine: Engine, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sku,marketplace,asin,handling_days,default_quantity,source\n"
+        "P-1,US,,3,1,api:amazon-jp:b0xxxxxxxx|api:rakuten:book:17798676\n"
+        "P-2,US,,3,1,api:yahoo:tenshop_abc-123|api:amazon-us:B000P6Q7MY\n",
+    )
+    report = import_listings_file(engine, path, ManualClock().now())
+    assert report.parsed.errors == []
+    first, second = get_listing(engine, "P-1"), get_listing(engine, "P-2")
+    assert first is not None
+    assert second is not None
+    assert first.sources == (
+        Source(SourceKind.API, "api:amazon-jp:B0XXXXXXXX", supplier="amazon-jp"),
+        Source(SourceKind.API, "api:rakuten:book:17798676", supplier="rakuten"),
+    )
+    assert [(s.supplier, s.ref) for s in second.sources] == [
+        ("yahoo", "api:yahoo:tenshop_abc-123"),
+        ("amazon-us", "api:amazon-us:B000P6Q7MY"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("api:amazon-xx:B0XXXXXXXX", "unknown Amazon marketplace 'amazon-xx'"),
+        ("api:amazon-jp:B0SHORT", "the code must be an ASIN of 10 letters or digits"),
+        ("api:rakuten:17798676", "the code must be SHOP:ITEM"),
+        ("api:yahoo:noitem", "the code must be STORE_ITEM"),
+        ("api:ebay:123", "unknown API 'ebay' (known: amazon-<marketplace>, rakuten, yahoo)"),
+        ("api:amazon-jp", "expected api:NAME:CODE"),
+    ],
+)
+def test_a_bad_api_source_names_what_is_wrong(tmp_path: Path, source: str, message: str) -> None:
+    path = write(
+        tmp_path,
+        f"sku,marketplace,asin,handling_days,default_quantity,source\nB-1,US,,3,1,{source}\n",
+    )
+    (error,) = read_listings_csv(path).errors
+    assert error.startswith(f"{path}:2: bad API source {source!r}: ")
+    assert message in error
+    assert error.endswith("(sku B-1)")
 
 
 def test_cli_import_warns_about_variant_shop_sources_that_name_no_variant(
