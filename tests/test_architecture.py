@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sync", "suppliers", "cancellations")
-CORE_SHARED = ("sync.domain", "sync.errors", "sync.config", "sync.clock")
+CORE_SHARED = ("sync.domain", "sync.errors", "sync.config", "sync.clock", "sync.storable")
 
 
 def _modules() -> dict[str, set[str]]:
@@ -48,9 +48,9 @@ def _violations(prefix: str, allowed: tuple[str, ...], own: tuple[str, ...]) -> 
     return bad
 
 
-def test_domain_and_errors_import_only_the_standard_library() -> None:
+def test_domain_errors_and_storable_import_only_the_standard_library() -> None:
     stdlib = sys.stdlib_module_names
-    for module in ("sync.domain", "sync.errors"):
+    for module in ("sync.domain", "sync.errors", "sync.storable"):
         outside = {i for i in MODULES[module] if i.split(".")[0] not in stdlib}
         assert not outside, f"{module} imports {outside}"
 

@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 
 from sync.errors import InputError
+from sync.storable import read_long_csv_fields
 
 
 class FeedRefused(InputError):
@@ -98,6 +99,7 @@ def read_feed(data: bytes, file: str, encoding: str | None = None) -> RawFeed:
     if not first:
         raise FeedRefused(f"{file}: the file is empty")
     delimiter = sniff_delimiter(first)
+    read_long_csv_fields()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []

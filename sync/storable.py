@@ -1,0 +1,89 @@
+"""What both stores accept: the one rule every imported value is checked against at the edge.
+
+A value from a user's file (a catalogue, a supplier feed, an email) is checked here before it
+reaches the database, so that SQLite and PostgreSQL accept or refuse exactly the same rows and
+a bad value refuses its row (named by the caller) instead of failing the whole transaction:
+
+* text: no NUL character (PostgreSQL refuses it in any text column), and no longer than its
+  column (PostgreSQL enforces ``VARCHAR(n)``; SQLite does not) or than ``MAX_TEXT``;
+* whole numbers: within PostgreSQL's ``INTEGER`` (SQLite takes 64 bits, Python any size);
+* amounts: within ``NUMERIC(14, 4)``, at most 10 digits before the decimal point.
+
+Only the standard library is imported: the suppliers package checks its feeds with it too.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER
+AMOUNT_DIGITS, AMOUNT_PLACES = 14, 4  # NUMERIC(14, 4), the money columns
+MAX_TEXT = 100_000  # characters of any unbounded text column (evidence, comments)
+_SHOWN = 40  # characters of a refused value quoted in a message
+
+
+def read_long_csv_fields() -> None:
+    """Let the csv module read a cell of any size (its default stops the file at 128 KB).
+
+    A long cell is then refused by the checks of its row (too long for its column, or not a
+    number), named by its line, instead of one oversized cell failing the whole file.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), INT_MAX))  # a C long on every platform
+
+
+class Unstorable(ValueError):
+    """A value neither store can hold as it is; the message names the field and why."""
+
+
+def shown(value: str) -> str:
+    """A value for a message: quoted, and clipped when long (a 200 KB cell stays out)."""
+    if len(value) <= _SHOWN:
+        return repr(value)
+    return f"{value[:_SHOWN]!r}… ({len(value):,} characters)"
+
+
+def text(field: str, value: str, max_length: int = MAX_TEXT) -> str:
+    """``value`` when a text column of ``max_length`` holds it on both stores."""
+    if "\x00" in value:
+        raise Unstorable(f"{field} {shown(value)} contains a NUL character")
+    if len(value) > max_length:
+        raise Unstorable(
+            f"{field} is {len(value):,} characters long (at most {max_length:,}): {shown(value)}"
+        )
+    return value
+
+
+def optional_text(field: str, value: str | None, max_length: int = MAX_TEXT) -> str | None:
+    """``text`` for a nullable column."""
+    return None if value is None else text(field, value, max_length)
+
+
+def integer(field: str, value: int, low: int = INT_MIN, high: int = INT_MAX) -> int:
+    """``value`` when an INTEGER column holds it (and it is within ``low..high``)."""
+    if not low <= value <= high:
+        digits = Decimal(value).adjusted() + 1  # str() refuses ints of over 4,300 digits
+        number = str(value) if digits <= 20 else f"of {digits} digits"
+        raise Unstorable(f"{field} {number} is outside {low:,}..{high:,}")
+    return value
+
+
+def optional_integer(
+    field: str, value: int | None, low: int = INT_MIN, high: int = INT_MAX
+) -> int | None:
+    """``integer`` for a nullable column."""
+    return None if value is None else integer(field, value, low, high)
+
+
+def amount(field: str, value: Decimal) -> Decimal:
+    """``value`` when a ``NUMERIC(14, 4)`` column holds it: at most 10 digits before the point."""
+    if not value.is_finite():
+        raise Unstorable(f"{field} {value} is not a finite amount")
+    whole = AMOUNT_DIGITS - AMOUNT_PLACES
+    stored = value
+    if stored and stored.adjusted() < whole:  # checked first: quantize fails on 29+ digits
+        stored = stored.quantize(Decimal(1).scaleb(-AMOUNT_PLACES))  # the column rounds so
+    if stored and stored.adjusted() >= whole:
+        digits = stored.adjusted() + 1
+        raise Unstorable(f"{field} has {digits} digits before the decimal point (at most {whole})")
+    return value
