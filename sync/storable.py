@@ -9,7 +9,8 @@ a bad value refuses its row (named by the caller) instead of failing the whole t
 * whole numbers: within PostgreSQL's ``INTEGER`` (SQLite takes 64 bits, Python any size);
 * amounts: within ``NUMERIC(14, 4)``, at most 10 digits before the decimal point.
 
-Only the standard library is imported: the suppliers package checks its feeds with it too.
+Only the standard library and the domain are imported: the suppliers package checks its
+feeds with it too.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
+from sync.domain import Listing
+
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER
 AMOUNT_DIGITS, AMOUNT_PLACES = 14, 4  # NUMERIC(14, 4), the money columns
 MAX_TEXT = 100_000  # characters of any unbounded text column (evidence, comments)
+SKU_LENGTH, REF_LENGTH, NAME_LENGTH = 200, 2000, 200  # listings.sku, sources.ref, .supplier
 _SHOWN = 40  # characters of a refused value quoted in a message
 
 
@@ -87,3 +91,23 @@ def amount(field: str, value: Decimal) -> Decimal:
         digits = stored.adjusted() + 1
         raise Unstorable(f"{field} has {digits} digits before the decimal point (at most {whole})")
     return value
+
+
+def listing(item: Listing) -> Listing:
+    """``item`` when the listings and sources tables hold every value of it."""
+    text("SKU", item.sku, SKU_LENGTH)
+    text("product_type", item.product_type, 100)
+    for name, value in (
+        ("handling_days", item.handling_days),
+        ("default_quantity", item.default_quantity),
+        ("safety_buffer", item.safety_buffer),
+        ("pack_size", item.pack_size),
+    ):
+        integer(name, value)
+    if item.max_cost is not None:
+        amount("max_cost", item.max_cost.amount)
+    for source in item.sources:
+        text("source", source.ref, REF_LENGTH)
+        text("source supplier", source.supplier, NAME_LENGTH)
+        optional_text("source variant", source.variant, NAME_LENGTH)
+    return item
