@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sync.cli.context import AppContext
+from sync.cli.plain import plain
 
 commands: list[click.Command] = []
 console = Console()
@@ -58,9 +59,10 @@ def demo_command(app: AppContext, seconds: float, seed: int, buyers_per_hour: fl
     table.add_column("figure")
     table.add_column("value", justify="right")
     for label, value in summary:
-        table.add_row(label, value)
+        table.add_row(plain(label), plain(value))
     console.print(table)
-    console.print(f"Everything it did is in {db_path} (try: stockguard --db {db_path} status).")
+    where = f"Everything it did is in {db_path} (try: stockguard --db {db_path} status)."
+    console.print(plain(where))
     return 0
 
 

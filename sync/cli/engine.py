@@ -11,6 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from sync.cli.context import AppContext
+from sync.cli.plain import plain, styled
 from sync.clock import SystemClock
 from sync.domain import Observation, Source
 from sync.engine import Change, PassReport, SourceChecker
@@ -84,8 +85,8 @@ def plan_command(app: AppContext, show_all: bool) -> int:
     rows = plan_rows(decisions, changed, found)
     shown = rows if show_all else [r for r in rows if r.changes]
     console.print(plan_table(shown, "Planned changes (nothing sent)"))
-    console.print(f"{len(shown)} listing(s) shown of {len(decisions)}")
-    console.print(summary(rows))
+    console.print(plain(f"{len(shown)} listing(s) shown of {len(decisions)}"))
+    console.print(plain(summary(rows)))
     return 0
 
 
@@ -158,7 +159,7 @@ def status_command(app: AppContext) -> int:
         db.dispose()
     table = Table(title="stockguard status", show_header=False)
     for label, value in status.rows():
-        table.add_row(label, value)
+        table.add_row(plain(label), plain(value))
     console.print(table)
     return 0
 
@@ -177,25 +178,29 @@ def with_progress(checker: SourceChecker, progress: Progress) -> SourceChecker:
 
 def _print_pass(report: PassReport) -> None:
     checked = ", ".join(f"{k} {v}" for k, v in sorted(report.checked.items())) or "none"
-    console.print(f"checked: {checked}")
+    console.print(plain(f"checked: {checked}"))
     if report.unknown_by_supplier:
         hosts = ", ".join(f"{h} {n}" for h, n in report.unknown_by_supplier.most_common())
-        console.print(f"[yellow]could not read (listings zeroed): {hosts}[/yellow]")
+        console.print(styled((f"could not read (listings zeroed): {hosts}", "yellow")))
     console.print(_changes_table(report.changes, "Changes sent to Amazon"))
     if report.pushed is not None:
         pushed = report.pushed
         flying = len(pushed.in_flight)
         in_flight = f", {flying} in a feed still processing" if flying else ""
         console.print(
-            f"pushed: {len(pushed.accepted)} accepted, {len(pushed.failed)} refused, "
-            f"{len(pushed.deferred)} left for the next push{in_flight}"
+            plain(
+                f"pushed: {len(pushed.accepted)} accepted, {len(pushed.failed)} refused, "
+                f"{len(pushed.deferred)} left for the next push{in_flight}"
+            )
         )
         for outcome in pushed.failed:
-            console.print(f"refused: {outcome.sku}: {outcome.message}", markup=False)
+            console.print(plain(f"refused: {outcome.sku}: {outcome.message}"))
     if report.verified is not None:
         console.print(
-            f"read back: {len(report.verified.applied)} applied, "
-            f"{len(report.verified.requeued)} re-queued (Amazon did not apply)"
+            plain(
+                f"read back: {len(report.verified.applied)} applied, "
+                f"{len(report.verified.requeued)} re-queued (Amazon did not apply)"
+            )
         )
 
 
@@ -206,7 +211,8 @@ def _changes_table(changes: list[Change], title: str) -> Table:
     for change in changes:
         d = change.decision
         now = "?" if change.current is None else str(change.current)
-        table.add_row(d.sku, d.marketplace, now, str(d.target_quantity), d.reason, d.evidence[:80])
+        cells = (d.sku, d.marketplace, now, d.target_quantity, d.reason, d.evidence[:80])
+        table.add_row(*map(plain, cells))
     return table
 
 

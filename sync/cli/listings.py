@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
+from sync.cli.plain import plain
 from sync.clock import SystemClock
 from sync.domain import Listing, SourceKind, marketplace
 from sync.listings_csv import import_listings_file
@@ -100,7 +101,7 @@ def show_command(app: AppContext, market: str | None, sku: str | None, limit: in
     console = Console()
     console.print(_table(shown, known))
     more = f" (first {len(shown)} shown; --limit 0 for all)" if len(shown) < len(found) else ""
-    console.print(f"{len(found)} of {total} listings{more}")
+    console.print(plain(f"{len(found)} of {total} listings{more}"))
     return EXIT_OK
 
 
@@ -115,15 +116,16 @@ def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:
     table.add_column("Amazon", justify="right", no_wrap=True)  # last accepted quantity
     for item in items:
         amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))
-        table.add_row(
+        cells = (
             item.sku,
             item.marketplace,
             item.asin,
-            str(item.default_quantity),
+            item.default_quantity,
             f"{item.handling_days} d",
             "\n".join(_source_label(s.kind, s.ref, s.supplier) for s in item.sources),
-            "—" if amazon is None else str(amazon),
+            "—" if amazon is None else amazon,
         )
+        table.add_row(*map(plain, cells))
     return table
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from sync.cli.context import AppContext
+from sync.cli.plain import plain
 
 commands: list[click.Command] = []
 
@@ -67,9 +68,10 @@ def report_cancellations_command(
     from rich.console import Console
 
     from cancellations.chart import write_png
-    from cancellations.report import print_report, write_csv
+    from cancellations.report import write_csv
     from cancellations.report_html import render_html
     from cancellations.report_run import gather_reports
+    from sync.cli.report_view import print_report
     from sync.clock import SystemClock
     from sync.errors import InputError
     from sync.store import open_store
@@ -98,16 +100,16 @@ def report_cancellations_command(
     try:
         if csv_path is not None:
             rows = write_csv(reports, csv_path)
-            console.print(f"{rows} rows written to {csv_path}", highlight=False)
+            console.print(plain(f"{rows} rows written to {csv_path}"))
         if html_path is not None:
             target = html_path
             html_path.write_text(render_html(reports, clock.now()), encoding="utf-8")
-            console.print(f"HTML report written to {html_path}", highlight=False)
+            console.print(plain(f"HTML report written to {html_path}"))
         if png_path is not None:
             target = png_path
             charts = [(f"{r.marketplace.code} 7-day rate", r.days, r.target) for r in reports]
             write_png(charts, png_path)
-            console.print(f"chart written to {png_path}", highlight=False)
+            console.print(plain(f"chart written to {png_path}"))
     except OSError as exc:
         raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
     return status
@@ -125,11 +127,9 @@ def _fetch_health_or_warn(
         with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
             figures = fetch_health(engine, gateway, clock.now())
     except AmazonError as exc:
-        console.print(f"warning: account-health report unavailable: {exc.message}", highlight=False)
+        console.print(plain(f"warning: account-health report unavailable: {exc.message}"))
         return 1
-    console.print(
-        f"Amazon's account-health figures: {len(figures)} marketplace(s)", highlight=False
-    )
+    console.print(plain(f"Amazon's account-health figures: {len(figures)} marketplace(s)"))
     return 0
 
 
@@ -256,15 +256,16 @@ def returns_list_command(app: AppContext, show_all: bool) -> int:
         table.add_column(column, overflow="fold")
     for ret in returns:
         market = MARKETPLACES_BY_ID.get(ret.marketplace_id or "")
-        table.add_row(
+        cells = (
             f"{ret.received_at:%Y-%m-%d %H:%M}" if ret.received_at else "-",
             ret.order_id,
             market.code if market else "-",
             ret.item or ret.sku or "-",
-            str(ret.quantity) if ret.quantity is not None else "-",
+            ret.quantity if ret.quantity is not None else "-",
             ret.reason or "-",
             ret.comment or "-",
         )
+        table.add_row(*map(plain, cells))
     console.print(table)
     return 0
 

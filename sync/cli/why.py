@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from sync.cli.context import AppContext, iso_time
+from sync.cli.plain import plain, styled
 
 commands: list[click.Command] = []
 console = Console()
@@ -41,27 +42,31 @@ def why_command(app: AppContext, sku: str, at: datetime | None) -> int:
     finally:
         db.dispose()
     if record is None:
-        console.print(f"no decision recorded for {sku} before {moment:%Y-%m-%d %H:%M:%S}")
+        console.print(plain(f"no decision recorded for {sku} before {moment:%Y-%m-%d %H:%M:%S}"))
         return 1
     d, seen = record.decision, record.observation
     console.print(
-        f"[bold]{sku}[/bold] ({d.marketplace}) -> {d.target_quantity} at "
-        f"{d.decided_at:%Y-%m-%d %H:%M:%S} UTC: {d.reason}",
-        markup=True,
+        styled(
+            (sku, "bold"),
+            f" ({d.marketplace}) -> {d.target_quantity} at "
+            f"{d.decided_at:%Y-%m-%d %H:%M:%S} UTC: {d.reason}",
+        )
     )
-    console.print(f"  evidence: {d.evidence}", markup=False)
+    console.print(plain(f"  evidence: {d.evidence}"))
     if seen is not None:
         console.print(
-            f"  source:   {seen.url or seen.source_ref} (HTTP {seen.http_status}, "
-            f"checked {seen.checked_at:%H:%M:%S}, adapter {seen.adapter or '-'})",
-            markup=False,
+            plain(
+                f"  source:   {seen.url or seen.source_ref} (HTTP {seen.http_status}, "
+                f"checked {seen.checked_at:%H:%M:%S}, adapter {seen.adapter or '-'})"
+            )
         )
     for row in pushes[-3:]:
         via = f"feed {row.feed_id}" if row.feed_id else f"submission {row.submission_id or '-'}"
         console.print(
-            f"  push:     quantity {row.quantity} [{row.state}] via {row.kind}, {via}"
-            f"{' - ' + row.last_error if row.last_error else ''}",
-            markup=False,
+            plain(
+                f"  push:     quantity {row.quantity} [{row.state}] via {row.kind}, {via}"
+                f"{' - ' + row.last_error if row.last_error else ''}"
+            )
         )
     return 0
 
