@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from sync.cli.context import AppContext
+from sync.cli.context import AppContext, hide_passwords_in_logs
 from sync.cli.plain import plain, styled
 from sync.clock import SystemClock
 from sync.domain import Observation, Source
@@ -111,6 +111,7 @@ def run_command(app: AppContext, seconds: float | None) -> int:
     from sync.scheduler import Service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    hide_passwords_in_logs()  # a job failure may quote the database URL
     for chatty in ("httpx", "urllib3"):  # one line per HTTP request is noise here
         logging.getLogger(chatty).setLevel(logging.WARNING)
     clock = SystemClock()

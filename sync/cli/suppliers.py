@@ -13,7 +13,7 @@ from pathlib import Path  # noqa: E402 - this block is appended by the feeds are
 
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, AppContext  # noqa: E402
 from sync.clock import SystemClock  # noqa: E402
-from sync.errors import ConfigError  # noqa: E402
+from sync.errors import ConfigError, hide_passwords  # noqa: E402
 
 
 @click.group("feeds")
@@ -234,7 +234,8 @@ def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> 
     finally:
         engine.dispose()
     if listing is None:
-        raise ConfigError(f"no listing with SKU {sku!r} in {app.settings.store.url}")
+        where = hide_passwords(app.settings.store.url)
+        raise ConfigError(f"no listing with SKU {sku!r} in {where}")
     pages = [s for s in listing.sources if s.kind is SourceKind.PAGE]
     if not pages:
         raise ConfigError(f"listing {sku!r} has no page sources (feed sources: feeds import)")
