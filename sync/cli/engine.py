@@ -22,7 +22,11 @@ console = Console()
 
 @click.command("sync")
 @click.option("--once", is_flag=True, required=True, help="Run one pass and exit.")
-@click.option("--budget", type=click.IntRange(min=0), help="Supplier checks in this pass.")
+@click.option(
+    "--budget",
+    type=click.IntRange(min=0),
+    help="Supplier checks in this pass (at most what [planner] checks_per_hour has left).",
+)
 @click.pass_obj
 def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
     """One pass: check what is due, decide, push the changes, read them back.
@@ -32,9 +36,14 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
       stockguard sync --once
       stockguard sync --once --budget 200
     """
+    from sync.amazon.account import library_credentials, seller_id
     from sync.cli.wiring import wire
     from sync.cli.writer import sole_writer
 
+    # Credentials first: a pass that cannot push must not check every supplier before failing.
+    library_credentials(app.settings.secrets)
+    seller_id(app.settings.amazon)
+    _warn_over_budget(budget, app.settings.planner.checks_per_hour)
     clock = SystemClock()
     wired = wire(app.settings, clock)
     try:
@@ -163,6 +172,17 @@ def status_command(app: AppContext) -> int:
         table.add_row(plain(label), plain(value))
     console.print(table)
     return 0
+
+
+def _warn_over_budget(budget: int | None, hourly: int) -> None:
+    """--budget is capped by the hourly budget (supplier politeness): say so, do not hide it."""
+    if budget is not None and budget > hourly:
+        click.echo(
+            f"warning: --budget {budget} is above [planner] checks_per_hour = {hourly}: a pass "
+            "never checks more than the hour's budget has left (raise checks_per_hour to check "
+            "more)",
+            err=True,
+        )
 
 
 def with_progress(checker: SourceChecker, progress: Progress) -> SourceChecker:

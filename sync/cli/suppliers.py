@@ -188,6 +188,10 @@ def check_command(
         observations = _check_sku(app, sku, options, adapter)
     elif url is None:
         raise click.UsageError("give a URL (optionally with --html FILE) or --sku SKU")
+    elif not _is_page_url(url):  # refused at once: nothing is fetched for it
+        raise click.BadParameter(
+            f"{url!r} is not a page URL (expected http(s)://host/path)", param_hint="URL"
+        )
     elif html_file is not None:
         observations = [_parse_saved(url, html_file, status, options, adapter)]
     else:
@@ -195,6 +199,16 @@ def check_command(
     _show(observations, as_json)
     unknown = any(o.availability is Availability.UNKNOWN for o in observations)
     return EXIT_PARTIAL if unknown else EXIT_OK
+
+
+def _is_page_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a port that is no number, a bad IPv6 literal
+        return False
 
 
 def _parse_saved(
