@@ -25,6 +25,7 @@ AMOUNT_DIGITS, AMOUNT_PLACES = 14, 4  # NUMERIC(14, 4), the money columns
 MAX_TEXT = 100_000  # characters of any unbounded text column (evidence, comments)
 SKU_LENGTH, REF_LENGTH, NAME_LENGTH = 200, 2000, 200  # listings.sku, sources.ref, .supplier
 _SHOWN = 40  # characters of a refused value quoted in a message
+_MAX_DIGITS = 19  # a Decimal this many digits long is past any INTEGER: refused unconverted
 
 
 def read_long_csv_fields() -> None:
@@ -63,13 +64,37 @@ def optional_text(field: str, value: str | None, max_length: int = MAX_TEXT) -> 
     return None if value is None else text(field, value, max_length)
 
 
-def integer(field: str, value: int, low: int = INT_MIN, high: int = INT_MAX) -> int:
-    """``value`` when an INTEGER column holds it (and it is within ``low..high``)."""
+def integer(field: str, value: int | Decimal, low: int = INT_MIN, high: int = INT_MAX) -> int:
+    """``value`` (a whole number) as an int when an INTEGER column holds it, within
+    ``low..high``. A Decimal past any INTEGER is refused by its size, before ``int()``."""
+    if isinstance(value, Decimal):
+        if not value.is_finite() or (value and value.adjusted() >= _MAX_DIGITS):
+            raise Unstorable(f"{field} {_figure(value)} is outside {low:,}..{high:,}")
+        value = int(value)
     if not low <= value <= high:
-        digits = Decimal(value).adjusted() + 1  # str() refuses ints of over 4,300 digits
-        number = str(value) if digits <= 20 else f"of {digits} digits"
-        raise Unstorable(f"{field} {number} is outside {low:,}..{high:,}")
+        raise Unstorable(f"{field} {_figure(Decimal(value))} is outside {low:,}..{high:,}")
     return value
+
+
+def parse_integer(field: str, digits: str, low: int = INT_MIN, high: int = INT_MAX) -> int:
+    """Decimal digits (``str.isdecimal``, a leading sign allowed) as ``integer`` holds them.
+
+    Parsed as a Decimal: ``int()`` of a long string is slow and refused past 4,300 digits.
+    """
+    if not digits.lstrip("+-").isdecimal() or len(digits) - len(digits.lstrip("+-")) > 1:
+        raise Unstorable(f"{field} {shown(digits)} is not a whole number")
+    return integer(field, Decimal(_ascii_digits(digits)), low, high)
+
+
+def _ascii_digits(digits: str) -> str:
+    # Decimal() reads ASCII digits only; int() reads any Unicode decimal digit (٣, ３).
+    return "".join(str(int(c)) if c.isdecimal() else c for c in digits)
+
+
+def _figure(value: Decimal) -> str:
+    """A number for a message: itself up to 20 digits, else how many digits it has."""
+    digits = value.adjusted() + 1 if value.is_finite() and value else 1
+    return str(value) if digits <= 20 else f"of {digits} digits"
 
 
 def optional_integer(

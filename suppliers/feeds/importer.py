@@ -99,7 +99,8 @@ def import_feed(
     )
     if not parsed.items:
         raise FeedRefused(
-            f"{path.name}: no usable rows ({len(parsed.problems)} refused): nothing applied"
+            f"{path.name}: no usable rows ({len(parsed.problems)} refused): nothing applied",
+            problems=parsed.problems,
         )
     report.summary = FeedSummary.of(item.observation for item in parsed.items)
     previous = store.last_import_totals(supplier)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sync.errors import InputError
@@ -18,7 +19,15 @@ from sync.storable import read_long_csv_fields
 
 
 class FeedRefused(InputError):
-    """The whole file is refused (unreadable, a required column missing, suspicious drift)."""
+    """The whole file is refused (unreadable, a required column missing, no usable row).
+
+    ``problems``: the refused rows (``RowProblem``) when every row was refused, so each can
+    still be named.
+    """
+
+    def __init__(self, message: str, *, problems: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from sync.storable import shown
+from sync.storable import integer, parse_integer, shown
 
 
 class CellError(ValueError):
@@ -126,7 +126,7 @@ def read_stock(cell: str) -> StockCell:
         if len(figure) > 21:  # the evidence quotes it: a 200 KB number stays out
             figure = f"{figure[:21]}… ({len(figure) - 1:,} digits)"
         return StockCell(Stock.COUNT, 0, note=f"negative {figure}")
-    return StockCell(Stock.COUNT, int(number))
+    return StockCell(Stock.COUNT, integer("quantity", number, 0))  # checked before int()
 
 
 def sum_stock(cells: Sequence[StockCell]) -> StockCell:
@@ -180,9 +180,9 @@ def read_lead_days(cell: str, today: date) -> int | None:
     value = value.removesuffix("営業日").removesuffix("日").strip()
     ranged = _RANGE.match(value)
     if ranged:
-        return int(ranged[2])
-    if value.isdigit():
-        return int(value)
+        return parse_integer("lead time (days)", ranged[2], 0)
+    if value.isdecimal():  # not isdigit(): ² or 𐩀 are digits int() cannot read
+        return parse_integer("lead time (days)", value, 0)
     raise CellError(f"lead time {shown(cell.strip())} is not a number of days", "bad-lead-time")
 
 

@@ -69,6 +69,8 @@ def feeds_import_command(
             accept_drift=accept_drift,
         )
     except FeedRefused as exc:
+        for refused in exc.problems:  # every row refused: still name each one
+            click.echo(str(refused), err=True)
         click.echo(f"error: {exc.message}", err=True)
         return EXIT_USAGE
     finally:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from cancellations.imap import ImapConfig, ImapReader
 from cancellations.intake import MailIntake
+from cancellations.mail import MailKind, parse_message
 from sync.cli import cli
 from sync.cli.context import run_guarded
 from sync.clock import ManualClock
@@ -41,7 +42,19 @@ HOSTILE = {
     "NUL in the SKU": (b"SKU: JP-FURO-70", b"SKU: JP-\x00FURO", "SKU"),
     "SKU longer than its column": (b"SKU: JP-FURO-70", b"SKU: " + b"S" * 201, "SKU is 201"),
     "huge quantity": (b"Quantity: 1", b"Quantity: 99999999999999999999999", "quantity of 23"),
+    # Found by tests/test_importers_fuzz.py: int() refuses strings past 4,300 digits.
+    "quantity past 4,300 digits": (b"Quantity: 1", b"Quantity: " + b"9" * 5000, "quantity of 5"),
 }
+
+
+def test_a_digit_int_cannot_read_is_no_quantity() -> None:
+    # Found by tests/test_importers_fuzz.py: str.isdigit() accepted it, int() raised.
+    data = return_mail(1, b"Quantity: 1", "Quantity: \U00010a40".encode())
+
+    event = parse_message(data, "kharosthi.eml")
+
+    assert event.kind is MailKind.RETURN_REQUEST
+    assert event.quantity is None
 
 
 def write_mbox(path: Path, mails: list[bytes]) -> Path:

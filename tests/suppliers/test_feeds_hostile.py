@@ -7,12 +7,15 @@ field limit`` in the csv module) and applied nothing, real stock-outs included.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from suppliers.feeds import ImportReport, import_feed
+from sync.cli import cli
+from sync.cli.context import run_guarded
 from sync.clock import ManualClock
 from sync.config import FeedSettings
 from sync.domain import Availability, UnknownReason
@@ -20,6 +23,13 @@ from sync.store.feeds import SqlFeedStore, latest_feed_observations
 
 SETTINGS = FeedSettings(price_column="卸価格", lead_time_column="入荷予定")
 HEADER = "商品コード,在庫数,卸価格,入荷予定"
+CONFIG = """
+[feeds.tonya]
+code_column = "商品コード"
+quantity_column = "在庫数"
+price_column = "卸価格"
+lead_time_column = "入荷予定"
+"""
 
 
 def feed(path: Path, middle: str) -> Path:
@@ -42,6 +52,10 @@ HOSTILE = {
     "NUL in the code": ("B\x00D,5,1980,", "item code 'B\\x00D' contains a NUL character"),
     "code longer than its column": ("C" * 201 + ",5,1980,", "item code is 201 characters long"),
     "cell over 128 KB": ("BAD," + "7" * 200_000 + ",1980,", "quantity of 200000 digits"),
+    # Found by tests/test_importers_fuzz.py: int() refuses strings past 4,300 digits, and
+    # str.isdigit() takes digits int() cannot read; both were tracebacks.
+    "lead time past 4,300 digits": ("BAD,5,1980," + "9" * 5000, "(days) of 5000 digits"),
+    "a digit int() cannot read": ("BAD,5,1980,\U00010a40日", "is not a number of days"),
 }
 
 
@@ -91,3 +105,25 @@ def test_a_total_past_integer_is_kept_as_the_largest(
     assert more.applied
     assert report.summary.total_quantity == 2**31 - 1
     assert more.drift == []
+
+
+def test_a_feed_whose_every_row_is_refused_names_each_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by tests/test_importers_fuzz.py: "no usable rows" hid which rows and why.
+    path = tmp_path / "tonya.csv"
+    path.write_text(f"{HEADER}\nBAD,9999999999999999999999999,1980,\n", encoding="utf-8")
+    config = tmp_path / "stockguard.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    argv = ["stockguard", "--db", str(tmp_path / "sg.db"), "--config", str(config)]
+    monkeypatch.setattr(sys, "argv", [*argv, "feeds", "import", "tonya", str(path)])
+
+    code = run_guarded(cli)
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines() == [
+        "tonya.csv:2: item 'BAD': quantity of 25 digits is outside 0..2,147,483,647 "
+        "(code unstorable)",
+        "error: tonya.csv: no usable rows (1 refused): nothing applied",
+    ]
