@@ -18,12 +18,13 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
-from sync.domain import Listing
+from sync.domain import Availability, Listing, Observation, UnknownReason
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER
 AMOUNT_DIGITS, AMOUNT_PLACES = 14, 4  # NUMERIC(14, 4), the money columns
 MAX_TEXT = 100_000  # characters of any unbounded text column (evidence, comments)
 SKU_LENGTH, REF_LENGTH, NAME_LENGTH = 200, 2000, 200  # listings.sku, sources.ref, .supplier
+ADAPTER_LENGTH, HASH_LENGTH = 100, 128  # observations.adapter, .content_hash
 _SHOWN = 40  # characters of a refused value quoted in a message
 _MAX_DIGITS = 19  # a Decimal this many digits long is past any INTEGER: refused unconverted
 
@@ -136,3 +137,44 @@ def listing(item: Listing) -> Listing:
         text("source supplier", source.supplier, NAME_LENGTH)
         optional_text("source variant", source.variant, NAME_LENGTH)
     return item
+
+
+def observation(seen: Observation) -> Observation:
+    """``seen`` when both stores hold it; else UNKNOWN (error) saying which value they refuse.
+
+    A supplier page stating a 32-digit price or a quantity past INTEGER is no evidence to go
+    live on, and must not stop the pass that records it: the listing goes to 0, and why.
+    """
+    try:
+        _check_observation(seen)
+    except Unstorable as exc:
+        url = seen.url if seen.url is None or _fits(seen.url, REF_LENGTH) else None
+        return Observation(
+            seen.source_ref,
+            Availability.UNKNOWN,
+            seen.checked_at,
+            f"the page's values cannot be stored: {exc}",
+            reason=UnknownReason.ERROR,
+            http_status=seen.http_status,
+            adapter=seen.adapter if _fits(seen.adapter, ADAPTER_LENGTH) else "",
+            url=url,
+        )
+    return seen
+
+
+def _check_observation(seen: Observation) -> None:
+    text("source", seen.source_ref, REF_LENGTH)
+    text("evidence", seen.evidence)
+    optional_integer("quantity", seen.quantity)
+    if seen.price is not None:
+        amount("price", seen.price.amount)
+        text("currency", seen.price.currency, 3)
+    optional_integer("shipping days", seen.ships_within_days)
+    optional_integer("HTTP status", seen.http_status)
+    optional_text("content hash", seen.content_hash, HASH_LENGTH)
+    text("adapter", seen.adapter, ADAPTER_LENGTH)
+    optional_text("final URL", seen.url, REF_LENGTH)
+
+
+def _fits(value: str, max_length: int) -> bool:
+    return "\x00" not in value and len(value) <= max_length
