@@ -41,6 +41,7 @@ from sync.clock import Clock
 from sync.config import PolicySettings, Settings
 from sync.decision_queue import DecisionQueue
 from sync.domain import (
+    MARKETPLACES_BY_ID,
     Availability,
     Decision,
     Listing,
@@ -235,6 +236,7 @@ class SyncEngine:
             return report
         self._settle(touched, report)
         learnt = self.learn_quantities(touched) if learn else set()
+        learnt -= _refused(report)  # refused a moment ago: the next pass sends it again
         if learnt:  # Amazon's quantity is known now: decide those listings again
             self._settle(learnt, report)
         if verify:
@@ -520,3 +522,9 @@ def _host(url: str) -> str:
     if plain is not None:
         return plain.group(1).lower()
     return urlsplit(url).hostname or "feed"
+
+
+def _refused(report: PassReport) -> set[tuple[str, str]]:
+    """Listings whose push Amazon refused in this pass, as (sku, marketplace code)."""
+    failed = report.pushed.failed if report.pushed is not None else []
+    return {(o.sku, MARKETPLACES_BY_ID[o.marketplace_id].code) for o in failed}

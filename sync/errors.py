@@ -20,10 +20,23 @@
 
 "The world failed" (transient) is kept apart from "we asked wrongly" (not transient): retries
 live in one place per side (the gateway, the fetcher) and look only at ``transient``.
-Messages never contain secrets.
+Messages never contain secrets: a URL is shown with ``hide_passwords``.
 """
 
 from __future__ import annotations
+
+import re
+
+# scheme://user:password@ (the password may hold an unescaped "@": up to the last one), and
+# libpq's ?password=… query parameter.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\s]*):[^/?#\s]*@")
+_QUERY_PASSWORD = re.compile(r"(?i)(?P<head>[?&]password=)[^&#\s]*")
+
+
+def hide_passwords(text: str) -> str:
+    """``text`` with the password of every URL in it shown as ``***`` (user and host kept)."""
+    text = _URL_PASSWORD.sub(r"\g<head>:***@", text)
+    return _QUERY_PASSWORD.sub(r"\g<head>***", text)
 
 
 class StockguardError(Exception):

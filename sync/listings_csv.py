@@ -24,12 +24,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
-from sync import api_refs
+from sync import api_refs, storable
 from sync.domain import Listing, Money, Source, SourceKind, marketplace
 from sync.errors import InputError
 from sync.store.listings import SaveResult, save_listings
 
 REQUIRED = ("sku", "marketplace", "asin", "handling_days", "default_quantity")
+USED = (*REQUIRED, "product_type", "max_cost", "currency", "safety_buffer", "pack_size")
 ALIASES = {
     "seller_sku": "sku",
     "marketplace_id": "marketplace",
@@ -113,6 +114,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
 
 def parse_listings_text(text: str, name: str, encoding: str = "utf-8") -> ParsedCatalogue:
     """Validate every row of the decoded CSV text ``text`` (``name`` is used in messages)."""
+    storable.read_long_csv_fields()  # a long cell refuses its row below, not the whole file
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     header = next(reader, None)
     if header is None:
@@ -131,19 +133,30 @@ def parse_listings_text(text: str, name: str, encoding: str = "utf-8") -> Parsed
         record = {key: cells[i].strip() if i < len(cells) else "" for key, i in columns.items()}
         source_cells = [cells[i] for i in source_columns if i < len(cells)]
         try:
-            listing = _listing(record, source_cells)
+            _fits(record, source_cells)
+            listing = storable.listing(_listing(record, source_cells))
             key = (listing.sku, listing.marketplace)
             if key in first_line:
                 raise _RowError(
                     f"duplicate SKU for {listing.marketplace} (first on line {first_line[key]})"
                 )
-        except _RowError as exc:
+        except (_RowError, storable.Unstorable) as exc:
             sku = record.get("sku", "")
             errors.append(f"{name}:{line}: {exc}" + (f" (sku {sku})" if sku else ""))
             continue
         first_line[key] = line
         good.append(listing)
     return ParsedCatalogue(good, errors, encoding, rows, first_line)
+
+
+def _fits(record: dict[str, str], source_cells: list[str]) -> None:
+    """No cell the row is read from is longer than the longest column (sources.ref) holds."""
+    cells = [(c, record.get(c, "")) for c in USED] + [("source", c) for c in source_cells]
+    for column, value in cells:
+        if len(value) > storable.REF_LENGTH:
+            raise _RowError(
+                f"{column} is {len(value):,} characters long (at most {storable.REF_LENGTH:,})"
+            )
 
 
 def _delimiter(text: str) -> str:

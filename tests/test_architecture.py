@@ -10,7 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sync", "suppliers", "cancellations")
-CORE_SHARED = ("sync.domain", "sync.errors", "sync.config", "sync.clock", "sync.i18n")
+CORE_SHARED = (
+    "sync.domain", "sync.errors", "sync.config", "sync.clock", "sync.i18n", "sync.storable"
+)
 
 
 def _modules() -> dict[str, set[str]]:
@@ -53,6 +55,8 @@ def test_domain_and_errors_import_only_the_standard_library() -> None:
     for module in ("sync.domain", "sync.errors"):
         outside = {i for i in MODULES[module] if i.split(".")[0] not in stdlib}
         assert not outside, f"{module} imports {outside}"
+    storable = {i for i in MODULES["sync.storable"] if i.split(".")[0] not in stdlib}
+    assert storable == {"sync.domain"}  # the suppliers package may import it
 
 
 def test_suppliers_import_only_the_core_vocabulary() -> None:

@@ -59,7 +59,7 @@ class PricingTransport:
             credentials={key: credentials[key] for key in CREDENTIALS},
             credential_providers=(FromCodeCredentialProvider,),
             timeout=timeout,
-            auth_token_client_class=_lwa_client_class(lwa_endpoint),
+            auth_token_client_class=_lwa_client_class(lwa_endpoint, timeout),
         )
         self._client.endpoint = account.REGION_ENDPOINTS[market.region]
         if endpoint:

@@ -45,6 +45,8 @@ def emulator_command(seed_path: Path | None, port: int, no_rate_limits: bool) ->
     emu = Emulator(seed, rate_limits=not no_rate_limits, port=port)
     base_url = emu.start()
     click.echo(f"SP-API emulator listening on {base_url} (seller {emu.seller_id})")
+    for line in emulator_instructions(base_url, emu.seller_id):
+        click.echo(line)
     click.echo("Press Ctrl-C to stop.")
     try:
         threading.Event().wait()
@@ -53,6 +55,27 @@ def emulator_command(seed_path: Path | None, port: int, no_rate_limits: bool) ->
     finally:
         emu.stop()
     return 0
+
+
+def emulator_instructions(base_url: str, seller: str) -> list[str]:
+    """What to put in stockguard.toml and the environment to point stockguard at the emulator."""
+    from sync.amazon.emulator.credentials import EMULATOR_SECRETS
+
+    # The emulator's own, published credentials (they open nothing else): printed to copy.
+    env = {
+        "LWA_APP_ID": EMULATOR_SECRETS.lwa_client_id,
+        "LWA_CLIENT_SECRET": EMULATOR_SECRETS.lwa_client_secret,
+        "SP_API_REFRESH_TOKEN": EMULATOR_SECRETS.refresh_token,
+    }
+    return [
+        "To point stockguard at it, put this in stockguard.toml:",
+        "  [amazon]",
+        f'  seller_id = "{seller}"',
+        f'  endpoint = "{base_url}"',
+        f'  lwa_endpoint = "{base_url}"',
+        "and set these in the environment:",
+        *(f"  export {name}='{value}'" for name, value in env.items()),
+    ]
 
 
 commands.append(emulator_command)
@@ -192,11 +215,11 @@ def _report_lines(report: object) -> list[str]:
         for sku in report.unchanged
     ]
     for o in report.outcomes.values():
-        ref = f"submission {o.submission_id}" if o.submission_id else f"feed {o.feed_id}"
+        ref = _reference(o.submission_id, o.feed_id)
         answer = {State.ACCEPTED: "ACCEPTED", State.FAILED: "REFUSED"}.get(o.state, "LATER")
         detail = f" ({o.message})" if o.message else ""
         out.append(
-            f"{o.sku} [{o.marketplace_id}] quantity {o.quantity}: {answer} via {o.via}, "
+            f"{o.sku} [{o.marketplace_id}] quantity {o.quantity}: {answer} via {o.via}"
             f"{ref}{detail}"
         )
     resumed = f", {report.resumed} resumed from an earlier run" if report.resumed else ""
@@ -206,6 +229,13 @@ def _report_lines(report: object) -> list[str]:
         f"{_in_feeds(len(report.in_flight))}{len(report.unchanged)} unchanged{resumed}"
     )
     return out
+
+
+def _reference(submission_id: str | None, feed_id: str | None) -> str:
+    """Amazon's id for the request, when it gave one (a refused patch has none)."""
+    if submission_id:
+        return f", submission {submission_id}"
+    return f", feed {feed_id}" if feed_id else ""
 
 
 def _in_feeds(count: int) -> str:

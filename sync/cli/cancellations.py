@@ -214,6 +214,8 @@ def _print_plan(plan: Plan, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from sync.cli.plain import plain, styled
+
     console = Console()
     if not plan.entries:
         console.print("No order needs a cancellation.")
@@ -225,31 +227,24 @@ def _print_plan(plan: Plan, lang: str) -> None:
     for entry in plan.entries:
         items = "\n".join(f"{i.order_item_id} {i.sku} x{i.quantity}" for i in entry.order.items)
         reason = entry.route.reason.value if entry.route.reason else "-"
-        table.add_row(
-            entry.order.order_id,
-            items,
-            entry.route.kind.value,
-            reason,
-            entry.route.evidence or "-",
-            entry.state or "-",
-        )
+        cells = (entry.order.order_id, items, entry.route.kind.value, reason)
+        table.add_row(*map(plain, (*cells, entry.route.evidence or "-", entry.state or "-")))
     console.print(table)
     for entry in plan.entries:
         if entry.route.kind.value == "auto-cancel" and not entry.route.reply:
             continue
-        console.print(
-            f"[bold]{entry.order.order_id}[/]: {entry.route.advice}", markup=True, highlight=False
-        )
+        console.print(styled((entry.order.order_id, "bold"), f": {entry.route.advice}"))
         if entry.route.reply is not None:
-            console.print(entry.route.reply.text(lang), markup=False, highlight=False)
+            console.print(plain(entry.route.reply.text(lang)))
     for sku, cause in plan.zeroed:
-        console.print(f"zeroed {sku} ({cause})", highlight=False)
+        console.print(plain(f"zeroed {sku} ({cause})"))
     for error in plan.errors:
-        console.print(f"error: {error}", markup=False, highlight=False)
+        console.print(plain(f"error: {error}"))
     console.print(
-        f"{len(plan.auto)} to cancel automatically ({plan.new_rows} newly planned); "
-        "run `stockguard cancellations apply` to send them.",
-        highlight=False,
+        plain(
+            f"{len(plan.auto)} to cancel automatically ({plan.new_rows} newly planned); "
+            "run `stockguard cancellations apply` to send them."
+        )
     )
 
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sync.cli.context import AppContext
+from sync.cli.plain import plain
 
 commands: list[click.Command] = []
 console = Console()
@@ -79,9 +80,10 @@ def demo_command(
     table.add_column("figure")
     table.add_column("value", justify="right")
     for label, value in summary:
-        table.add_row(label, value)
+        table.add_row(plain(label), plain(value))
     console.print(table)
-    console.print(f"Everything it did is in {db_path} (try: stockguard --db {db_path} status).")
+    where = f"Everything it did is in {db_path} (try: stockguard --db {db_path} status)."
+    console.print(plain(where))
     if with_dashboard:
         _serve_dashboard(db_path, dashboard_port)
     return 0

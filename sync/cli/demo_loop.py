@@ -31,6 +31,7 @@ from sync.cli.demo_run import (
     quantities_table,
 )
 from sync.cli.jobs import pull_and_reconcile
+from sync.cli.plain import plain, styled
 from sync.cli.wiring import Wired
 from sync.clock import SystemClock
 from sync.config import FeedSettings
@@ -72,8 +73,10 @@ def run_demo(
                 url_to_pid = {shop.url_for(pid): pid for pid in by_path.values()}
                 world = DemoWorld(shop, emu, db, items, url_to_pid)
                 console.print(
-                    f"SP-API emulator at {emu.base_url}; demo shop on "
-                    f"{', '.join(HOSTS)}; {len(items)} listings; database {db_path}"
+                    plain(
+                        f"SP-API emulator at {emu.base_url}; demo shop on "
+                        f"{', '.join(HOSTS)}; {len(items)} listings; database {db_path}"
+                    )
                 )
                 with (
                     Fetcher(settings.suppliers, clock) as fetcher,
@@ -108,11 +111,12 @@ def _live(
         if phase == "before" and elapsed > seconds * 0.4:
             world.shop.set_fault(blocked_host, "captcha")
             phase = "blocked"
-            console.print(f"[yellow]{blocked_host} starts answering with a captcha page[/yellow]")
+            blocked = f"{blocked_host} starts answering with a captcha page"
+            console.print(styled((blocked, "yellow")))
         elif phase == "blocked" and elapsed > seconds * 0.6:
             world.shop.set_fault(blocked_host, None)
             phase = "after"
-            console.print(f"[green]{blocked_host} answers normally again[/green]")
+            console.print(styled((f"{blocked_host} answers normally again", "green")))
         report = engine.sync_once(budget=40)
         stats["passes"] += 1
         if stats["passes"] % ORDER_PULL_EVERY == 0:
@@ -123,7 +127,7 @@ def _live(
             key = "zeroings" if change.decision.target_quantity == 0 else "restores"
             stats[key] += 1
         for line in describe_pass(report, engine.clock):
-            console.print(line, no_wrap=True, overflow="ellipsis", markup=False)
+            console.print(plain(line), no_wrap=True, overflow="ellipsis")
         time.sleep(PASS_SECONDS)  # the demo runs in real time, for people to watch
     return stats
 
@@ -136,7 +140,7 @@ def _before_after(world: DemoWorld, before: dict[str, str]) -> Table:
         item = next(i for i in world.listings if i.sku == sku)
         pages = [world.product_of[s.ref] for s in item.sources if s.ref in world.product_of]
         stock = ", ".join("in stock" if world.shop.stock(p)[0] else "sold out" for p in pages)
-        table.add_row(sku, before[sku], after, stock or "feed")
+        table.add_row(*map(plain, (sku, before[sku], after, stock or "feed")))
     return table
 
 

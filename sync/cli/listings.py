@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
+from sync.cli.plain import plain
 from sync.clock import SystemClock
 from sync.domain import Listing, SourceKind, marketplace
 from sync.i18n import tr
@@ -134,7 +135,7 @@ def show_command(app: AppContext, market: str | None, sku: str | None, limit: in
         if len(shown) < len(found)
         else ""
     )
-    console.print(tr("{found} of {total} listings", found=len(found), total=total) + more)
+    console.print(plain(tr("{found} of {total} listings", found=len(found), total=total) + more))
     return EXIT_OK
 
 
@@ -149,15 +150,16 @@ def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:
     table.add_column("Amazon", justify="right", no_wrap=True)  # last accepted quantity
     for item in items:
         amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))
-        table.add_row(
+        cells = (
             item.sku,
             item.marketplace,
             item.asin,
-            str(item.default_quantity),
+            item.default_quantity,
             f"{item.handling_days} d",
             "\n".join(_source_label(s.kind, s.ref, s.supplier) for s in item.sources),
-            "—" if amazon is None else str(amazon),
+            "—" if amazon is None else amazon,
         )
+        table.add_row(*map(plain, cells))
     return table
 
 
