@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from suppliers.addresses import AddressPolicy
 from sync.errors import ConfigError
 
 DEFAULT_DB_URL = "sqlite:///stockguard.db"
@@ -65,6 +66,19 @@ class SupplierSettings:
     backoff_seconds: float = 1.0  # first retry after this, doubling each time
     max_backoff_seconds: float = 30.0
     max_retry_after_seconds: float = 300.0  # a longer Retry-After gives up (host paused this long)
+    # Private addresses, networks or host names a seller sources from (suppliers/addresses.py).
+    allow_private: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        try:
+            AddressPolicy.allowing(self.allow_private)
+        except ValueError as exc:
+            raise ConfigError(f"[suppliers] allow_private: {exc}") from None
+
+    @property
+    def address_policy(self) -> AddressPolicy:
+        """What may be fetched: public addresses plus ``allow_private``."""
+        return AddressPolicy.allowing(self.allow_private)
 
 
 @dataclass(frozen=True)
@@ -257,6 +271,11 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a table, got {_show(value)}")
         return {str(k): _convert(inner, v, f"{where}.{k}") for k, v in value.items()}
+    if origin is tuple:
+        inner = get_args(hint)[0]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {_show(value)}")
+        return tuple(_convert(inner, item, where) for item in value)
     if is_dataclass(hint):
         return _build(hint, value, f"{where.rsplit(' ', 1)[0]}: [{where.split()[-1]}]")  # type: ignore[arg-type]
     return _scalar(hint, value, where)

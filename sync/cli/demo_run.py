@@ -48,7 +48,12 @@ def demo_settings(db_url: str, emulator_url: str) -> Settings:
                 "marketplace": "US",
                 "patch_burst_max": 20,
             },
-            "suppliers": {"min_gap_seconds": 0.05, "max_in_flight_per_host": 4, "retries": 1},
+            "suppliers": {
+                "min_gap_seconds": 0.05,
+                "max_in_flight_per_host": 4,
+                "retries": 1,
+                "allow_private": list(HOSTS),  # the local demo shop
+            },
             "planner": {
                 "checks_per_hour": 36000,
                 "min_interval_minutes": 0.05,

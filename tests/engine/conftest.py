@@ -173,7 +173,12 @@ def live_config(db_url: str, emulator_url: str, work: Path) -> dict[str, dict[st
             "poll_initial_seconds": 0.25,
             "backoff_base_seconds": 0.2,
         },
-        "suppliers": {"min_gap_seconds": 0.0, "retries": 0, "max_in_flight_per_host": 4},
+        "suppliers": {
+            "min_gap_seconds": 0.0,
+            "retries": 0,
+            "max_in_flight_per_host": 4,
+            "allow_private": ["127.0.0.1"],  # the loopback demo shop
+        },
         "planner": {  # every source is due at every `sync --once` of a test
             "checks_per_hour": 36000,
             "min_interval_minutes": 0.0001,
