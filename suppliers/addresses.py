@@ -141,8 +141,8 @@ def _forbidden_kind(address: IPAddress) -> str | None:
         ("a loopback", address.is_loopback),
         ("a link-local", address.is_link_local),
         ("a multicast", address.is_multicast),
-        ("a private", address.is_private),
         ("a reserved", address.is_reserved),
+        ("a private", address.is_private),
         ("a non-public", not address.is_global),
     )
     return next((kind for kind, hit in checks if hit), None)

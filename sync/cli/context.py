@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from sync.config import Settings, load_settings
-from sync.errors import ConfigError, InputError, StockguardError
+from sync.errors import ConfigError, FileRefused, InputError, StockguardError
 
 log = logging.getLogger("stockguard")
 
@@ -59,7 +59,7 @@ def run_guarded(command: click.Group) -> int:
         return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except (ConfigError, InputError) as exc:
         click.echo(f"error: {exc.message}", err=True)
-        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_PARTIAL
+        return EXIT_USAGE if isinstance(exc, ConfigError | FileRefused) else EXIT_PARTIAL
     except StockguardError as exc:
         click.echo(f"error: {exc.message}", err=True)
         return EXIT_PARTIAL
