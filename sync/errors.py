@@ -5,6 +5,7 @@
     StockguardError                      root; .transient says whether a retry may help
     ├── ConfigError                      bad config file, unknown key, wrong type, missing secret
     ├── InputError                       a user's file (CSV, seed, email) is malformed
+    │   └── FileRefused                  refused whole (missing columns, not text): exit 2
     ├── StoreError                       database unreachable, migration failed
     │   └── AlreadyRunning               another `stockguard run` holds this database
     ├── SupplierError                    the supplier side of the world failed
@@ -57,6 +58,10 @@ class ConfigError(StockguardError):
 
 class InputError(StockguardError):
     """A file the user gave us is malformed; the message names the file, line or key."""
+
+
+class FileRefused(InputError):
+    """A file that cannot be used at all (a usage error: exit 2), not one with bad rows."""
 
 
 class StoreError(StockguardError):

@@ -12,7 +12,7 @@ import click
 
 from sync import i18n
 from sync.config import Settings, load_settings
-from sync.errors import ConfigError, InputError, StockguardError, hide_passwords
+from sync.errors import ConfigError, FileRefused, InputError, StockguardError, hide_passwords
 
 log = logging.getLogger("stockguard")
 
@@ -76,7 +76,7 @@ def run_guarded(command: click.Group) -> int:
         return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except (ConfigError, InputError) as exc:
         click.echo(f"error: {hide_passwords(exc.message)}", err=True)
-        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_PARTIAL
+        return EXIT_USAGE if isinstance(exc, ConfigError | FileRefused) else EXIT_PARTIAL
     except StockguardError as exc:
         click.echo(f"error: {hide_passwords(exc.message)}", err=True)
         return EXIT_PARTIAL

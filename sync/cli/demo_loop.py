@@ -16,6 +16,7 @@ from sync.amazon.emulator import Emulator
 from sync.amazon.gateway import AmazonGateway
 from sync.cli.demo_run import (
     DATA,
+    DEMO_RULES,
     HOSTS,
     DemoWorld,
     build_engine,
@@ -61,7 +62,7 @@ def run_demo(
     with DemoShop(products, clock, latency_s=0.02, seed=seed) as shop:
         catalogue = work / "demo-listings.csv"
         localise_catalogue(DATA / "demo-listings.csv", shop, by_path, catalogue)
-        parsed = read_listings_csv(catalogue).listings
+        parsed = read_listings_csv(catalogue, DEMO_RULES).listings
         with Emulator(emulator_seed(list(parsed)), feed_processing_seconds=3.0) as emu:
             settings = demo_settings(f"sqlite:///{db_path}", emu.base_url)
             db = open_store(settings.store.url)

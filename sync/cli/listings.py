@@ -14,6 +14,7 @@ from sync.clock import SystemClock
 from sync.domain import Listing, SourceKind, marketplace
 from sync.i18n import tr
 from sync.listings_csv import import_listings_file
+from sync.listings_sources import SourceRules
 from sync.store import open_store
 from sync.store.listings import count_listings, find_listings
 from sync.store.outbox import last_known
@@ -40,7 +41,8 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
     """Import (insert or update) listings from a CSV file (UTF-8, UTF-8 BOM or Shift_JIS).
 
     Bad rows are reported as FILE:LINE: message and left out; the good rows are saved.
-    Exit status 1 when any row was refused. Columns: see docs/store.md.
+    Exit status 1 when any row was refused, 2 when the whole file was (missing columns,
+    not text). Columns (English or Japanese names): see docs/store.md.
 
     \b
     Example:
@@ -49,54 +51,31 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
     """
     engine = open_store(app.settings.store.url)
     try:
-        report = import_listings_file(engine, csv_file, SystemClock().now(), dry_run=dry_run)
+        report = import_listings_file(
+            engine,
+            csv_file,
+            SystemClock().now(),
+            dry_run=dry_run,
+            rules=SourceRules.of(app.settings),
+        )
     finally:
         engine.dispose()
-    parsed = report.parsed
-    for message in parsed.errors:
+    for message in report.errors:
         click.echo(message, err=True)
-    for message in variant_warnings(csv_file, parsed.listings, parsed.lines):
+    for message in report.warnings:
         click.echo(message, err=True)
-    good = len(parsed.listings)
     if dry_run:
         click.echo(
-            f"{csv_file}: {good} good rows, {len(parsed.errors)} refused "
-            f"(read as {parsed.encoding}; nothing saved)"
+            f"{csv_file}: {report.good} good rows, {len(report.errors)} refused "
+            f"(read as {report.encoding}; nothing saved)"
         )
     else:
         click.echo(
-            f"imported {good} listings from {csv_file} ({report.saved.inserted} new, "
-            f"{report.saved.updated} updated; read as {parsed.encoding}); "
-            f"refused {len(parsed.errors)} rows"
+            f"imported {report.good} listings from {csv_file} ({report.saved.inserted} new, "
+            f"{report.saved.updated} updated; read as {report.encoding}); "
+            f"refused {len(report.errors)} rows"
         )
-    return EXIT_PARTIAL if parsed.errors else EXIT_OK
-
-
-def variant_warnings(
-    csv_file: Path, listings: list[Listing], lines: dict[tuple[str, str], int]
-) -> list[str]:
-    """One line per page source on a variant shop that names no variant (a warning: the row
-    is imported, but its listing reads UNKNOWN, so 0, whenever the variants differ)."""
-    from suppliers.registry import unnamed_variant
-
-    found = []
-    for listing in listings:
-        for source in listing.sources:
-            if source.kind is not SourceKind.PAGE:
-                continue
-            adapter = unnamed_variant(source.ref, source.supplier, source.variant)
-            if adapter is None:
-                continue
-            line = lines.get((listing.sku, listing.marketplace), 0)
-            how = "a 'variant' column (variant id, SKU, title or option value)"
-            if adapter == "shopify":
-                how += " or ?variant=ID in the URL"
-            found.append(
-                f"{csv_file}:{line}: warning: source {source.ref} ({adapter}) names no variant "
-                f"(sku {listing.sku}): if its variants differ in availability the listing reads "
-                f"UNKNOWN (quantity 0); name one with {how}"
-            )
-    return found
+    return EXIT_PARTIAL if report.errors else EXIT_OK
 
 
 @listings_group.command("show")
