@@ -36,6 +36,7 @@ from sync import engine as engine_module
 from sync.amazon.emulator import Emulator
 from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
 from sync.cli import jobs as jobs_module
+from sync.cli.catalogue.importer import import_listings_file
 from sync.cli.demo_run import DEMO_RULES, demo_settings
 from sync.cli.jobs import JobCounters, build_jobs
 from sync.cli.wiring import Wired, wire
@@ -43,7 +44,6 @@ from sync.clock import SystemClock
 from sync.config import Settings
 from sync.demoshop import DemoProduct, DemoShop
 from sync.domain import Availability, QuantityUpdate
-from sync.listings_csv import import_listings_file
 from sync.pusher import push
 from sync.runlock import RunLock
 from sync.scheduler import Service

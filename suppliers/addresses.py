@@ -23,6 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from sync.config import SupplierSettings
+from sync.errors import ConfigError
+
 __all__ = ["AddressPolicy", "AddressRefused", "IPAddress"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -146,3 +149,11 @@ def _forbidden_kind(address: IPAddress) -> str | None:
         ("a non-public", not address.is_global),
     )
     return next((kind for kind, hit in checks if hit), None)
+
+
+def policy_of(settings: SupplierSettings) -> AddressPolicy:
+    """What may be fetched: public addresses plus ``[suppliers] allow_private``."""
+    try:
+        return AddressPolicy.allowing(settings.allow_private)
+    except ValueError as exc:
+        raise ConfigError(f"[suppliers] allow_private: {exc}") from None

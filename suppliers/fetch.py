@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from suppliers.addresses import policy_of
 from suppliers.charset import decode_body
 from suppliers.fetch_guard import GuardedAdapter, refusal
 from suppliers.fetch_http import HttpAttempt, attempt_once, request_headers
@@ -107,7 +108,7 @@ class Fetcher:
         )
         self._session = requests.Session()
         pool = max(settings.workers, settings.max_in_flight_per_host, 4)
-        self.policy = settings.address_policy
+        self.policy = policy_of(settings)
         adapter = GuardedAdapter(
             self.policy, pool_connections=pool, pool_maxsize=pool, max_retries=0
         )

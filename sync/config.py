@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from suppliers.addresses import AddressPolicy
 from sync.errors import ConfigError
 
 DEFAULT_DB_URL = "sqlite:///stockguard.db"
@@ -82,17 +81,6 @@ class SupplierSettings:
     phrases: dict[str, SellerPhraseSettings] = field(default_factory=dict)
     # Private addresses, networks or host names a seller sources from (suppliers/addresses.py).
     allow_private: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        try:
-            AddressPolicy.allowing(self.allow_private)
-        except ValueError as exc:
-            raise ConfigError(f"[suppliers] allow_private: {exc}") from None
-
-    @property
-    def address_policy(self) -> AddressPolicy:
-        """What may be fetched: public addresses plus ``allow_private``."""
-        return AddressPolicy.allowing(self.allow_private)
 
 
 @dataclass(frozen=True)

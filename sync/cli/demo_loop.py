@@ -14,6 +14,7 @@ from suppliers.feeds import import_feed
 from suppliers.fetch import Fetcher
 from sync.amazon.emulator import Emulator
 from sync.amazon.gateway import AmazonGateway
+from sync.cli.catalogue.importer import read_listings_csv
 from sync.cli.demo_run import (
     DATA,
     DEMO_RULES,
@@ -37,7 +38,6 @@ from sync.cli.wiring import Wired
 from sync.clock import SystemClock
 from sync.config import FeedSettings
 from sync.demoshop import DemoShop
-from sync.listings_csv import read_listings_csv
 from sync.store import open_store
 from sync.store.feeds import SqlFeedStore
 from sync.store.orders import load_orders

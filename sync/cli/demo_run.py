@@ -23,14 +23,14 @@ from suppliers.fetch import Fetcher
 from sync.amazon.emulator import Emulator
 from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from sync.amazon.gateway import AmazonGateway
+from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
+from sync.cli.catalogue.sources import SourceRules
 from sync.cli.wiring import page_checker
 from sync.clock import Clock
 from sync.config import Settings, parse_settings
 from sync.demoshop import DemoProduct, DemoShop
 from sync.domain import Listing, SourceKind
 from sync.engine import PassReport, SyncEngine
-from sync.listings_csv import import_listings_file, read_listings_csv
-from sync.listings_sources import SourceRules
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 DEMO_HOST = "http://shop.demo"

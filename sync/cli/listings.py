@@ -8,13 +8,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from sync.cli.catalogue.importer import import_listings_file
+from sync.cli.catalogue.sources import SourceRules
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
 from sync.cli.plain import plain
 from sync.clock import SystemClock
 from sync.domain import Listing, SourceKind, marketplace
 from sync.i18n import tr
-from sync.listings_csv import import_listings_file
-from sync.listings_sources import SourceRules
 from sync.store import open_store
 from sync.store.listings import count_listings, find_listings
 from sync.store.outbox import last_known

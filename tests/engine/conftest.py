@@ -34,6 +34,7 @@ from suppliers.fetch import Fetcher
 from sync.amazon.emulator import Emulator
 from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from sync.amazon.gateway import AmazonGateway
+from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
 from sync.cli.demo_run import DEMO_RULES, HOSTS, demo_settings, emulator_seed
 from sync.cli.wiring import Wired, page_checker
 from sync.clock import Clock, ManualClock, SystemClock
@@ -41,7 +42,6 @@ from sync.config import Settings
 from sync.demoshop import DemoProduct, DemoShop
 from sync.domain import Listing
 from sync.engine import PassReport, SourceChecker, SyncEngine
-from sync.listings_csv import import_listings_file, read_listings_csv
 from sync.store import open_store
 
 HOST_A, HOST_B = "127.0.0.1", "127.0.0.2"

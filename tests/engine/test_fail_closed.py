@@ -18,6 +18,8 @@ from suppliers.feeds.importer import import_feed
 from suppliers.fetch import Fetcher
 from sync.amazon.emulator import Emulator
 from sync.amazon.gateway import AmazonGateway
+from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
+from sync.cli.catalogue.sources import SourceRules
 from sync.cli.demo_run import DEMO_RULES, emulator_seed
 from sync.cli.jobs import pull_and_reconcile
 from sync.cli.wiring import Wired, page_checker
@@ -25,8 +27,6 @@ from sync.clock import ManualClock
 from sync.config import FeedSettings
 from sync.demoshop import DemoShop
 from sync.engine import SyncEngine
-from sync.listings_csv import import_listings_file, read_listings_csv
-from sync.listings_sources import SourceRules
 from sync.readback import verify
 from sync.store.feeds import SqlFeedStore
 from sync.store.observations import decision_history

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
 from sync.clock import ManualClock
 from sync.domain import Money, Source, SourceKind
 from sync.errors import InputError
-from sync.listings_csv import import_listings_file, read_listings_csv
 from sync.store.listings import count_listings, find_listings, get_listing
 
 HEADER = "sku,marketplace,asin,product_type,handling_days,default_quantity,source,source_2\n"

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import Engine
 
 from suppliers.addresses import AddressPolicy
+from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
+from sync.cli.catalogue.sources import SourceRules
 from sync.clock import ManualClock
 from sync.config import FeedSettings
 from sync.domain import Source, SourceKind
 from sync.errors import FileRefused
-from sync.listings_csv import import_listings_file, read_listings_csv
-from sync.listings_sources import SourceRules
 from sync.store import open_store
 from sync.store.listings import count_listings, get_listing
 from tests.store.test_listings_import import run_cli

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from suppliers.addresses import AddressPolicy
+from suppliers.addresses import AddressPolicy, policy_of
 from suppliers.feeds.values import CellError, read_code
 from suppliers.registry import ADAPTERS
 from sync import api_refs
@@ -43,7 +43,7 @@ class SourceRules:
     @classmethod
     def of(cls, settings: Settings) -> SourceRules:
         """The rules the configured fetcher and feed importer apply."""
-        return cls(settings.suppliers.address_policy, settings.feeds)
+        return cls(policy_of(settings.suppliers), settings.feeds)
 
 
 def parse_sources(cells: list[str], rules: SourceRules) -> tuple[Source, ...]:

@@ -4,8 +4,8 @@ The file is decoded by BOM first (UTF-8, UTF-16), then as strict UTF-8, else as 
 superset of Shift_JIS that Japanese Excel writes). A bad row is reported as
 ``FILE:LINE: message (sku X)`` and left out; the good rows are kept. A file that cannot be
 used at all (missing columns, not text) is refused whole with FileRefused (exit 2). The
-columns are read by sync/listings_columns.py, each row by sync/listings_rows.py, its sources
-by sync/listings_sources.py; the format is documented in docs/store.md.
+columns are read by columns.py, each row by rows.py, its sources by sources.py (beside this
+module); the format is documented in docs/store.md.
 
 The import streams, so a catalogue of hundreds of thousands of rows stays small in memory:
 a first pass only decodes the file (its encoding is known for certain before anything is
@@ -27,11 +27,11 @@ from typing import TextIO
 from sqlalchemy import Connection, Engine
 
 from sync import storable
+from sync.cli.catalogue.columns import REQUIRED, read_header
+from sync.cli.catalogue.rows import RowError, row_listing
+from sync.cli.catalogue.sources import SourceRules
 from sync.domain import Listing, SourceKind
 from sync.errors import FileRefused
-from sync.listings_columns import REQUIRED, read_header
-from sync.listings_rows import RowError, row_listing
-from sync.listings_sources import SourceRules
 from sync.store.listings import SaveResult, save_listing_chunk
 
 USED = (*REQUIRED, "product_type", "max_cost", "currency", "safety_buffer", "pack_size", "variant")
