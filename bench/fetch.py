@@ -46,6 +46,7 @@ def main() -> None:
         max_in_flight_per_host=args.in_flight,
         workers=max(args.hosts * args.in_flight * 2, 4),
         retries=1,
+        allow_private=("127.0.0.0/8",),  # the demo shop's loopback hosts
     )
     with (
         DemoShop(products, clock, latency_s=args.latency, seed=1) as shop,

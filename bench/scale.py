@@ -41,7 +41,7 @@ from sync.cli.demo_run import emulator_seed
 from sync.clock import SystemClock
 from sync.config import parse_settings
 from sync.demoshop import DemoProduct, DemoShop
-from sync.listings_csv import import_listings_file
+from sync.cli.catalogue.importer import import_listings_file
 from sync.planner import Planner
 from sync.store import open_store
 from sync.store.schedule import load_schedule

@@ -36,14 +36,14 @@ from sync import engine as engine_module
 from sync.amazon.emulator import Emulator
 from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
 from sync.cli import jobs as jobs_module
-from sync.cli.demo_run import demo_settings
+from sync.cli.catalogue.importer import import_listings_file
+from sync.cli.demo_run import DEMO_RULES, demo_settings
 from sync.cli.jobs import JobCounters, build_jobs
 from sync.cli.wiring import Wired, wire
 from sync.clock import SystemClock
 from sync.config import Settings
 from sync.demoshop import DemoProduct, DemoShop
 from sync.domain import Availability, QuantityUpdate
-from sync.listings_csv import import_listings_file
 from sync.pusher import push
 from sync.runlock import RunLock
 from sync.scheduler import Service
@@ -157,8 +157,8 @@ def prepare_store(
     path = tmp / "catalogue.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     clock = SystemClock()
-    report = import_listings_file(wired.db, path, clock.now())
-    assert not report.parsed.errors, report.parsed.errors
+    report = import_listings_file(wired.db, path, clock.now(), rules=DEMO_RULES)
+    assert not report.errors, report.errors
     with wired.db.begin() as conn:
         for sku in skus:
             shown = 0 if sku in restoring else QUANTITY

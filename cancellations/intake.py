@@ -5,8 +5,10 @@ cross-check: ``agree`` (the stored order carries the official buyer-request flag
 ``disagree`` (the order is stored without it: not synced yet, or not an official request —
 never cancel it as BuyerCanceled on the email alone) or ``not-in-store``. A return request
 becomes a return ``to-decide`` (``stockguard returns list``). Other mail is ignored and not
-recorded; a malformed look-alike is ignored with a warning naming its origin. Each email is
-applied once, keyed by Message-ID, however many sources carry it.
+recorded; a malformed look-alike is ignored with a warning naming its origin, and so is an
+email with a value neither store holds (a NUL character: ``sync.storable``), the other emails
+of the run applied. Each email is applied once, keyed by Message-ID, however many sources
+carry it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from __future__ import annotations
 import logging
 import mailbox
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+import sync.storable as storable
 from cancellations.mail import MailEvent, MailKind, parse_message
 from cancellations.rate import is_official_request
 from sync.clock import Clock
@@ -37,6 +40,7 @@ log = logging.getLogger("stockguard.intake")
 
 OrderLookup = Callable[[str], Order | None]
 AGREE, DISAGREE, NOT_IN_STORE = "agree", "disagree", "not-in-store"
+MESSAGE_ID_LENGTH, SKU_LENGTH = 500, 200  # mail_messages.message_id, mail_returns.sku
 
 
 @dataclass(frozen=True)
@@ -85,24 +89,37 @@ class MailIntake:
     def take(self, mail: RawMail, mark: ImapMark | None = None) -> MailEvent:
         """Read and apply one email; ``mark`` (IMAP) moves on in the same transaction."""
         event = parse_message(mail.data, mail.origin)
+        record = self._record(event) if event.order_id is not None else None
+        problem = unstorable(record) if record is not None else None
+        if problem is not None:  # reported and skipped like a malformed one; the rest go on
+            event = replace(event, kind=MailKind.MALFORMED, problem=problem)
         if event.kind is MailKind.MALFORMED:
             log.warning(warning_for(event))
             self.summary.malformed.append(event)
         elif event.kind is MailKind.IGNORED:
             self.summary.ignored += 1
         else:
-            self._apply(event, mark)
+            assert record is not None  # a request always has its order id
+            self._apply(event, record, mark)
             return event
         if mark is not None:
             save_mark(self.engine, mark, self.clock.now())
         return event
 
-    def _apply(self, event: MailEvent, mark: ImapMark | None) -> None:
+    def _apply(self, event: MailEvent, record: MailRecord, mark: ImapMark | None) -> None:
+        check = record.api_check if event.kind is MailKind.CANCEL_REQUEST else ""
+        if record_mail(self.engine, record, self.clock.now(), mark):
+            self.summary.applied.append((event, check))
+        else:
+            self.summary.duplicates.append(event)
+
+    def _record(self, event: MailEvent) -> MailRecord:
+        """The row an email becomes (a cancel request is checked against the Orders API)."""
         assert event.order_id is not None
         check = ""
         if event.kind is MailKind.CANCEL_REQUEST:
             check = api_check(self.lookup(event.order_id))
-        record = MailRecord(
+        return MailRecord(
             message_id=event.message_id,
             kind=CANCEL_REQUEST if event.kind is MailKind.CANCEL_REQUEST else RETURN_REQUEST,
             order_id=event.order_id,
@@ -117,16 +134,28 @@ class MailIntake:
             quantity=event.quantity,
             api_check=check or NOT_IN_STORE,
         )
-        if record_mail(self.engine, record, self.clock.now(), mark):
-            self.summary.applied.append((event, check))
-        else:
-            self.summary.duplicates.append(event)
 
     def take_all(self, mails: Iterable[RawMail]) -> IntakeSummary:
         """Apply every email of ``mails``."""
         for mail in mails:
             self.take(mail)
         return self.summary
+
+
+def unstorable(record: MailRecord) -> str | None:
+    """Why neither store can hold this email's row (a NUL character, a length), if so."""
+    try:
+        storable.text("Message-ID", record.message_id, MESSAGE_ID_LENGTH)
+        storable.text("origin", record.origin)
+        storable.text("subject", record.subject)
+        storable.optional_text("reason", record.reason)
+        storable.optional_text("comment", record.comment)
+        storable.optional_text("item", record.item)
+        storable.optional_text("SKU", record.sku, SKU_LENGTH)
+        storable.optional_integer("quantity", record.quantity, 0)
+    except storable.Unstorable as exc:
+        return f"its {exc}"
+    return None
 
 
 def read_eml_files(paths: Iterable[Path]) -> Iterator[RawMail]:

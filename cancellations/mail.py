@@ -28,6 +28,7 @@ from enum import StrEnum
 from bs4 import BeautifulSoup
 
 from sync.domain import MARKETPLACES
+from sync.storable import Unstorable, parse_integer
 
 ORDER_ID = re.compile(r"\d{3}-\d{7}-\d{7}")
 _CANCEL_SUBJECT = re.compile(
@@ -133,6 +134,10 @@ def _read_request(message: EmailMessage, base: MailEvent, kind: MailKind) -> Mai
         return _malformed(base, problem)
     if kind is MailKind.RETURN_REQUEST and not fields.get("return_reason"):
         return _malformed(base, "return request without a 'Return reason' line")
+    try:
+        quantity = _quantity(fields.get("quantity"))
+    except Unstorable as exc:
+        return _malformed(base, f"its {exc}")
     return MailEvent(
         message_id=base.message_id,
         origin=base.origin,
@@ -145,7 +150,7 @@ def _read_request(message: EmailMessage, base: MailEvent, kind: MailKind) -> Mai
         comment=fields.get("comment"),
         item=fields.get("item"),
         sku=fields.get("sku"),
-        quantity=_quantity(fields.get("quantity")),
+        quantity=quantity,
     )
 
 
@@ -247,7 +252,8 @@ def _order_id(subject: str, body_value: str | None) -> tuple[str | None, str | N
 
 
 def _quantity(value: str | None) -> int | None:
+    """The stated quantity; None when it is no number; Unstorable when past any INTEGER."""
     if value is None:
         return None
-    digits = value.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    return int(digits) if digits.isdigit() else None
+    digits = value.strip()
+    return parse_integer("quantity", digits, 0) if digits.isdecimal() else None

@@ -3,9 +3,9 @@
 Built from stored orders (``cancellations.rate`` / ``outlook`` hold the definitions) and,
 when one was fetched, Amazon's own figure (``health``). The target is Amazon's stated
 ``targetValue`` for the marketplace when known, else ``[cancellations] target_rate``.
-Outputs: a rich terminal table (``print_report``), CSV (``write_csv``, one row per
-marketplace and day, columns in ``CSV_COLUMNS`` and docs/report.md), HTML and PNG
-(``cancellations.chart``).
+Outputs: the summary lines (printed by ``sync.cli.report_view``, also in the HTML), CSV
+(``write_csv``, one row per marketplace and day, columns in ``CSV_COLUMNS`` and
+docs/report.md), HTML and PNG (``cancellations.chart``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
 
 from cancellations import outlook
 from cancellations.chart import percent
@@ -258,42 +255,6 @@ def write_csv(reports: Iterable[MarketplaceReport], path: Path, encoding: str = 
         ) from None
     path.write_bytes(data)
     return len(rows)
-
-
-def print_report(console: Console, reports: Sequence[MarketplaceReport]) -> None:
-    """The terminal view: a daily table per marketplace, then budget, outlook and warnings."""
-    for report in reports:
-        console.print(_day_table(report))
-        for line in summary_lines(report):
-            console.print(line, highlight=False)
-        for warning in report.warnings:
-            console.print(f"[bold red]warning:[/] {warning}", highlight=False)
-        console.print()
-
-
-def _day_table(report: MarketplaceReport) -> Table:
-    market = report.marketplace
-    table = Table(title=f"{market.code} cancellation rate (7-day windows, {market.timezone})")
-    for name in ("day", "orders", "seller cxl", "rate", "target", "budget"):
-        table.add_column(name, justify="left" if name == "day" else "right")
-    table.add_column("Amazon", justify="right")
-    health = report.health
-    for day in report.days:
-        style = "bold red" if day.at_or_over_target else None
-        amazon = ""
-        if health is not None and health.date_to.date() == day.day:
-            amazon = f"{percent(health.rate)} ({health.cancellation_count}/{health.order_count})"
-        table.add_row(
-            str(day.day),
-            str(day.orders),
-            str(day.cancellations),
-            percent(day.rate),
-            percent(report.target),
-            str(day.budget),
-            amazon,
-            style=style,
-        )
-    return table
 
 
 def summary_lines(report: MarketplaceReport) -> list[str]:

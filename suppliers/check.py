@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from suppliers.base import DEFAULT_OPTIONS, ParseOptions
 from suppliers.registry import by_host, parse_page
 from sync.domain import Availability, Observation, UnknownReason
+from sync.storable import observation as storable_observation
 
 
 class FetchedPage(Protocol):
@@ -37,7 +38,12 @@ class FetchedPage(Protocol):
 def check_fetched(
     result: FetchedPage, *, options: ParseOptions = DEFAULT_OPTIONS, adapter: str | None = None
 ) -> Observation:
-    """The Observation for one fetch: parsed when an answer came back, else UNKNOWN error."""
+    """The Observation for one fetch: parsed when an answer came back, else UNKNOWN error;
+    UNKNOWN error too when the page states a value neither store holds (``sync.storable``)."""
+    return storable_observation(_observe(result, options, adapter))
+
+
+def _observe(result: FetchedPage, options: ParseOptions, adapter: str | None) -> Observation:
     status = result.status
     if status is None or (result.error and 200 <= status < 400):
         return Observation(

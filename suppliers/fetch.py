@@ -8,7 +8,10 @@ so the adapter layer can turn it into an UNKNOWN observation with the reason.
 Retries (with exponential backoff) happen only for what can heal: connection errors, timeouts
 and 5xx other than 501; never for 4xx. A 429/503 with Retry-After pauses the whole host. Bodies
 are streamed and capped on their *decompressed* size, so a 50 MB page or a gzip bomb is refused
-after reading at most ``max_bytes``. Every wait goes through the injected Clock.
+after reading at most ``max_bytes``. Every wait goes through the injected Clock. Only public
+addresses are fetched (plus ``[suppliers] allow_private``), checked on every redirect hop and
+pinned against DNS rebinding (suppliers/fetch_guard.py); a refused address is an error, never
+retried, and nothing from it is read.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
+from suppliers.addresses import policy_of
 from suppliers.charset import decode_body
+from suppliers.fetch_guard import GuardedAdapter, refusal
 from suppliers.fetch_http import HttpAttempt, attempt_once, request_headers
 from suppliers.politeness import HostGate
 from sync.clock import Clock
@@ -104,7 +108,10 @@ class Fetcher:
         )
         self._session = requests.Session()
         pool = max(settings.workers, settings.max_in_flight_per_host, 4)
-        adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool, max_retries=0)
+        self.policy = policy_of(settings)
+        adapter = GuardedAdapter(
+            self.policy, pool_connections=pool, pool_maxsize=pool, max_retries=0
+        )
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
@@ -158,6 +165,9 @@ class Fetcher:
             job.started = self.clock.monotonic()
             job.started_at = self.clock.now()
         job.attempt += 1
+        problem = self.policy.url_problem(job.request.url)
+        if problem:  # before requests parses it: a bad port or user:pass@ never leaves here
+            return HttpAttempt.failed(job.request.url, refusal(problem))
         try:
             request = job.request
             headers = request_headers(self.settings, request.etag, request.last_modified)

@@ -16,6 +16,7 @@ import requests
 import urllib3.exceptions
 from requests.structures import CaseInsensitiveDict
 
+from suppliers.addresses import AddressRefused
 from sync.clock import Clock
 from sync.config import SupplierSettings
 
@@ -74,6 +75,8 @@ def attempt_once(
     try:
         with session.get(url, headers=headers, timeout=timeout, stream=True) as resp:
             return _answer(resp, settings, clock)
+    except AddressRefused as exc:  # never retried: the address will not become public
+        return HttpAttempt.failed(url, str(exc))
     except (requests.Timeout, urllib3.exceptions.TimeoutError) as exc:
         return HttpAttempt.failed(url, f"timeout: {_first_line(exc)}", transient=True)
     except (requests.ConnectionError, urllib3.exceptions.HTTPError, OSError) as exc:

@@ -79,6 +79,8 @@ class SupplierSettings:
     max_retry_after_seconds: float = 300.0  # a longer Retry-After gives up (host paused this long)
     # keyed by shop host ("shop.example.jp", subdomains too) or by one source's URL
     phrases: dict[str, SellerPhraseSettings] = field(default_factory=dict)
+    # Private addresses, networks or host names a seller sources from (suppliers/addresses.py).
+    allow_private: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,49 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """One official item API (``[apis.NAME]``: ``[apis.amazon-jp]``, ``[apis.rakuten]``…).
+
+    ``credentials`` maps each credential to the *name* of the environment variable holding
+    it (the values are never in a file); unset, the family's defaults apply
+    (``DEFAULT_API_CREDENTIALS``). The quota fields override the published limits (None: the
+    API's own). The sourcing rule (Amazon): which New offers that ship now count as buyable.
+    """
+
+    enabled: bool = True
+    endpoint: str | None = None  # None: the API's own; else e.g. the emulator's base URL
+    lwa_endpoint: str | None = None  # Amazon: None is https://api.amazon.com
+    credentials: dict[str, str] = field(default_factory=dict)  # credential -> env var name
+    read_pages: bool = True  # item pages this API also answers (Amazon /dp/ASIN) go through it
+    audit_share: float = 0.02  # share of API reads also read by page, to catch API errors
+    confirm_after_minutes: float = 5.0  # a suspect negative needs a second read this much later
+    calls_per_second: float | None = None
+    burst: int | None = None
+    calls_per_day: int | None = None
+    timeout_seconds: float = 30.0
+    sold_by_amazon: bool = False  # only the marketplace's own retail offer counts
+    fulfilled_by_amazon: bool = False  # only FBA offers count
+    prime: bool = False  # only Prime offers count
+    max_landed_price: float | None = None  # listing price + shipping - points, at most
+
+
+# Per API family: credential -> default environment variable ({MARKET}: the marketplace code
+# of an amazon-<code> API). Rakuten and Yahoo add theirs here.
+DEFAULT_API_CREDENTIALS: dict[str, dict[str, str]] = {
+    "amazon": {
+        "lwa_app_id": "LWA_APP_ID",
+        "lwa_client_secret": "LWA_CLIENT_SECRET",
+        "refresh_token": "SP_API_REFRESH_TOKEN_{MARKET}",
+    },
+    "rakuten": {
+        "application_id": "STOCKGUARD_RAKUTEN_APP_ID",
+        "access_key": "STOCKGUARD_RAKUTEN_ACCESS_KEY",
+    },
+    "yahoo": {"app_id": "STOCKGUARD_YAHOO_APP_ID"},
+}
+
+
+@dataclass(frozen=True)
 class PolicySettings:
     """How observations become quantities (sync/policy.py)."""
 
@@ -124,6 +169,8 @@ class PlannerSettings:
     prior_outage_days: float = 2.0  # prior mean length of a stock-out, before any is seen
     prior_stockouts_per_day: float = 0.05  # prior mean stock-out rate, before any is seen
     refit_hours: float = 1.0  # how often sales and stock-out rates are re-estimated
+    api_horizon_seconds: float = 60.0  # per pass, each API gets the calls its quota allows
+    # within this long (the pass waits for them): about the scheduler's check_every
 
 
 @dataclass(frozen=True)
@@ -213,11 +260,23 @@ class Secrets:
     lwa_client_secret: str = field(default="", repr=False)
     refresh_token: str = field(default="", repr=False)
     imap_password: str = field(default="", repr=False)
+    dashboard_password: str = field(default="", repr=False)  # HTTP basic auth of `dashboard`
     notify_urls: tuple[str, ...] = field(default=(), repr=False)
 
     def __repr__(self) -> str:
         present = [f.name for f in fields(self) if getattr(self, f.name)]
         return f"Secrets(present={present})"
+
+
+@dataclass(frozen=True)
+class ApiSecrets:
+    """One API's credentials, read from the environment variables its settings name."""
+
+    values: dict[str, str] = field(default_factory=dict, repr=False)
+    missing: tuple[str, ...] = ()  # the environment variables that were not set
+
+    def __repr__(self) -> str:
+        return f"ApiSecrets(present={sorted(self.values)}, missing={list(self.missing)})"
 
 
 @dataclass(frozen=True)
@@ -233,10 +292,12 @@ class Settings:
     cancellations: CancellationSettings = CancellationSettings()
     mail: MailSettings = MailSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    apis: dict[str, ApiSettings] = field(default_factory=dict)
     notify: NotifySettings = NotifySettings()
     display: DisplaySettings = DisplaySettings()
     workers: WorkersSettings = WorkersSettings()
     secrets: Secrets = field(default=Secrets(), repr=False)
+    api_secrets: dict[str, ApiSecrets] = field(default_factory=dict, repr=False)
 
 
 SECRET_ENV = {
@@ -244,6 +305,7 @@ SECRET_ENV = {
     "lwa_client_secret": ("LWA_CLIENT_SECRET", "STOCKGUARD_LWA_CLIENT_SECRET"),
     "refresh_token": ("SP_API_REFRESH_TOKEN", "STOCKGUARD_REFRESH_TOKEN"),
     "imap_password": ("STOCKGUARD_IMAP_PASSWORD",),
+    "dashboard_password": ("STOCKGUARD_DASHBOARD_PASSWORD",),
 }
 
 
@@ -265,12 +327,37 @@ def load_settings(path: Path | None = None, *, db: str | None = None) -> Setting
         **{name: _first_env(env, keys) for name, keys in SECRET_ENV.items()},
         notify_urls=notify_urls(settings.notify, env),
     )
+    api_secrets = {name: read_api_secrets(name, api, env) for name, api in settings.apis.items()}
     display = DisplaySettings(
         locale=settings.display.locale or system_locale(env), timezone=settings.display.timezone
     )
     return _replace(
-        settings, store=StoreSettings(url=database_url(url)), secrets=secrets, display=display
+        settings,
+        store=StoreSettings(url=database_url(url)),
+        secrets=secrets,
+        api_secrets=api_secrets,
+        display=display,
     )
+
+
+def api_credential_names(name: str, api: ApiSettings) -> dict[str, str]:
+    """Credential -> environment variable name for API ``name`` (its own, else the defaults)."""
+    if api.credentials:
+        return dict(api.credentials)
+    kind = "amazon" if name.startswith("amazon-") else name
+    market = name.removeprefix("amazon-").upper()
+    defaults = DEFAULT_API_CREDENTIALS.get(kind, {})
+    return {key: var.replace("{MARKET}", market) for key, var in defaults.items()}
+
+
+def read_api_secrets(
+    name: str, api: ApiSettings, env: os._Environ[str] | dict[str, str]
+) -> ApiSecrets:
+    """The credentials of API ``name`` from the environment (never from a file)."""
+    names = api_credential_names(name, api)
+    values = {key: env[var] for key, var in names.items() if env.get(var)}
+    missing = tuple(var for key, var in names.items() if key not in values)
+    return ApiSecrets(values, missing)
 
 
 def system_locale(env: Mapping[str, str]) -> str:
@@ -339,7 +426,8 @@ def _build(cls: type[Any], raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a table, got {_show(raw)}")
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls) if f.name != "secrets"}  # secrets: environment only
+    # secrets: environment only
+    known = {f.name for f in fields(cls) if f.name not in ("secrets", "api_secrets")}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")

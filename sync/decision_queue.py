@@ -3,9 +3,10 @@
 A decision can change without a check of this process: by time alone (an IN_STOCK growing
 older than ``max_observation_age_hours``, a hold running out — the policy says when, as a
 decision's ``review_at``), because the listing itself changed (a catalogue import), because
-someone else set its quantity on Amazon (a manual push, a cancellation's zeroing, a quantity
-read back: any outbox row), because an observation was stored by another process, because an
-order changed what a supplier has left, or because the policy settings changed.
+Amazon does not show the decided quantity (a refused or unapplied push, a manual push, a
+cancellation's zeroing, a quantity not read yet), because an observation was stored by another
+process, because an order changed what a supplier has left, or because the policy settings
+changed.
 
 The queue keeps this in the store (sync/store/reviews.py), not in memory: each recorded
 decision writes its listing's review row and the marks of what it took in, in the same
@@ -24,8 +25,7 @@ from sqlalchemy import Connection, Engine
 
 from sync.config import PolicySettings
 from sync.domain import Decision, Listing, Source
-from sync.domain import marketplace as find_marketplace
-from sync.store import outbox, reviews
+from sync.store import reviews
 from sync.store.reviews import Key, Marks, Review
 
 
@@ -41,14 +41,12 @@ class DecisionQueue:
         self.undecided: set[Key] = set()  # known due in this process (quantities just learnt)
         self._policy = fingerprint(settings)
         self._versions: Mapping[Key, datetime] = {}  # listings.updated_at of the loaded rows
-        self._codes: dict[str, str] = {}  # marketplace id -> code, of the catalogue's listings
         self._recorded: Marks | None = None  # the marks stored with the last decisions
         self._taken: Marks | None = None  # the marks the last `due` took in, stored next
 
     def catalogue(self, listings: Mapping[Key, Listing], versions: Mapping[Key, datetime]) -> None:
         """A (re)loaded catalogue and the version (``updated_at``) of each listing's row."""
         self._versions = versions
-        self._codes = {find_marketplace(code).marketplace_id: code for _, code in listings}
         self.undecided &= set(listings)
 
     def due(
@@ -57,44 +55,37 @@ class DecisionQueue:
         now: datetime,
         listings: Mapping[Key, Listing],
         by_ref: Mapping[str, Sequence[tuple[Listing, Source]]],
+        shown: Mapping[Key, int],
     ) -> set[Key]:
-        """Listings never decided or decided on an older catalogue row, reviews come due, and
-        listings touched by observations, outbox rows or orders newer than the recorded marks;
-        all of them when the policy settings changed. Asking again before the decisions are
-        recorded gives the same listings (and any news since)."""
+        """Listings never decided or decided on an older catalogue row, reviews come due,
+        listings whose recorded target is not what Amazon shows or is about to show
+        (``shown``: a refused or unapplied push, a manual one, a cancellation's zeroing, a
+        quantity not read yet), and listings touched by observations or orders newer than the
+        recorded marks; all of them when the policy settings changed. Asking again before the
+        decisions are recorded gives the same listings (and any news since)."""
         with db.connect() as conn:
             if self._recorded is None:
                 self._recorded = reviews.read_marks(conn)
             marks = self._recorded
-            found, taken = self._news(conn, marks, now)
-        self._taken = taken
-        if marks.policy != self._policy:
-            return set(listings)
-        refs, written, skus, keys = found
+            if marks.policy != self._policy:  # decided under other settings, or never
+                self._taken = reviews.newest_marks(conn, self._policy)
+                return set(listings)
+            observed, refs = reviews.observed_since(conn, marks.observation_id)
+            ordered, skus = reviews.ordered_since(conn, marks.order_event_id)
+            keys = reviews.due_listings(conn, now)
+            targets = reviews.decided_targets(conn)
+        self._taken = Marks(observed, ordered, self._policy)
+        keys |= {key for key, target in targets.items() if shown.get(key) != target}
         keys |= {(item.sku, item.marketplace) for ref in refs for item, _ in by_ref.get(ref, ())}
-        keys |= {(sku, self._codes.get(market_id, "")) for sku, market_id in written}
         keys |= {key for key in listings if key[0] in skus}
         return (keys | self.undecided) & set(listings)
 
-    def _news(
-        self, conn: Connection, marks: Marks, now: datetime
-    ) -> tuple[tuple[set[str], set[tuple[str, str]], set[str], set[Key]], Marks]:
-        observed, refs = reviews.observed_since(conn, marks.observation_id)
-        written, keys = outbox.written_since(conn, marks.outbox_id)
-        ordered, skus = reviews.ordered_since(conn, marks.order_event_id)
-        due = reviews.due_listings(conn, now)
-        return (refs, keys, skus, due), Marks(observed, written, ordered, self._policy)
-
-    def decided(
-        self, conn: Connection, decisions: Sequence[Decision], shown: Mapping[Key, int]
-    ) -> None:
-        """Store each decision's review row (``shown``: Amazon's quantity, where known) and
-        the marks its pass took in."""
+    def decided(self, conn: Connection, decisions: Sequence[Decision]) -> None:
+        """Store each decision's review row and the marks its pass took in."""
         rows = {
             (d.sku, d.marketplace): Review(
                 (d.sku, d.marketplace),
                 d.target_quantity,
-                shown.get((d.sku, d.marketplace)),
                 d.decided_at,
                 d.review_at,
                 self._versions.get((d.sku, d.marketplace)),

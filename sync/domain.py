@@ -29,6 +29,7 @@ class UnknownReason(StrEnum):
     LAYOUT_CHANGED = "layout-changed"  # a product page, but no decisive evidence found
     NOT_A_PRODUCT_PAGE = "not-a-product-page"  # search/top page, redirect, collection page
     NOT_IN_FEED = "not-in-feed"  # the item is absent from a feed configured not to imply 0
+    UNCONFIRMED = "unconfirmed"  # a negative an API is known to give falsely, not yet confirmed
 
 
 class SourceKind(StrEnum):
@@ -36,7 +37,7 @@ class SourceKind(StrEnum):
 
     PAGE = "page"  # a product page URL, read by a page adapter
     FEED = "feed"  # an item code in a supplier's CSV feed
-    API = "api"  # an official item API (a later issue)
+    API = "api"  # an item at an official item API: ref "api:NAME:CODE" (sync/api_refs.py)
 
 
 class CancelReason(StrEnum):

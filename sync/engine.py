@@ -35,12 +35,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
-from sync import policy
+from sync import api_refs, policy
 from sync.amazon_quantities import Learnt, QuantityReader, read_all, read_each
 from sync.clock import Clock
 from sync.config import PolicySettings, Settings
 from sync.decision_queue import DecisionQueue
 from sync.domain import (
+    MARKETPLACES_BY_ID,
     Availability,
     Decision,
     Listing,
@@ -52,7 +53,7 @@ from sync.domain import (
     SourceKind,
 )
 from sync.domain import marketplace as find_marketplace
-from sync.planner import Planner
+from sync.planner import Planner, QuotaLane
 from sync.pusher import PushReport, QuantityGateway, VerifyReport, push
 from sync.pusher import verify as read_back
 from sync.store import observations as obs_store
@@ -85,7 +86,7 @@ class EngineGateway(QuantityGateway, QuantityReader, Protocol):
 
 
 class SourceChecker(Protocol):
-    """Reads page sources: one Observation per source (UNKNOWN when it cannot tell)."""
+    """Reads page and API sources: one Observation per source (UNKNOWN when it cannot tell)."""
 
     def __call__(self, sources: Sequence[Source]) -> Iterator[Observation]: ...
 
@@ -121,8 +122,14 @@ class SyncEngine:
         settings: Settings,
         clock: Clock,
         planner: Planner | None = None,
+        *,
+        lane: Callable[[Source], str] | None = None,
+        quotas: Mapping[str, QuotaLane] | None = None,
     ) -> None:
+        """``lane``: the planner budget a source spends (default ``default_lane``: its host,
+        or its API); ``quotas``: the item APIs' lanes (the composition root's)."""
         self.db = db
+        self.lane = lane or default_lane
         self.gateway = gateway
         self.checker = checker
         self.settings = settings
@@ -132,6 +139,7 @@ class SyncEngine:
             clock,
             stale_after_hours=settings.policy.max_observation_age_hours,
             restore_after=settings.policy.restore_after,
+            quotas=quotas,
         )
         self.listings: dict[tuple[str, str], Listing] = {}
         self.by_ref: dict[str, list[tuple[Listing, Source]]] = {}
@@ -172,8 +180,8 @@ class SyncEngine:
 
     def _load_planner(self, orders: Sequence[Order]) -> None:
         for ref, pairs in self.by_ref.items():
-            if pairs[0][1].kind is SourceKind.PAGE:
-                self.planner.add_source(ref, pairs[0][0].sku, _host(ref))
+            if pairs[0][1].kind in _CHECKED:
+                self.planner.add_source(ref, pairs[0][0].sku, self.lane(pairs[0][1]))
         if not self._loaded_orders:  # first load: resume the planner where it stopped
             self.planner.restore(schedule_store.load_schedule(self.db))
             for order in orders:
@@ -228,6 +236,7 @@ class SyncEngine:
             return report
         self._settle(touched, report)
         learnt = self.learn_quantities(touched) if learn else set()
+        learnt -= _refused(report)  # refused a moment ago: the next pass sends it again
         if learnt:  # Amazon's quantity is known now: decide those listings again
             self._settle(learnt, report)
         if verify:
@@ -236,7 +245,8 @@ class SyncEngine:
 
     def due(self) -> set[tuple[str, str]]:
         """Listings whose decision can have changed whatever is checked (DecisionQueue)."""
-        return self.queue.due(self.db, self.clock.now(), self.listings, self.by_ref)
+        shown = self.current_quantities(list(self.listings.values()))
+        return self.queue.due(self.db, self.clock.now(), self.listings, self.by_ref, shown)
 
     def save_schedule(self) -> None:
         """Store the planner's per-source state, so a restart resumes it."""
@@ -253,7 +263,7 @@ class SyncEngine:
         """Check these listings' page sources at once (an order just came in for them), then
         decide them and push what changed, like a pass over these listings only."""
         report = PassReport()
-        refs = {s.ref: s for item in items for s in item.sources if s.kind is SourceKind.PAGE}
+        refs = {s.ref: s for item in items for s in item.sources if s.kind in _CHECKED}
         self._settle(self._check(list(refs.values()), report), report)
         return report
 
@@ -286,9 +296,10 @@ class SyncEngine:
         for observation in seen:
             report.checked[observation.availability.value] += 1
             for item, source in self.by_ref.get(observation.source_ref, []):
+                lane = self.lane(source)
                 if observation.availability is Availability.UNKNOWN:
-                    report.unknown_by_supplier[_host(source.ref)] += 1
-                self.planner.observe(source.ref, item.sku, _host(source.ref), observation)
+                    report.unknown_by_supplier[lane] += 1
+                self.planner.observe(source.ref, item.sku, lane, observation)
                 touched.add((item.sku, item.marketplace))
         return touched
 
@@ -356,7 +367,7 @@ class SyncEngine:
                         for d in decisions
                     ],
                 )
-                self.queue.decided(conn, decisions, current)
+                self.queue.decided(conn, decisions)
         return decisions, current
 
     def _remember(self, seen: Sequence[Observation]) -> None:
@@ -492,6 +503,13 @@ def history_depth(settings: PolicySettings) -> int:
 
 
 _TAKEN = (outbox.State.ACCEPTED, outbox.State.SENT, outbox.State.APPLIED)
+_CHECKED = (SourceKind.PAGE, SourceKind.API)  # sources the checker reads (feeds are imported)
+
+
+def default_lane(source: Source) -> str:
+    """The budget a source's check spends: its API's quota (``api:NAME``), else its host's."""
+    found = api_refs.item(source)
+    return api_refs.lane(found[0]) if found else _host(source.ref)
 
 
 # A plain "scheme://host[:port]" start: its host is the lowercased name, as urlsplit would
@@ -504,3 +522,9 @@ def _host(url: str) -> str:
     if plain is not None:
         return plain.group(1).lower()
     return urlsplit(url).hostname or "feed"
+
+
+def _refused(report: PassReport) -> set[tuple[str, str]]:
+    """Listings whose push Amazon refused in this pass, as (sku, marketplace code)."""
+    failed = report.pushed.failed if report.pushed is not None else []
+    return {(o.sku, MARKETPLACES_BY_ID[o.marketplace_id].code) for o in failed}

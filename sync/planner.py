@@ -17,7 +17,11 @@ two checks counts as an effective exposure (``sync.spells``), so spells hidden b
 are not lost. A listing that saw one IN_STOCK while at 0 is confirmed at once (the policy
 wants K in a row), a source never checked goes first, and one unchecked for
 ``max_interval_hours`` goes before risk ranking.
-The hourly budget and each host's politeness budget are never exceeded.
+The hourly budget and each host's politeness budget are never exceeded. Sources read through an
+official item API (``quotas``: lane name such as ``api:amazon-jp`` -> its ``QuotaLane``) are
+registered under that lane instead of a host; they spend their API's quota, not the page
+budgets: per pass, as many items as the calls the quota allows within
+``api_horizon_seconds`` times the API's batch size, riskiest first.
 
 State lives in numpy arrays (150,000 sources rank in milliseconds); ``snapshot`` and
 ``restore`` carry it through the store (sync/store/schedule.py) across restarts.
@@ -26,6 +30,7 @@ State lives in numpy arrays (150,000 sources rank in milliseconds); ``snapshot``
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -35,6 +40,7 @@ from sync.clock import Clock
 from sync.config import PlannerSettings
 from sync.domain import Availability, Observation
 from sync.planner_state import SourceState, Table
+from sync.quota import QuotaPacer
 from sync.risk import check_index
 from sync.risk_history import HistoryModel
 from sync.spells import exposure
@@ -52,6 +58,14 @@ _CODE = {
 # of 1e100 would swallow them, and a stable sort would then pick the same sources each time).
 _TIER = 1e12
 _FIRST = 4 * _TIER
+
+
+@dataclass(frozen=True)
+class QuotaLane:
+    """An item API as a planner budget: its quota and the items one call answers."""
+
+    pacer: QuotaPacer
+    batch_size: int
 
 
 @dataclass(frozen=True)
@@ -74,11 +88,14 @@ class Planner:
         history_start: datetime | None = None,
         stale_after_hours: float = np.inf,
         restore_after: int = 2,
+        quotas: Mapping[str, QuotaLane] | None = None,
     ) -> None:
         """``stale_after_hours``: the policy's maximum observation age (a listing whose last
         IN_STOCK is older was zeroed for staleness, not for a stock-out); ``restore_after``:
-        the consecutive IN_STOCK checks the policy wants before a listing at 0 goes live."""
+        the consecutive IN_STOCK checks the policy wants before a listing at 0 goes live;
+        ``quotas``: the item APIs' budget lanes (sources registered under a lane's name)."""
         self.settings = settings
+        self.quotas = dict(quotas or {})
         self.stale_after_hours = stale_after_hours
         self.restore_after = restore_after
         self.clock = clock
@@ -151,7 +168,8 @@ class Planner:
 
     # --- what to check ----------------------------------------------------------------
     def due(self, now: datetime, budget: int) -> list[str]:
-        """Up to ``budget`` source refs to check now, most valuable first."""
+        """Up to ``budget`` page source refs to check now, most valuable first, then each API
+        lane's sources within its quota (riskiest first)."""
         return [ref for ref, _ in self.ranked_due(now, budget)]
 
     def ranked_due(self, now: datetime, budget: int) -> list[tuple[str, float]]:
@@ -159,21 +177,40 @@ class Planner:
         ts = now.timestamp()
         budget = min(budget, self._hourly_left(ts))
         n = self.t.size
-        if budget <= 0 or n == 0:
+        lanes = {
+            self.t.host_index[name]: lane
+            for name, lane in self.quotas.items()
+            if name in self.t.host_index
+        }
+        if n == 0 or (budget <= 0 and not lanes):
             return []
         self._maybe_refit(ts)
         priority = self.priorities(ts)
-        eligible = int(np.count_nonzero(priority > -np.inf))
-        take = min(n, eligible, budget * 2 + 16)
-        if take == 0:
-            return []
-        top = np.argpartition(-priority, take - 1)[:take] if take < n else np.arange(n)
-        top = top[np.argsort(-priority[top], kind="stable")]
-        picked = self._within_host_budgets(top[priority[top] > -np.inf], ts, budget)
+        hosts = self.t.host_of[:n]
+        picked: list[int] = []
+        if budget > 0:
+            pages = np.where(np.isin(hosts, list(lanes)), -np.inf, priority) if lanes else priority
+            chosen = self._within_host_budgets(self._ranked(pages, budget * 2 + 16), ts, budget)
+            self._sent.extend((ts, int(i)) for i in chosen)
+            picked += chosen
+        for host, lane in lanes.items():
+            room = lane.pacer.calls_within(self.settings.api_horizon_seconds) * lane.batch_size
+            if room > 0:
+                mine = np.where(hosts == host, priority, -np.inf)
+                picked += [int(i) for i in self._ranked(mine, room)[:room]]
         for i in picked:
             self.t.checked_at[i] = ts  # in flight: not handed out again before min interval
-            self._sent.append((ts, int(i)))
         return [(self.t.refs[i], float(priority[i])) for i in picked]
+
+    def _ranked(self, priority: np.ndarray, take: int) -> np.ndarray:
+        """The indexes of the ``take`` highest eligible priorities, highest first."""
+        n = len(priority)
+        take = min(n, int(np.count_nonzero(priority > -np.inf)), take)
+        if take <= 0:
+            return np.zeros(0, dtype=np.int64)
+        top = np.argpartition(-priority, take - 1)[:take] if take < n else np.arange(n)
+        top = top[np.argsort(-priority[top], kind="stable")]
+        return top[priority[top] > -np.inf]
 
     def priorities(self, ts: float) -> np.ndarray:
         """The ranking key of every source at time ``ts`` (-inf: not eligible yet)."""

@@ -14,12 +14,13 @@ The listing figures come from one grouped query (``sync.status_query.listing_sta
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, case, func, select
 
+from sync.host_health import host_of
 from sync.i18n import tr, when
 from sync.status_query import AGREE, StateCount, listing_states
 from sync.store.observation_tables import observations
@@ -40,8 +41,13 @@ class Status:
     live_but_zero: int = 0  # live on Amazon while the policy wants 0
     checks_last_hour: int = 0
     last_push: datetime | None = None
+    last_readback: datetime | None = None  # Amazon's quantities last read back
     pending_outbox: int = 0
     errors_by_host: Counter[str] = field(default_factory=Counter)
+    # per item API (lane "api:NAME"): (items read in the last hour, UNKNOWN among them,
+    # items per hour its quota allows; 0 when not configured)
+    api_use: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    audit_disagreements: int = 0  # API and page disagreed (24 h); the worse reading held
 
     def add(self, state: StateCount) -> None:
         """Count one group of listings."""
@@ -79,16 +85,26 @@ class Status:
             ("live on Amazon while the policy wants 0", str(self.live_but_zero)),
             ("supplier checks in the last hour", str(self.checks_last_hour)),
             ("last push accepted", when(self.last_push, seconds=True, missing=tr("never"))),
+            (
+                "last read-back from Amazon",
+                when(self.last_readback, seconds=True, missing=tr("never")),
+            ),
             ("outbox rows not yet answered", str(self.pending_outbox)),
             ("unreadable checks by supplier host (24 h)", errors or "none"),
         ]
+        for lane, (read, unknown, capacity) in sorted(self.api_use.items()):
+            limit = f"of {capacity} its quota allows" if capacity else "(not configured)"
+            rows.append((f"{lane} quota, last hour", f"{read} items {limit}, {unknown} unknown"))
+        if self.api_use:
+            rows.append(("API/page audit disagreements (24 h)", str(self.audit_disagreements)))
         return [
             (label if label.startswith("  ") else tr(label), tr(value)) for label, value in rows
         ]
 
 
-def read_status(db: Engine, now: datetime) -> Status:
-    """Gather the status figures (a handful of aggregate queries)."""
+def read_status(db: Engine, now: datetime, quotas: Mapping[str, int] | None = None) -> Status:
+    """Gather the status figures (a handful of aggregate queries); ``quotas``: items per hour
+    each item API's quota allows, by lane (``api:amazon-jp``)."""
     status = Status()
     with db.connect() as conn:
         for state in listing_states(conn):
@@ -107,6 +123,9 @@ def read_status(db: Engine, now: datetime) -> Status:
                 outbox.c.kind != "readback",  # a quantity read back is not a push
             )
         )
+        status.last_readback = conn.scalar(
+            select(func.max(outbox.c.closed_at)).where(outbox.c.kind == "readback")
+        )
         status.pending_outbox = int(
             conn.scalar(
                 select(func.count()).select_from(outbox).where(outbox.c.state.in_(OPEN_STATES))
@@ -114,7 +133,40 @@ def read_status(db: Engine, now: datetime) -> Status:
             or 0
         )
         status.errors_by_host = _unreadable_by_host(conn, now)
+        status.api_use = _api_use(conn, now, quotas or {})
+        if status.api_use:
+            status.audit_disagreements = int(
+                conn.scalar(
+                    select(func.count())
+                    .select_from(observations)
+                    .where(
+                        observations.c.checked_at >= now - timedelta(hours=24),
+                        observations.c.adapter.like("api:%"),
+                        observations.c.evidence.like("audit disagreement%"),
+                    )
+                )
+                or 0
+            )
     return status
+
+
+def _api_use(
+    conn: Connection, now: datetime, quotas: Mapping[str, int]
+) -> dict[str, tuple[int, int, int]]:
+    """Items each item API read in the last hour, the UNKNOWN among them, and its quota."""
+    unknown = func.sum(case((observations.c.availability == "UNKNOWN", 1), else_=0))
+    query = (
+        select(observations.c.adapter, func.count().label("n"), unknown.label("u"))
+        .where(
+            observations.c.checked_at >= now - timedelta(hours=1),
+            observations.c.adapter.like("api:%"),
+        )
+        .group_by(observations.c.adapter)
+    )
+    found = {lane: (0, 0, capacity) for lane, capacity in quotas.items()}
+    for row in conn.execute(query):
+        found[row.adapter] = (int(row.n), int(row.u or 0), quotas.get(row.adapter, 0))
+    return found
 
 
 def _unreadable_by_host(conn: Connection, now: datetime) -> Counter[str]:
@@ -130,5 +182,5 @@ def _unreadable_by_host(conn: Connection, now: datetime) -> Counter[str]:
     )
     found: Counter[str] = Counter()
     for row in conn.execute(query):
-        found[urlsplit(row.where).hostname or "feed"] += int(row.n)
+        found[host_of(row.where)] += int(row.n)
     return found

@@ -29,6 +29,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
 )
 
 from sync.domain import MARKETPLACES
@@ -143,7 +144,14 @@ def _per_listing() -> Select[tuple[object, ...]]:
     policy = case((target.is_(None), "not decided"), (target > 0, "live"), else_="at 0")
     reason = func.coalesce(dec.c.reason, "")
     return select(
-        amazon.label("amazon"), policy.label("policy"), reason.label("reason"), why.label("why")
+        listings.c.sku,
+        listings.c.marketplace,
+        amazon.label("amazon"),
+        policy.label("policy"),
+        reason.label("reason"),
+        why.label("why"),
+        now.label("amazon_quantity"),
+        target.label("target"),
     ).select_from(joined)
 
 
@@ -154,6 +162,72 @@ def listing_states(conn: Connection) -> list[StateCount]:
         rows.c.amazon, rows.c.policy, rows.c.reason, rows.c.why, func.count().label("n")
     ).group_by(rows.c.amazon, rows.c.policy, rows.c.reason, rows.c.why)
     return [StateCount(r.amazon, r.policy, r.reason, r.why, int(r.n)) for r in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class ListingState:
+    """One listing's three facts (the rows ``listing_states`` counts)."""
+
+    sku: str
+    marketplace: str
+    amazon: str
+    policy: str
+    reason: str
+    why: str
+    amazon_quantity: int | None
+    target: int | None
+
+
+@dataclass(frozen=True)
+class ListingFilter:
+    """Which listings to show: a SKU fragment and exact values of the three facts."""
+
+    search: str = ""
+    amazon: str = ""
+    policy: str = ""
+    reason: str = ""
+    why: str | None = None  # None: any; AGREE ("") only those that agree
+
+
+def find_listing_states(
+    conn: Connection, wanted: ListingFilter, limit: int = 200, offset: int = 0
+) -> tuple[list[ListingState], int]:
+    """The listings matching ``wanted`` (by SKU), a page of them and how many match in all."""
+    rows = _per_listing().subquery("per_listing")
+    conditions: list[ColumnElement[bool]] = []
+    if wanted.search:
+        conditions.append(rows.c.sku.contains(wanted.search, autoescape=True))
+    for column, value in (
+        (rows.c.amazon, wanted.amazon),
+        (rows.c.policy, wanted.policy),
+        (rows.c.reason, wanted.reason),
+    ):
+        if value:
+            conditions.append(column == value)
+    if wanted.why is not None:
+        conditions.append(rows.c.why == wanted.why)
+    total = conn.scalar(select(func.count()).select_from(rows).where(and_(true(), *conditions)))
+    query = (
+        select(rows)
+        .where(and_(true(), *conditions))
+        .order_by(rows.c.sku, rows.c.marketplace)
+        .limit(limit)
+        .offset(offset)
+    )
+    found = [
+        ListingState(
+            r.sku,
+            r.marketplace,
+            r.amazon,
+            r.policy,
+            r.reason,
+            r.why,
+            None if r.amazon_quantity is None else int(r.amazon_quantity),
+            None if r.target is None else int(r.target),
+        )
+        for r in conn.execute(query)
+    ]
+    return found, int(total or 0)
 
 
 def deliveries(conn: Connection, skus: Sequence[str]) -> dict[tuple[str, str], Delivery]:

@@ -10,7 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sync", "suppliers", "cancellations")
-CORE_SHARED = ("sync.domain", "sync.errors", "sync.config", "sync.clock", "sync.i18n")
+CORE_SHARED = (
+    "sync.domain", "sync.errors", "sync.config", "sync.clock", "sync.i18n", "sync.storable"
+)
 
 
 def _modules() -> dict[str, set[str]]:
@@ -53,6 +55,8 @@ def test_domain_and_errors_import_only_the_standard_library() -> None:
     for module in ("sync.domain", "sync.errors"):
         outside = {i for i in MODULES[module] if i.split(".")[0] not in stdlib}
         assert not outside, f"{module} imports {outside}"
+    storable = {i for i in MODULES["sync.storable"] if i.split(".")[0] not in stdlib}
+    assert storable == {"sync.domain"}  # the suppliers package may import it
 
 
 def test_suppliers_import_only_the_core_vocabulary() -> None:
@@ -81,3 +85,11 @@ def test_only_the_gateway_imports_sp_api() -> None:
         m for m, imports in MODULES.items() if any(i.split(".")[0] == "sp_api" for i in imports)
     }
     assert all(m.startswith("sync.amazon.gateway") for m in importers), importers
+
+
+def test_only_the_dashboard_imports_the_web_framework() -> None:
+    web = ("starlette", "uvicorn", "jinja2", "markupsafe")
+    importers = {
+        m for m, imports in MODULES.items() if any(i.split(".")[0] in web for i in imports)
+    }
+    assert all(m.startswith("sync.cli.dashboard") for m in importers), importers

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sync.config import FeedSettings
 from sync.domain import Availability, Observation
+from sync.storable import INT_MAX
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class FeedSummary:
             items += 1
             out += obs.availability is Availability.OUT_OF_STOCK
             total += obs.quantity or 0
-        return cls(items, out, total)
+        # Stored as an INTEGER: a total past it compares (and is kept) as the largest one.
+        return cls(items, out, min(total, INT_MAX))
 
 
 def check_drift(

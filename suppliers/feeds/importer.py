@@ -4,7 +4,8 @@ The store is passed in (``FeedStore``: ``sync.store.feeds.SqlFeedStore`` in prod
 package stays free of the database. Nothing is recorded as applied unless the whole file was
 accepted: a refused file (unreadable, a missing column, no usable rows, suspicious drift)
 changes no item. Items that a *full* feed no longer lists become OUT_OF_STOCK (or UNKNOWN
-``not-in-feed`` when ``missing_is_out_of_stock = false``).
+``not-in-feed`` when ``missing_is_out_of_stock = false``). An item whose row is refused is
+UNKNOWN (``error``) with the refusal as its evidence: listed, but not readable.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def import_feed(
     )
     if not parsed.items:
         raise FeedRefused(
-            f"{path.name}: no usable rows ({len(parsed.problems)} refused): nothing applied"
+            f"{path.name}: no usable rows ({len(parsed.problems)} refused): nothing applied",
+            problems=parsed.problems,
         )
     report.summary = FeedSummary.of(item.observation for item in parsed.items)
     previous = store.last_import_totals(supplier)
@@ -108,9 +110,11 @@ def import_feed(
     observations: list[tuple[Observation, int | None]] = [
         (item.observation, item.line) for item in parsed.items
     ]
+    listed = {item.code for item in parsed.items}
+    refused = _refused_items(parsed.problems, listed)
+    observations += [(_refused(problem, now), problem.line) for problem in refused.values()]
     if settings.full_feed:
-        listed = {item.code for item in parsed.items}
-        missing = sorted(store.current_codes(supplier) - listed)
+        missing = sorted(store.current_codes(supplier) - listed - set(refused))
         observations += [(_missing(code, path.name, settings, now), None) for code in missing]
         report.missing = len(missing)
     if report.drift and not accept_drift:
@@ -119,6 +123,28 @@ def import_feed(
     report.status = "applied"
     report.import_id = _record(store, report, data, now, observations, "", settings.full_feed)
     return report
+
+
+def _refused_items(problems: list[RowProblem], listed: set[str]) -> dict[str, RowProblem]:
+    """The first refused row of each item the feed names but no accepted row gives."""
+    refused: dict[str, RowProblem] = {}
+    for problem in problems:
+        if problem.item is not None and problem.item not in listed:
+            refused.setdefault(problem.item, problem)
+    return refused
+
+
+def _refused(problem: RowProblem, now: datetime) -> Observation:
+    """The feed lists the item but its row cannot be used: not known (so 0), and why."""
+    evidence = f"feed {problem.file} line {problem.line}: row refused: {problem.message}"
+    return Observation(
+        problem.item or "",
+        Availability.UNKNOWN,
+        now,
+        evidence,
+        reason=UnknownReason.ERROR,
+        adapter="feed",
+    )
 
 
 def _missing(code: str, file: str, settings: FeedSettings, now: datetime) -> Observation:

@@ -11,13 +11,23 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sync.errors import InputError
+from sync.storable import read_long_csv_fields
 
 
 class FeedRefused(InputError):
-    """The whole file is refused (unreadable, a required column missing, suspicious drift)."""
+    """The whole file is refused (unreadable, a required column missing, no usable row).
+
+    ``problems``: the refused rows (``RowProblem``) when every row was refused, so each can
+    still be named.
+    """
+
+    def __init__(self, message: str, *, problems: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,7 @@ def read_feed(data: bytes, file: str, encoding: str | None = None) -> RawFeed:
     if not first:
         raise FeedRefused(f"{file}: the file is empty")
     delimiter = sniff_delimiter(first)
+    read_long_csv_fields()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sync.storable as storable
 from suppliers.feeds.reading import FeedRefused, RawFeed
 from suppliers.feeds.values import (
     CellError,
@@ -26,6 +27,7 @@ from sync.config import FeedSettings
 from sync.domain import Availability, Money, Observation, UnknownReason
 
 BLANK_POLICIES = ("refuse", "zero", "unknown")
+CODE_LENGTH = 200  # feed_items.code
 
 
 @dataclass(frozen=True)
@@ -111,10 +113,16 @@ def parse_feed(feed: RawFeed, settings: FeedSettings, now: datetime) -> ParsedFe
     parsed = ParsedFeed()
     first_line: dict[str, int] = {}
     for line, cells in feed.rows:
+        code: str | None = None
         try:
-            item = _parse_row(feed.file, line, cells, columns, settings, now)
+            code = _read_code(cells, columns, settings)
+            item = _parse_row(feed.file, line, code, cells, columns, settings, now)
         except CellError as exc:
-            parsed.problems.append(RowProblem(feed.file, line, str(exc), exc.code))
+            parsed.problems.append(RowProblem(feed.file, line, str(exc), exc.code, code))
+            continue
+        except storable.Unstorable as exc:  # a value neither store holds: the row, not the file
+            message = f"item {code!r}: {exc}" if code is not None else str(exc)
+            parsed.problems.append(RowProblem(feed.file, line, message, "unstorable", code))
             continue
         if item.code in first_line:
             message = f"duplicate item code {item.code!r} (first on line {first_line[item.code]})"
@@ -131,25 +139,35 @@ def _cell(cells: list[str], column: tuple[str, int] | None) -> str:
     return cells[column[1]] if column[1] < len(cells) else ""
 
 
+def _read_code(cells: list[str], columns: Columns, settings: FeedSettings) -> str:
+    code = read_code(
+        _cell(cells, columns.code), kind=settings.code_kind, zero_pad=settings.code_zero_pad
+    )
+    return storable.text("item code", code, CODE_LENGTH)
+
+
 def _parse_row(
     file: str,
     line: int,
+    code: str,
     cells: list[str],
     columns: Columns,
     settings: FeedSettings,
     now: datetime,
 ) -> FeedItem:
-    code = read_code(
-        _cell(cells, columns.code), kind=settings.code_kind, zero_pad=settings.code_zero_pad
-    )
     raw = [(name, _cell(cells, (name, index)).strip()) for name, index in columns.quantity]
     stock = sum_stock([read_stock(value) for _, value in raw])
     price_value = read_price(_cell(cells, columns.price))
+    if price_value is not None:
+        storable.amount("price", price_value)
     lead = read_lead_days(_cell(cells, columns.lead_time), now.date())
+    storable.optional_integer("lead time (days)", lead, 0)
+    storable.optional_integer("quantity", stock.count, 0)
     cells_read = " + ".join(f"{name}={value or '(blank)'}" for name, value in raw)
     evidence = f"feed {file} line {line}: {cells_read}"
     if stock.note:
         evidence += f" [{stock.note}]"
+    storable.text("evidence", evidence)
     price = Money(price_value, settings.currency) if price_value is not None else None
     count = stock.count
     if stock.kind is Stock.BLANK:

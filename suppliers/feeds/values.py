@@ -19,6 +19,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from sync.storable import integer, parse_integer, shown
+
 
 class CellError(ValueError):
     """A cell cannot be read; the message says why, the caller adds file and line."""
@@ -78,7 +80,7 @@ def read_code(cell: str, *, kind: str = "code", zero_pad: int = 0) -> str:
         raise CellError("empty item code", "empty-code")
     if _SCIENTIFIC.match(code):
         raise CellError(
-            f"item code {code!r} is in scientific notation (Excel damage: digits lost)",
+            f"item code {shown(code)} is in scientific notation (Excel damage: digits lost)",
             "scientific-code",
         )
     if zero_pad and code.isdigit() and len(code) < zero_pad:
@@ -90,11 +92,11 @@ def read_code(cell: str, *, kind: str = "code", zero_pad: int = 0) -> str:
 
 def _check_jan(code: str) -> str:
     if not code.isdigit():
-        raise CellError(f"JAN {code!r} is not all digits", "bad-jan")
+        raise CellError(f"JAN {shown(code)} is not all digits", "bad-jan")
     if len(code) == 12 and _jan_valid("0" + code):
         return "0" + code  # a UPC-A, or an EAN-13 whose leading zero Excel dropped
     if len(code) not in (8, 13) or not _jan_valid(code):
-        raise CellError(f"JAN {code!r} has a wrong length or check digit", "bad-jan")
+        raise CellError(f"JAN {shown(code)} has a wrong length or check digit", "bad-jan")
     return code
 
 
@@ -117,11 +119,14 @@ def read_stock(cell: str) -> StockCell:
         return StockCell(Stock.COUNT, 0, note=f"{value} (none)")
     number = _number(value.removesuffix("個").removesuffix("点").strip(), "quantity")
     if number != number.to_integral_value():
-        raise CellError(f"quantity {cell.strip()!r} is not a whole number", "bad-quantity")
+        raise CellError(f"quantity {shown(cell.strip())} is not a whole number", "bad-quantity")
     if number < 0:
         # Inventory systems go negative on back-orders: nothing can be shipped now.
-        return StockCell(Stock.COUNT, 0, note=f"negative {int(number)}")
-    return StockCell(Stock.COUNT, int(number))
+        figure = str(number.to_integral_value())
+        if len(figure) > 21:  # the evidence quotes it: a 200 KB number stays out
+            figure = f"{figure[:21]}… ({len(figure) - 1:,} digits)"
+        return StockCell(Stock.COUNT, 0, note=f"negative {figure}")
+    return StockCell(Stock.COUNT, integer("quantity", number, 0))  # checked before int()
 
 
 def sum_stock(cells: Sequence[StockCell]) -> StockCell:
@@ -152,7 +157,7 @@ def read_price(cell: str) -> Decimal | None:
         return None
     price = _number(value, "price")
     if price < 0:
-        raise CellError(f"price {cell.strip()!r} is negative", "bad-price")
+        raise CellError(f"price {shown(cell.strip())} is negative", "bad-price")
     return price
 
 
@@ -168,25 +173,26 @@ def read_lead_days(cell: str, today: date) -> int | None:
         try:
             when = datetime(int(match[1]), int(match[2]), int(match[3])).date()
         except ValueError:
-            raise CellError(f"lead time {cell.strip()!r} is not a date", "bad-lead-time") from None
+            message = f"lead time {shown(cell.strip())} is not a date"
+            raise CellError(message, "bad-lead-time") from None
         return max((when - today).days, 0)
     value = value.removesuffix("営業日").removesuffix("日").removesuffix("以内").strip()
     value = value.removesuffix("営業日").removesuffix("日").strip()
     ranged = _RANGE.match(value)
     if ranged:
-        return int(ranged[2])
-    if value.isdigit():
-        return int(value)
-    raise CellError(f"lead time {cell.strip()!r} is not a number of days", "bad-lead-time")
+        return parse_integer("lead time (days)", ranged[2], 0)
+    if value.isdecimal():  # not isdigit(): ² or 𐩀 are digits int() cannot read
+        return parse_integer("lead time (days)", value, 0)
+    raise CellError(f"lead time {shown(cell.strip())} is not a number of days", "bad-lead-time")
 
 
 def _number(value: str, what: str) -> Decimal:
     plain = value.replace(",", "").replace(" ", "")
     if _SCIENTIFIC.match(plain):
-        raise CellError(f"{what} {value!r} is in scientific notation", f"bad-{what}")
+        raise CellError(f"{what} {shown(value)} is in scientific notation", f"bad-{what}")
     if not _NUMBER.match(plain):
-        raise CellError(f"{what} {value!r} is not a number", f"bad-{what}")
+        raise CellError(f"{what} {shown(value)} is not a number", f"bad-{what}")
     try:
         return Decimal(plain)
     except InvalidOperation:
-        raise CellError(f"{what} {value!r} is not a number", f"bad-{what}") from None
+        raise CellError(f"{what} {shown(value)} is not a number", f"bad-{what}") from None

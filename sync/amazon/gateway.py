@@ -100,8 +100,17 @@ class _Reports(_Wire, Reports):  # type: ignore[misc]
     pass
 
 
-def _lwa_client_class(lwa_endpoint: str | None) -> type[Any]:
-    """An AccessTokenClient posting to ``lwa_endpoint`` with a cache key that covers it all."""
+class _TokenNoAnswer(Exception):
+    """Login with Amazon did not answer the token request (timeout, connection refused)."""
+
+    def __init__(self, cause: httpx.TransportError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _lwa_client_class(lwa_endpoint: str | None, timeout: float) -> type[Any]:
+    """An AccessTokenClient posting to ``lwa_endpoint`` with a cache key that covers it all,
+    waiting ``timeout`` seconds like every SP-API call (the library's own default is 5)."""
     token_url = account.token_endpoint(lwa_endpoint)
 
     class _LWA(AccessTokenClient):  # type: ignore[misc]
@@ -109,11 +118,18 @@ def _lwa_client_class(lwa_endpoint: str | None) -> type[Any]:
         host = token_url.host
         path = token_url.path
 
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._transport._client.timeout = httpx.Timeout(timeout)
+
         def _get_cache_key(self, token_flavor: str = "") -> str:
             return account.token_cache_key(self.host, self.cred, token_flavor)
 
         def _request(self, url: str, data: Any, headers: Any) -> Any:
-            response = self._transport.request("POST", url, data=data, headers=headers)
+            try:
+                response = self._transport.request("POST", url, data=data, headers=headers)
+            except httpx.TransportError as exc:  # told apart from the SP-API call's own
+                raise _TokenNoAnswer(exc) from None
             body = wire.json_object(response)  # no JSONDecodeError on an HTML answer
             if response.status_code != 200 or "access_token" not in body:
                 raise AuthorizationError(
@@ -145,7 +161,7 @@ class AmazonGateway:
         )
         self.marketplace = account.find_marketplace(settings)
         self.endpoint = account.api_endpoint(settings, self.marketplace)
-        self._lwa = _lwa_client_class(settings.lwa_endpoint)
+        self._lwa = _lwa_client_class(settings.lwa_endpoint, settings.timeout_seconds)
         self._documents = DocumentClient(settings.timeout_seconds)
         self._jobs = JobRunner(self._call, self._documents, settings, self.clock)
         self._local = threading.local()
@@ -220,6 +236,9 @@ class AmazonGateway:
         except AuthorizationError as exc:
             error = translate.for_lwa(exc.status_code, exc.error_code, exc.message, self._redact)
             raise AttemptFailed(error, None) from None
+        except _TokenNoAnswer as exc:
+            no_answer = translate.for_lwa_no_answer(operation, exc.cause, self._redact)
+            raise AttemptFailed(no_answer, None) from None
         except httpx.TransportError as exc:
             raise AttemptFailed(
                 translate.for_connection(operation, exc, self._redact), None

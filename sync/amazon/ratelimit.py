@@ -41,6 +41,9 @@ DEFAULT_LIMITS: dict[str, tuple[float, int]] = {
     "getReports": (0.0222, 10),
     "cancelReport": (0.0222, 10),
     "getReportDocument": (0.0167, 15),
+    # Product Pricing: reading a supplier's Amazon offers (suppliers/apis/amazon.py)
+    "getItemOffers": (0.5, 1),
+    "getItemOffersBatch": (0.1, 1),
     # Not an operation but a feed-type quota: 5 JSON_LISTINGS_FEED submissions per 5 minutes
     # per region (changelog 2025-05-06), on top of createFeed's own plan.
     "feedType:JSON_LISTINGS_FEED": (5 / 300, 5),

@@ -44,11 +44,12 @@ class Redactor:
 
 
 def missing_credentials(names: Iterable[str]) -> ConfigError:
-    """The ConfigError for absent credentials, naming the environment variables to set."""
-    wanted = ", ".join(names)
+    """The ConfigError for absent credentials, naming each environment variable once."""
+    missing = list(names)
+    present = [name for name in CREDENTIAL_ENV if name not in missing]
+    note = f" ({', '.join(present)} set; all three are needed)" if present else ""
     return ConfigError(
-        f"Amazon credentials missing: set {wanted} in the environment "
-        f"(all three are needed: {', '.join(CREDENTIAL_ENV)})"
+        f"Amazon credentials missing: set {', '.join(missing)} in the environment{note}"
     )
 
 
@@ -94,6 +95,17 @@ def for_lwa(
     if status is None or status >= 500:
         return AmazonUnavailable(f"Login with Amazon is unavailable ({status}){hint}", code=code)
     return AmazonAuthError(what + hint, code=code)
+
+
+def for_lwa_no_answer(
+    operation: str, exc: BaseException, redact: Redactor
+) -> AmazonUnavailable:
+    """The access-token request got no answer: Login with Amazon's trouble, not the call's."""
+    kind = "timed out" if "Timeout" in type(exc).__name__ else "no answer"
+    return AmazonUnavailable(
+        f"Login with Amazon: token request {kind} before {operation} could be sent "
+        f"({type(exc).__name__}: {redact(_clip(str(exc)))}); check [amazon] lwa_endpoint"
+    )
 
 
 def for_connection(operation: str, exc: BaseException, redact: Redactor) -> AmazonUnavailable:

@@ -17,6 +17,7 @@ from sync import i18n
 from sync.cli import (
     amazon,
     cancellations,
+    dashboard,
     demo,
     engine,
     listings,
@@ -27,7 +28,18 @@ from sync.cli import (
 )
 from sync.cli.context import AppContext, run_guarded
 
-COMMAND_MODULES = (listings, amazon, suppliers, cancellations, reports, engine, demo, why, workers)
+COMMAND_MODULES = (
+    listings,
+    amazon,
+    suppliers,
+    cancellations,
+    reports,
+    engine,
+    demo,
+    why,
+    dashboard,
+    workers,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,8 +8,12 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from sqlalchemy import Engine
 
+    from sync.clock import Clock
+    from sync.config import Settings
     from sync.domain import QuantityUpdate
     from sync.runlock import Holder
 
@@ -41,6 +45,8 @@ def emulator_command(seed_path: Path | None, port: int, no_rate_limits: bool) ->
     emu = Emulator(seed, rate_limits=not no_rate_limits, port=port)
     base_url = emu.start()
     click.echo(f"SP-API emulator listening on {base_url} (seller {emu.seller_id})")
+    for line in emulator_instructions(base_url, emu.seller_id):
+        click.echo(line)
     click.echo("Press Ctrl-C to stop.")
     try:
         threading.Event().wait()
@@ -49,6 +55,27 @@ def emulator_command(seed_path: Path | None, port: int, no_rate_limits: bool) ->
     finally:
         emu.stop()
     return 0
+
+
+def emulator_instructions(base_url: str, seller: str) -> list[str]:
+    """What to put in stockguard.toml and the environment to point stockguard at the emulator."""
+    from sync.amazon.emulator.credentials import EMULATOR_SECRETS
+
+    # The emulator's own, published credentials (they open nothing else): printed to copy.
+    env = {
+        "LWA_APP_ID": EMULATOR_SECRETS.lwa_client_id,
+        "LWA_CLIENT_SECRET": EMULATOR_SECRETS.lwa_client_secret,
+        "SP_API_REFRESH_TOKEN": EMULATOR_SECRETS.refresh_token,
+    }
+    return [
+        "To point stockguard at it, put this in stockguard.toml:",
+        "  [amazon]",
+        f'  seller_id = "{seller}"',
+        f'  endpoint = "{base_url}"',
+        f'  lwa_endpoint = "{base_url}"',
+        "and set these in the environment:",
+        *(f"  export {name}='{value}'" for name, value in env.items()),
+    ]
 
 
 commands.append(emulator_command)
@@ -79,27 +106,49 @@ def push_command(
       stockguard push --sku JP-MATCHA-001 --quantity 0
       stockguard push            # resume pending pushes
     """
-    from sync.amazon.gateway import AmazonGateway
     from sync.cli.context import AppContext
-    from sync.cli.writer import sole_writer
     from sync.clock import SystemClock
-    from sync.pusher import push
-    from sync.store import open_store
-    from sync.store.listings import quantity_updates
 
     if skus and quantity is None:
         raise click.UsageError("--quantity is required with --sku")
     if quantity is not None and not skus:
         raise click.UsageError("--sku is required with --quantity")
     assert isinstance(app, AppContext)
-    settings, clock = app.settings, SystemClock()
+    lines, status = push_quantities(
+        app.settings, SystemClock(), skus, quantity, market, force=force, on_wait=_waiting
+    )
+    for line in lines:
+        click.echo(line)
+    return status
+
+
+def push_quantities(
+    settings: Settings,
+    clock: Clock,
+    skus: Sequence[str],
+    quantity: int | None,
+    market: str | None,
+    *,
+    force: bool = False,
+    on_wait: Callable[[str], None] | None = None,
+) -> tuple[list[str], int]:
+    """`push`'s work, shared with the dashboard: set ``skus`` to ``quantity`` (none: resume
+    the outbox) under the one-writer rules; Amazon's answer as lines, and the exit status.
+    Raises ``Refused`` when another sender holds the database."""
+    from sync.amazon.gateway import AmazonGateway
+    from sync.cli.writer import sole_writer
+    from sync.pusher import push
+    from sync.store import open_store
+    from sync.store.listings import quantity_updates
+
     engine = open_store(settings.store.url)
     try:
         market = market or settings.amazon.marketplace
         targets = quantity_updates(engine, skus, quantity or 0, market)
         with sole_writer(engine, clock, "push", settings, hand_over=True) as service:
             if service is not None:
-                return _hand_over(engine, targets, force, service, settings.scheduler.push_every)
+                every = settings.scheduler.push_every
+                return _hand_over(engine, targets, force, service, every, clock), 0
             with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
                 report = push(
                     engine,
@@ -108,13 +157,11 @@ def push_command(
                     clock,
                     force=force,
                     wait=True,
-                    on_wait=_waiting,
+                    on_wait=on_wait,
                 )
     finally:
         engine.dispose()
-    for line in _report_lines(report):
-        click.echo(line)
-    return 0 if report.ok and not report.in_flight else 1
+    return _report_lines(report), 0 if report.ok and not report.in_flight else 1
 
 
 def _waiting(feed_id: str) -> None:
@@ -122,31 +169,36 @@ def _waiting(feed_id: str) -> None:
 
 
 def _hand_over(
-    engine: Engine, targets: list[QuantityUpdate], force: bool, service: Holder, every: float
-) -> int:
+    engine: Engine,
+    targets: list[QuantityUpdate],
+    force: bool,
+    service: Holder,
+    every: float,
+    clock: Clock,
+) -> list[str]:
     """`run` holds the database: queue the rows for its push job instead of sending them."""
-    from sync.clock import SystemClock
     from sync.store import outbox
     from sync.store.outbox import Target
 
     who = f"stockguard run (pid {service.pid} on {service.host})"
     if not targets:
-        click.echo(f"{who} is running on this database and resumes the outbox every {every:.0f} s")
-        return 0
+        return [f"{who} is running on this database and resumes the outbox every {every:.0f} s"]
     rows = [Target(t, "manual") for t in targets]
     with engine.begin() as conn:
-        result = outbox.enqueue(conn, rows, SystemClock().now(), force=force)
-    for sku in result.unchanged + result.duplicate:
-        click.echo(f"{sku}: Amazon already has this quantity; nothing queued (--force to send)")
+        result = outbox.enqueue(conn, rows, clock.now(), force=force)
+    lines = [
+        f"{sku}: Amazon already has this quantity; nothing queued (--force to send)"
+        for sku in result.unchanged + result.duplicate
+    ]
     for target in rows:
         if target.update.sku not in result.unchanged + result.duplicate:
             u = target.update
-            click.echo(f"{u.sku} [{u.marketplace_id}] quantity {u.quantity}: queued")
-    click.echo(
+            lines.append(f"{u.sku} [{u.marketplace_id}] quantity {u.quantity}: queued")
+    lines.append(
         f"{len(result.queued)} queued; {who} is running on this database and sends them "
         f"within {every:.0f} s"
     )
-    return 0
+    return lines
 
 
 commands.append(push_command)
@@ -163,11 +215,11 @@ def _report_lines(report: object) -> list[str]:
         for sku in report.unchanged
     ]
     for o in report.outcomes.values():
-        ref = f"submission {o.submission_id}" if o.submission_id else f"feed {o.feed_id}"
+        ref = _reference(o.submission_id, o.feed_id)
         answer = {State.ACCEPTED: "ACCEPTED", State.FAILED: "REFUSED"}.get(o.state, "LATER")
         detail = f" ({o.message})" if o.message else ""
         out.append(
-            f"{o.sku} [{o.marketplace_id}] quantity {o.quantity}: {answer} via {o.via}, "
+            f"{o.sku} [{o.marketplace_id}] quantity {o.quantity}: {answer} via {o.via}"
             f"{ref}{detail}"
         )
     resumed = f", {report.resumed} resumed from an earlier run" if report.resumed else ""
@@ -177,6 +229,13 @@ def _report_lines(report: object) -> list[str]:
         f"{_in_feeds(len(report.in_flight))}{len(report.unchanged)} unchanged{resumed}"
     )
     return out
+
+
+def _reference(submission_id: str | None, feed_id: str | None) -> str:
+    """Amazon's id for the request, when it gave one (a refused patch has none)."""
+    if submission_id:
+        return f", submission {submission_id}"
+    return f", feed {feed_id}" if feed_id else ""
 
 
 def _in_feeds(count: int) -> str:

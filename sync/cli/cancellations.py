@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
     from cancellations.reasons import SellerFlag, SupplierVerdict
     from cancellations.service import Plan
+    from sync.clock import Clock
+    from sync.config import Settings
 
 commands: list[click.Command] = []
 
@@ -212,6 +214,8 @@ def _print_plan(plan: Plan, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from sync.cli.plain import plain, styled
+
     console = Console()
     if not plan.entries:
         console.print("No order needs a cancellation.")
@@ -223,31 +227,24 @@ def _print_plan(plan: Plan, lang: str) -> None:
     for entry in plan.entries:
         items = "\n".join(f"{i.order_item_id} {i.sku} x{i.quantity}" for i in entry.order.items)
         reason = entry.route.reason.value if entry.route.reason else "-"
-        table.add_row(
-            entry.order.order_id,
-            items,
-            entry.route.kind.value,
-            reason,
-            entry.route.evidence or "-",
-            entry.state or "-",
-        )
+        cells = (entry.order.order_id, items, entry.route.kind.value, reason)
+        table.add_row(*map(plain, (*cells, entry.route.evidence or "-", entry.state or "-")))
     console.print(table)
     for entry in plan.entries:
         if entry.route.kind.value == "auto-cancel" and not entry.route.reply:
             continue
-        console.print(
-            f"[bold]{entry.order.order_id}[/]: {entry.route.advice}", markup=True, highlight=False
-        )
+        console.print(styled((entry.order.order_id, "bold"), f": {entry.route.advice}"))
         if entry.route.reply is not None:
-            console.print(entry.route.reply.text(lang), markup=False, highlight=False)
+            console.print(plain(entry.route.reply.text(lang)))
     for sku, cause in plan.zeroed:
-        console.print(f"zeroed {sku} ({cause})", highlight=False)
+        console.print(plain(f"zeroed {sku} ({cause})"))
     for error in plan.errors:
-        console.print(f"error: {error}", markup=False, highlight=False)
+        console.print(plain(f"error: {error}"))
     console.print(
-        f"{len(plan.auto)} to cancel automatically ({plan.new_rows} newly planned); "
-        "run `stockguard cancellations apply` to send them.",
-        highlight=False,
+        plain(
+            f"{len(plan.auto)} to cancel automatically ({plan.new_rows} newly planned); "
+            "run `stockguard cancellations apply` to send them."
+        )
     )
 
 
@@ -266,15 +263,28 @@ def cancellations_apply_command(app: AppContext, retry_failed: bool) -> int:
     Example:
       stockguard cancellations plan && stockguard cancellations apply
     """
+    from sync.clock import SystemClock
+
+    out, err, status = apply_planned(app.settings, SystemClock(), retry_failed=retry_failed)
+    for line in out:
+        click.echo(line)
+    for line in err:
+        click.echo(line, err=True)
+    return status
+
+
+def apply_planned(
+    settings: Settings, clock: Clock, *, retry_failed: bool = False
+) -> tuple[list[str], list[str], int]:
+    """`cancellations apply`'s work, shared with the dashboard, under the one-writer rules:
+    (lines for stdout, error lines, exit status). Raises ``Refused`` when it may not send."""
     from cancellations.ports import outbox_zeroer
     from cancellations.service import apply_cancellations
     from sync.amazon.gateway import AmazonGateway
     from sync.cli.writer import Refused, sole_writer
-    from sync.clock import SystemClock
     from sync.pusher import push
     from sync.store import open_store
 
-    settings, clock = app.settings, SystemClock()
     engine = open_store(settings.store.url)
     try:
         # Beside `stockguard run`: refused when the service applies cancellations itself;
@@ -297,25 +307,18 @@ def cancellations_apply_command(app: AppContext, retry_failed: bool) -> int:
             pushed = push(engine, gateway, clock=clock) if send else None
     finally:
         engine.dispose()
-    for feed_id in result.resumed:
-        click.echo(f"resumed feed {feed_id} from an earlier run")
-    for order_id, how in result.done.items():
-        click.echo(f"{order_id}: cancelled ({how})")
-    for order_id, why in result.refused.items():
-        click.echo(f"{order_id}: not sent: {why}")
-    for order_id, error in result.failed.items():
-        click.echo(f"{order_id}: FAILED, still open: {error}")
-    for sku in result.zeroed:
-        click.echo(f"{sku}: quantity 0 queued again (Amazon restocked it)")
-    for error in result.errors:
-        click.echo(f"error: {error}", err=True)
+    out = [f"resumed feed {feed_id} from an earlier run" for feed_id in result.resumed]
+    out += [f"{order_id}: cancelled ({how})" for order_id, how in result.done.items()]
+    out += [f"{order_id}: not sent: {why}" for order_id, why in result.refused.items()]
+    out += [f"{order_id}: FAILED, still open: {error}" for order_id, error in result.failed.items()]
+    out += [f"{sku}: quantity 0 queued again (Amazon restocked it)" for sku in result.zeroed]
     sent = ", ".join(result.feed_ids) or "none"
-    click.echo(
+    out.append(
         f"{len(result.done)} done, {len(result.failed)} failed, "
         f"{len(result.refused)} refused; feed(s) sent: {sent}"
     )
     ok = result.ok and (pushed is None or pushed.ok)
-    return 0 if ok else 1
+    return out, [f"error: {error}" for error in result.errors], 0 if ok else 1
 
 
 commands.extend([orders_group, cancellations_group])

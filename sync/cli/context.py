@@ -12,7 +12,7 @@ import click
 
 from sync import i18n
 from sync.config import Settings, load_settings
-from sync.errors import ConfigError, InputError, StockguardError
+from sync.errors import ConfigError, FileRefused, InputError, StockguardError, hide_passwords
 
 log = logging.getLogger("stockguard")
 
@@ -50,6 +50,20 @@ def iso_time(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+class PasswordHidingFormatter(logging.Formatter):
+    """Log lines (tracebacks included) with every URL's password shown as ``***``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return hide_passwords(super().format(record))
+
+
+def hide_passwords_in_logs() -> None:
+    """Every handler of the root logger formats through ``PasswordHidingFormatter``."""
+    for handler in logging.getLogger().handlers:
+        pattern = handler.formatter._fmt if handler.formatter else None
+        handler.setFormatter(PasswordHidingFormatter(pattern))
+
+
 def run_guarded(command: click.Group) -> int:
     """Run the click group; known errors become one line on stderr and an exit code."""
     try:
@@ -61,9 +75,9 @@ def run_guarded(command: click.Group) -> int:
         exc.show()
         return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except (ConfigError, InputError) as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_PARTIAL
+        click.echo(f"error: {hide_passwords(exc.message)}", err=True)
+        return EXIT_USAGE if isinstance(exc, ConfigError | FileRefused) else EXIT_PARTIAL
     except StockguardError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+        click.echo(f"error: {hide_passwords(exc.message)}", err=True)
         return EXIT_PARTIAL
     return result if isinstance(result, int) else EXIT_OK

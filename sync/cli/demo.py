@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sync.cli.context import AppContext
+from sync.cli.plain import plain
 
 commands: list[click.Command] = []
 console = Console()
@@ -32,8 +33,28 @@ console = Console()
     show_default=True,
     help="Simulated buyer orders per live listing per hour.",
 )
+@click.option(
+    "--dashboard",
+    "with_dashboard",
+    is_flag=True,
+    help="Then serve the dashboard (read-only) on the demo's data until Ctrl-C.",
+)
+@click.option(
+    "--dashboard-port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="The dashboard's port on 127.0.0.1 (0: any free one).",
+)
 @click.pass_obj
-def demo_command(app: AppContext, seconds: float, seed: int, buyers_per_hour: float) -> int:
+def demo_command(
+    app: AppContext,
+    seconds: float,
+    seed: int,
+    buyers_per_hour: float,
+    with_dashboard: bool,
+    dashboard_port: int,
+) -> int:
     """Run stockguard end to end on this machine: no Amazon account needed.
 
     Starts a local SP-API emulator and a local demo shop, imports data/demo-listings.csv
@@ -44,6 +65,7 @@ def demo_command(app: AppContext, seconds: float, seed: int, buyers_per_hour: fl
     Example:
       stockguard demo
       stockguard --db /tmp/demo.db demo --seconds 30
+      stockguard demo --dashboard        # then browse http://127.0.0.1:8765/
     """
     from sync.cli.demo_loop import run_demo
 
@@ -58,10 +80,25 @@ def demo_command(app: AppContext, seconds: float, seed: int, buyers_per_hour: fl
     table.add_column("figure")
     table.add_column("value", justify="right")
     for label, value in summary:
-        table.add_row(label, value)
+        table.add_row(plain(label), plain(value))
     console.print(table)
-    console.print(f"Everything it did is in {db_path} (try: stockguard --db {db_path} status).")
+    where = f"Everything it did is in {db_path} (try: stockguard --db {db_path} status)."
+    console.print(plain(where))
+    if with_dashboard:
+        _serve_dashboard(db_path, dashboard_port)
     return 0
+
+
+def _serve_dashboard(db_path: Path, port: int) -> None:
+    """The dashboard over the demo's database, read-only (the demo's emulator is gone)."""
+    from sync.cli.dashboard.server import listen, make_app, serve_forever
+    from sync.cli.demo_run import demo_settings
+
+    settings = demo_settings(f"sqlite:///{db_path}", "http://127.0.0.1:1")
+    web = make_app(settings, "127.0.0.1", allow_actions=False)
+    listening = listen("127.0.0.1", port)
+    console.print(f"Dashboard on the demo's data: {listening.url} (read-only; Ctrl-C stops it)")
+    serve_forever(web, listening)
 
 
 commands.append(demo_command)

@@ -14,8 +14,10 @@ from suppliers.feeds import import_feed
 from suppliers.fetch import Fetcher
 from sync.amazon.emulator import Emulator
 from sync.amazon.gateway import AmazonGateway
+from sync.cli.catalogue.importer import read_listings_csv
 from sync.cli.demo_run import (
     DATA,
+    DEMO_RULES,
     HOSTS,
     DemoWorld,
     build_engine,
@@ -31,11 +33,11 @@ from sync.cli.demo_run import (
     quantities_table,
 )
 from sync.cli.jobs import pull_and_reconcile
+from sync.cli.plain import plain, styled
 from sync.cli.wiring import Wired
 from sync.clock import SystemClock
 from sync.config import FeedSettings
 from sync.demoshop import DemoShop
-from sync.listings_csv import read_listings_csv
 from sync.store import open_store
 from sync.store.feeds import SqlFeedStore
 from sync.store.orders import load_orders
@@ -60,7 +62,7 @@ def run_demo(
     with DemoShop(products, clock, latency_s=0.02, seed=seed) as shop:
         catalogue = work / "demo-listings.csv"
         localise_catalogue(DATA / "demo-listings.csv", shop, by_path, catalogue)
-        parsed = read_listings_csv(catalogue).listings
+        parsed = read_listings_csv(catalogue, DEMO_RULES).listings
         with Emulator(emulator_seed(list(parsed)), feed_processing_seconds=3.0) as emu:
             settings = demo_settings(f"sqlite:///{db_path}", emu.base_url)
             db = open_store(settings.store.url)
@@ -72,8 +74,10 @@ def run_demo(
                 url_to_pid = {shop.url_for(pid): pid for pid in by_path.values()}
                 world = DemoWorld(shop, emu, db, items, url_to_pid)
                 console.print(
-                    f"SP-API emulator at {emu.base_url}; demo shop on "
-                    f"{', '.join(HOSTS)}; {len(items)} listings; database {db_path}"
+                    plain(
+                        f"SP-API emulator at {emu.base_url}; demo shop on "
+                        f"{', '.join(HOSTS)}; {len(items)} listings; database {db_path}"
+                    )
                 )
                 with (
                     Fetcher(settings.suppliers, clock) as fetcher,
@@ -108,11 +112,12 @@ def _live(
         if phase == "before" and elapsed > seconds * 0.4:
             world.shop.set_fault(blocked_host, "captcha")
             phase = "blocked"
-            console.print(f"[yellow]{blocked_host} starts answering with a captcha page[/yellow]")
+            blocked = f"{blocked_host} starts answering with a captcha page"
+            console.print(styled((blocked, "yellow")))
         elif phase == "blocked" and elapsed > seconds * 0.6:
             world.shop.set_fault(blocked_host, None)
             phase = "after"
-            console.print(f"[green]{blocked_host} answers normally again[/green]")
+            console.print(styled((f"{blocked_host} answers normally again", "green")))
         report = engine.sync_once(budget=40)
         stats["passes"] += 1
         if stats["passes"] % ORDER_PULL_EVERY == 0:
@@ -123,7 +128,7 @@ def _live(
             key = "zeroings" if change.decision.target_quantity == 0 else "restores"
             stats[key] += 1
         for line in describe_pass(report, engine.clock):
-            console.print(line, no_wrap=True, overflow="ellipsis", markup=False)
+            console.print(plain(line), no_wrap=True, overflow="ellipsis")
         time.sleep(PASS_SECONDS)  # the demo runs in real time, for people to watch
     return stats
 
@@ -136,7 +141,7 @@ def _before_after(world: DemoWorld, before: dict[str, str]) -> Table:
         item = next(i for i in world.listings if i.sku == sku)
         pages = [world.product_of[s.ref] for s in item.sources if s.ref in world.product_of]
         stock = ", ".join("in stock" if world.shop.stock(p)[0] else "sold out" for p in pages)
-        table.add_row(sku, before[sku], after, stock or "feed")
+        table.add_row(*map(plain, (sku, before[sku], after, stock or "feed")))
     return table
 
 

@@ -18,22 +18,25 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from suppliers.addresses import AddressPolicy
 from suppliers.fetch import Fetcher
 from sync.amazon.emulator import Emulator
 from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from sync.amazon.gateway import AmazonGateway
+from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
+from sync.cli.catalogue.sources import SourceRules
 from sync.cli.wiring import page_checker
 from sync.clock import Clock
 from sync.config import Settings, parse_settings
 from sync.demoshop import DemoProduct, DemoShop
 from sync.domain import Listing, SourceKind
 from sync.engine import PassReport, SyncEngine
-from sync.listings_csv import import_listings_file
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 DEMO_HOST = "http://shop.demo"
 STYLES = ("amazon", "rakuten", "yahoo", "yodobashi", "shopify", "woocommerce")
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
+DEMO_RULES = SourceRules(AddressPolicy.allowing(HOSTS))  # the demo shop is on loopback
 
 
 def demo_settings(db_url: str, emulator_url: str) -> Settings:
@@ -48,7 +51,12 @@ def demo_settings(db_url: str, emulator_url: str) -> Settings:
                 "marketplace": "US",
                 "patch_burst_max": 20,
             },
-            "suppliers": {"min_gap_seconds": 0.05, "max_in_flight_per_host": 4, "retries": 1},
+            "suppliers": {
+                "min_gap_seconds": 0.05,
+                "max_in_flight_per_host": 4,
+                "retries": 1,
+                "allow_private": list(HOSTS),  # the local demo shop
+            },
             "planner": {
                 "checks_per_hour": 36000,
                 "min_interval_minutes": 0.05,
@@ -212,5 +220,5 @@ def median_or_none(values: list[float]) -> float | None:
 
 def import_catalogue(db: Engine, path: Path, clock: Clock) -> list[Listing]:
     """Import the localised catalogue; the demo's own file must import cleanly."""
-    report = import_listings_file(db, path, clock.now())
-    return list(report.parsed.listings)
+    import_listings_file(db, path, clock.now(), rules=DEMO_RULES)
+    return read_listings_csv(path, DEMO_RULES).listings

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from sync.cli.context import AppContext
+from sync.cli.context import AppContext, hide_passwords_in_logs
+from sync.cli.plain import plain, styled
 from sync.clock import SystemClock
 from sync.domain import Observation, Source
 from sync.engine import Change, PassReport, SourceChecker
@@ -27,7 +28,11 @@ console = Console()
 
 @click.command("sync")
 @click.option("--once", is_flag=True, required=True, help="Run one pass and exit.")
-@click.option("--budget", type=click.IntRange(min=0), help="Supplier checks in this pass.")
+@click.option(
+    "--budget",
+    type=click.IntRange(min=0),
+    help="Supplier checks in this pass (at most what [planner] checks_per_hour has left).",
+)
 @click.pass_obj
 def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
     """One pass: check what is due, decide, push the changes, read them back.
@@ -37,11 +42,16 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
       stockguard sync --once
       stockguard sync --once --budget 200
     """
+    from sync.amazon.account import library_credentials, seller_id
     from sync.cli.notices import Notices
     from sync.cli.wiring import wire
     from sync.cli.writer import sole_writer
     from sync.notify.sender import AppriseSender
 
+    # Credentials first: a pass that cannot push must not check every supplier before failing.
+    library_credentials(app.settings.secrets)
+    seller_id(app.settings.amazon)
+    _warn_over_budget(budget, app.settings.planner.checks_per_hour)
     clock = SystemClock()
     urls = app.settings.secrets.notify_urls
     notices = Notices(
@@ -102,15 +112,19 @@ def plan_command(app: AppContext, show_all: bool) -> int:
     rows = plan_rows(decisions, changed, found)
     shown = rows if show_all else [r for r in rows if r.changes]
     console.print(plan_table(shown, "Planned changes (nothing sent)"))
-    console.print(tr("{shown} listing(s) shown of {total}", shown=len(shown), total=total))
+    console.print(
+        plain(tr("{shown} listing(s) shown of {total}", shown=len(shown), total=total))
+    )
     if not show_all:
         console.print(
-            tr(
-                "{decided} decided again now, the others unchanged since their last decision",
-                decided=len(decisions),
+            plain(
+                tr(
+                    "{decided} decided again now, the others unchanged since their last decision",
+                    decided=len(decisions),
+                )
             )
         )
-    console.print(summary(rows))
+    console.print(plain(summary(rows)))
     return 0
 
 
@@ -153,6 +167,7 @@ def run_command(app: AppContext, seconds: float | None, verbose: bool, distribut
     # The scheduler's "job executed" lines only when asked for: the actions speak otherwise.
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
+    hide_passwords_in_logs()  # a job failure may quote the database URL
     for chatty in ("httpx", "urllib3"):  # one line per HTTP request is noise here
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings, clock = app.settings, SystemClock()
@@ -216,25 +231,38 @@ def status_command(app: AppContext) -> int:
     On Amazon: the quantity Amazon last accepted or showed on read-back (live / at 0 / never
     read). The policy: the newest decision per listing (live / at 0 with its reasons). Where
     they differ: queued, waiting for a quota, sent awaiting Amazon, refused, not yet read,
-    not yet decided. Then checks per hour, the last push, open outbox rows, unreadable hosts.
+    not yet decided. Then checks per hour, the last push, open outbox rows, unreadable hosts,
+    and each item API's quota use (items read in the last hour of what its quota allows).
 
     \b
     Example:
       stockguard status
     """
+    from sync.cli.apis import hourly_capacity
     from sync.status import read_status
     from sync.store import open_store
 
     db = open_store(app.settings.store.url)
     try:
-        status = read_status(db, SystemClock().now())
+        status = read_status(db, SystemClock().now(), hourly_capacity(app.settings))
     finally:
         db.dispose()
     table = Table(title=tr("stockguard status"), show_header=False)
     for label, value in status.rows():
-        table.add_row(label, value)
+        table.add_row(plain(label), plain(value))
     console.print(table)
     return 0
+
+
+def _warn_over_budget(budget: int | None, hourly: int) -> None:
+    """--budget is capped by the hourly budget (supplier politeness): say so, do not hide it."""
+    if budget is not None and budget > hourly:
+        click.echo(
+            f"warning: --budget {budget} is above [planner] checks_per_hour = {hourly}: a pass "
+            "never checks more than the hour's budget has left (raise checks_per_hour to check "
+            "more)",
+            err=True,
+        )
 
 
 def with_progress(checker: SourceChecker, progress: Progress) -> SourceChecker:
@@ -251,25 +279,29 @@ def with_progress(checker: SourceChecker, progress: Progress) -> SourceChecker:
 
 def _print_pass(report: PassReport) -> None:
     checked = ", ".join(f"{k} {v}" for k, v in sorted(report.checked.items())) or "none"
-    console.print(f"checked: {checked}")
+    console.print(plain(f"checked: {checked}"))
     if report.unknown_by_supplier:
         hosts = ", ".join(f"{h} {n}" for h, n in report.unknown_by_supplier.most_common())
-        console.print(f"[yellow]could not read (listings zeroed): {hosts}[/yellow]")
+        console.print(styled((f"could not read (listings zeroed): {hosts}", "yellow")))
     console.print(_changes_table(report.changes, "Changes sent to Amazon"))
     if report.pushed is not None:
         pushed = report.pushed
         flying = len(pushed.in_flight)
         in_flight = f", {flying} in a feed still processing" if flying else ""
         console.print(
-            f"pushed: {len(pushed.accepted)} accepted, {len(pushed.failed)} refused, "
-            f"{len(pushed.deferred)} left for the next push{in_flight}"
+            plain(
+                f"pushed: {len(pushed.accepted)} accepted, {len(pushed.failed)} refused, "
+                f"{len(pushed.deferred)} left for the next push{in_flight}"
+            )
         )
         for outcome in pushed.failed:
-            console.print(f"refused: {outcome.sku}: {outcome.message}", markup=False)
+            console.print(plain(f"refused: {outcome.sku}: {outcome.message}"))
     if report.verified is not None:
         console.print(
-            f"read back: {len(report.verified.applied)} applied, "
-            f"{len(report.verified.requeued)} re-queued (Amazon did not apply)"
+            plain(
+                f"read back: {len(report.verified.applied)} applied, "
+                f"{len(report.verified.requeued)} re-queued (Amazon did not apply)"
+            )
         )
 
 
@@ -280,7 +312,8 @@ def _changes_table(changes: list[Change], title: str) -> Table:
     for change in changes:
         d = change.decision
         now = "?" if change.current is None else str(change.current)
-        table.add_row(d.sku, d.marketplace, now, str(d.target_quantity), d.reason, d.evidence[:80])
+        cells = (d.sku, d.marketplace, now, d.target_quantity, d.reason, d.evidence[:80])
+        table.add_row(*map(plain, cells))
     return table
 
 

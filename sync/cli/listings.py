@@ -8,11 +8,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from sync.cli.catalogue.importer import import_listings_file
+from sync.cli.catalogue.sources import SourceRules
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
+from sync.cli.plain import plain
 from sync.clock import SystemClock
 from sync.domain import Listing, SourceKind, marketplace
 from sync.i18n import tr
-from sync.listings_csv import import_listings_file
 from sync.store import open_store
 from sync.store.listings import count_listings, find_listings
 from sync.store.outbox import last_known
@@ -39,7 +41,8 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
     """Import (insert or update) listings from a CSV file (UTF-8, UTF-8 BOM or Shift_JIS).
 
     Bad rows are reported as FILE:LINE: message and left out; the good rows are saved.
-    Exit status 1 when any row was refused. Columns: see docs/store.md.
+    Exit status 1 when any row was refused, 2 when the whole file was (missing columns,
+    not text). Columns (English or Japanese names): see docs/store.md.
 
     \b
     Example:
@@ -48,54 +51,31 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
     """
     engine = open_store(app.settings.store.url)
     try:
-        report = import_listings_file(engine, csv_file, SystemClock().now(), dry_run=dry_run)
+        report = import_listings_file(
+            engine,
+            csv_file,
+            SystemClock().now(),
+            dry_run=dry_run,
+            rules=SourceRules.of(app.settings),
+        )
     finally:
         engine.dispose()
-    parsed = report.parsed
-    for message in parsed.errors:
+    for message in report.errors:
         click.echo(message, err=True)
-    for message in variant_warnings(csv_file, parsed.listings, parsed.lines):
+    for message in report.warnings:
         click.echo(message, err=True)
-    good = len(parsed.listings)
     if dry_run:
         click.echo(
-            f"{csv_file}: {good} good rows, {len(parsed.errors)} refused "
-            f"(read as {parsed.encoding}; nothing saved)"
+            f"{csv_file}: {report.good} good rows, {len(report.errors)} refused "
+            f"(read as {report.encoding}; nothing saved)"
         )
     else:
         click.echo(
-            f"imported {good} listings from {csv_file} ({report.saved.inserted} new, "
-            f"{report.saved.updated} updated; read as {parsed.encoding}); "
-            f"refused {len(parsed.errors)} rows"
+            f"imported {report.good} listings from {csv_file} ({report.saved.inserted} new, "
+            f"{report.saved.updated} updated; read as {report.encoding}); "
+            f"refused {len(report.errors)} rows"
         )
-    return EXIT_PARTIAL if parsed.errors else EXIT_OK
-
-
-def variant_warnings(
-    csv_file: Path, listings: list[Listing], lines: dict[tuple[str, str], int]
-) -> list[str]:
-    """One line per page source on a variant shop that names no variant (a warning: the row
-    is imported, but its listing reads UNKNOWN, so 0, whenever the variants differ)."""
-    from suppliers.registry import unnamed_variant
-
-    found = []
-    for listing in listings:
-        for source in listing.sources:
-            if source.kind is not SourceKind.PAGE:
-                continue
-            adapter = unnamed_variant(source.ref, source.supplier, source.variant)
-            if adapter is None:
-                continue
-            line = lines.get((listing.sku, listing.marketplace), 0)
-            how = "a 'variant' column (variant id, SKU, title or option value)"
-            if adapter == "shopify":
-                how += " or ?variant=ID in the URL"
-            found.append(
-                f"{csv_file}:{line}: warning: source {source.ref} ({adapter}) names no variant "
-                f"(sku {listing.sku}): if its variants differ in availability the listing reads "
-                f"UNKNOWN (quantity 0); name one with {how}"
-            )
-    return found
+    return EXIT_PARTIAL if report.errors else EXIT_OK
 
 
 @listings_group.command("show")
@@ -134,7 +114,7 @@ def show_command(app: AppContext, market: str | None, sku: str | None, limit: in
         if len(shown) < len(found)
         else ""
     )
-    console.print(tr("{found} of {total} listings", found=len(found), total=total) + more)
+    console.print(plain(tr("{found} of {total} listings", found=len(found), total=total) + more))
     return EXIT_OK
 
 
@@ -149,15 +129,16 @@ def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:
     table.add_column("Amazon", justify="right", no_wrap=True)  # last accepted quantity
     for item in items:
         amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))
-        table.add_row(
+        cells = (
             item.sku,
             item.marketplace,
             item.asin,
-            str(item.default_quantity),
+            item.default_quantity,
             f"{item.handling_days} d",
             "\n".join(_source_label(s.kind, s.ref, s.supplier) for s in item.sources),
-            "—" if amazon is None else str(amazon),
+            "—" if amazon is None else amazon,
         )
+        table.add_row(*map(plain, cells))
     return table
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rich.table import Table
 
 from sync import policy
+from sync.cli.plain import plain
 from sync.domain import Decision, marketplace
 from sync.i18n import tr
 from sync.status_query import Delivery
@@ -79,15 +80,8 @@ def plan_table(rows: Sequence[PlanRow], title: str) -> Table:
     for row in rows:
         d = row.decision
         now = "not read yet" if row.amazon is None else str(row.amazon)
-        table.add_row(
-            d.sku,
-            d.marketplace,
-            now,
-            str(d.target_quantity),
-            d.reason,
-            d.evidence[:60],
-            row.delivery,
-        )
+        cells = (d.sku, d.marketplace, now, d.target_quantity, d.reason, d.evidence[:60])
+        table.add_row(*map(plain, (*cells, row.delivery)))
     return table
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from sync.cli.context import AppContext
+from sync.cli.plain import plain
 from sync.i18n import tr, when
 
 commands: list[click.Command] = []
@@ -76,9 +77,10 @@ def report_cancellations_command(
     from rich.console import Console
 
     from cancellations.chart import write_png
-    from cancellations.report import print_report, write_csv
+    from cancellations.report import write_csv
     from cancellations.report_html import render_html
     from cancellations.report_run import gather_reports
+    from sync.cli.report_view import print_report
     from sync.clock import SystemClock
     from sync.errors import InputError
     from sync.store import open_store
@@ -107,13 +109,11 @@ def report_cancellations_command(
     try:
         if csv_path is not None:
             rows = write_csv(reports, csv_path, encoding)
-            console.print(
-                tr("{rows} rows written to {path}", rows=rows, path=csv_path), highlight=False
-            )
+            console.print(plain(tr("{rows} rows written to {path}", rows=rows, path=csv_path)))
         if html_path is not None:
             target = html_path
             html_path.write_text(render_html(reports, clock.now()), encoding="utf-8")
-            console.print(tr("HTML report written to {path}", path=html_path), highlight=False)
+            console.print(plain(tr("HTML report written to {path}", path=html_path)))
         if png_path is not None:
             target = png_path
             charts = [
@@ -129,7 +129,7 @@ def report_cancellations_command(
                 for r in reports
             ]
             write_png(charts, png_path)
-            console.print(tr("chart written to {path}", path=png_path), highlight=False)
+            console.print(plain(tr("chart written to {path}", path=png_path)))
     except OSError as exc:
         raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
     return status
@@ -147,11 +147,9 @@ def _fetch_health_or_warn(
         with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
             figures = fetch_health(engine, gateway, clock.now())
     except AmazonError as exc:
-        console.print(f"warning: account-health report unavailable: {exc.message}", highlight=False)
+        console.print(plain(f"warning: account-health report unavailable: {exc.message}"))
         return 1
-    console.print(
-        f"Amazon's account-health figures: {len(figures)} marketplace(s)", highlight=False
-    )
+    console.print(plain(f"Amazon's account-health figures: {len(figures)} marketplace(s)"))
     return 0
 
 
@@ -278,15 +276,16 @@ def returns_list_command(app: AppContext, show_all: bool) -> int:
         table.add_column(tr(column), overflow="fold")
     for ret in returns:
         market = MARKETPLACES_BY_ID.get(ret.marketplace_id or "")
-        table.add_row(
+        cells = (
             when(ret.received_at),
             ret.order_id,
             market.code if market else "-",
             ret.item or ret.sku or "-",
-            str(ret.quantity) if ret.quantity is not None else "-",
+            ret.quantity if ret.quantity is not None else "-",
             ret.reason or "-",
             ret.comment or "-",
         )
+        table.add_row(*map(plain, cells))
     console.print(table)
     return 0
 

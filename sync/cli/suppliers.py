@@ -13,7 +13,7 @@ from pathlib import Path  # noqa: E402 - this block is appended by the feeds are
 
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, AppContext  # noqa: E402
 from sync.clock import SystemClock  # noqa: E402
-from sync.errors import ConfigError  # noqa: E402
+from sync.errors import ConfigError, hide_passwords  # noqa: E402
 
 
 @click.group("feeds")
@@ -69,6 +69,8 @@ def feeds_import_command(
             accept_drift=accept_drift,
         )
     except FeedRefused as exc:
+        for refused in exc.problems:  # every row refused: still name each one
+            click.echo(str(refused), err=True)
         click.echo(f"error: {exc.message}", err=True)
         return EXIT_USAGE
     finally:
@@ -191,6 +193,10 @@ def check_command(
         observations = _check_sku(app, sku, options, adapter)
     elif url is None:
         raise click.UsageError("give a URL (optionally with --html FILE) or --sku SKU")
+    elif not _is_page_url(url):  # refused at once: nothing is fetched for it
+        raise click.BadParameter(
+            f"{url!r} is not a page URL (expected http(s)://host/path)", param_hint="URL"
+        )
     elif html_file is not None:
         observations = [_parse_saved(url, html_file, status, options, adapter)]
     else:
@@ -198,6 +204,16 @@ def check_command(
     _show(observations, as_json)
     unknown = any(o.availability is Availability.UNKNOWN for o in observations)
     return EXIT_PARTIAL if unknown else EXIT_OK
+
+
+def _is_page_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a port that is no number, a bad IPv6 literal
+        return False
 
 
 def _parse_saved(
@@ -238,7 +254,8 @@ def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> 
     finally:
         engine.dispose()
     if listing is None:
-        raise ConfigError(f"no listing with SKU {sku!r} in {app.settings.store.url}")
+        where = hide_passwords(app.settings.store.url)
+        raise ConfigError(f"no listing with SKU {sku!r} in {where}")
     pages = [s for s in listing.sources if s.kind is SourceKind.PAGE]
     if not pages:
         raise ConfigError(f"listing {sku!r} has no page sources (feed sources: feeds import)")

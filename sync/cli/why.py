@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from sync.cli.context import AppContext, iso_time
+from sync.cli.plain import plain, styled
 from sync.i18n import tr, when
 
 commands: list[click.Command] = []
@@ -43,34 +44,40 @@ def why_command(app: AppContext, sku: str, at: datetime | None) -> int:
         db.dispose()
     if record is None:
         console.print(
-            tr(
-                "no decision recorded for {sku} before {time}",
-                sku=sku,
-                time=when(moment, seconds=True),
+            plain(
+                tr(
+                    "no decision recorded for {sku} before {time}",
+                    sku=sku,
+                    time=when(moment, seconds=True),
+                )
             )
         )
         return 1
     d, seen = record.decision, record.observation
     console.print(
-        f"[bold]{sku}[/bold] ({d.marketplace}) -> {d.target_quantity} "
-        f"{tr('at')} {when(d.decided_at, seconds=True)}: {d.reason}",
-        markup=True,
+        styled(
+            (sku, "bold"),
+            f" ({d.marketplace}) -> {d.target_quantity} "
+            f"{tr('at')} {when(d.decided_at, seconds=True)}: {d.reason}",
+        )
     )
-    console.print(f"  {tr('evidence')}: {d.evidence}", markup=False)
+    console.print(plain(f"  {tr('evidence')}: {d.evidence}"))
     if seen is not None:
         console.print(
-            f"  {tr('source')}:   {seen.url or seen.source_ref} (HTTP {seen.http_status}, "
-            f"{tr('checked')} {when(seen.checked_at, seconds=True)}, "
-            f"adapter {seen.adapter or '-'})",
-            markup=False,
+            plain(
+                f"  {tr('source')}:   {seen.url or seen.source_ref} (HTTP {seen.http_status}, "
+                f"{tr('checked')} {when(seen.checked_at, seconds=True)}, "
+                f"adapter {seen.adapter or '-'})"
+            )
         )
     for row in pushes[-3:]:
         via = f"feed {row.feed_id}" if row.feed_id else f"submission {row.submission_id or '-'}"
         console.print(
-            f"  {tr('push')}:     {tr('quantity')} {row.quantity} [{row.state}] "
-            f"via {row.kind}, {via}"
-            f"{' - ' + row.last_error if row.last_error else ''}",
-            markup=False,
+            plain(
+                f"  {tr('push')}:     {tr('quantity')} {row.quantity} [{row.state}] "
+                f"via {row.kind}, {via}"
+                f"{' - ' + row.last_error if row.last_error else ''}"
+            )
         )
     return 0
 

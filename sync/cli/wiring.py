@@ -1,7 +1,9 @@
 """The composition root: settings in, a ready SyncEngine (store, gateway, checker) out.
 
 The only place where the supplier package meets the engine: the engine gets a checker
-callable built here from the fetcher and the page adapters.
+callable built here from the fetcher, the page adapters and the configured item APIs
+(``sync.cli.apis`` registry, ``sync.cli.api_checker``), and the planner gets each API's quota
+as a budget lane of its own.
 """
 
 from __future__ import annotations
@@ -17,29 +19,62 @@ from suppliers.check import check_fetched
 from suppliers.fetch import Fetcher
 from suppliers.seller_phrases import for_url, validate
 from sync.amazon.gateway import AmazonGateway
+from sync.cli.api_checker import ApiChecker
+from sync.cli.apis import build_readers
 from sync.clock import Clock
 from sync.config import SellerPhraseSettings, Settings
 from sync.domain import Observation, Source, SourceKind
 from sync.engine import SourceChecker, SyncEngine
 from sync.store import open_store
+from sync.store.observations import latest_observations
 
 
 def page_checker(
-    fetcher: Fetcher, seller_phrases: Mapping[str, SellerPhraseSettings] | None = None
+    fetcher: Fetcher,
+    apis: ApiChecker | None = None,
+    seller_phrases: Mapping[str, SellerPhraseSettings] | None = None,
 ) -> SourceChecker:
-    """A checker that fetches page sources concurrently and parses each with its adapter
-    (and the seller's own phrases for its host or URL, ``[suppliers.phrases]``)."""
+    """A checker that reads the sources an item API answers through it (``apis``), and
+    fetches the other page sources concurrently, parsing each with its adapter (and the
+    seller's own phrases for its host or URL, ``[suppliers.phrases]``)."""
     table = seller_phrases or {}
     validate(table)
 
-    def check(sources: Sequence[Source]) -> Iterator[Observation]:
+    def pages(sources: Sequence[Source]) -> Iterator[Observation]:
         by_url = {s.ref: s for s in sources if s.kind is SourceKind.PAGE}
         for result in fetcher.fetch_many(list(by_url)):
             source = by_url[result.url]
             options = ParseOptions.for_source(source, seller_phrases=for_url(source.ref, table))
             yield check_fetched(result, options=options, adapter=source.supplier or None)
 
+    if apis is None:
+        return pages
+    api_checker = apis
+    if api_checker.pages is None:
+        api_checker.pages = pages
+
+    def check(sources: Sequence[Source]) -> Iterator[Observation]:
+        yield from api_checker.check(sources)
+        yield from pages([s for s in sources if api_checker.route(s) is None])
+
     return check
+
+
+def api_checker(settings: Settings, clock: Clock, db: Engine | None = None) -> ApiChecker:
+    """The configured item APIs (none: an empty checker); ``db`` gives the confirmation of a
+    suspect negative its earlier reading."""
+    readers = build_readers(settings, clock)
+
+    def previous(refs: Sequence[str]) -> dict[str, Observation]:
+        assert db is not None
+        return latest_observations(db, list(refs))
+
+    return ApiChecker(
+        readers,
+        clock,
+        horizon_seconds=settings.planner.api_horizon_seconds,
+        previous=previous if db is not None else None,
+    )
 
 
 @dataclass
@@ -62,6 +97,15 @@ def wire(settings: Settings, clock: Clock) -> Wired:
     stack.callback(db.dispose)
     gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
     fetcher = stack.enter_context(Fetcher(settings.suppliers, clock))
-    checker = page_checker(fetcher, settings.suppliers.phrases)
-    engine = SyncEngine(db, gateway, checker, settings, clock)
+    apis = api_checker(settings, clock, db)
+    stack.callback(apis.close)
+    engine = SyncEngine(
+        db,
+        gateway,
+        page_checker(fetcher, apis, settings.suppliers.phrases),
+        settings,
+        clock,
+        lane=apis.lane,
+        quotas=apis.quotas(),
+    )
     return Wired(db, gateway, engine, stack)

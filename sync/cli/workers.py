@@ -89,7 +89,7 @@ def worker_command(app: AppContext, concurrency: int | None, name: str | None) -
     clock = SystemClock()
     db = open_store(settings.store.url)
     fetcher = Fetcher(settings.suppliers, clock)
-    checker = page_checker(fetcher, settings.suppliers.phrases)
+    checker = page_checker(fetcher, seller_phrases=settings.suppliers.phrases)
     runner = BatchRunner(
         db, checker, clock, min_gap=settings.suppliers.min_gap_seconds, threads=threads
     )

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from sync.config import database_url
-from sync.errors import StoreError
+from sync.errors import ConfigError, StoreError, hide_passwords
 from sync.store.metadata import UTCDateTime
 
 _version_meta = MetaData()
@@ -41,14 +41,21 @@ def open_store(url: str, *, migrate: bool = True) -> Engine:
     url = database_url(url)
     try:
         engine = _create(url)
+    except (SQLAlchemyError, ValueError) as exc:  # a port that is no number: a ValueError
+        raise ConfigError(f"not a usable database URL {_detail(url, exc)}") from None
+    try:
         if migrate:
             apply_migrations(engine)
     except SQLAlchemyError as exc:
-        raise StoreError(
-            f"cannot open database {_safe(url)}: {exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0]}"
-        ) from None
+        engine.dispose()
+        raise StoreError(f"cannot open database {_detail(url, exc)}") from None
     return engine
+
+
+def _detail(url: str, exc: Exception) -> str:
+    """The URL and the first line of the error, without any password."""
+    first = (str(exc).splitlines() or [""])[0]
+    return hide_passwords(f"{url}: {exc.__class__.__name__}: {first}")
 
 
 def _create(url: str) -> Engine:
@@ -88,10 +95,3 @@ def apply_migrations(engine: Engine) -> list[int]:
             applied.append(version)
     return applied
 
-
-def _safe(url: str) -> str:
-    """The URL without a password, for messages."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url

@@ -115,6 +115,12 @@ class SqlFeedStore:
             conn.execute(insert(feed_items), rows)
         return import_id
 
+    def suppliers(self) -> list[str]:
+        """Every supplier with a recorded import, by name."""
+        query = select(feed_imports.c.supplier).distinct().order_by(feed_imports.c.supplier)
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
+
     def imports(self, supplier: str, limit: int = 20) -> list[FeedImportRow]:
         """The latest imports of a supplier, newest first."""
         c = feed_imports.c

@@ -51,7 +51,7 @@ sources = Table(
         nullable=False,
     ),
     Column("position", Integer, nullable=False),
-    Column("kind", String(10), nullable=False),  # page | feed (| api, a later issue)
+    Column("kind", String(10), nullable=False),  # page | feed | api
     Column("ref", String(2000), nullable=False),
     Column("supplier", String(200), nullable=False, default=""),
     Column("variant", String(200), nullable=True),

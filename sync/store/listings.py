@@ -1,7 +1,8 @@
 """Queries on the catalogue: save listings with their sources, read them back as domain objects.
 
-Writes are batched (one statement per kind of change, executed with many parameter sets) so
-importing tens of thousands of rows stays quick on SQLite and PostgreSQL alike; no
+Writes are batched (one statement per kind of change, executed with many parameter sets) and
+chunked (``save_listing_chunk``: 500 listings, looking up only their own ids), so importing
+hundreds of thousands of rows stays quick and small on SQLite and PostgreSQL alike; no
 dialect-specific upsert is used.
 """
 
@@ -31,32 +32,37 @@ class SaveResult:
 
 def save_listings(engine: Engine, items: Sequence[Listing], now: datetime) -> SaveResult:
     """Insert or replace listings (key: SKU + marketplace) and their sources, in one transaction."""
+    inserted = updated = 0
     with engine.begin() as conn:
-        existing = _existing_ids(conn)
-        fresh = [item for item in items if (item.sku, item.marketplace) not in existing]
-        known = [item for item in items if (item.sku, item.marketplace) in existing]
-        if fresh:
-            conn.execute(insert(listings), [_row(item, now, created=True) for item in fresh])
-        if known:
-            conn.execute(
-                update(listings).where(listings.c.id == bindparam("_id")),
-                [
-                    {**_row(item, now), "_id": existing[(item.sku, item.marketplace)]}
-                    for item in known
-                ],
-            )
-        ids = _existing_ids(conn) if fresh else existing
-        touched = [ids[(item.sku, item.marketplace)] for item in items]
-        for start in range(0, len(touched), _CHUNK):
-            chunk = touched[start : start + _CHUNK]
-            conn.execute(delete(sources).where(sources.c.listing_id.in_(chunk)))
-        source_rows = [
-            _source_row(ids[(item.sku, item.marketplace)], position, source)
-            for item in items
-            for position, source in enumerate(item.sources)
-        ]
-        if source_rows:
-            conn.execute(insert(sources), source_rows)
+        for start in range(0, len(items), _CHUNK):
+            saved = save_listing_chunk(conn, items[start : start + _CHUNK], now)
+            inserted, updated = inserted + saved.inserted, updated + saved.updated
+    return SaveResult(inserted, updated)
+
+
+def save_listing_chunk(conn: Connection, items: Sequence[Listing], now: datetime) -> SaveResult:
+    """Insert or replace up to ``_CHUNK`` listings and their sources inside the caller's
+    transaction; reads only the ids of these SKUs, so a streamed import stays small."""
+    existing = _ids_of(conn, items)
+    fresh = [item for item in items if (item.sku, item.marketplace) not in existing]
+    known = [item for item in items if (item.sku, item.marketplace) in existing]
+    if fresh:
+        conn.execute(insert(listings), [_row(item, now, created=True) for item in fresh])
+    if known:
+        conn.execute(
+            update(listings).where(listings.c.id == bindparam("_id")),
+            [{**_row(item, now), "_id": existing[(item.sku, item.marketplace)]} for item in known],
+        )
+        touched = [existing[(item.sku, item.marketplace)] for item in known]
+        conn.execute(delete(sources).where(sources.c.listing_id.in_(touched)))
+    ids = _ids_of(conn, items) if fresh else existing
+    source_rows = [
+        _source_row(ids[(item.sku, item.marketplace)], position, source)
+        for item in items
+        for position, source in enumerate(item.sources)
+    ]
+    if source_rows:
+        conn.execute(insert(sources), source_rows)
     return SaveResult(inserted=len(fresh), updated=len(known))
 
 
@@ -125,9 +131,15 @@ def listing_marketplaces(engine: Engine) -> list[str]:
         return sorted(conn.scalars(select(listings.c.marketplace).distinct()))
 
 
-def _existing_ids(conn: Connection) -> dict[tuple[str, str], int]:
-    query = select(listings.c.sku, listings.c.marketplace, listings.c.id)
-    return {(row.sku, row.marketplace): row.id for row in conn.execute(query)}
+def _ids_of(conn: Connection, items: Sequence[Listing]) -> dict[tuple[str, str], int]:
+    """The ids of the stored listings among ``items`` (at most ``_CHUNK`` of them)."""
+    wanted = {(item.sku, item.marketplace) for item in items}
+    skus = sorted({sku for sku, _ in wanted})
+    query = select(listings.c.sku, listings.c.marketplace, listings.c.id).where(
+        listings.c.sku.in_(skus)
+    )
+    found = {(row.sku, row.marketplace): row.id for row in conn.execute(query)}
+    return {key: value for key, value in found.items() if key in wanted}
 
 
 def _sources_by_listing(rows: Sequence[Sequence[Any]]) -> dict[int, tuple[Source, ...]]:

@@ -1,11 +1,12 @@
 """Queries on the decision state: which listings a pass must decide, and what it took in.
 
 ``due_listings`` is one query over the catalogue and ``decision_reviews``: a listing never
-decided, decided on an older catalogue row, or whose review time has come. The ``*_since``
-reads give what happened after the marks: observations stored, outbox rows written (a manual
-push, a cancellation's zeroing, a read-back) and order events (a sale changes what a supplier
-has left). ``record_reviews`` writes the state of new decisions together with the marks they
-took in, in the caller's transaction, so a crash before it leaves the news to the next pass.
+decided, decided on an older catalogue row, or whose review time has come; ``decided_targets``
+lets the caller compare each target with what Amazon shows. The ``*_since`` reads give what
+happened after the marks: observations stored and order events (a sale changes what a
+supplier has left). ``record_reviews`` writes the state of new decisions together with the
+marks they took in, in the caller's transaction, so a crash before it leaves the news to the
+next pass.
 """
 
 from __future__ import annotations
@@ -27,11 +28,10 @@ _CHUNK = 400  # listing keys per DELETE ... IN (...): two parameters each
 
 @dataclass(frozen=True)
 class Marks:
-    """The newest observation, outbox row and order event taken into account, and the
+    """The newest observation and order event taken into account, and the
     fingerprint of the policy settings the decisions were made under."""
 
     observation_id: int = 0
-    outbox_id: int = 0
     order_event_id: int = 0
     policy: str = ""
 
@@ -42,7 +42,6 @@ class Review:
 
     key: Key
     target_quantity: int
-    shown_quantity: int | None
     decided_at: datetime
     review_at: datetime | None
     listing_updated_at: datetime | None
@@ -53,12 +52,21 @@ def read_marks(conn: Connection) -> Marks:
     row = conn.execute(select(decision_marks).where(decision_marks.c.id == 1)).first()
     if row is None:
         return Marks()
-    return Marks(row.observation_id, row.outbox_id, row.order_event_id, row.policy)
+    return Marks(row.observation_id, row.order_event_id, row.policy)
+
+
+def newest_marks(conn: Connection, policy: str) -> Marks:
+    """Marks at the newest observation and order event (all taken in)."""
+    observed, ordered = (
+        int(conn.scalar(select(func.max(table.c.id))) or 0)
+        for table in (observations, order_status_history)
+    )
+    return Marks(observed, ordered, policy)
 
 
 def due_listings(conn: Connection, now: datetime) -> set[Key]:
-    """Listings never decided, decided on another version of their catalogue row or while
-    Amazon's quantity was not known, or whose decision's review time has come."""
+    """Listings never decided, decided on another version of their catalogue row, or whose
+    decision's review time has come."""
     r = decision_reviews
     joined = listings.outerjoin(
         r, (r.c.sku == listings.c.sku) & (r.c.marketplace == listings.c.marketplace)
@@ -69,7 +77,6 @@ def due_listings(conn: Connection, now: datetime) -> set[Key]:
         .where(
             or_(
                 r.c.sku.is_(None),
-                r.c.shown_quantity.is_(None),
                 r.c.listing_updated_at.is_distinct_from(listings.c.updated_at),
                 r.c.review_at <= now,
             )
@@ -130,7 +137,6 @@ def record_reviews(conn: Connection, reviews: Sequence[Review], marks: Marks | N
 def _store_marks(conn: Connection, marks: Marks) -> None:
     values = {
         "observation_id": marks.observation_id,
-        "outbox_id": marks.outbox_id,
         "order_event_id": marks.order_event_id,
         "policy": marks.policy,
     }
@@ -145,7 +151,6 @@ def _review_row(review: Review) -> dict[str, object]:
         "sku": sku,
         "marketplace": marketplace,
         "target_quantity": review.target_quantity,
-        "shown_quantity": review.shown_quantity,
         "decided_at": review.decided_at,
         "review_at": review.review_at,
         "listing_updated_at": review.listing_updated_at,

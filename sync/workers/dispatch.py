@@ -33,7 +33,6 @@ from sync.workers.jobs_app import TASK_NAME
 
 log = logging.getLogger("stockguard.workers")
 _T = TypeVar("_T")
-_UNSEEN = 0  # the planner's state code of a source never checked (sync.planner)
 _TIER = 1e12  # the planner's priority tiers (sync.planner): confirm 1e12, overdue 2e12, new 4e12
 
 
@@ -149,12 +148,10 @@ class DispatchingEngine(SyncEngine):
 
     dispatcher: Dispatcher
     _seen_mark: int | None = None
-    _first_look: dict[str, float]  # never-checked source ref -> until when its listings wait
 
     def attach(self, dispatcher: Dispatcher) -> None:
         """Send checks through ``dispatcher`` (before the first pass)."""
         self.dispatcher = dispatcher
-        self._first_look = {}
 
     def check_due(self, report: PassReport, budget: int | None = None) -> set[tuple[str, str]]:
         """Take in the workers' observations; defer the due sources as host batches."""
@@ -163,13 +160,12 @@ class DispatchingEngine(SyncEngine):
         now = self.clock.now()
         ranked = self.planner.ranked_due(now, budget if budget is not None else hourly)
         picked = [(self.by_ref[ref][0][1], risk) for ref, risk in ranked if ref in self.by_ref]
-        # A source never checked: its listings wait for the workers' first look (not longer
-        # than a stalled batch takes to be retried and checked) rather than being zeroed
-        # for want of evidence the one-process engine would have fetched in the same pass.
-        hold = now.timestamp() + 2 * self.dispatcher.settings.stalled_after_seconds + 60
-        for source, _ in picked:
-            if self.planner.t.state[self.planner.t.index[source.ref]] == _UNSEEN:
-                self._first_look.setdefault(source.ref, hold)
+        # Item-API sources are paced by their quota, not a host: the dispatcher reads them.
+        api = [source for source, _ in picked if source.kind is SourceKind.API]
+        touched |= self._check(api, report)
+        picked = [(source, risk) for source, risk in picked if source.kind is not SourceKind.API]
+        # A source never checked leaves its listings at 0 until the workers' first look
+        # (the first law: no evidence, no live listing), then a restore follows its checks.
         batches = group_by_host(
             self.dispatcher.account,
             [source for source, _ in picked],
@@ -180,19 +176,6 @@ class DispatchingEngine(SyncEngine):
             done = self.dispatcher.defer(batches)
             log.info("deferred %d host batches, %d sources", done.batches, done.sources)
         return touched
-
-    def due(self) -> set[tuple[str, str]]:
-        """The decision queue's listings, less those waiting for their first check."""
-        keys = super().due()
-        ts = self.clock.now().timestamp()
-        self._first_look = {r: t for r, t in self._first_look.items() if t > ts}
-        if not self._first_look:
-            return keys
-        return {
-            key
-            for key in keys
-            if not any(s.ref in self._first_look for s in self.listings[key].sources)
-        }
 
     def absorb(self, report: PassReport) -> set[tuple[str, str]]:
         """Tell the planner what workers saw since the last pass; return the listings touched
@@ -210,7 +193,6 @@ class DispatchingEngine(SyncEngine):
                 if not pairs or pairs[0][1].kind is not SourceKind.PAGE:
                     continue  # feed rows are the engine's own
                 self._observation_ids[observation.source_ref] = obs_id
-                self._first_look.pop(observation.source_ref, None)
                 report.checked[observation.availability.value] += 1
                 if observation.availability is Availability.UNKNOWN:
                     report.unknown_by_supplier[host_of(observation.source_ref)] += 1

@@ -31,7 +31,11 @@ OPERATIONS = {
     "createReport": ("reports_2021-06-30.json", "createReport"),
     "getReport": ("reports_2021-06-30.json", "getReport"),
     "getReportDocument": ("reports_2021-06-30.json", "getReportDocument"),
+    "getItemOffers": ("productPricingV0.json", "getItemOffers"),
+    "getItemOffersBatch": ("productPricingV0.json", "getItemOffersBatch"),
 }
+# Reached by tests/amazon/test_pricing_conformance.py, not by the gateway's scenario.
+PRICING_OPERATIONS = {"getItemOffers", "getItemOffersBatch"}
 
 
 @cache
@@ -45,6 +49,22 @@ def model(shared: Path, name: str) -> dict[str, Any]:
 def closed_definitions(shared: Path, name: str) -> dict[str, Any]:
     """The model's definitions with every object that does not say otherwise closed."""
     closed = copy.deepcopy(model(shared, name)["definitions"])
+    raw = model(shared, name)["definitions"]
+
+    def merged(node: dict[str, Any]) -> dict[str, Any]:
+        """An ``allOf`` of objects as one object: closing each part alone would refuse the
+        keys the other parts define (productPricingV0's batch request and response items)."""
+        parts = [raw[p["$ref"].split("/")[-1]] if "$ref" in p else p for p in node["allOf"]]
+        parts = [merged(p) if "allOf" in p else p for p in parts]
+        one: dict[str, Any] = {k: v for k, v in node.items() if k != "allOf"}
+        one["type"] = "object"
+        one["properties"] = {k: v for p in parts for k, v in p.get("properties", {}).items()}
+        one["required"] = sorted({r for p in parts for r in p.get("required", [])})
+        return copy.deepcopy(one)
+
+    for key, node in closed.items():
+        if isinstance(node, dict) and "allOf" in node:
+            closed[key] = merged(node)
 
     def close(node: Any) -> None:
         if isinstance(node, dict):

@@ -146,8 +146,8 @@ def test_the_demo_catalogue_is_pulled_whole_by_the_demo_account(
     from pathlib import Path
 
     from cancellations.pull import markets_to_pull
+    from sync.cli.catalogue.importer import import_listings_file
     from sync.cli.demo_run import demo_settings
-    from sync.listings_csv import import_listings_file
 
     demo = Path(__file__).resolve().parents[2] / "data" / "demo-listings.csv"
     import_listings_file(engine, demo, clock.now())

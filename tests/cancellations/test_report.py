@@ -14,9 +14,10 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from cancellations.chart import write_png
-from cancellations.report import CSV_COLUMNS, build_report, csv_rows, print_report
+from cancellations.report import CSV_COLUMNS, build_report, csv_rows
 from cancellations.report_html import render_html
 from sync.cli import cli
+from sync.cli.report_view import print_report
 from sync.config import CancellationSettings
 from sync.domain import Party
 from sync.store.mail import HealthFigure, save_health

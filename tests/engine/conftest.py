@@ -34,14 +34,14 @@ from suppliers.fetch import Fetcher
 from sync.amazon.emulator import Emulator
 from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from sync.amazon.gateway import AmazonGateway
-from sync.cli.demo_run import demo_settings, emulator_seed
+from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
+from sync.cli.demo_run import DEMO_RULES, HOSTS, demo_settings, emulator_seed
 from sync.cli.wiring import Wired, page_checker
 from sync.clock import Clock, ManualClock, SystemClock
 from sync.config import Settings
 from sync.demoshop import DemoProduct, DemoShop
 from sync.domain import Listing
 from sync.engine import PassReport, SourceChecker, SyncEngine
-from sync.listings_csv import import_listings_file
 from sync.store import open_store
 
 HOST_A, HOST_B = "127.0.0.1", "127.0.0.2"
@@ -126,9 +126,9 @@ def world(
 ) -> Iterator[World]:
     """The local world, catalogue imported, engine loaded; nothing checked yet."""
     path = write_catalogue(tmp_path / "catalogue.csv", shop)
-    report = import_listings_file(engine, path, clock.now())
-    assert not report.parsed.errors
-    items = list(report.parsed.listings)
+    report = import_listings_file(engine, path, clock.now(), rules=DEMO_RULES)
+    assert not report.errors
+    items = read_listings_csv(path, DEMO_RULES).listings
     with ExitStack() as stack:
         emu = stack.enter_context(Emulator(emulator_seed(items), clock=clock))
         settings = engine_settings(db_url, emu.base_url)
@@ -173,7 +173,12 @@ def live_config(db_url: str, emulator_url: str, work: Path) -> dict[str, dict[st
             "poll_initial_seconds": 0.25,
             "backoff_base_seconds": 0.2,
         },
-        "suppliers": {"min_gap_seconds": 0.0, "retries": 0, "max_in_flight_per_host": 4},
+        "suppliers": {
+            "min_gap_seconds": 0.0,
+            "retries": 0,
+            "max_in_flight_per_host": 4,
+            "allow_private": list(HOSTS),  # the loopback demo shop
+        },
         "planner": {  # every source is due at every `sync --once` of a test
             "checks_per_hour": 36000,
             "min_interval_minutes": 0.0001,
@@ -305,10 +310,10 @@ def build_live(
     db = open_store(db_url)
     stack.callback(db.dispose)
     report = import_listings_file(
-        db, write_catalogue(work / "catalogue.csv", shop, catalogue), clock.now()
+        db, write_catalogue(work / "catalogue.csv", shop, catalogue), clock.now(), rules=DEMO_RULES
     )
-    assert not report.parsed.errors
-    items = list(report.parsed.listings)
+    assert not report.errors
+    items = read_listings_csv(work / "catalogue.csv", DEMO_RULES).listings
     emu = Emulator(emulator_seed(items), feed_processing_seconds=feed_processing_seconds)
     stack.enter_context(emu)
     sections = live_config(db_url, emu.base_url, work)

@@ -18,14 +18,15 @@ from suppliers.feeds.importer import import_feed
 from suppliers.fetch import Fetcher
 from sync.amazon.emulator import Emulator
 from sync.amazon.gateway import AmazonGateway
-from sync.cli.demo_run import emulator_seed
+from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
+from sync.cli.catalogue.sources import SourceRules
+from sync.cli.demo_run import DEMO_RULES, emulator_seed
 from sync.cli.jobs import pull_and_reconcile
 from sync.cli.wiring import Wired, page_checker
 from sync.clock import ManualClock
 from sync.config import FeedSettings
 from sync.demoshop import DemoShop
 from sync.engine import SyncEngine
-from sync.listings_csv import import_listings_file
 from sync.readback import verify
 from sync.store.feeds import SqlFeedStore
 from sync.store.observations import decision_history
@@ -109,8 +110,10 @@ def test_feed_sources_fail_closed(
 ) -> None:
     catalogue = tmp_path / "catalogue.csv"
     catalogue.write_text(FEED_CATALOGUE, encoding="utf-8")
-    items = list(import_listings_file(engine, catalogue, clock.now()).parsed.listings)
     feed_settings = FeedSettings(drift_min_items=100)
+    rules = SourceRules(DEMO_RULES.policy, {"tonya": feed_settings})  # codes, not JANs
+    import_listings_file(engine, catalogue, clock.now(), rules=rules)
+    items = read_listings_csv(catalogue, rules).listings
     feeds = SqlFeedStore(engine)
 
     def feed(text: str) -> None:

@@ -99,12 +99,14 @@ def test_new_policy_settings_decide_every_listing(world: World) -> None:
     engine.sync_once(budget=0)
     assert all(world.emulator.quantity(i.sku) == 0 for i in world.listings)
     again = restarted(world, replace(world.settings, policy=stricter))
-    assert again.sync_once(budget=0).changes == []  # its own pushes and read-backs, once
+    assert again.sync_once(budget=0).changes == []
     assert again.due() == set()
 
 
-def test_a_listing_whose_amazon_quantity_is_unknown_stays_due(world: World) -> None:
+def test_a_listing_amazon_does_not_show_as_decided_stays_due(world: World) -> None:
+    # One IN_STOCK each and Amazon unreadable: restore-pending, nothing pushed, Amazon unknown.
     world.emulator.faults.fail("getListingsItem", 10_000, status=400)
     world.emulator.faults.fail("createReport", 10_000, status=400)
-    world.sync.sync_once(budget=0)
+    report = world.sync.sync_once()
+    assert {d.reason for d in report.decisions} == {"restore-pending"}
     assert restarted(world).due() == {(i.sku, i.marketplace) for i in world.listings}

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
 from sync.clock import ManualClock
 from sync.domain import Money, Source, SourceKind
 from sync.errors import InputError
-from sync.listings_csv import import_listings_file, read_listings_csv
 from sync.store.listings import count_listings, find_listings, get_listing
 
 HEADER = "sku,marketplace,asin,product_type,handling_days,default_quantity,source,source_2\n"
@@ -33,7 +33,7 @@ def test_utf8_file_is_imported_with_every_field(engine: Engine, tmp_path: Path) 
         "A-2,A1F83G8C2ARO7P,b0test0002,KITCHEN_KNIFE,3,1,http://a.example/x|feed:ne:X-9,,,,,\n",
     )
     report = import_listings_file(engine, path, ManualClock().now())
-    assert report.parsed.errors == []
+    assert report.errors == []
     assert (report.saved.inserted, report.saved.updated) == (2, 0)
     first = get_listing(engine, "A-1")
     assert first is not None
@@ -70,13 +70,13 @@ def test_cp932_file_with_japanese_text(engine: Engine, tmp_path: Path) -> None:
     )
     path = write(tmp_path, text, "cp932")
     report = import_listings_file(engine, path, ManualClock().now())
-    assert report.parsed.encoding == "cp932"
-    assert report.parsed.errors == []
+    assert report.encoding == "cp932"
+    assert report.errors == []
     whisk = get_listing(engine, "抹茶-茶筅-001")
     assert whisk is not None
     assert whisk.sources == (
         Source(SourceKind.PAGE, "https://shop.example/商品/茶筅"),
-        Source(SourceKind.FEED, "ＮＯ-１", supplier="山田商店"),
+        Source(SourceKind.FEED, "NO-1", supplier="山田商店"),  # read as the feed reads it
     )
     teapot = get_listing(engine, "急須-002")
     assert teapot is not None
@@ -112,9 +112,9 @@ def test_each_bad_row_is_reported_with_its_line_and_left_out(tmp_path: Path) -> 
         f"{path}:5: default_quantity 'many' is not a whole number (sku Q-1)",
         f"{path}:6: unknown marketplace 'XX' (a code like US, UK, DE or an SP-API "
         "marketplace id) (sku M-1)",
-        f"{path}:8: bad source URL 'ftp://s.example/6': expected http(s)://host/path or "
-        "feed:SUPPLIER:CODE (sku U-1)",
-        f"{path}:9: no source (a product page URL or feed:SUPPLIER:CODE) (sku U-2)",
+        f"{path}:8: bad source URL 'ftp://s.example/6': expected http(s)://host/path, "
+        "feed:SUPPLIER:CODE or api:NAME:CODE (sku U-1)",
+        f"{path}:9: no source (a product page URL, feed:SUPPLIER:CODE or api:NAME:CODE) (sku U-2)",
         f"{path}:10: bad feed source 'feed:onlysupplier': expected feed:SUPPLIER:CODE (sku F-1)",
     ]
 
@@ -124,7 +124,7 @@ def test_several_problems_in_one_row_are_named_together(tmp_path: Path) -> None:
     (message,) = read_listings_csv(path).errors
     assert message == (
         f"{path}:2: ASIN 'NOTANASIN!' is not 10 letters or digits; handling_days 'soon' is not "
-        "a whole number; default_quantity '-1' is not a whole number (sku X-1)"
+        "a whole number; default_quantity '-1' must be 0 or more (sku X-1)"
     )
 
 
@@ -184,7 +184,7 @@ def test_reimport_updates_fields_and_replaces_sources(engine: Engine, tmp_path: 
 def test_demo_catalogue_imports_cleanly(engine: Engine) -> None:
     demo = Path(__file__).resolve().parents[2] / "data" / "demo-listings.csv"
     report = import_listings_file(engine, demo, ManualClock().now())
-    assert report.parsed.errors == []
+    assert report.errors == []
     assert report.saved.inserted >= 30
     markets = {item.marketplace for item in find_listings(engine)}
     assert markets == {"US", "CA", "MX"}  # one region: the demo's one NA account pulls them all
@@ -221,10 +221,54 @@ def test_cli_import_missing_column_is_one_line(
 ) -> None:
     path = write(tmp_path, "marketplace,asin,handling_days,default_quantity,source\n")
     db = f"sqlite:///{tmp_path / 'x.db'}"
-    assert run_cli(monkeypatch, "--db", db, "listings", "import", str(path)) == 1
+    assert run_cli(monkeypatch, "--db", db, "listings", "import", str(path)) == 2  # usage
     _, err = capsys.readouterr()
     assert err.startswith(f"error: {path}: missing required column 'sku'")
     assert err.count("\n") == 1
+
+
+def test_api_sources_parse_with_their_api_and_code(engine: Engine, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sku,marketplace,asin,handling_days,default_quantity,source\n"
+        "P-1,US,,3,1,api:amazon-jp:b0xxxxxxxx|api:rakuten:book:17798676\n"
+        "P-2,US,,3,1,api:yahoo:tenshop_abc-123|api:amazon-us:B000P6Q7MY\n",
+    )
+    report = import_listings_file(engine, path, ManualClock().now())
+    assert report.errors == []
+    first, second = get_listing(engine, "P-1"), get_listing(engine, "P-2")
+    assert first is not None
+    assert second is not None
+    assert first.sources == (
+        Source(SourceKind.API, "api:amazon-jp:B0XXXXXXXX", supplier="amazon-jp"),
+        Source(SourceKind.API, "api:rakuten:book:17798676", supplier="rakuten"),
+    )
+    assert [(s.supplier, s.ref) for s in second.sources] == [
+        ("yahoo", "api:yahoo:tenshop_abc-123"),
+        ("amazon-us", "api:amazon-us:B000P6Q7MY"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("api:amazon-xx:B0XXXXXXXX", "unknown Amazon marketplace 'amazon-xx'"),
+        ("api:amazon-jp:B0SHORT", "the code must be an ASIN of 10 letters or digits"),
+        ("api:rakuten:17798676", "the code must be SHOP:ITEM"),
+        ("api:yahoo:noitem", "the code must be STORE_ITEM"),
+        ("api:ebay:123", "unknown API 'ebay' (known: amazon-<marketplace>, rakuten, yahoo)"),
+        ("api:amazon-jp", "expected api:NAME:CODE"),
+    ],
+)
+def test_a_bad_api_source_names_what_is_wrong(tmp_path: Path, source: str, message: str) -> None:
+    path = write(
+        tmp_path,
+        f"sku,marketplace,asin,handling_days,default_quantity,source\nB-1,US,,3,1,{source}\n",
+    )
+    (error,) = read_listings_csv(path).errors
+    assert error.startswith(f"{path}:2: bad API source {source!r}: ")
+    assert message in error
+    assert error.endswith("(sku B-1)")
 
 
 def test_cli_import_warns_about_variant_shop_sources_that_name_no_variant(

@@ -59,7 +59,7 @@ def config(tmp_path: Path) -> Path:
     path = tmp_path / "stockguard.toml"
     path.write_text(
         f'[store]\nurl = "sqlite:///{tmp_path / "s.db"}"\n'
-        "[suppliers]\nretries = 0\nmin_gap_seconds = 0.0\n",
+        '[suppliers]\nretries = 0\nmin_gap_seconds = 0.0\nallow_private = ["127.0.0.1"]\n',
         encoding="utf-8",
     )
     return path

@@ -114,6 +114,7 @@ def settings(**overrides: object) -> SupplierSettings:
         "backoff_seconds": 1.0,
         "retries": 2,
         "max_bytes": 1_000_000,
+        "allow_private": ("127.0.0.0/8",),  # the test servers listen on loopback
     }
     base.update(overrides)
     return SupplierSettings(**base)  # type: ignore[arg-type]

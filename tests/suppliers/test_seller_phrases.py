@@ -190,7 +190,7 @@ def test_the_engine_s_page_checker_reads_with_the_seller_phrases(shop: str, cloc
     settings = SupplierSettings(retries=0, min_gap_seconds=0.0)
     sources = [Source(SourceKind.PAGE, f"{shop}/items/backorder")]
     with Fetcher(settings, clock) as fetcher:
-        (seen,) = list(page_checker(fetcher, table)(sources))
+        (seen,) = list(page_checker(fetcher, seller_phrases=table)(sources))
     assert seen.availability is Availability.OUT_OF_STOCK
     assert 'seller phrase "只今お取り寄せ中"' in seen.evidence
 

@@ -26,6 +26,7 @@ from sync.amazon.emulator import feeds, orderbook
 from sync.amazon.emulator.buyers import BuyerSimulation
 from sync.amazon.emulator.context import EmulatorContext
 from sync.amazon.emulator.faults import Faults
+from sync.amazon.emulator.offers import parse_offers
 from sync.amazon.emulator.ratelimit import RateLimiter
 from sync.amazon.emulator.routes import build_routes
 from sync.amazon.emulator.seed import build_state
@@ -228,6 +229,25 @@ class Emulator:
             listing = self.ctx.state.listings[sku]
             current = listing.quantity or 0
             self.ctx.state.adjust_quantity(sku, quantity - current, self.clock.now(), cause)
+
+    def set_offers(
+        self,
+        asin: str,
+        offers: Sequence[dict[str, Any]],
+        *,
+        marketplace: str = "JP",
+        status: str = "Success",
+    ) -> None:
+        """A supplier item's offers (the seed's ``offers`` entry format), replacing any."""
+        entry = {"asin": asin, "marketplace": marketplace, "status": status, "offers": offers}
+        (item,) = parse_offers([entry], "set_offers").items.values()
+        with self.ctx.state.lock:
+            self.ctx.state.offer_book.put(item)
+
+    def false_zero_offers(self, asins: Sequence[str]) -> None:
+        """getItemOffersBatch answers these ASINs with no offers (Amazon's bug, issue 2670)."""
+        with self.ctx.state.lock:
+            self.ctx.state.offer_book.false_zero = set(asins)
 
     # -- buyers ------------------------------------------------------------------------------
     def simulate_buyers(self, rate_per_hour: float | dict[str, float], rng_seed: int) -> None:

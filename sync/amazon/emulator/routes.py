@@ -8,6 +8,7 @@ from sync.amazon.emulator import (
     listings,
     orders_v0,
     orders_v2026,
+    pricing,
     reports,
 )
 from sync.amazon.emulator.server import Route, route
@@ -59,6 +60,18 @@ def build_routes() -> list[Route]:
             REPORTS + "/documents/{reportDocumentId}",
             "getReportDocument",
             reports.get_report_document,
+        ),
+        route(
+            "GET",
+            "/products/pricing/v0/items/{Asin}/offers",
+            "getItemOffers",
+            pricing.get_item_offers,
+        ),
+        route(
+            "POST",
+            "/batches/products/pricing/v0/itemOffers",
+            "getItemOffersBatch",
+            pricing.get_item_offers_batch,
         ),
     ]
     return table

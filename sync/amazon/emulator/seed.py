@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
+from sync.amazon.emulator.offers import parse_offers
 from sync.amazon.emulator.state import (
     LEAD_TIME_KEY,
     MFN_CHANNEL,
@@ -28,7 +29,7 @@ from sync.amazon.emulator.wire import parse_iso
 from sync.domain import MARKETPLACES_BY_ID, marketplace
 from sync.errors import InputError
 
-TOP_KEYS = {"seller_id", "marketplace", "listings", "orders", "account_health"}
+TOP_KEYS = {"seller_id", "marketplace", "listings", "orders", "account_health", "offers"}
 LISTING_KEYS = {
     "sku",
     "asin",
@@ -108,6 +109,7 @@ def build_state(seed: dict[str, Any] | None, now: datetime) -> EmulatorState:
             raise InputError(f"seed: orders[{n}].order_id: duplicate order {order.order_id!r}")
         state.orders[order.order_id] = order
     state.account_health = _account_health(seed.get("account_health"))
+    state.offer_book = parse_offers(seed.get("offers"))
     return state
 
 

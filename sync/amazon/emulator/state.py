@@ -14,6 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sync.amazon.emulator.offers import OfferBook
+
 MFN_CHANNEL = "DEFAULT"
 QTY_ATTR = "fulfillment_availability"
 LEAD_TIME_KEY = "lead_time_to_ship_max_days"
@@ -165,6 +167,7 @@ class EmulatorState:
     reports: dict[str, ReportState] = field(default_factory=dict)
     history: dict[str, list[tuple[datetime, int, str]]] = field(default_factory=dict)
     account_health: dict[str, Any] | None = None  # the seed's override, if any
+    offer_book: OfferBook = field(default_factory=OfferBook)  # supplier items (Product Pricing)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 

@@ -1,0 +1,44 @@
+"""The cancellation-rate report in the terminal: a daily table per marketplace, then its lines.
+
+Every figure and line goes out through ``plain`` (order ids, SKUs and warnings are data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from cancellations.chart import percent
+from cancellations.report import MarketplaceReport, summary_lines
+from sync.cli.plain import plain, styled
+
+
+def print_report(console: Console, reports: Sequence[MarketplaceReport]) -> None:
+    """The terminal view: a daily table per marketplace, then budget, outlook and warnings."""
+    for report in reports:
+        console.print(_day_table(report))
+        for line in summary_lines(report):
+            console.print(plain(line))
+        for warning in report.warnings:
+            console.print(styled(("warning:", "bold red"), f" {warning}"))
+        console.print()
+
+
+def _day_table(report: MarketplaceReport) -> Table:
+    market = report.marketplace
+    table = Table(title=f"{market.code} cancellation rate (7-day windows, {market.timezone})")
+    for name in ("day", "orders", "seller cxl", "rate", "target", "budget"):
+        table.add_column(name, justify="left" if name == "day" else "right")
+    table.add_column("Amazon", justify="right")
+    health = report.health
+    for day in report.days:
+        style = "bold red" if day.at_or_over_target else None
+        amazon = ""
+        if health is not None and health.date_to.date() == day.day:
+            amazon = f"{percent(health.rate)} ({health.cancellation_count}/{health.order_count})"
+        cells = (day.day, day.orders, day.cancellations, percent(day.rate))
+        rest = (percent(report.target), day.budget, amazon)
+        table.add_row(*map(plain, (*cells, *rest)), style=style)
+    return table
