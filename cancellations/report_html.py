@@ -11,7 +11,8 @@ from datetime import datetime
 from html import escape
 
 from cancellations.chart import percent, svg_chart
-from cancellations.report import MarketplaceReport, summary_lines
+from cancellations.report import MarketplaceReport
+from cancellations.report_lines import summary_lines
 from sync.i18n import locale, tr, when
 
 _STYLE = """

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from suppliers.base import DEFAULT_OPTIONS, ParseOptions
 from suppliers.registry import by_host, parse_page
 from sync.domain import Availability, Observation, UnknownReason
+from sync.i18n import tr
 from sync.storable import observation as storable_observation
 
 
@@ -89,12 +90,16 @@ def observation_dict(observation: Observation) -> dict[str, Any]:
 
 
 def observation_lines(observation: Observation) -> list[str]:
-    """The Observation for people: verdict first, then the evidence and the details."""
+    """The Observation for people: verdict first, then the evidence and the details.
+
+    The verdict and its reason code stay as they are (IN_STOCK, blocked…): they are the
+    words the docs, logs and the CSVs use; the labels around them are the seller's language.
+    """
     head = observation.availability.value
     if observation.reason is not None:
         head += f" ({observation.reason.value})"
     lines = [f"{head}  [{observation.adapter}]  {observation.source_ref}"]
-    lines.append(f"  evidence: {observation.evidence}")
+    lines.append(f"  {tr('evidence')}: {observation.evidence}")
     details = [
         ("price", str(observation.price) if observation.price else None),
         ("quantity", observation.quantity),
@@ -103,5 +108,5 @@ def observation_lines(observation: Observation) -> list[str]:
         ("final url", observation.url if observation.url != observation.source_ref else None),
         ("content sha256", observation.content_hash),
     ]
-    lines.extend(f"  {label}: {value}" for label, value in details if value is not None)
+    lines.extend(f"  {tr(label)}: {value}" for label, value in details if value is not None)
     return lines

@@ -20,6 +20,9 @@ from cancellations.chart import japanese_font, write_png
 from cancellations.report import build_report
 from sync import i18n
 from sync.cli import cli
+from sync.cli.cancellations import PLAN_COLUMNS
+from sync.cli.engine import CHANGE_COLUMNS
+from sync.cli.report_view import DAY_COLUMNS
 from sync.notify.events import TOPIC_TITLES
 from sync.status import Status
 from sync.status_query import NOT_DECIDED, NOT_READ, NOT_SENT, QUEUED, REFUSED, RETRYING, SENT
@@ -59,6 +62,9 @@ def dynamic_messages() -> set[str]:
     columns |= {"Requested", "Order", "Market", "Item", "Reason", "Buyer's comment"}
     columns |= {"Day", "Window", "Orders", "Seller cancellations", "Rate", "Target", "Budget"}
     columns |= {"Purchase day", "Counted as", "Planned changes (nothing sent)"}
+    columns |= {*CHANGE_COLUMNS, *PLAN_COLUMNS, *DAY_COLUMNS, "applied", "refused"}
+    columns |= {"price", "quantity", "ships within days", "http status", "final url"}
+    columns |= {"content sha256", "evidence"}
     return status | states | columns | set(TOPIC_TITLES.values())
 
 
@@ -130,6 +136,9 @@ def test_the_report_in_japanese_csv_with_bom_or_cp932_html_with_the_orders(
     result = CliRunner().invoke(cli, args, env={"COLUMNS": "200"}, standalone_mode=False)
     assert result.return_value == 0, result.output
     assert "HTMLレポートを" in result.output
+    assert "US キャンセル率 (7日間, America/Los_Angeles)" in result.output  # the terminal table
+    assert "出品者キャンセル" in result.output
+    assert "の見込み: " in result.output  # the summary lines
 
     raw = Path(f"{out}.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel opens it as UTF-8

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from sync.cli.context import AppContext, iso_time
+from sync.cli.progress import step
+from sync.i18n import tr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,7 +63,10 @@ def orders_pull_command(app: AppContext, since: datetime | None) -> int:
     settings, clock = app.settings, SystemClock()
     engine = open_store(settings.store.url)
     try:
-        with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
+        with (
+            AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
+            step(tr("fetching orders from Amazon")),
+        ):
             result = pull_orders(engine, gateway, clock, since=since)
     finally:
         engine.dispose()
@@ -210,6 +215,9 @@ def cancellations_plan_command(
     return 1 if failed else 0
 
 
+PLAN_COLUMNS = ("Order", "Items", "Route", "Reason", "Evidence", "State")
+
+
 def _print_plan(plan: Plan, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -218,12 +226,12 @@ def _print_plan(plan: Plan, lang: str) -> None:
 
     console = Console()
     if not plan.entries:
-        console.print("No order needs a cancellation.")
+        console.print(plain(tr("No order needs a cancellation.")))
         return
-    table = Table(title="Proposed cancellations", show_lines=True)
-    for column in ("Order", "Items", "Route", "Reason", "Evidence", "State"):
+    table = Table(title=tr("Proposed cancellations"), show_lines=True)
+    for column in PLAN_COLUMNS:
         # Ids and reasons must stay whole (copyable); only the long columns fold.
-        table.add_column(column, overflow="fold", no_wrap=column not in ("Items", "Evidence"))
+        table.add_column(tr(column), overflow="fold", no_wrap=column not in ("Items", "Evidence"))
     for entry in plan.entries:
         items = "\n".join(f"{i.order_item_id} {i.sku} x{i.quantity}" for i in entry.order.items)
         reason = entry.route.reason.value if entry.route.reason else "-"
@@ -237,15 +245,16 @@ def _print_plan(plan: Plan, lang: str) -> None:
         if entry.route.reply is not None:
             console.print(plain(entry.route.reply.text(lang)))
     for sku, cause in plan.zeroed:
-        console.print(plain(f"zeroed {sku} ({cause})"))
+        console.print(plain(tr("zeroed {sku} ({cause})", sku=sku, cause=cause)))
     for error in plan.errors:
-        console.print(plain(f"error: {error}"))
-    console.print(
-        plain(
-            f"{len(plan.auto)} to cancel automatically ({plan.new_rows} newly planned); "
-            "run `stockguard cancellations apply` to send them."
-        )
+        console.print(plain(tr("error: {message}", message=error)))
+    line = tr(
+        "{count} to cancel automatically ({new} newly planned); "
+        "run `stockguard cancellations apply` to send them.",
+        count=len(plan.auto),
+        new=plan.new_rows,
     )
+    console.print(plain(line))
 
 
 @cancellations_group.command("apply")
@@ -307,18 +316,27 @@ def apply_planned(
             pushed = push(engine, gateway, clock=clock) if send else None
     finally:
         engine.dispose()
-    out = [f"resumed feed {feed_id} from an earlier run" for feed_id in result.resumed]
-    out += [f"{order_id}: cancelled ({how})" for order_id, how in result.done.items()]
-    out += [f"{order_id}: not sent: {why}" for order_id, why in result.refused.items()]
-    out += [f"{order_id}: FAILED, still open: {error}" for order_id, error in result.failed.items()]
-    out += [f"{sku}: quantity 0 queued again (Amazon restocked it)" for sku in result.zeroed]
-    sent = ", ".join(result.feed_ids) or "none"
+    out = [tr("resumed feed {feed} from an earlier run", feed=f) for f in result.resumed]
+    out += [tr("{order}: cancelled ({how})", order=o, how=h) for o, h in result.done.items()]
+    out += [tr("{order}: not sent: {why}", order=o, why=w) for o, w in result.refused.items()]
+    out += [
+        tr("{order}: FAILED, still open: {error}", order=o, error=e)
+        for o, e in result.failed.items()
+    ]
+    restocked = "{sku}: quantity 0 queued again (Amazon restocked it)"
+    out += [tr(restocked, sku=s) for s in result.zeroed]
     out.append(
-        f"{len(result.done)} done, {len(result.failed)} failed, "
-        f"{len(result.refused)} refused; feed(s) sent: {sent}"
+        tr(
+            "{done} done, {failed} failed, {refused} refused; feed(s) sent: {sent}",
+            done=len(result.done),
+            failed=len(result.failed),
+            refused=len(result.refused),
+            sent=", ".join(result.feed_ids) or tr("none"),
+        )
     )
     ok = result.ok and (pushed is None or pushed.ok)
-    return out, [f"error: {error}" for error in result.errors], 0 if ok else 1
+    errors = [tr("error: {message}", message=e) for e in result.errors]
+    return out, errors, 0 if ok else 1
 
 
 commands.extend([orders_group, cancellations_group])

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from sync.cli.context import AppContext, hide_passwords_in_logs
 from sync.cli.plain import plain, styled
+from sync.cli.progress import progress_display
 from sync.clock import SystemClock
 from sync.domain import Observation, Source
 from sync.engine import Change, PassReport, SourceChecker
@@ -62,7 +63,7 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
         # One writer per database: beside `stockguard run` (or another sender) this refuses.
         with sole_writer(wired.db, clock, "sync", app.settings):
             wired.engine.load()
-            with Progress(console=console, transient=True) as progress:
+            with progress_display() as progress:
                 checker = notices.checker(wired.engine.checker)
                 wired.engine.checker = with_progress(checker, progress)
                 report = wired.engine.sync_once(budget)
@@ -112,9 +113,7 @@ def plan_command(app: AppContext, show_all: bool) -> int:
     rows = plan_rows(decisions, changed, found)
     shown = rows if show_all else [r for r in rows if r.changes]
     console.print(plan_table(shown, "Planned changes (nothing sent)"))
-    console.print(
-        plain(tr("{shown} listing(s) shown of {total}", shown=len(shown), total=total))
-    )
+    console.print(plain(tr("{shown} listing(s) shown of {total}", shown=len(shown), total=total)))
     if not show_all:
         console.print(
             plain(
@@ -269,7 +268,7 @@ def with_progress(checker: SourceChecker, progress: Progress) -> SourceChecker:
     """The same checker, advancing a progress bar as each source's observation comes in."""
 
     def check(sources: Sequence[Source]) -> Iterator[Observation]:
-        task = progress.add_task("checking supplier pages", total=len(sources))
+        task = progress.add_task(tr("checking supplier pages"), total=len(sources))
         for observation in checker(sources):
             progress.advance(task)
             yield observation
@@ -278,37 +277,43 @@ def with_progress(checker: SourceChecker, progress: Progress) -> SourceChecker:
 
 
 def _print_pass(report: PassReport) -> None:
-    checked = ", ".join(f"{k} {v}" for k, v in sorted(report.checked.items())) or "none"
-    console.print(plain(f"checked: {checked}"))
+    checked = ", ".join(f"{k} {v}" for k, v in sorted(report.checked.items())) or tr("none")
+    console.print(plain(tr("checked: {checked}", checked=checked)))
     if report.unknown_by_supplier:
         hosts = ", ".join(f"{h} {n}" for h, n in report.unknown_by_supplier.most_common())
-        console.print(styled((f"could not read (listings zeroed): {hosts}", "yellow")))
-    console.print(_changes_table(report.changes, "Changes sent to Amazon"))
+        line = tr("could not read (listings zeroed): {hosts}", hosts=hosts)
+        console.print(styled((line, "yellow")))
+    console.print(_changes_table(report.changes, tr("Changes sent to Amazon")))
     if report.pushed is not None:
         pushed = report.pushed
         flying = len(pushed.in_flight)
-        in_flight = f", {flying} in a feed still processing" if flying else ""
-        console.print(
-            plain(
-                f"pushed: {len(pushed.accepted)} accepted, {len(pushed.failed)} refused, "
-                f"{len(pushed.deferred)} left for the next push{in_flight}"
-            )
+        in_flight = tr(", {count} in a feed still processing", count=flying) if flying else ""
+        line = tr(
+            "pushed: {accepted} accepted, {refused} refused, {deferred} left for the next push",
+            accepted=len(pushed.accepted),
+            refused=len(pushed.failed),
+            deferred=len(pushed.deferred),
         )
+        console.print(plain(line + in_flight))
         for outcome in pushed.failed:
-            console.print(plain(f"refused: {outcome.sku}: {outcome.message}"))
+            line = tr("refused: {sku}: {message}", sku=outcome.sku, message=outcome.message)
+            console.print(plain(line))
     if report.verified is not None:
-        console.print(
-            plain(
-                f"read back: {len(report.verified.applied)} applied, "
-                f"{len(report.verified.requeued)} re-queued (Amazon did not apply)"
-            )
+        line = tr(
+            "read back: {applied} applied, {requeued} re-queued (Amazon did not apply)",
+            applied=len(report.verified.applied),
+            requeued=len(report.verified.requeued),
         )
+        console.print(plain(line))
+
+
+CHANGE_COLUMNS = ("SKU", "market", "Amazon now", "target", "reason", "evidence")
 
 
 def _changes_table(changes: list[Change], title: str) -> Table:
     table = Table(title=title)
-    for column in ("SKU", "market", "Amazon now", "target", "reason", "evidence"):
-        table.add_column(column)
+    for column in CHANGE_COLUMNS:
+        table.add_column(tr(column))
     for change in changes:
         d = change.decision
         now = "?" if change.current is None else str(change.current)

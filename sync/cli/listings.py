@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -11,7 +12,9 @@ from rich.table import Table
 from sync.cli.catalogue.importer import import_listings_file
 from sync.cli.catalogue.sources import SourceRules
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
+from sync.cli.excel_csv import encoding_option, write_excel_csv
 from sync.cli.plain import plain
+from sync.cli.progress import step
 from sync.clock import SystemClock
 from sync.domain import Listing, SourceKind, marketplace
 from sync.i18n import tr
@@ -51,13 +54,15 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
     """
     engine = open_store(app.settings.store.url)
     try:
-        report = import_listings_file(
-            engine,
-            csv_file,
-            SystemClock().now(),
-            dry_run=dry_run,
-            rules=SourceRules.of(app.settings),
-        )
+        with step(tr("reading {file}", file=csv_file.name)) as advance:
+            report = import_listings_file(
+                engine,
+                csv_file,
+                SystemClock().now(),
+                dry_run=dry_run,
+                rules=SourceRules.of(app.settings),
+                on_row=advance,
+            )
     finally:
         engine.dispose()
     for message in report.errors:
@@ -82,13 +87,28 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
 @click.option("--marketplace", "market", metavar="CODE", help="Only this marketplace (US, UK...).")
 @click.option("--sku", help="Only this SKU.")
 @click.option("--limit", type=int, default=200, show_default=True, help="Rows to print (0: all).")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write every matching listing to this CSV (for Excel; --limit does not apply).",
+)
+@encoding_option
 @click.pass_obj
-def show_command(app: AppContext, market: str | None, sku: str | None, limit: int) -> int:
+def show_command(
+    app: AppContext,
+    market: str | None,
+    sku: str | None,
+    limit: int,
+    csv_path: Path | None,
+    encoding: str,
+) -> int:
     """Print the catalogue as a table, with the quantity Amazon last accepted.
 
     \b
     Example:
       stockguard listings show --marketplace UK --limit 20
+      stockguard listings show --csv 出品.csv --encoding cp932
     """
     code = None
     if market:
@@ -115,7 +135,30 @@ def show_command(app: AppContext, market: str | None, sku: str | None, limit: in
         else ""
     )
     console.print(plain(tr("{found} of {total} listings", found=len(found), total=total) + more))
+    if csv_path is not None:
+        rows = write_excel_csv(csv_path, CSV_COLUMNS, _csv_rows(found, known), encoding)
+        console.print(plain(tr("{rows} rows written to {path}", rows=rows, path=csv_path)))
     return EXIT_OK
+
+
+CSV_COLUMNS = ("sku", "marketplace", "asin", "quantity", "handling_days", "sources", "amazon")
+
+
+def _csv_rows(
+    items: list[Listing], known: dict[tuple[str, str], int]
+) -> Iterator[tuple[object, ...]]:
+    for item in items:
+        amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))
+        sources = " ".join(_source_label(s.kind, s.ref, s.supplier) for s in item.sources)
+        yield (
+            item.sku,
+            item.marketplace,
+            item.asin,
+            item.default_quantity,
+            item.handling_days,
+            sources,
+            "" if amazon is None else amazon,
+        )
 
 
 def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:

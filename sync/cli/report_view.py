@@ -11,8 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from cancellations.chart import percent
-from cancellations.report import MarketplaceReport, summary_lines
+from cancellations.report import MarketplaceReport
+from cancellations.report_lines import summary_lines
 from sync.cli.plain import plain, styled
+from sync.i18n import tr
+
+DAY_COLUMNS = ("day", "orders", "seller cxl", "rate", "target", "budget")
 
 
 def print_report(console: Console, reports: Sequence[MarketplaceReport]) -> None:
@@ -22,15 +26,20 @@ def print_report(console: Console, reports: Sequence[MarketplaceReport]) -> None
         for line in summary_lines(report):
             console.print(plain(line))
         for warning in report.warnings:
-            console.print(styled(("warning:", "bold red"), f" {warning}"))
+            console.print(styled((tr("warning:"), "bold red"), f" {warning}"))
         console.print()
 
 
 def _day_table(report: MarketplaceReport) -> Table:
     market = report.marketplace
-    table = Table(title=f"{market.code} cancellation rate (7-day windows, {market.timezone})")
-    for name in ("day", "orders", "seller cxl", "rate", "target", "budget"):
-        table.add_column(name, justify="left" if name == "day" else "right")
+    title = tr(
+        "{market} cancellation rate (7-day windows, {zone})",
+        market=market.code,
+        zone=market.timezone,
+    )
+    table = Table(title=title)
+    for name in DAY_COLUMNS:
+        table.add_column(tr(name), justify="left" if name == "day" else "right")
     table.add_column("Amazon", justify="right")
     health = report.health
     for day in report.days:

@@ -80,6 +80,7 @@ def report_cancellations_command(
     from cancellations.report import write_csv
     from cancellations.report_html import render_html
     from cancellations.report_run import gather_reports
+    from sync.cli.progress import step
     from sync.cli.report_view import print_report
     from sync.clock import SystemClock
     from sync.errors import InputError
@@ -91,14 +92,15 @@ def report_cancellations_command(
     try:
         if health:
             status = _fetch_health_or_warn(engine, settings, clock, console)
-        reports = gather_reports(
-            engine,
-            settings.cancellations,
-            clock.now(),
-            markets=markets,
-            first=first.date() if first else None,
-            last=last.date() if last else None,
-        )
+        with step(tr("reading orders")):
+            reports = gather_reports(
+                engine,
+                settings.cancellations,
+                clock.now(),
+                markets=markets,
+                first=first.date() if first else None,
+                last=last.date() if last else None,
+            )
     finally:
         engine.dispose()
     if not reports:

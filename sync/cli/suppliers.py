@@ -12,8 +12,10 @@ commands: list[click.Command] = []
 from pathlib import Path  # noqa: E402 - this block is appended by the feeds area
 
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, AppContext  # noqa: E402
+from sync.cli.progress import step, tracked  # noqa: E402
 from sync.clock import SystemClock  # noqa: E402
 from sync.errors import ConfigError, hide_passwords  # noqa: E402
+from sync.i18n import tr, when  # noqa: E402
 
 
 @click.group("feeds")
@@ -60,14 +62,15 @@ def feeds_import_command(
         raise ConfigError(f"no [feeds.{supplier}] section in the config (configured: {known})")
     engine = open_store(app.settings.store.url)
     try:
-        report = import_feed(
-            feed_file,
-            supplier,
-            settings,
-            SqlFeedStore(engine),
-            SystemClock(),
-            accept_drift=accept_drift,
-        )
+        with step(tr("importing {file}", file=feed_file.name)):
+            report = import_feed(
+                feed_file,
+                supplier,
+                settings,
+                SqlFeedStore(engine),
+                SystemClock(),
+                accept_drift=accept_drift,
+            )
     except FeedRefused as exc:
         for refused in exc.problems:  # every row refused: still name each one
             click.echo(str(refused), err=True)
@@ -79,17 +82,26 @@ def feeds_import_command(
         click.echo(str(problem), err=True)
     summary = report.summary
     if not report.applied:
-        click.echo(f"error: {feed_file.name}: refused as suspicious, nothing applied:", err=True)
+        refused = tr("{file}: refused as suspicious, nothing applied:", file=feed_file.name)
+        click.echo(tr("error: {message}", message=refused), err=True)
         for reason in report.drift:
             click.echo(f"  - {reason}", err=True)
-        click.echo("  (re-run with --accept-drift if the change is real)", err=True)
+        click.echo(tr("  (re-run with --accept-drift if the change is real)"), err=True)
         return EXIT_USAGE
-    note = " (drift accepted: " + "; ".join(report.drift) + ")" if report.drift else ""
-    click.echo(
-        f"{supplier}: applied {summary.items} items from {feed_file.name} "
-        f"({summary.out_of_stock} out of stock, {report.missing} missing from the feed; "
-        f"read as {report.encoding}); refused {len(report.problems)} rows{note}"
+    drift = "; ".join(report.drift)
+    note = tr(" (drift accepted: {drift})", drift=drift) if report.drift else ""
+    line = tr(
+        "{supplier}: applied {items} items from {file} ({out} out of stock, {missing} missing "
+        "from the feed; read as {encoding}); refused {refused} rows",
+        supplier=supplier,
+        items=summary.items,
+        file=feed_file.name,
+        out=summary.out_of_stock,
+        missing=report.missing,
+        encoding=report.encoding,
+        refused=len(report.problems),
     )
+    click.echo(line + note)
     return EXIT_PARTIAL if report.problems else EXIT_OK
 
 
@@ -113,14 +125,23 @@ def feeds_history_command(app: AppContext, supplier: str, limit: int) -> int:
     finally:
         engine.dispose()
     for row in rows:
-        flag = " drift-accepted" if row.accepted_drift else ""
-        click.echo(
-            f"#{row.id} {row.imported_at:%Y-%m-%d %H:%M} {row.status}{flag} {row.file_name}: "
-            f"{row.items} items, {row.out_of_stock} out of stock, total {row.total_quantity}, "
-            f"{row.rows_refused} rows refused {row.message}".rstrip()
+        flag = tr(" drift-accepted") if row.accepted_drift else ""
+        line = tr(
+            "#{id} {time} {status}{flag} {file}: {items} items, {out} out of stock, "
+            "total {total}, {refused} rows refused",
+            id=row.id,
+            time=when(row.imported_at),
+            status=tr(row.status),
+            flag=flag,
+            file=row.file_name,
+            items=row.items,
+            out=row.out_of_stock,
+            total=row.total_quantity,
+            refused=row.rows_refused,
         )
+        click.echo(f"{line} {row.message}".rstrip())
     if not rows:
-        click.echo(f"no feed imports for {supplier}")
+        click.echo(tr("no feed imports for {supplier}", supplier=supplier))
     return EXIT_OK
 
 
@@ -261,7 +282,7 @@ def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> 
         raise ConfigError(f"listing {sku!r} has no page sources (feed sources: feeds import)")
     found: list[Observation] = []
     with Fetcher(app.settings.suppliers, SystemClock()) as fetcher:
-        for source in pages:
+        for source in tracked(pages, tr("checking {sku}'s sources", sku=sku)):
             chosen = adapter or source.supplier or None
             source_options = replace(
                 options,

@@ -223,3 +223,22 @@ def test_a_bad_config_is_refused_by_the_real_command(live: LiveWorld, tmp_path: 
     assert line.startswith(f"error: {bad}: [planner]: unknown key 'budget' (known: ")
     assert "checks_per_hour" in line
     assert process.stdout == []
+
+
+def test_sync_once_in_japanese_labels_the_pass(
+    live: LiveWorld, stockguard: Invoke, tmp_path: Path
+) -> None:
+    config = tmp_path / "ja.toml"
+    text = live.config.read_text(encoding="utf-8")
+    config.write_text(text + '\n[display]\nlocale = "ja"\n', encoding="utf-8")
+    live.shop.set_stock(live.product("JP-WHISK"), False)
+
+    result = stockguard("sync", "--once", config=config)
+
+    assert result.code == 0, result.out + result.err
+    assert "確認: IN_STOCK 3, OUT_OF_STOCK 1" in result.out
+    assert "Amazonに送った変更" in result.out
+    assert "送信: 受理 1 件, 拒否 0 件" in result.out
+    assert "読み戻し: 反映 1 件" in result.out
+    assert "checking supplier pages" not in result.err + result.out  # no progress off a tty
+    assert "仕入れ先ページを確認中" not in result.err + result.out

@@ -18,7 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -74,18 +74,25 @@ def import_listings_file(
     *,
     dry_run: bool = False,
     rules: SourceRules | None = None,
+    on_row: Callable[[], None] = lambda: None,
 ) -> ImportReport:
-    """Stream ``path`` into the store (unless ``dry_run``): good rows saved, bad rows named."""
+    """Stream ``path`` into the store (unless ``dry_run``): good rows saved, bad rows named.
+    ``on_row`` is called after each row read (a progress display counts them)."""
     rules = rules or SourceRules()
     encoding = detect_encoding(path)
     if dry_run:
-        return _import(None, path, encoding, rules, now)
+        return _import(None, path, encoding, rules, now, on_row)
     with engine.begin() as conn:
-        return _import(conn, path, encoding, rules, now)
+        return _import(conn, path, encoding, rules, now, on_row)
 
 
 def _import(
-    conn: Connection | None, path: Path, encoding: str, rules: SourceRules, now: datetime
+    conn: Connection | None,
+    path: Path,
+    encoding: str,
+    rules: SourceRules,
+    now: datetime,
+    on_row: Callable[[], None],
 ) -> ImportReport:
     rows = good = inserted = updated = 0
     errors: list[str] = []
@@ -102,6 +109,7 @@ def _import(
     with _open_text(path, encoding) as stream:
         for outcome in iter_catalogue(stream, str(path), rules):
             rows += 1
+            on_row()
             if isinstance(outcome, str):
                 errors.append(outcome)
                 continue
