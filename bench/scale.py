@@ -37,11 +37,11 @@ from sqlalchemy import create_engine, text
 
 from sync.amazon.emulator import Emulator
 from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from sync.cli.catalogue.importer import import_listings_file
 from sync.cli.demo_run import emulator_seed
 from sync.clock import SystemClock
 from sync.config import parse_settings
 from sync.demoshop import DemoProduct, DemoShop
-from sync.cli.catalogue.importer import import_listings_file
 from sync.planner import Planner
 from sync.store import open_store
 from sync.store.schedule import load_schedule

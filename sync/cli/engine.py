@@ -205,9 +205,7 @@ def run_command(app: AppContext, seconds: float | None, verbose: bool, distribut
 
 
 def _action_line(text: str) -> None:
-    console.print(
-        f"{when(SystemClock().now(), seconds=True)} {text}", markup=False, highlight=False
-    )
+    console.print(plain(f"{when(SystemClock().now(), seconds=True)} {text}"), highlight=False)
 
 
 def _stopped_line(counters: JobCounters, jobs: Mapping[str, JobStats]) -> str:

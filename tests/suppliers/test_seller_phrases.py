@@ -90,7 +90,8 @@ def _config(tmp_path: Path, phrases: str) -> Path:
     path = tmp_path / "stockguard.toml"
     path.write_text(
         f'[store]\nurl = "sqlite:///{tmp_path / "s.db"}"\n'
-        "[suppliers]\nretries = 0\nmin_gap_seconds = 0.0\n" + phrases,
+        '[suppliers]\nretries = 0\nmin_gap_seconds = 0.0\nallow_private = ["127.0.0.1"]\n'
+        + phrases,
         encoding="utf-8",
     )
     return path
@@ -187,7 +188,7 @@ def test_a_phrase_list_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
 
 def test_the_engine_s_page_checker_reads_with_the_seller_phrases(shop: str, clock: Any) -> None:
     table = parse_settings(tomllib.loads("[suppliers]\n" + HOST_PHRASES)).suppliers.phrases
-    settings = SupplierSettings(retries=0, min_gap_seconds=0.0)
+    settings = SupplierSettings(retries=0, min_gap_seconds=0.0, allow_private=("127.0.0.1",))
     sources = [Source(SourceKind.PAGE, f"{shop}/items/backorder")]
     with Fetcher(settings, clock) as fetcher:
         (seen,) = list(page_checker(fetcher, seller_phrases=table)(sources))
