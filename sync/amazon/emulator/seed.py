@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
+from sync.amazon.emulator.regions import region_codes
 from sync.amazon.emulator.state import (
     LEAD_TIME_KEY,
     MFN_CHANNEL,
-    QTY_ATTR,
     V0_STATUSES,
     EmulatorState,
-    ListingState,
     OrderItemState,
     OrderState,
 )
@@ -85,25 +84,24 @@ def load_seed_file(path: Path) -> dict[str, Any]:
 
 
 def build_state(seed: dict[str, Any] | None, now: datetime) -> EmulatorState:
-    """A fresh state holding the seed's seller, listings, orders and account-health override."""
+    """A fresh state holding the seed's seller, listings, orders and account-health override.
+
+    The account's region is its ``marketplace``'s (default US: NA); every listing and order
+    must be in a marketplace of that region.
+    """
     seed = seed or {}
     _known_keys(seed, TOP_KEYS, "seed")
     seller = seed.get("seller_id", EMULATOR_SELLER_ID)
     if not isinstance(seller, str) or not seller:
         raise InputError("seed: seller_id: expected a non-empty string")
     default_mp = _marketplace_id(seed.get("marketplace", "US"), "seed: marketplace")
-    state = EmulatorState(seller_id=seller)
+    region = MARKETPLACES_BY_ID[default_mp].region
+    state = EmulatorState(seller_id=seller, region=region, default_marketplace=default_mp)
+    first: dict[str, str] = {}  # SKU -> where its first listing (and inventory) was seeded
     for n, raw in enumerate(_list(seed, "listings", "seed")):
-        listing = _listing(raw, f"seed: listings[{n}]", default_mp, now)
-        if state.find_listing(listing.sku, [listing.marketplace_id]) is not None:
-            raise InputError(f"seed: listings[{n}].sku: duplicate SKU {listing.sku!r}")
-        if listing.sku in state.listings:  # the same SKU in another marketplace
-            state.elsewhere[(listing.sku, listing.marketplace_id)] = listing
-        else:
-            state.listings[listing.sku] = listing
-        state.record_quantity(listing, listing.created_at, "seed")
+        _add_listing(state, raw, f"seed: listings[{n}]", now, first)
     for n, raw in enumerate(_list(seed, "orders", "seed")):
-        order = _order(raw, f"seed: orders[{n}]", default_mp, now)
+        order = _order(raw, f"seed: orders[{n}]", state, now)
         if order.order_id in state.orders:
             raise InputError(f"seed: orders[{n}].order_id: duplicate order {order.order_id!r}")
         state.orders[order.order_id] = order
@@ -131,24 +129,63 @@ def _account_health(raw: Any) -> dict[str, Any] | None:
     return raw
 
 
-def _listing(raw: Any, where: str, default_mp: str, now: datetime) -> ListingState:
+def _add_listing(
+    state: EmulatorState, raw: Any, where: str, now: datetime, first: dict[str, str]
+) -> None:
+    """Seed one offer; a SKU seeded again in another marketplace shares the first's inventory."""
     if not isinstance(raw, dict):
         raise InputError(f"{where}: expected an object")
     _known_keys(raw, LISTING_KEYS, where)
     sku = _text(raw, "sku", where)
+    mid = _marketplace_id(raw.get("marketplace", state.default_marketplace), f"{where}.marketplace")
+    _in_region(state, mid, f"{where}.marketplace")
+    if state.find_listing(sku, [mid]) is not None:
+        code = MARKETPLACES_BY_ID[mid].code
+        raise InputError(f"{where}.sku: duplicate SKU {sku!r} in marketplace {code}")
+    record = _availability(raw, where)
     created = _time(raw, "created_at", where) or now
-    listing = ListingState(
-        sku=sku,
-        marketplace_id=_marketplace_id(raw.get("marketplace", default_mp), f"{where}.marketplace"),
-        asin=_text(raw, "asin", where, default=""),
-        product_type=_text(raw, "product_type", where, default="PRODUCT"),
-        created_at=created,
-        updated_at=created,
-        item_name=_text(raw, "item_name", where, default=""),
+    product_type = _text(raw, "product_type", where, default="PRODUCT")
+    price = _price(raw.get("price"), f"{where}.price")
+    pooled = state.inventories.get(sku)
+    if pooled is not None and pooled.records:
+        _same_inventory(raw, record, pooled.records[0], where, first[sku])
+    listing = state.add_listing(sku, mid, product_type, created)
+    listing.asin = _text(raw, "asin", where, default="")
+    listing.item_name = _text(raw, "item_name", where, default="")
+    listing.price = price
+    if sku not in first:
+        first[sku] = where
+        listing.inventory.records = [record]
+        state.record_quantity(sku, created, "seed")
+
+
+def _same_inventory(
+    raw: dict[str, Any], record: dict[str, Any], pooled: dict[str, Any], where: str, other: str
+) -> None:
+    """A SKU's listings share one quantity, handling time and channel: what a later listing
+    states must agree with the first (what it leaves out, it inherits)."""
+    fields = (
+        ("fulfillment_channel", "fulfillment_channel_code"),
+        ("quantity", "quantity"),
+        ("handling_days", LEAD_TIME_KEY),
     )
-    listing.price = _price(raw.get("price"), f"{where}.price")
-    listing.attributes[QTY_ATTR] = [_availability(raw, where)]
-    return listing
+    for key, attribute in fields:
+        if key in raw and record.get(attribute) != pooled.get(attribute):
+            raise InputError(
+                f"{where}.{key}: {record.get(attribute)!r} differs from "
+                f"{pooled.get(attribute)!r} in {other.removeprefix('seed: ')}: a SKU has one "
+                "merchant-fulfilled inventory in all the marketplaces that list it"
+            )
+
+
+def _in_region(state: EmulatorState, marketplace_id: str, where: str) -> None:
+    market = MARKETPLACES_BY_ID[marketplace_id]
+    if market.region != state.region:
+        codes = ", ".join(region_codes(state.region))
+        raise InputError(
+            f"{where}: {market.code} is in region {market.region}; this account sells in "
+            f"region {state.region} ({codes}), set by the seed's marketplace"
+        )
 
 
 def _availability(raw: dict[str, Any], where: str) -> dict[str, Any]:
@@ -184,7 +221,7 @@ def _price(value: Any, where: str) -> Decimal | None:
     return price
 
 
-def _order(raw: Any, where: str, default_mp: str, now: datetime) -> OrderState:
+def _order(raw: Any, where: str, state: EmulatorState, now: datetime) -> OrderState:
     if not isinstance(raw, dict):
         raise InputError(f"{where}: expected an object")
     _known_keys(raw, ORDER_KEYS, where)
@@ -204,17 +241,19 @@ def _order(raw: Any, where: str, default_mp: str, now: datetime) -> OrderState:
     if channel not in ("MFN", "AFN"):
         raise InputError(f"{where}.fulfillment_channel: expected MFN or AFN, got {channel!r}")
     items = [_item(it, f"{where}.items[{k}]") for k, it in enumerate(_list(raw, "items", where))]
+    mid = _marketplace_id(raw.get("marketplace", state.default_marketplace), f"{where}.marketplace")
+    _in_region(state, mid, f"{where}.marketplace")
     if not items:
         raise InputError(f"{where}.items: an order needs at least one item")
     return OrderState(
         order_id=order_id,
-        marketplace_id=_marketplace_id(raw.get("marketplace", default_mp), f"{where}.marketplace"),
+        marketplace_id=mid,
         status=status,
         purchase_date=purchased,
         last_update_date=_time(raw, "last_update_date", where) or purchased,
         items=items,
         fulfillment_channel=channel,
-        currency=_text(raw, "currency", where, default="USD"),
+        currency=_text(raw, "currency", where, default=MARKETPLACES_BY_ID[mid].currency),
         latest_ship_date=_time(raw, "latest_ship_date", where),
         cancelled_by=cancelled_by,
         cancel_reason=raw.get("cancel_reason"),
