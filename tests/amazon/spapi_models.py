@@ -18,10 +18,13 @@ from jsonschema import Draft4Validator
 OPERATIONS = {
     "getListingsItem": ("listingsItems_2021-08-01.json", "getListingsItem"),
     "patchListingsItem": ("listingsItems_2021-08-01.json", "patchListingsItem"),
+    "putListingsItem": ("listingsItems_2021-08-01.json", "putListingsItem"),
+    "deleteListingsItem": ("listingsItems_2021-08-01.json", "deleteListingsItem"),
     "searchListingsItems": ("listingsItems_2021-08-01.json", "searchListingsItems"),
     "createFeedDocument": ("feeds_2021-06-30.json", "createFeedDocument"),
     "createFeed": ("feeds_2021-06-30.json", "createFeed"),
     "getFeed": ("feeds_2021-06-30.json", "getFeed"),
+    "getFeeds": ("feeds_2021-06-30.json", "getFeeds"),
     "getFeedDocument": ("feeds_2021-06-30.json", "getFeedDocument"),
     "searchOrders": ("orders_2026-01-01.json", "searchOrders"),
     "getOrder": ("orders_2026-01-01.json", "getOrder"),
@@ -30,6 +33,7 @@ OPERATIONS = {
     "getOrderItems": ("ordersV0.json", "getOrderItems"),
     "createReport": ("reports_2021-06-30.json", "createReport"),
     "getReport": ("reports_2021-06-30.json", "getReport"),
+    "getReports": ("reports_2021-06-30.json", "getReports"),
     "getReportDocument": ("reports_2021-06-30.json", "getReportDocument"),
 }
 
