@@ -231,7 +231,8 @@ class AmazonGateway:
         except SellingApiException as exc:
             self._observe(operation, exc.headers)
             status = getattr(exc, "status", None) or (exc.code if exc.code != 999 else None)
-            code, message = getattr(exc, "amzn_code", None), getattr(exc, "message", None)
+            code = getattr(exc, "amzn_code", None)
+            message = wire.error_text(getattr(exc, "error", None))
             raise self._failed(operation, subject, status, code, message) from None
         except AuthorizationError as exc:
             error = translate.for_lwa(exc.status_code, exc.error_code, exc.message, self._redact)

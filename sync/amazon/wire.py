@@ -40,3 +40,18 @@ def json_object(res: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def error_text(errors: Any) -> str | None:
+    """The first error's ``message``, with its ``details`` when Amazon gave them.
+
+    Details carry what the message leaves out: "Invalid input" says nothing, its details
+    name the SKU; a 403 for a marketplace of another region says so only in its details.
+    """
+    first = errors[0] if isinstance(errors, list) and errors else None
+    if not isinstance(first, dict):
+        return None
+    message, details = first.get("message"), first.get("details")
+    if message and details and details != message:
+        return f"{message} ({details})"
+    return str(message or details) if message or details else None

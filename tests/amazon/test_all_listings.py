@@ -36,8 +36,8 @@ def seed() -> dict[str, Any]:
         {"sku": "ZERO-1", "quantity": 0},
         {"sku": "FBA-1", "fulfillment_channel": "AMAZON_NA", "asin": "B000000009"},
         {"sku": "ボール ペン/7", "quantity": 2},
-        {"sku": "BOTH", "quantity": 3},
-        {"sku": "BOTH", "quantity": 8, "marketplace": "CA"},
+        {"sku": "BOTH", "quantity": 3, "price": "10.00"},
+        {"sku": "BOTH", "marketplace": "CA", "price": "13.50"},  # one quantity, its own offer
         {"sku": "CA-ONLY", "quantity": 0, "marketplace": "CA"},
     ]
     return {"seller_id": EMULATOR_SELLER_ID, "listings": listings}
@@ -75,18 +75,30 @@ def test_read_quantities_returns_exactly_the_merchant_fulfilled_listings(
     )
 
 
-def test_the_same_sku_in_two_marketplaces_of_one_region_reads_per_marketplace(
-    gateway: AmazonGateway, emulator: Emulator
+def test_the_same_sku_in_two_marketplaces_shares_one_quantity_and_keeps_its_offers(
+    gateway: AmazonGateway, emulator: Emulator, clock: ManualClock
 ) -> None:
-    assert gateway.read_quantities(CA).quantities == {"BOTH": 8, "CA-ONLY": 0}
-    assert emulator.quantity("BOTH") == 3
-    assert emulator.quantity("BOTH", CA) == 8
-    assert gateway.get_quantity("BOTH", marketplace_id=CA) == 8
+    assert gateway.read_quantities(CA).quantities == {"BOTH": 3, "CA-ONLY": 0}
+    assert emulator.quantity("BOTH") == emulator.quantity("BOTH", CA) == 3
+    assert gateway.get_quantity("BOTH", marketplace_id=CA) == 3
     assert gateway.get_quantity("CA-ONLY") is None  # not listed in the US
     assert gateway.patch_quantity(QuantityUpdate("BOTH", 0, CA)).accepted
     assert gateway.read_quantities(CA).quantities["BOTH"] == 0
-    assert gateway.read_quantities(US).quantities["BOTH"] == 3
-    assert [q for _, q, _ in emulator.quantity_history("BOTH")] == [3]  # the US listing's
+    assert gateway.read_quantities(US).quantities["BOTH"] == 0  # one pool: zeroed in both
+    assert gateway.get_quantity("BOTH", marketplace_id=US) == 0
+    emulator.add_order("BOTH", marketplace="CA", decrement=False)
+    assert [q for _, q, _ in emulator.quantity_history("BOTH")] == [3, 0]
+    prices = {mid: _report_row(emulator, clock, mid, "BOTH")["price"] for mid in (US, CA)}
+    assert prices == {US: "10.00", CA: "13.50"}  # the offer stays per marketplace
+
+
+def _report_row(
+    emulator: Emulator, clock: ManualClock, marketplace_id: str, sku: str
+) -> dict[str, str]:
+    status, text = _report_text(emulator, clock, [marketplace_id])
+    assert status == "DONE"
+    rows = [dict(zip(COLUMNS, line.split("\t"), strict=True)) for line in text.split("\n")[1:-1]]
+    return next(r for r in rows if r["seller-sku"] == sku)
 
 
 def test_the_report_follows_quantity_changes_and_gzip(

@@ -12,8 +12,9 @@ Strictness: the models never set ``additionalProperties: false``, so a misspelt 
 plain validation. Here every model object is *closed* (unknown keys fail) unless the model
 explicitly allows more (``additionalProperties`` given). The one tolerance is for keys that
 python-amazon-sp-api itself adds to POST bodies (``path``, ``marketplaceIds``,
-``MarketplaceIds``; amazon-sp-api.md §7): they are dropped from a request body only when the
-model does not define them, and only those.
+``MarketplaceIds``; amazon-sp-api.md §7) and to PUT bodies (those two plus ``MarketplaceId``
+and ``marketplace_ids``): they are dropped from a request body only when the model does not
+define them, and only those.
 """
 
 from __future__ import annotations
@@ -27,24 +28,36 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator, Draft7Validator
 from lxml import etree
+from sp_api.api import Feeds, ListingsItems, Reports
 
 from sync.amazon.emulator import Emulator
 from sync.amazon.gateway import AmazonGateway
 from sync.clock import ManualClock
-from sync.domain import QuantityUpdate
-from sync.errors import AmazonThrottled
+from sync.domain import MARKETPLACES, QuantityUpdate
+from sync.errors import AmazonAuthError, AmazonRejected, AmazonThrottled
 from tests.amazon.spapi_models import OPERATIONS, PRICING_OPERATIONS, operation, validator
 from tests.amazon.spapi_models import model as models
+from tests.amazon.test_emulator import SpClients
 from tests.amazon.test_gateway import US, make_gateway, seed_listings
 
 pytestmark = pytest.mark.shared
 
-LIBRARY_EXTRA_KEYS = {"path", "marketplaceIds", "MarketplaceIds"}
+# On a PUT the library adds all four of its marketplace spellings to the body (observed).
+LIBRARY_EXTRA_KEYS = {
+    "path",
+    "marketplaceIds",
+    "MarketplaceIds",
+    "MarketplaceId",
+    "marketplace_ids",
+}
 ORDER_A, ORDER_B = "111-0000001-0000001", "111-0000002-0000002"
+CA, UK = MARKETPLACES["CA"].marketplace_id, MARKETPLACES["UK"].marketplace_id
+ALL_LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 
 
 def _seed() -> dict[str, Any]:
     seed = seed_listings(count=6)
+    seed["listings"].append({"sku": "SKU-00", "marketplace": "CA"})  # one inventory, two offers
     seed["orders"] = [
         {
             "order_id": ORDER_A,
@@ -96,12 +109,18 @@ def _ack(seller_id: str) -> bytes:
 @pytest.fixture(scope="module")
 def scenario() -> Iterator[tuple[Emulator, AmazonGateway, dict[str, Any]]]:
     """Run everything once; hand back the emulator (and its log) and what the gateway saw."""
-    clock = ManualClock()
+    clock, clients = ManualClock(), SpClients()
     with Emulator(_seed(), clock=clock) as emu, make_gateway(emu.base_url, clock) as gw:
         seen: dict[str, Any] = {}
         gw.patch_quantity(QuantityUpdate("SKU-00", 0, US))
         assert gw.get_quantity("SKU-00") == 0
         assert gw.get_quantity("NO-SUCH-SKU") is None
+        assert gw.get_quantity("SKU-00", marketplace_id=CA) == 0  # the US patch, read in CA
+        with pytest.raises(AmazonRejected):  # 400 BAD_REQUEST: the model lists no 404
+            gw.patch_quantity(QuantityUpdate("NO-SUCH-SKU", 0, US))
+        with pytest.raises(AmazonAuthError):  # 403: a marketplace of another region
+            gw.get_quantity("SKU-00", marketplace_id=UK)
+        _put_and_delete(emu, clients)
         emu.faults.feed_errors(["SKU-04"])
         feed_id = gw.submit_quantity_feed([QuantityUpdate(f"SKU-0{i}", 0, US) for i in range(1, 6)])
         seen["quantity_feed"] = gw.wait_for_feed(feed_id)
@@ -114,6 +133,9 @@ def scenario() -> Iterator[tuple[Emulator, AmazonGateway, dict[str, Any]]]:
         seen["health"] = gw.request_account_health()
         emu.gzip_documents = True
         seen["listings"] = gw.read_quantities(US)  # GET_MERCHANT_LISTINGS_ALL_DATA, gzipped
+        kinds = ["JSON_LISTINGS_FEED", "POST_ORDER_ACKNOWLEDGEMENT_DATA"]
+        seen["feeds"] = clients(emu, Feeds).get_feeds(feedTypes=kinds, pageSize=1)
+        seen["reports"] = clients(emu, Reports).get_reports(reportTypes=[ALL_LISTINGS])
         emu.gzip_documents = False
         emu.faults.throttle("getListingsItem", 50)
         with (
@@ -122,6 +144,26 @@ def scenario() -> Iterator[tuple[Emulator, AmazonGateway, dict[str, Any]]]:
         ):
             impatient.get_quantity("SKU-00")
         yield emu, gw, seen
+    clients.close()
+
+
+def _put_and_delete(emu: Emulator, clients: SpClients) -> None:
+    """putListingsItem (a new SKU, then an INVALID one) and deleteListingsItem."""
+    listings = clients(emu, ListingsItems)
+    attributes = {
+        "condition_type": [{"value": "new_new"}],
+        "item_name": [{"value": "Teapot", "language_tag": "en_US"}],
+        "fulfillment_availability": [{"fulfillment_channel_code": "DEFAULT", "quantity": 2}],
+    }
+    body = {"productType": "TEAPOT", "requirements": "LISTING", "attributes": attributes}
+    put = listings.put_listings_item(
+        emu.seller_id, "PUT-1", marketplaceIds=[US], includedData=["identifiers"], body=body
+    )
+    assert put.payload["status"] == "ACCEPTED"
+    bare = {"productType": "TEAPOT", "attributes": {"item_name": attributes["item_name"]}}
+    invalid = listings.put_listings_item(emu.seller_id, "PUT-2", marketplaceIds=[US], body=bare)
+    assert invalid.payload["status"] == "INVALID"
+    assert listings.delete_listings_item(emu.seller_id, "PUT-1").payload["status"] == "ACCEPTED"
 
 
 def _problems(validator: Draft4Validator | Draft7Validator, document: Any) -> list[str]:
@@ -163,6 +205,8 @@ def test_every_request_and_answer_matches_amazons_models(
     checked = {r.operation for r in emu.request_log if r.operation in OPERATIONS}
     wanted = set(OPERATIONS) - {"searchListingsItems", *PRICING_OPERATIONS}
     assert checked >= wanted, "scenario did not reach all"
+    statuses = {(r.operation, r.status) for r in emu.request_log}
+    assert {("patchListingsItem", 400), ("getListingsItem", 403)} <= statuses
     problems = [
         p
         for r in emu.request_log
@@ -256,6 +300,11 @@ def test_the_scenario_read_what_it_should(
     skus = [*(f"SKU-0{i}" for i in range(6)), "ボール ペン/7"]
     assert seen["listings"].quantities == {sku: emu.quantity(sku) for sku in skus}
     assert seen["listings"].quantities["SKU-04"] == 5  # its feed message failed
+    assert [f["feedType"] for f in seen["feeds"].payload["feeds"]] == [
+        "POST_ORDER_ACKNOWLEDGEMENT_DATA"  # the newest first
+    ]
+    assert seen["feeds"].next_token
+    assert {r["reportType"] for r in seen["reports"].payload["reports"]} == {ALL_LISTINGS}
 
 
 def test_listings_report_answers_are_checked_against_the_reports_model(

@@ -20,8 +20,12 @@ import httpx
 import pytest
 from sp_api.api import ListingsItems
 from sp_api.auth import AccessTokenClient
+from sp_api.auth.exceptions import AuthorizationError
 from sp_api.base import Marketplaces, SellingApiException
-from sp_api.base.exceptions import SellingApiRequestThrottledException
+from sp_api.base.exceptions import (
+    SellingApiBadRequestException,
+    SellingApiRequestThrottledException,
+)
 
 from sync.amazon.emulator import Emulator
 from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
@@ -68,8 +72,8 @@ class SpClients:
 
         LocalLWA.host = host
         client = cls(
-            marketplace=Marketplaces.US,
-            credentials=CREDS,
+            marketplace=kwargs.pop("marketplace", Marketplaces.US),
+            credentials=kwargs.pop("credentials", CREDS),
             auth_token_client_class=LocalLWA,
             **kwargs,
         )
@@ -141,15 +145,15 @@ def test_token_endpoint_issues_atza_tokens(emu: Emulator) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "code"),
+    ("field", "value", "status", "code"),
     [
-        ("client_secret", "wrong", "invalid_client"),
-        ("client_id", "amzn1.application-oa2-client.other", "invalid_client"),
-        ("refresh_token", "Atzr|wrong", "invalid_grant"),
+        ("client_secret", "wrong", 401, "invalid_client"),
+        ("client_id", "amzn1.application-oa2-client.other", 401, "invalid_client"),
+        ("refresh_token", "Atzr|wrong", 400, "invalid_grant"),
     ],
 )
 def test_token_endpoint_refuses_wrong_credentials(
-    emu: Emulator, field: str, value: str, code: str
+    emu: Emulator, field: str, value: str, status: int, code: str
 ) -> None:
     form = {
         "grant_type": "refresh_token",
@@ -159,9 +163,20 @@ def test_token_endpoint_refuses_wrong_credentials(
         field: value,
     }
     answer = httpx.post(emu.base_url + "/auth/o2/token", data=form)
-    assert answer.status_code == 400
+    assert answer.status_code == status
     assert answer.json()["error"] == code
     assert "error_description" in answer.json()
+
+
+def test_the_real_client_sees_a_wrong_client_secret_as_401_invalid_client(
+    sp: SpClients, emu: Emulator
+) -> None:
+    # Another refresh token too: the library caches access tokens by refresh token alone.
+    creds = {**CREDS, "lwa_client_secret": "wrong", "refresh_token": "Atzr|not-cached"}
+    client = sp(emu, ListingsItems, credentials=creds)
+    with pytest.raises(AuthorizationError) as refused:
+        client.get_listings_item(SELLER, "SKU-0")
+    assert (refused.value.status_code, refused.value.error_code) == (401, "invalid_client")
 
 
 @pytest.mark.parametrize("token", [None, "Atza|forged.0000", "not-a-token"])
@@ -205,15 +220,16 @@ def test_get_listings_item_with_the_real_client(sp: SpClients, emu: Emulator) ->
     assert summary["status"] == ["BUYABLE", "DISCOVERABLE"]
 
 
-def test_unknown_sku_is_404_not_found(sp: SpClients, emu: Emulator) -> None:
+def test_unknown_sku_is_404_to_read_and_400_to_patch(sp: SpClients, emu: Emulator) -> None:
+    client = sp(emu, ListingsItems)
     with pytest.raises(SellingApiException) as caught:
-        sp(emu, ListingsItems).get_listings_item(SELLER, "NO-SUCH")
+        client.get_listings_item(SELLER, "NO-SUCH")
     assert caught.value.code == 404
-    answer = call(
-        emu, "PATCH", item_path("NO-SUCH"), params={"marketplaceIds": US}, json=merge_body(0)
-    )
-    assert answer.status_code == 404
-    assert answer.json()["errors"][0]["code"] == "NOT_FOUND"
+    # patchListingsItem's model lists no 404: a SKU the account does not list is its 400.
+    with pytest.raises(SellingApiBadRequestException) as refused:
+        client.patch_listings_item(SELLER, "NO-SUCH", body=merge_body(0))
+    assert refused.value.amzn_code == "BAD_REQUEST"
+    assert "NO-SUCH" in refused.value.error[0]["details"]
 
 
 def test_replace_drops_the_handling_time_and_merge_keeps_it(sp: SpClients, emu: Emulator) -> None:

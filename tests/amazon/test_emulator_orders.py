@@ -478,6 +478,12 @@ def test_every_answer_matches_amazons_models(
     clock.advance(2)
     doc_id = reports.get_report(report_id).payload["reportDocumentId"]
     health = json.loads(reports.get_report_document(doc_id, download=True).payload["document"])
+    put = {"productType": "PRODUCT", "attributes": {}}  # INVALID: no condition_type
+    call(emu, "PUT", item_path("SKU-2"), params={"marketplaceIds": US}, json=put)
+    call(emu, "DELETE", item_path("SKU-2"), params={"marketplaceIds": US})
+    call(emu, "GET", "/feeds/2021-06-30/feeds", params={"feedTypes": "JSON_LISTINGS_FEED"})
+    health_type = "GET_V2_SELLER_PERFORMANCE_REPORT"
+    call(emu, "GET", "/reports/2021-06-30/reports", params={"reportTypes": health_type})
     emu.faults.throttle("getOrder", 1)
     call(emu, "GET", f"/orders/2026-01-01/orders/{order.order_id}")
     problems = []

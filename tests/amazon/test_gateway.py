@@ -207,6 +207,10 @@ def test_wrong_credentials_give_a_clear_error_without_secrets(
     ):
         assert secret not in everything
     assert emulator.quantity("SKU-01") == 5
+    # LWA answers a wrong client id or secret 401 invalid_client; it is never retried.
+    assert "(401 invalid_client)" in message
+    refused = [r for r in emulator.request_log if r.operation == "lwaToken" and r.status != 200]
+    assert [r.status for r in refused] == [401]
 
 
 # --- a bare 429 (no ``errors`` body): the library would return it as an empty success -------

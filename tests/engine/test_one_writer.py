@@ -139,4 +139,4 @@ def test_a_refused_push_prints_its_error_once(live: LiveWorld) -> None:
     assert process.finish() == 1
     text = process.text
     assert "NO-SUCH-SKU [ATVPDKIKX0DER] quantity 0: REFUSED via patch" in text
-    assert text.count("NOT_FOUND") == 1, text  # not once more per attempt from the log
+    assert text.count("BAD_REQUEST") == 1, text  # not once more per attempt from the log

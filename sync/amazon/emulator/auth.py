@@ -43,7 +43,8 @@ class TokenIssuer:
             form.get("client_id") != EMULATOR_SECRETS.lwa_client_id
             or form.get("client_secret") != EMULATOR_SECRETS.lwa_client_secret
         ):
-            return _lwa_error("invalid_client", "Client authentication failed")
+            # LWA answers a wrong client id or secret 401, a bad grant 400 (RFC 6749 5.2).
+            return _lwa_error("invalid_client", "Client authentication failed", 401)
         if form.get("refresh_token") != EMULATOR_SECRETS.refresh_token:
             return _lwa_error(
                 "invalid_grant", "The request has an invalid grant parameter : refresh_token"

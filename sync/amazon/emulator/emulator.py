@@ -33,6 +33,7 @@ from sync.amazon.emulator.seed import build_state
 from sync.amazon.emulator.server import Dispatcher, HttpServer, RequestRecord
 from sync.amazon.emulator.state import OrderState
 from sync.clock import Clock, SystemClock
+from sync.domain import marketplace as domain_marketplace
 
 
 class Emulator:
@@ -116,10 +117,16 @@ class Emulator:
     def _settle_now(self) -> None:
         feeds.process_due(self.ctx, self.clock.now())
 
+    @property
+    def region(self) -> str:
+        """NA, EU or FE: the marketplaces this account sells in (from the seed's marketplace)."""
+        return self.ctx.state.region
+
     def quantity(self, sku: str, marketplace_id: str | None = None) -> int | None:
         """Amazon's MFN quantity for ``sku`` (None: unknown SKU or no DEFAULT record).
 
-        ``marketplace_id``: the SKU's listing in that marketplace (default: its first one).
+        One quantity per SKU, shown in every marketplace that lists it; ``marketplace_id``:
+        None as well when the SKU is not listed in that marketplace.
         """
         with self.ctx.state.lock:
             self._settle_now()
@@ -127,15 +134,21 @@ class Emulator:
             listing = (
                 state.find_listing(sku, [marketplace_id])
                 if marketplace_id
-                else state.listings.get(sku)
+                else state.first_listing(sku)
             )
             return listing.quantity if listing else None
+
+    def listed_in(self, sku: str) -> list[str]:
+        """The marketplace ids where ``sku`` is listed, in the order it was listed."""
+        with self.ctx.state.lock:
+            self._settle_now()
+            return [ls.marketplace_id for ls in self.ctx.state.listings_of(sku)]
 
     def handling_days(self, sku: str) -> int | None:
         """``lead_time_to_ship_max_days`` of the DEFAULT record (None once a replace dropped it)."""
         with self.ctx.state.lock:
             self._settle_now()
-            listing = self.ctx.state.listings.get(sku)
+            listing = self.ctx.state.first_listing(sku)
             return listing.handling_days if listing else None
 
     def quantity_history(self, sku: str) -> list[tuple[datetime, int, str]]:
@@ -180,8 +193,14 @@ class Emulator:
         purchased_at: datetime | None = None,
         fulfillment_channel: str = "MFN",
         decrement: bool = True,
+        marketplace: str | None = None,
     ) -> OrderState:
-        """Place an order (one SKU or several (sku, qty) lines); return a copy with item ids."""
+        """Place an order (one SKU or several (sku, qty) lines); return a copy with item ids.
+
+        ``marketplace`` (code or id, default where the first SKU was first listed) must be of
+        the account's region: ValueError otherwise.
+        """
+        marketplace_id = domain_marketplace(marketplace).marketplace_id if marketplace else None
         items = [(lines, quantity)] if isinstance(lines, str) else list(lines)
         with self.ctx.state.lock:
             order = orderbook.place_order(
@@ -193,6 +212,7 @@ class Emulator:
                 status=status,
                 channel=fulfillment_channel,
                 decrement=decrement,
+                marketplace_id=marketplace_id,
             )
             return copy.deepcopy(order)
 
@@ -224,10 +244,10 @@ class Emulator:
             )
 
     def set_quantity(self, sku: str, quantity: int, cause: str = "seller") -> None:
-        """Set Amazon's MFN quantity directly (as if the seller edited it in Seller Central)."""
+        """Set a SKU's MFN quantity directly (as if edited in Seller Central): one quantity for
+        every marketplace that lists it. KeyError for a SKU the account does not list."""
         with self.ctx.state.lock:
-            listing = self.ctx.state.listings[sku]
-            current = listing.quantity or 0
+            current = self.ctx.state.inventories[sku].quantity or 0
             self.ctx.state.adjust_quantity(sku, quantity - current, self.clock.now(), cause)
 
     def set_offers(

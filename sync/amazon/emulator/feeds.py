@@ -13,11 +13,22 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from sync.amazon.emulator import job_query
 from sync.amazon.emulator.context import EmulatorContext
 from sync.amazon.emulator.listings_feed import process_listings_feed
 from sync.amazon.emulator.order_ack import process_ack_feed
+from sync.amazon.emulator.order_query import OutOfRegion, QueryError
+from sync.amazon.emulator.regions import refusal
 from sync.amazon.emulator.state import DocumentState, FeedState
-from sync.amazon.emulator.wire import Request, Response, error, invalid_input, iso, ok
+from sync.amazon.emulator.wire import (
+    UNAUTHORIZED,
+    Request,
+    Response,
+    error,
+    invalid_input,
+    iso,
+    ok,
+)
 
 LISTINGS_FEED = "JSON_LISTINGS_FEED"
 ACK_FEED = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
@@ -84,6 +95,9 @@ def create_feed(ctx: EmulatorContext, req: Request) -> Response:
         or not all(isinstance(m, str) for m in marketplace_ids)
     ):
         return invalid_input("'marketplaceIds' must list 1 to 25 marketplace ids.")
+    refused = refusal(ctx.state.region, marketplace_ids)
+    if refused:
+        return refused
     if feed_type not in (LISTINGS_FEED, ACK_FEED) and feed_type not in LEGACY_FEEDS:
         return invalid_input(f"Invalid feed type: {feed_type}.")
     if doc_id not in ctx.state.documents:
@@ -109,6 +123,25 @@ def get_feed(ctx: EmulatorContext, req: Request) -> Response:
     if feed is None:
         return error(404, "NotFound", f"Feed {req.params['feedId']} not found.")
     return ok(feed_body(feed))
+
+
+def get_feeds(ctx: EmulatorContext, req: Request) -> Response:
+    """GET /feeds/2021-06-30/feeds: the feeds matching the filter, newest first, paged."""
+    try:
+        flt = job_query.parse(req, "feedTypes", ctx.state.region, ctx.clock.now())
+    except OutOfRegion as exc:
+        return error(403, *UNAUTHORIZED, str(exc))
+    except QueryError as exc:
+        return invalid_input(str(exc))
+    jobs = [
+        job_query.Job(f.feed_id, f.feed_type, f.status, f.marketplace_ids, f.created_at)
+        for f in ctx.state.feeds.values()
+    ]
+    page, token = job_query.run(jobs, flt)
+    body: dict[str, Any] = {"feeds": [feed_body(ctx.state.feeds[j.job_id]) for j in page]}
+    if token:
+        body["nextToken"] = token
+    return ok(body)
 
 
 def feed_body(feed: FeedState) -> dict[str, Any]:

@@ -1,15 +1,20 @@
-"""Listings Items API 2021-08-01: getListingsItem, patchListingsItem, searchListingsItems."""
+"""Listings Items API 2021-08-01: getListingsItem and searchListingsItems, and the checks and
+answers the writes (listings_write.py: patch, put, delete) share.
+
+A listing is a SKU's offer in one marketplace; its ``fulfillment_availability`` (the MFN
+quantity and handling time) is the SKU's, shared by every marketplace that lists it.
+"""
 
 from __future__ import annotations
 
 import base64
-import uuid
 from typing import Any
 
-from sync.amazon.emulator import patching
 from sync.amazon.emulator.context import EmulatorContext
+from sync.amazon.emulator.regions import refusal
 from sync.amazon.emulator.state import QTY_ATTR, ListingState
 from sync.amazon.emulator.wire import Request, Response, error, invalid_input, iso, not_found, ok
+from sync.domain import MARKETPLACES_BY_ID
 
 ITEM_DATA = (
     "summaries",
@@ -21,18 +26,18 @@ ITEM_DATA = (
     "relationships",
     "productTypes",
 )
-SUBMISSION_DATA = ("identifiers", "issues")
 SORT_KEYS = {"sku": "sku", "createdDate": "created_at", "lastUpdatedDate": "updated_at"}
 
 
-def _marketplaces(req: Request) -> list[str] | Response:
+def marketplaces(ctx: EmulatorContext, req: Request) -> list[str] | Response:
+    """The request's marketplaceIds, or the error Amazon answers (absent, unknown, region)."""
     ids = req.arg_list("marketplaceIds")
     if not ids:
         return invalid_input("Missing required parameter 'marketplaceIds'.")
-    return ids
+    return refusal(ctx.state.region, ids) or ids
 
 
-def _included(req: Request, allowed: tuple[str, ...], default: str) -> list[str] | Response:
+def included_data(req: Request, allowed: tuple[str, ...], default: str) -> list[str] | Response:
     data = req.arg_list("includedData") or [default]
     unknown = [d for d in data if d not in allowed]
     if unknown:
@@ -40,7 +45,7 @@ def _included(req: Request, allowed: tuple[str, ...], default: str) -> list[str]
     return data
 
 
-def _wrong_seller(ctx: EmulatorContext, req: Request) -> Response | None:
+def wrong_seller(ctx: EmulatorContext, req: Request) -> Response | None:
     if req.params["sellerId"] != ctx.state.seller_id:
         return error(
             403,
@@ -57,13 +62,13 @@ def _read_scope(ctx: EmulatorContext, req: Request) -> tuple[list[str], list[str
     The two GETs check their arguments in the same order, so the first problem found is the
     one reported: marketplaceIds, then includedData, then the sellerId.
     """
-    marketplace_ids = _marketplaces(req)
+    marketplace_ids = marketplaces(ctx, req)
     if isinstance(marketplace_ids, Response):
         return marketplace_ids
-    included = _included(req, ITEM_DATA, "summaries")
+    included = included_data(req, ITEM_DATA, "summaries")
     if isinstance(included, Response):
         return included
-    refused = _wrong_seller(ctx, req)
+    refused = wrong_seller(ctx, req)
     if refused:
         return refused
     return marketplace_ids, included
@@ -111,7 +116,7 @@ def item_body(listing: ListingState, included: list[str]) -> dict[str, Any]:
     if "issues" in included:
         body["issues"] = []
     if "offers" in included:
-        body["offers"] = []
+        body["offers"] = _offers(listing)
     if "fulfillmentAvailability" in included:
         body["fulfillmentAvailability"] = [
             {"fulfillmentChannelCode": e["fulfillment_channel_code"]}
@@ -130,6 +135,15 @@ def item_body(listing: ListingState, included: list[str]) -> dict[str, Any]:
     return body
 
 
+def _offers(listing: ListingState) -> list[dict[str, Any]]:
+    """The listing's own offer in its marketplace (the price is per marketplace)."""
+    market = MARKETPLACES_BY_ID.get(listing.marketplace_id)
+    if listing.price is None or market is None:
+        return []
+    price = {"currencyCode": market.currency, "amount": str(listing.price)}
+    return [{"marketplaceId": listing.marketplace_id, "offerType": "B2C", "price": price}]
+
+
 def _attributes_body(listing: ListingState) -> dict[str, Any]:
     # Amazon echoes marketplace_id inside each marketplace-specific attribute entry.
     out: dict[str, Any] = {}
@@ -139,75 +153,6 @@ def _attributes_body(listing: ListingState) -> dict[str, Any]:
             for e in entries
         ]
     return out
-
-
-def patch_listings_item(ctx: EmulatorContext, req: Request) -> Response:
-    """PATCH /listings/2021-08-01/items/{sellerId}/{sku}: validate, then apply (or not)."""
-    marketplace_ids = _marketplaces(req)
-    if isinstance(marketplace_ids, Response):
-        return marketplace_ids
-    included = _included(req, SUBMISSION_DATA, "issues")
-    if isinstance(included, Response):
-        return included
-    try:
-        body = req.json()
-    except ValueError:
-        return invalid_input("The request body is not valid JSON.")
-    problem = _body_problem(body)
-    if problem:
-        return invalid_input(problem)
-    refused = _wrong_seller(ctx, req)
-    if refused:
-        return refused
-    listing = _find(ctx, req.params["sku"], marketplace_ids)
-    if isinstance(listing, Response):
-        return listing
-    issues = patching.patch_issues(body["patches"])
-    if body["productType"] not in ("PRODUCT", listing.product_type):
-        issues.append(
-            patching.issue(
-                "4000004",
-                f"The product type '{body['productType']}' does not match the product "
-                f"type of the listing ({listing.product_type}).",
-                None,
-                "INVALID_ATTRIBUTE",
-            )
-        )
-    preview = req.arg("mode") == "VALIDATION_PREVIEW"
-    status = "INVALID" if issues else ("VALID" if preview else "ACCEPTED")
-    if status == "ACCEPTED" and not ctx.faults.take_drop(listing.sku):
-        now = ctx.clock.now()
-        patching.apply_patches(listing, body["patches"])
-        listing.updated_at = now
-        if any(p["path"].endswith("/" + QTY_ATTR) for p in body["patches"]):
-            ctx.state.record_quantity(listing, now, "patch")
-    return ok(_submission(ctx, listing, status, issues, included))
-
-
-def _body_problem(body: Any) -> str | None:
-    if not isinstance(body, dict):
-        return "The request body must be a ListingsItemPatchRequest object."
-    if not isinstance(body.get("productType"), str) or not body["productType"]:
-        return "'productType' is required."
-    return patching.shape_error(body.get("patches"))
-
-
-def _submission(
-    ctx: EmulatorContext,
-    listing: ListingState,
-    status: str,
-    issues: list[dict[str, Any]],
-    included: list[str],
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "sku": listing.sku,
-        "status": status,
-        "submissionId": uuid.uuid4().hex,
-        "issues": issues,
-    }
-    if "identifiers" in included:
-        body["identifiers"] = [{"marketplaceId": listing.marketplace_id, "asin": listing.asin}]
-    return body
 
 
 def search_listings_items(ctx: EmulatorContext, req: Request) -> Response:

@@ -60,7 +60,8 @@ def fatal_report(seller_id: str, feed_id: str, reason: str) -> dict[str, Any]:
 def _apply(
     ctx: EmulatorContext, message: dict[str, Any], marketplace_id: str, at: datetime
 ) -> ListingState | list[dict[str, Any]] | None:
-    """Apply one message: the listing it changed, its issues, or None (deleted)."""
+    """Apply one message in the feed's marketplace: the listing it changed, its issues, or
+    None (deleted, or only the SKU's shared inventory changed)."""
     sku, op = message["sku"], message["operationType"]
     if sku in ctx.faults.error_skus:
         return [
@@ -69,32 +70,61 @@ def _apply(
                 "An internal error occurred while processing this message. Resubmit it.",
             )
         ]
-    listing = ctx.state.listings.get(sku)
+    listing = ctx.state.find_listing(sku, [marketplace_id])
     if listing is None and op != "UPDATE":
-        return [
-            _issue(
-                NOT_FOUND_CODE,
-                f"The SKU '{sku}' does not exist for this seller in marketplace {marketplace_id}.",
-            )
-        ]
+        return _not_listed(ctx, message, marketplace_id, at)
     if op == "DELETE":
-        ctx.state.listings.pop(sku, None)
+        if listing is not None:
+            ctx.state.remove_listing(listing)
         return None
     if op == "PATCH":
         problems = [_strip(i) for i in patching.patch_issues(message["patches"])]
         if problems:
             return problems
     if listing is None:
-        listing = ListingState(sku, marketplace_id, "", message["productType"], at, at)
-        ctx.state.listings[sku] = listing
+        listing = ctx.state.add_listing(sku, marketplace_id, message["productType"], at)
     if op == "PATCH":
         patching.apply_patches(listing, message["patches"])
     else:
         patching.replace_attributes(listing, message["attributes"], full=op == "UPDATE")
     listing.updated_at = at
-    if op == "UPDATE" or _touches_quantity(message):
-        ctx.state.record_quantity(listing, at, "feed")
+    if _touches_quantity(message):
+        ctx.state.record_quantity(sku, at, "feed")
     return listing
+
+
+def _not_listed(
+    ctx: EmulatorContext, message: dict[str, Any], marketplace_id: str, at: datetime
+) -> list[dict[str, Any]] | None:
+    """A message for a SKU not listed in the feed's marketplace: its inventory part applies
+    when the SKU is listed elsewhere in the account (inventory is per SKU); else 99010."""
+    sibling = ctx.state.first_listing(message["sku"])
+    inventory = _inventory_part(message)
+    if sibling is None or inventory is None:
+        return [
+            _issue(
+                NOT_FOUND_CODE,
+                f"The SKU '{message['sku']}' does not exist for this seller in marketplace "
+                f"{marketplace_id}.",
+            )
+        ]
+    problems = [_strip(i) for i in patching.patch_issues(inventory)]
+    if problems:
+        return problems
+    patching.apply_patches(sibling, inventory)
+    ctx.state.record_quantity(sibling.sku, at, "feed")
+    return None
+
+
+def _inventory_part(message: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The message's fulfillment_availability change as patches, or None when it has none."""
+    if message["operationType"] == "PATCH":
+        patches = [p for p in message["patches"] if p["path"].endswith("/" + QTY_ATTR)]
+        return patches or None
+    value = message.get("attributes", {}).get(QTY_ATTR)
+    if message["operationType"] != "PARTIAL_UPDATE" or not isinstance(value, list):
+        return None
+    return [{"op": "replace", "path": "/attributes/" + QTY_ATTR, "value": value}]
 
 
 def _touches_quantity(message: dict[str, Any]) -> bool:

@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+from sync.amazon.emulator.regions import INVALID_MARKETPLACES, NOT_IN_REGION, outside_region
 from sync.amazon.emulator.state import OrderState
 from sync.amazon.emulator.wire import iso, parse_iso
 from sync.domain import MARKETPLACES_BY_ID
@@ -131,15 +132,18 @@ def check_values(values: list[str], allowed: tuple[str, ...], name: str) -> list
     return values
 
 
-def check_marketplaces(ids: list[str]) -> list[str]:
-    """MarketplaceIds: at most 50, each a known one, all of one region (an endpoint serves one
-    region: a marketplace of another cannot be searched with the same call)."""
+class OutOfRegion(QueryError):
+    """A marketplace of another region (-> 403 Unauthorized, as Amazon answers)."""
+
+
+def check_marketplaces(ids: list[str], region: str) -> list[str]:
+    """MarketplaceIds: at most 50, each a known one, all of the account's region (an endpoint
+    serves one region: a marketplace of another is refused)."""
     if len(ids) > MAX_MARKETPLACES:
         raise QueryError(f"At most {MAX_MARKETPLACES} marketplace ids are allowed.")
     unknown = [i for i in ids if i not in MARKETPLACES_BY_ID]
     if unknown:
-        raise QueryError(f"Invalid marketplace id(s): {', '.join(unknown)}.")
-    regions = sorted({MARKETPLACES_BY_ID[i].region for i in ids})
-    if len(regions) > 1:
-        raise QueryError(f"Marketplace ids span regions {', '.join(regions)}; use one region.")
+        raise QueryError(f"{INVALID_MARKETPLACES} {', '.join(unknown)}")
+    if outside_region(region, ids):
+        raise OutOfRegion(NOT_IN_REGION)
     return ids

@@ -52,13 +52,20 @@ def place_order(
     status: str = "Unshipped",
     channel: str = "MFN",
     decrement: bool = True,
+    marketplace_id: str | None = None,
 ) -> OrderState:
-    """Create an order for ``(sku, quantity)`` lines; decrement MFN listings as Amazon does."""
-    items = [_item(state, rng, sku, quantity) for sku, quantity in lines]
-    first = state.listings.get(lines[0][0]) if lines else None
-    marketplace_id = first.marketplace_id if first else "ATVPDKIKX0DER"
-    handling = (first.handling_days if first else None) or 2
+    """Create an order for ``(sku, quantity)`` lines in a marketplace of the account's region
+    (default: where the first SKU was first listed); decrement the SKUs' MFN inventory."""
+    first = state.first_listing(lines[0][0]) if lines else None
+    marketplace_id = marketplace_id or (first.marketplace_id if first else None)
+    marketplace_id = marketplace_id or state.default_marketplace
     market = MARKETPLACES_BY_ID.get(marketplace_id)
+    if market is None or market.region != state.region:
+        raise ValueError(
+            f"marketplace {marketplace_id}: this account takes orders in region {state.region} only"
+        )
+    items = [_item(state, rng, sku, quantity, marketplace_id) for sku, quantity in lines]
+    handling = (first.handling_days if first else None) or 2
     order = OrderState(
         order_id=order_id or new_order_id(state, rng),
         marketplace_id=marketplace_id,
@@ -67,7 +74,7 @@ def place_order(
         last_update_date=at,
         items=items,
         fulfillment_channel=channel,
-        currency=market.currency if market else "USD",
+        currency=market.currency,
         latest_ship_date=at + timedelta(days=handling),
     )
     state.orders[order.order_id] = order
@@ -77,8 +84,10 @@ def place_order(
     return order
 
 
-def _item(state: EmulatorState, rng: random.Random, sku: str, quantity: int) -> OrderItemState:
-    listing = state.listings.get(sku)
+def _item(
+    state: EmulatorState, rng: random.Random, sku: str, quantity: int, marketplace_id: str
+) -> OrderItemState:
+    listing = state.find_listing(sku, [marketplace_id]) or state.first_listing(sku)
     asin = listing.asin if listing else ""
     return OrderItemState(order_item_id=new_item_id(rng), sku=sku, asin=asin, quantity=quantity)
 

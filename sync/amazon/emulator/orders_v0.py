@@ -10,8 +10,17 @@ from typing import Any
 
 from sync.amazon.emulator import order_query as q
 from sync.amazon.emulator.context import EmulatorContext
+from sync.amazon.emulator.regions import sales_channel
 from sync.amazon.emulator.state import V0_STATUSES, OrderItemState, OrderState
-from sync.amazon.emulator.wire import Request, Response, error, invalid_input, iso, ok
+from sync.amazon.emulator.wire import (
+    UNAUTHORIZED,
+    Request,
+    Response,
+    error,
+    invalid_input,
+    iso,
+    ok,
+)
 
 # Any of the four marketplace spellings python-amazon-sp-api adds.
 _MARKETPLACE_KEYS = ("MarketplaceIds", "marketplaceIds", "MarketplaceId", "marketplace_ids")
@@ -22,6 +31,8 @@ def get_orders(ctx: EmulatorContext, req: Request) -> Response:
     try:
         size = q.page_size(req.arg("MaxResultsPerPage"))
         flt = _filter(ctx, req)
+    except q.OutOfRegion as exc:
+        return error(403, *UNAUTHORIZED, str(exc))
     except q.QueryError as exc:
         return invalid_input(str(exc))
     page, token = q.run(list(ctx.state.orders.values()), flt, size)
@@ -59,7 +70,7 @@ def _filter(ctx: EmulatorContext, req: Request) -> q.OrderFilter:
         channels=q.check_values(
             req.arg_list("FulfillmentChannels"), ("MFN", "AFN"), "FulfillmentChannels"
         ),
-        marketplaces=q.check_marketplaces(marketplaces),
+        marketplaces=q.check_marketplaces(marketplaces, ctx.state.region),
         order_ids=order_ids,
     )
 
@@ -95,7 +106,7 @@ def order_body(order: OrderState) -> dict[str, Any]:
         "LastUpdateDate": iso(order.last_update_date),
         "OrderStatus": order.status,
         "FulfillmentChannel": order.fulfillment_channel,
-        "SalesChannel": "Amazon.com",
+        "SalesChannel": sales_channel(order.marketplace_id),
         "MarketplaceId": order.marketplace_id,
         "NumberOfItemsShipped": shipped,
         "NumberOfItemsUnshipped": sum(i.quantity for i in order.items) - shipped,

@@ -11,8 +11,17 @@ from typing import Any
 
 from sync.amazon.emulator import order_query as q
 from sync.amazon.emulator.context import EmulatorContext
+from sync.amazon.emulator.regions import sales_channel
 from sync.amazon.emulator.state import V2026_STATUS, OrderItemState, OrderState
-from sync.amazon.emulator.wire import Request, Response, error, invalid_input, iso, ok
+from sync.amazon.emulator.wire import (
+    UNAUTHORIZED,
+    Request,
+    Response,
+    error,
+    invalid_input,
+    iso,
+    ok,
+)
 
 INCLUDED = (
     "BUYER",
@@ -46,6 +55,8 @@ def search_orders(ctx: EmulatorContext, req: Request) -> Response:
         included = q.check_values(req.arg_list("includedData"), INCLUDED, "includedData")
         size = q.page_size(req.arg("maxResultsPerPage"))
         flt = _filter(ctx, req)
+    except q.OutOfRegion as exc:
+        return error(403, *UNAUTHORIZED, str(exc))
     except q.QueryError as exc:
         return invalid_input(str(exc))
     page, token = q.run(list(ctx.state.orders.values()), flt, size)
@@ -80,7 +91,7 @@ def _filter(ctx: EmulatorContext, req: Request) -> q.OrderFilter:
         before=before,
         statuses=v0,
         channels=[_CHANNEL[f] for f in fulfilled_by],
-        marketplaces=q.check_marketplaces(req.arg_list("marketplaceIds")),
+        marketplaces=q.check_marketplaces(req.arg_list("marketplaceIds"), ctx.state.region),
     )
 
 
@@ -106,7 +117,11 @@ def order_body(order: OrderState, included: list[str]) -> dict[str, Any]:
         "orderId": order.order_id,
         "createdTime": iso(order.purchase_date),
         "lastUpdatedTime": iso(order.last_update_date),
-        "salesChannel": {"channelName": "AMAZON", "marketplaceId": order.marketplace_id},
+        "salesChannel": {
+            "channelName": "AMAZON",
+            "marketplaceId": order.marketplace_id,
+            "marketplaceName": sales_channel(order.marketplace_id),
+        },
         "orderItems": [_item_body(order, item, included) for item in order.items],
     }
     if "FULFILLMENT" in included:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sync.amazon.emulator.state import QTY_ATTR, ListingState
@@ -140,11 +141,59 @@ def apply_patches(listing: ListingState, patches: list[dict[str, Any]]) -> None:
 
 
 def replace_attributes(listing: ListingState, attributes: dict[str, Any], full: bool) -> None:
-    """PARTIAL_UPDATE (replace the named attributes) or UPDATE (``full``: replace them all)."""
+    """PARTIAL_UPDATE (replace the named attributes) or UPDATE (``full``: replace the offer's).
+
+    ``fulfillment_availability`` is the SKU's in every marketplace: replaced when named, kept
+    otherwise, even by a full update of one marketplace's offer.
+    """
     if full:
-        listing.attributes = {}
+        listing.offer.clear()
     for name, value in attributes.items():
         listing.attributes[name] = copy.deepcopy(value) if isinstance(value, list) else []
+
+
+def attribute_issues(attributes: dict[str, Any], product_only: bool) -> list[dict[str, Any]]:
+    """Problems of a putListingsItem ``attributes`` object (-> INVALID with these issues).
+
+    Names are snake_case, values arrays of objects; ``condition_type`` is required unless the
+    request says ``LISTING_PRODUCT_ONLY`` (the model's own INVALID example asks for it).
+    """
+    found: list[dict[str, Any]] = []
+    for name, value in attributes.items():
+        shaped = isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        if not _SNAKE.match(name) or not shaped:
+            found.append(
+                issue("90000900", "The attributes are invalid.", name, "INVALID_ATTRIBUTE")
+            )
+        elif name == QTY_ATTR:
+            found.extend(_availability_issues({"value": value}))
+    if not product_only and not attributes.get("condition_type"):
+        found.append(
+            issue(
+                "90220",
+                "'condition_type' is required but not supplied.",
+                "condition_type",
+                "MISSING_ATTRIBUTE",
+            )
+        )
+    return found
+
+
+def first_value(attributes: dict[str, Any], name: str) -> str | None:
+    """``attributes[name][0]["value"]`` as text (item_name, merchant_suggested_asin), or None."""
+    entries = attributes.get(name)
+    value = entries[0].get("value") if isinstance(entries, list) and entries else None
+    return str(value) if value is not None else None
+
+
+def offer_price(attributes: dict[str, Any]) -> Decimal | None:
+    """The ``purchasable_offer`` price (our_price schedule value_with_tax), or None."""
+    try:
+        offer = attributes["purchasable_offer"][0]
+        price = Decimal(str(offer["our_price"][0]["schedule"][0]["value_with_tax"]))
+    except (KeyError, IndexError, TypeError, InvalidOperation):
+        return None
+    return price if price.is_finite() and price >= 0 else None
 
 
 def _selector_keys(name: str, entry: dict[str, Any]) -> tuple[str, ...]:

@@ -19,11 +19,21 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sync.amazon.emulator import all_listings
+from sync.amazon.emulator import all_listings, job_query
 from sync.amazon.emulator.context import EmulatorContext
 from sync.amazon.emulator.feeds import JSON_TYPE, QUEUE_SHARE, new_document
+from sync.amazon.emulator.order_query import OutOfRegion, QueryError
+from sync.amazon.emulator.regions import refusal
 from sync.amazon.emulator.state import ReportState
-from sync.amazon.emulator.wire import Request, Response, error, invalid_input, iso, ok
+from sync.amazon.emulator.wire import (
+    UNAUTHORIZED,
+    Request,
+    Response,
+    error,
+    invalid_input,
+    iso,
+    ok,
+)
 
 PERFORMANCE_REPORT = "GET_V2_SELLER_PERFORMANCE_REPORT"
 TARGET = 0.025
@@ -53,6 +63,9 @@ def create_report(ctx: EmulatorContext, req: Request) -> Response:
     marketplace_ids = body.get("marketplaceIds")
     if not isinstance(marketplace_ids, list) or not marketplace_ids:
         return invalid_input("'marketplaceIds' is required.")
+    refused = refusal(ctx.state.region, [str(m) for m in marketplace_ids])
+    if refused:
+        return refused
     report = ReportState(
         report_id=f"{90_000_000_000 + ctx.state.next_id()}",
         report_type=body["reportType"],
@@ -69,6 +82,34 @@ def get_report(ctx: EmulatorContext, req: Request) -> Response:
     report = ctx.state.reports.get(req.params["reportId"])
     if report is None:
         return error(404, "NotFound", f"Report {req.params['reportId']} not found.")
+    return ok(report_body(ctx, report))
+
+
+def get_reports(ctx: EmulatorContext, req: Request) -> Response:
+    """GET /reports/2021-06-30/reports: the reports matching the filter, newest first, paged."""
+    try:
+        flt = job_query.parse(req, "reportTypes", ctx.state.region, ctx.clock.now())
+    except OutOfRegion as exc:
+        return error(403, *UNAUTHORIZED, str(exc))
+    except QueryError as exc:
+        return invalid_input(str(exc))
+    for report in ctx.state.reports.values():
+        _advance(ctx, report)
+    jobs = [
+        job_query.Job(r.report_id, r.report_type, r.status, r.marketplace_ids, r.created_at)
+        for r in ctx.state.reports.values()
+    ]
+    page, token = job_query.run(jobs, flt)
+    body: dict[str, Any] = {
+        "reports": [report_body(ctx, ctx.state.reports[j.job_id]) for j in page]
+    }
+    if token:
+        body["nextToken"] = token
+    return ok(body)
+
+
+def _advance(ctx: EmulatorContext, report: ReportState) -> tuple[datetime, datetime]:
+    """Move the report along the clock; (processing start, processing end)."""
     processing = timedelta(seconds=ctx.feed_processing_seconds)
     started, due = report.created_at + processing * QUEUE_SHARE, report.created_at + processing
     now = ctx.clock.now()
@@ -76,6 +117,12 @@ def get_report(ctx: EmulatorContext, req: Request) -> Response:
         _finish(ctx, report, due)
     elif report.status == "IN_QUEUE" and now >= started:
         report.status = "IN_PROGRESS"
+    return started, due
+
+
+def report_body(ctx: EmulatorContext, report: ReportState) -> dict[str, Any]:
+    """A ``Report`` object, its status brought up to the clock first."""
+    started, due = _advance(ctx, report)
     body: dict[str, Any] = {
         "reportId": report.report_id,
         "reportType": report.report_type,
@@ -89,7 +136,7 @@ def get_report(ctx: EmulatorContext, req: Request) -> Response:
         body["processingEndTime"] = iso(due)
     if report.doc_id:
         body["reportDocumentId"] = report.doc_id
-    return ok(body)
+    return body
 
 
 def _finish(ctx: EmulatorContext, report: ReportState, at: datetime) -> None:

@@ -11,6 +11,7 @@ from sync.amazon.emulator import (
     pricing,
     reports,
 )
+from sync.amazon.emulator import listings_write as writes
 from sync.amazon.emulator.server import Route, route
 from sync.amazon.emulator.wire import Request, Response
 
@@ -30,7 +31,9 @@ def build_routes() -> list[Route]:
     table = [
         route("POST", "/auth/o2/token", "lwaToken", _never),
         route("GET", LISTINGS + "/{sku}", "getListingsItem", listings.get_listings_item),
-        route("PATCH", LISTINGS + "/{sku}", "patchListingsItem", listings.patch_listings_item),
+        route("PATCH", LISTINGS + "/{sku}", "patchListingsItem", writes.patch_listings_item),
+        route("PUT", LISTINGS + "/{sku}", "putListingsItem", writes.put_listings_item),
+        route("DELETE", LISTINGS + "/{sku}", "deleteListingsItem", writes.delete_listings_item),
         route("GET", LISTINGS, "searchListingsItems", listings.search_listings_items),
     ]
     table += [
@@ -39,6 +42,7 @@ def build_routes() -> list[Route]:
             "GET", FEEDS + "/documents/{feedDocumentId}", "getFeedDocument", feeds.get_feed_document
         ),
         route("POST", FEEDS + "/feeds", "createFeed", feeds.create_feed),
+        route("GET", FEEDS + "/feeds", "getFeeds", feeds.get_feeds),
         route("GET", FEEDS + "/feeds/{feedId}", "getFeed", feeds.get_feed),
         route("DELETE", FEEDS + "/feeds/{feedId}", "cancelFeed", feeds.cancel_feed),
         route("PUT", "/_docs/{docId}", "uploadDocument", documents.upload),
@@ -54,6 +58,7 @@ def build_routes() -> list[Route]:
             orders_v0.get_order_items,
         ),
         route("POST", REPORTS + "/reports", "createReport", reports.create_report),
+        route("GET", REPORTS + "/reports", "getReports", reports.get_reports),
         route("GET", REPORTS + "/reports/{reportId}", "getReport", reports.get_report),
         route(
             "GET",

@@ -13,20 +13,19 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from sync.amazon.emulator import seed_fields
 from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
 from sync.amazon.emulator.offers import parse_offers
+from sync.amazon.emulator.regions import region_codes
 from sync.amazon.emulator.state import (
     LEAD_TIME_KEY,
     MFN_CHANNEL,
-    QTY_ATTR,
     V0_STATUSES,
     EmulatorState,
-    ListingState,
     OrderItemState,
     OrderState,
 )
-from sync.amazon.emulator.wire import parse_iso
-from sync.domain import MARKETPLACES_BY_ID, marketplace
+from sync.domain import MARKETPLACES_BY_ID
 from sync.errors import InputError
 
 TOP_KEYS = {"seller_id", "marketplace", "listings", "orders", "account_health", "offers"}
@@ -86,25 +85,24 @@ def load_seed_file(path: Path) -> dict[str, Any]:
 
 
 def build_state(seed: dict[str, Any] | None, now: datetime) -> EmulatorState:
-    """A fresh state holding the seed's seller, listings, orders and account-health override."""
+    """A fresh state holding the seed's seller, listings, orders and account-health override.
+
+    The account's region is its ``marketplace``'s (default US: NA); every listing and order
+    must be in a marketplace of that region.
+    """
     seed = seed or {}
-    _known_keys(seed, TOP_KEYS, "seed")
+    seed_fields.known_keys(seed, TOP_KEYS, "seed")
     seller = seed.get("seller_id", EMULATOR_SELLER_ID)
     if not isinstance(seller, str) or not seller:
         raise InputError("seed: seller_id: expected a non-empty string")
-    default_mp = _marketplace_id(seed.get("marketplace", "US"), "seed: marketplace")
-    state = EmulatorState(seller_id=seller)
-    for n, raw in enumerate(_list(seed, "listings", "seed")):
-        listing = _listing(raw, f"seed: listings[{n}]", default_mp, now)
-        if state.find_listing(listing.sku, [listing.marketplace_id]) is not None:
-            raise InputError(f"seed: listings[{n}].sku: duplicate SKU {listing.sku!r}")
-        if listing.sku in state.listings:  # the same SKU in another marketplace
-            state.elsewhere[(listing.sku, listing.marketplace_id)] = listing
-        else:
-            state.listings[listing.sku] = listing
-        state.record_quantity(listing, listing.created_at, "seed")
-    for n, raw in enumerate(_list(seed, "orders", "seed")):
-        order = _order(raw, f"seed: orders[{n}]", default_mp, now)
+    default_mp = seed_fields.marketplace_id(seed.get("marketplace", "US"), "seed: marketplace")
+    region = MARKETPLACES_BY_ID[default_mp].region
+    state = EmulatorState(seller_id=seller, region=region, default_marketplace=default_mp)
+    first: dict[str, str] = {}  # SKU -> where its first listing (and inventory) was seeded
+    for n, raw in enumerate(seed_fields.items_of(seed, "listings", "seed")):
+        _add_listing(state, raw, f"seed: listings[{n}]", now, first)
+    for n, raw in enumerate(seed_fields.items_of(seed, "orders", "seed")):
+        order = _order(raw, f"seed: orders[{n}]", state, now)
         if order.order_id in state.orders:
             raise InputError(f"seed: orders[{n}].order_id: duplicate order {order.order_id!r}")
         state.orders[order.order_id] = order
@@ -119,7 +117,7 @@ def _account_health(raw: Any) -> dict[str, Any] | None:
     where = "seed: account_health"
     if not isinstance(raw, dict):
         raise InputError(f"{where}: expected an object")
-    _known_keys(raw, HEALTH_KEYS, where)
+    seed_fields.known_keys(raw, HEALTH_KEYS, where)
     target = raw.get("target_value")
     if target is not None and (
         isinstance(target, bool) or not isinstance(target, int | float) or not 0 <= target <= 1
@@ -133,29 +131,70 @@ def _account_health(raw: Any) -> dict[str, Any] | None:
     return raw
 
 
-def _listing(raw: Any, where: str, default_mp: str, now: datetime) -> ListingState:
+def _add_listing(
+    state: EmulatorState, raw: Any, where: str, now: datetime, first: dict[str, str]
+) -> None:
+    """Seed one offer; a SKU seeded again in another marketplace shares the first's inventory."""
     if not isinstance(raw, dict):
         raise InputError(f"{where}: expected an object")
-    _known_keys(raw, LISTING_KEYS, where)
-    sku = _text(raw, "sku", where)
-    created = _time(raw, "created_at", where) or now
-    listing = ListingState(
-        sku=sku,
-        marketplace_id=_marketplace_id(raw.get("marketplace", default_mp), f"{where}.marketplace"),
-        asin=_text(raw, "asin", where, default=""),
-        product_type=_text(raw, "product_type", where, default="PRODUCT"),
-        created_at=created,
-        updated_at=created,
-        item_name=_text(raw, "item_name", where, default=""),
+    seed_fields.known_keys(raw, LISTING_KEYS, where)
+    sku = seed_fields.text(raw, "sku", where)
+    mid = seed_fields.marketplace_id(
+        raw.get("marketplace", state.default_marketplace), f"{where}.marketplace"
     )
-    listing.price = _price(raw.get("price"), f"{where}.price")
-    listing.attributes[QTY_ATTR] = [_availability(raw, where)]
-    return listing
+    _in_region(state, mid, f"{where}.marketplace")
+    if state.find_listing(sku, [mid]) is not None:
+        code = MARKETPLACES_BY_ID[mid].code
+        raise InputError(f"{where}.sku: duplicate SKU {sku!r} in marketplace {code}")
+    record = _availability(raw, where)
+    created = seed_fields.moment(raw, "created_at", where) or now
+    product_type = seed_fields.text(raw, "product_type", where, default="PRODUCT")
+    price = seed_fields.price(raw.get("price"), f"{where}.price")
+    pooled = state.inventories.get(sku)
+    if pooled is not None and pooled.records:
+        _same_inventory(raw, record, pooled.records[0], where, first[sku])
+    listing = state.add_listing(sku, mid, product_type, created)
+    listing.asin = seed_fields.text(raw, "asin", where, default="")
+    listing.item_name = seed_fields.text(raw, "item_name", where, default="")
+    listing.price = price
+    if sku not in first:
+        first[sku] = where
+        listing.inventory.records = [record]
+        state.record_quantity(sku, created, "seed")
+
+
+def _same_inventory(
+    raw: dict[str, Any], record: dict[str, Any], pooled: dict[str, Any], where: str, other: str
+) -> None:
+    """A SKU's listings share one quantity, handling time and channel: what a later listing
+    states must agree with the first (what it leaves out, it inherits)."""
+    fields = (
+        ("fulfillment_channel", "fulfillment_channel_code"),
+        ("quantity", "quantity"),
+        ("handling_days", LEAD_TIME_KEY),
+    )
+    for key, attribute in fields:
+        if key in raw and record.get(attribute) != pooled.get(attribute):
+            raise InputError(
+                f"{where}.{key}: {record.get(attribute)!r} differs from "
+                f"{pooled.get(attribute)!r} in {other.removeprefix('seed: ')}: a SKU has one "
+                "merchant-fulfilled inventory in all the marketplaces that list it"
+            )
+
+
+def _in_region(state: EmulatorState, marketplace_id: str, where: str) -> None:
+    market = MARKETPLACES_BY_ID[marketplace_id]
+    if market.region != state.region:
+        codes = ", ".join(region_codes(state.region))
+        raise InputError(
+            f"{where}: {market.code} is in region {market.region}; this account sells in "
+            f"region {state.region} ({codes}), set by the seed's marketplace"
+        )
 
 
 def _availability(raw: dict[str, Any], where: str) -> dict[str, Any]:
     """The fulfillment_availability record: DEFAULT with a quantity, or FBA without one."""
-    channel = _text(raw, "fulfillment_channel", where, default=MFN_CHANNEL)
+    channel = seed_fields.text(raw, "fulfillment_channel", where, default=MFN_CHANNEL)
     if channel != MFN_CHANNEL:
         if not FBA_CHANNEL.match(channel):
             raise InputError(
@@ -166,58 +205,53 @@ def _availability(raw: dict[str, Any], where: str) -> dict[str, Any]:
         return {"fulfillment_channel_code": channel}
     record: dict[str, Any] = {
         "fulfillment_channel_code": MFN_CHANNEL,
-        "quantity": _count(raw, "quantity", where, 0),
+        "quantity": seed_fields.count(raw, "quantity", where, 0),
     }
-    handling = _count(raw, "handling_days", where, None)
+    handling = seed_fields.count(raw, "handling_days", where, None)
     if handling is not None:
         record[LEAD_TIME_KEY] = handling
     return record
 
 
-def _price(value: Any, where: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        price: Decimal | None = Decimal(str(value))
-    except InvalidOperation:
-        price = None
-    if isinstance(value, bool) or price is None or not price.is_finite() or price < 0:
-        raise InputError(f"{where}: expected a decimal amount >= 0, got {value!r}")
-    return price
-
-
-def _order(raw: Any, where: str, default_mp: str, now: datetime) -> OrderState:
+def _order(raw: Any, where: str, state: EmulatorState, now: datetime) -> OrderState:
     if not isinstance(raw, dict):
         raise InputError(f"{where}: expected an object")
-    _known_keys(raw, ORDER_KEYS, where)
-    order_id = _text(raw, "order_id", where)
+    seed_fields.known_keys(raw, ORDER_KEYS, where)
+    order_id = seed_fields.text(raw, "order_id", where)
     if not ORDER_ID.match(order_id):
         raise InputError(f"{where}.order_id: expected 3-7-7 characters, got {order_id!r}")
-    status = _text(raw, "status", where, default="Unshipped")
+    status = seed_fields.text(raw, "status", where, default="Unshipped")
     if status not in V0_STATUSES:
         raise InputError(
             f"{where}.status: expected one of {', '.join(V0_STATUSES)}, got {status!r}"
         )
-    purchased = _time(raw, "purchase_date", where) or now
+    purchased = seed_fields.moment(raw, "purchase_date", where) or now
     cancelled_by = raw.get("cancelled_by")
     if cancelled_by not in (None, "BUYER", "MERCHANT", "AMAZON"):
         raise InputError(f"{where}.cancelled_by: expected BUYER, MERCHANT or AMAZON")
-    channel = _text(raw, "fulfillment_channel", where, default="MFN")
+    channel = seed_fields.text(raw, "fulfillment_channel", where, default="MFN")
     if channel not in ("MFN", "AFN"):
         raise InputError(f"{where}.fulfillment_channel: expected MFN or AFN, got {channel!r}")
-    items = [_item(it, f"{where}.items[{k}]") for k, it in enumerate(_list(raw, "items", where))]
+    items = [
+        _item(it, f"{where}.items[{k}]")
+        for k, it in enumerate(seed_fields.items_of(raw, "items", where))
+    ]
+    mid = seed_fields.marketplace_id(
+        raw.get("marketplace", state.default_marketplace), f"{where}.marketplace"
+    )
+    _in_region(state, mid, f"{where}.marketplace")
     if not items:
         raise InputError(f"{where}.items: an order needs at least one item")
     return OrderState(
         order_id=order_id,
-        marketplace_id=_marketplace_id(raw.get("marketplace", default_mp), f"{where}.marketplace"),
+        marketplace_id=mid,
         status=status,
         purchase_date=purchased,
-        last_update_date=_time(raw, "last_update_date", where) or purchased,
+        last_update_date=seed_fields.moment(raw, "last_update_date", where) or purchased,
         items=items,
         fulfillment_channel=channel,
-        currency=_text(raw, "currency", where, default="USD"),
-        latest_ship_date=_time(raw, "latest_ship_date", where),
+        currency=seed_fields.text(raw, "currency", where, default=MARKETPLACES_BY_ID[mid].currency),
+        latest_ship_date=seed_fields.moment(raw, "latest_ship_date", where),
         cancelled_by=cancelled_by,
         cancel_reason=raw.get("cancel_reason"),
     )
@@ -226,8 +260,8 @@ def _order(raw: Any, where: str, default_mp: str, now: datetime) -> OrderState:
 def _item(raw: Any, where: str) -> OrderItemState:
     if not isinstance(raw, dict):
         raise InputError(f"{where}: expected an object")
-    _known_keys(raw, ITEM_KEYS, where)
-    item_id = _text(raw, "order_item_id", where)
+    seed_fields.known_keys(raw, ITEM_KEYS, where)
+    item_id = seed_fields.text(raw, "order_item_id", where)
     if not ITEM_ID.match(item_id):
         raise InputError(f"{where}.order_item_id: expected 14 digits, got {item_id!r}")
     try:
@@ -239,61 +273,12 @@ def _item(raw: Any, where: str) -> OrderItemState:
         raise InputError(f"{where}.buyer_cancel_requested: expected true or false")
     return OrderItemState(
         order_item_id=item_id,
-        sku=_text(raw, "sku", where),
-        asin=_text(raw, "asin", where, default=""),
-        quantity=_count(raw, "quantity", where, 1) or 0,
+        sku=seed_fields.text(raw, "sku", where),
+        asin=seed_fields.text(raw, "asin", where, default=""),
+        quantity=seed_fields.count(raw, "quantity", where, 1) or 0,
         price=price,
-        quantity_shipped=_count(raw, "quantity_shipped", where, 0) or 0,
+        quantity_shipped=seed_fields.count(raw, "quantity_shipped", where, 0) or 0,
         buyer_cancel_requested=flag,
         buyer_cancel_reason=raw.get("buyer_cancel_reason"),
         cancel_reason=raw.get("cancel_reason"),
     )
-
-
-def _known_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
-    for key in raw:
-        if key not in allowed:
-            raise InputError(
-                f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})"
-            )
-
-
-def _list(raw: dict[str, Any], key: str, where: str) -> list[Any]:
-    value = raw.get(key, [])
-    if not isinstance(value, list):
-        raise InputError(f"{where}.{key}: expected a list")
-    return value
-
-
-def _text(raw: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
-    value = raw.get(key, default)
-    if not isinstance(value, str) or (default is None and not value):
-        raise InputError(f"{where}.{key}: expected a non-empty string, got {value!r}")
-    return value
-
-
-def _count(raw: dict[str, Any], key: str, where: str, default: int | None) -> int | None:
-    value = raw.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(f"{where}.{key}: expected an integer >= 0, got {value!r}")
-    return value
-
-
-def _time(raw: dict[str, Any], key: str, where: str) -> datetime | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    try:
-        return parse_iso(str(value))
-    except ValueError as exc:
-        raise InputError(f"{where}.{key}: expected an ISO 8601 time, got {value!r}") from exc
-
-
-def _marketplace_id(value: Any, where: str) -> str:
-    try:
-        return marketplace(str(value)).marketplace_id
-    except KeyError as exc:
-        known = ", ".join(sorted(m.marketplace_id for m in MARKETPLACES_BY_ID.values())[:3])
-        raise InputError(f"{where}: unknown marketplace {value!r} (e.g. US, JP, {known})") from exc
