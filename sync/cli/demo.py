@@ -97,7 +97,8 @@ def _serve_dashboard(db_path: Path, port: int) -> None:
     settings = demo_settings(f"sqlite:///{db_path}", "http://127.0.0.1:1")
     web = make_app(settings, "127.0.0.1", allow_actions=False)
     listening = listen("127.0.0.1", port)
-    console.print(plain(f"Dashboard on the demo's data: {listening.url} (read-only; Ctrl-C stops it)"))
+    where = f"Dashboard on the demo's data: {listening.url} (read-only; Ctrl-C stops it)"
+    console.print(plain(where))
     serve_forever(web, listening)
 
 
