@@ -168,7 +168,7 @@ def test_reimport_updates_fields_and_replaces_sources(engine: Engine, tmp_path: 
     import_listings_file(engine, first, clock.now())
     second = write(
         tmp_path,
-        HEADER + "R-1,US,,,9,3,https://s.example/new,\nR-1,CA,,,2,1,https://s.example/ca,\n",
+        HEADER + "R-1,US,,,9,3,https://s.example/new,\nR-1,CA,,,9,3,https://s.example/new,\n",
         name="second.csv",
     )
     report = import_listings_file(engine, second, clock.now())
@@ -299,3 +299,22 @@ def test_cli_import_warns_about_variant_shop_sources_that_name_no_variant(
     assert "(sku TEE-4)" in warnings[1]
     (named,) = read_listings_csv(path).listings[2].sources
     assert named.variant == "1盒"
+
+
+def test_one_sku_in_several_marketplaces_must_agree_on_its_stock_terms(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sku,marketplace,asin,handling_days,default_quantity,source\n"
+        "S-1,US,,3,2,https://shop.example/a\n"
+        "S-1,CA,,3,2,https://shop.example/a\n"  # the same pool: fine
+        "S-1,MX,,3,5,https://shop.example/a\n"  # another quantity for the one pool
+        "S-2,US,,3,1,https://shop.example/b\n"
+        "S-2,CA,,3,1,https://shop.example/c\n",  # other sources
+    )
+    parsed = read_listings_csv(path)
+    assert [(item.sku, item.marketplace) for item in parsed.listings] == [
+        ("S-1", "US"), ("S-1", "CA"), ("S-2", "US"),
+    ]  # fmt: skip
+    assert [e.split(": ", 1)[0] for e in parsed.errors] == [f"{path}:4", f"{path}:6"]
+    assert "also listed on line 2" in parsed.errors[0]
+    assert "also listed on line 5" in parsed.errors[1]

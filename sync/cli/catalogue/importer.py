@@ -163,6 +163,7 @@ def iter_catalogue(
     found = read_header(header, name)
     reader = csv.reader(stream, delimiter=delimiter)
     first_line: dict[tuple[str, str], int] = {}
+    pools: dict[str, tuple[int, int]] = {}  # SKU -> (line, stock terms) of its first listing
     end = 1
     for cells in reader:
         line, end = end + 1, reader.line_num + 1
@@ -178,12 +179,35 @@ def iter_catalogue(
                 raise RowError(
                     f"duplicate SKU for {listing.marketplace} (first on line {first_line[key]})"
                 )
+            _same_pool(listing, line, pools)
         except (RowError, storable.Unstorable) as exc:
             sku = record.get("sku", "")
             yield f"{name}:{line}: {exc}" + (f" (sku {sku})" if sku else "")
             continue
         first_line[key] = line
         yield line, listing
+
+
+def _same_pool(listing: Listing, line: int, pools: dict[str, tuple[int, int]]) -> None:
+    """One SKU listed in several marketplaces shares one quantity on Amazon (a seller's
+    merchant-fulfilled inventory is per SKU): its rows must agree on what decides it."""
+    terms = hash(
+        (
+            listing.sources,
+            listing.handling_days,
+            listing.default_quantity,
+            listing.safety_buffer,
+            listing.pack_size,
+            listing.max_cost,
+        )
+    )
+    first = pools.setdefault(listing.sku, (line, terms))
+    if first[1] != terms:
+        raise RowError(
+            f"{listing.sku} is also listed on line {first[0]} with other sources or stock "
+            "terms (handling_days, default_quantity, safety_buffer, pack_size, max_cost); Amazon "
+            "keeps one quantity and lead time per SKU for every marketplace, so its rows must agree"
+        )
 
 
 def _fits(record: dict[str, str], source_cells: list[str]) -> None:
