@@ -69,7 +69,9 @@ class ApiChecker:
         found = api_refs.item(source)
         if found is not None:
             return found
-        if source.kind is not SourceKind.PAGE or source.variant or source.supplier:
+        if not self.readers or source.kind is not SourceKind.PAGE:
+            return None  # no API configured (no URL to parse), or a feed
+        if source.variant or source.supplier:
             return None  # a variant or a pinned adapter is the page's business
         found = api_refs.page_item(source.ref)
         if found is None or found[0] not in self.readers:
