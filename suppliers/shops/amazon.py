@@ -19,6 +19,9 @@ Order:
 4. nothing of these -> UNKNOWN layout-changed.
 The options say which offer kinds count as in stock (default: NEW only); the others are
 OUT_OF_STOCK with their kind in the evidence.
+A page without the detail-page wrapper (mobile and test pages reduced to a few elements) is
+read from its visible ``#outOfStock``, ``#availability`` and buy buttons by
+``suppliers.shops.amazon_signs``, which asks for more before it says IN_STOCK.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from suppliers.buyarea import disabling
 from suppliers.dom import hides, within
 from suppliers.page import Page
 from suppliers.prices import parse_price
+from suppliers.shops.amazon_signs import Button, Reading, Signs, blocked_by, read_reduced, shown
 from sync.domain import Availability, Money, UnknownReason
 
 CURRENCY_BY_DOMAIN = {
@@ -64,21 +68,11 @@ _USED_ROWS = (
     '[id^="usedAccordionRow"], [id^="usedOfferAccordionRow"], #usedOnlyBuybox, #used_buybox_desktop'
 )
 _BUY_BUTTONS = "#add-to-cart-button, #buy-now-button"
+_OUT_OF_STOCK = ", ".join(f'[id="{i}"]' for i in OUT_OF_STOCK_IDS)
 _OFFER_PRICE = '[class*="offer-price"], [class*="header-price"]'
 _DIGITAL = "#buyOneClick, #checkoutButtonId, #one-click-button"
 _AVAILABILITY_BOXES = 6  # Amazon repeats #availability; the first few are the item's own
 _CODE = ("script", "style")  # their strings hold decoy phrases ("Currently unavailable")
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What the buy box showed: an offer kind, or a plain availability, with evidence."""
-
-    evidence: str
-    kind: OfferKind | None = None
-    availability: Availability | None = None
-    quantity: int | None = None
-    days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,12 +95,14 @@ class AmazonAdapter(ShopAdapter):
 
     def read(self, page: Page, options: ParseOptions) -> Verdict:
         tree = LexborHTMLParser(page.text)
+        currency = self.currency_for(page, options)
         if first_by_id(tree, PRODUCT_IDS) is None:
-            return unknown(
+            price = find_price(tree, None, currency)
+            reduced = read_reduced(reduced_page_signs(tree), options, price)
+            return reduced or unknown(
                 UnknownReason.NOT_A_PRODUCT_PAGE, "no detail-page markup (#dp, #productTitle)"
             )
         box = readable(first_by_id(tree, BUY_BOX_IDS))
-        currency = self.currency_for(page, options)
         used = set_aside_used_rows(box, currency) if box is not None else None
         price = find_price(tree, box, currency) or (used.price if used else None)
         reading = read_buy_box(tree, box, used)
@@ -165,14 +161,37 @@ def read_buy_box(
 def out_of_stock_box(box: LexborNode) -> Reading | None:
     """``#outOfStock``: its own message only (the box also holds "similar items")."""
     found = first_by_id(box, OUT_OF_STOCK_IDS)
-    if found is None:
-        return None
+    return read_out_of_stock(found) if found is not None else None
+
+
+def read_out_of_stock(found: LexborNode) -> Reading:
+    """An ``#outOfStock`` box's message: out of stock, or a geography limit."""
     span = found.css_first('span[class*="a-color-price"]')
     message = text_of(span) if span is not None else phrases.snippet(text_of(found), None)
     if phrases.find(message, phrases.CANNOT_SHIP):
         return Reading(f"#outOfStock: {phrases.snippet(message)}", kind=OfferKind.CANNOT_SHIP)
     evidence = f"#outOfStock: {phrases.snippet(message or 'present')}"
     return Reading(evidence, availability=Availability.OUT_OF_STOCK)
+
+
+def reduced_page_signs(tree: LexborHTMLParser) -> Signs:
+    """The visible ``#outOfStock``, ``#availability`` and buy buttons of a page without the
+    detail-page wrapper, each found by Amazon's id (never by a phrase over the page)."""
+    tree.strip_tags(list(_CODE))  # a small page: its scripts and styles go all at once
+    boxes = [b for b in tree.css(_OUT_OF_STOCK) if shown(b)]
+    said: list[Reading] = []
+    unread = ""
+    for element in tree.css('[id="availability"]')[:_AVAILABILITY_BOXES]:
+        text = text_of(element) if shown(element) else ""
+        reading = classify_availability(text) if text else None
+        if reading is not None:
+            said.append(reading)
+        unread = unread or ("" if reading else phrases.snippet(text))
+    buttons = tuple(
+        Button(b.attributes.get("id") or "", blocked_by(b)) for b in tree.css(_BUY_BUTTONS)
+    )
+    out_box = read_out_of_stock(boxes[0]) if boxes else None
+    return Signs(out_box, tuple(said), unread, buttons)
 
 
 def set_aside_used_rows(box: LexborNode, currency: str | None) -> UsedRow | None:
