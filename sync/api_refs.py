@@ -10,14 +10,18 @@ An API source names an official item API and the item's code there:
 * ``api:yahoo:STORE_ITEM`` — a Yahoo! Shopping item code (``storeId_itemCode``).
 
 It becomes ``Source(SourceKind.API, ref="api:NAME:CODE", supplier=NAME)``: the whole text is the
-ref (unique across APIs and marketplaces, and what `why` prints). An Amazon product page URL
-(``/dp/ASIN``) maps to the same API item (``page_item``), so the composition root can read it
-through the API when that API is configured. Pure: only the standard library and the domain.
+ref (unique across APIs and marketplaces, and what `why` prints). A page URL maps to the same
+API item (``page_item``), so the composition root can read it through the API when that API is
+configured: an Amazon product page (``/dp/ASIN``) and a Yahoo! Shopping item page
+(``store.shopping.yahoo.co.jp/STORE/ITEM.html`` -> ``STORE_ITEM``) by their URL alone, a
+Rakuten item page only by the code resolved for it at import (its URL slug is not its code).
+Pure: only the standard library and the domain.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from sync.domain import MARKETPLACES, Source, SourceKind
@@ -45,6 +49,9 @@ AMAZON_HOSTS = {
 }
 _MARKET_BY_HOST = {host: code for code, host in AMAZON_HOSTS.items()}
 _ASIN = re.compile(r"[A-Z0-9]{10}")
+YAHOO_ITEM_HOST = "store.shopping.yahoo.co.jp"
+RAKUTEN_ITEM_HOST = "item.rakuten.co.jp"
+_YAHOO_PATH = re.compile(r"/([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9_.-]+)\.html")
 _DP_PATH = re.compile(r"/(?:dp|gp/product|gp/aw/d)/([A-Za-z0-9]{10})(?=[/?#]|$)")
 # API family -> (code pattern, what the message shows). Amazon's family is per marketplace.
 CODE_SYNTAX: dict[str, tuple[re.Pattern[str], str]] = {
@@ -105,18 +112,25 @@ def item(source: Source) -> tuple[str, str] | None:
     return name, code
 
 
-def page_item(url: str) -> tuple[str, str] | None:
-    """(API name, code) an item page is the same item as: an Amazon ``/dp/ASIN`` page."""
+def page_item(url: str, resolved: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """(API name, code) an item page is the same item as: an Amazon ``/dp/ASIN`` page, a Yahoo!
+    Shopping item page, or a Rakuten item page whose code was resolved (``resolved``: URL ->
+    Rakuten ``itemCode``, from ``api_codes``). Never guessed: anything else is None."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
-    host = (parts.hostname or "").removeprefix("www.")
+    host = (parts.hostname or "").lower().removeprefix("www.")
     market = _MARKET_BY_HOST.get(host)
-    found = _DP_PATH.search(parts.path)
-    if market is None or found is None:
-        return None
-    return f"amazon-{market.lower()}", found.group(1).upper()
+    if market is not None:
+        found = _DP_PATH.search(parts.path)
+        return (f"amazon-{market.lower()}", found.group(1).upper()) if found else None
+    if host == YAHOO_ITEM_HOST:
+        path = _YAHOO_PATH.fullmatch(parts.path)
+        return ("yahoo", f"{path.group(1).lower()}_{path.group(2)}") if path else None
+    if host == RAKUTEN_ITEM_HOST and resolved and url in resolved:
+        return "rakuten", resolved[url]
+    return None
 
 
 def page_url(name: str, code: str) -> str | None:

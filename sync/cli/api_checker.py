@@ -3,7 +3,8 @@ turned into Observations, a second read or the page confirming suspect negatives
 audit of a small share.
 
 ``ApiChecker.route`` says which sources an API reads: every ``api:NAME:CODE`` source, and a
-page whose URL is an API item (an Amazon ``/dp/ASIN``) when that API is configured with
+page whose URL is an API item (an Amazon ``/dp/ASIN``, a Yahoo! Shopping item page, a Rakuten
+item page whose code was resolved at import: ``page_codes``) when that API is configured with
 ``read_pages``. ``check`` groups them per API in the order given (the planner's: riskiest
 first), cuts batches of ``batch_size`` codes, and paces each call with the API's
 ``QuotaPacer`` on the injected clock. A refusal (429) backs the API off and leaves the batch
@@ -53,9 +54,12 @@ class ApiChecker:
         pages: PageReader | None = None,
         previous: Previous | None = None,
         rng: random.Random | None = None,
+        page_codes: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         """``pages``: reads page sources (audit and confirmation); ``previous``: the latest
-        stored observation per source ref (for confirmation by a second read)."""
+        stored observation per source ref (for confirmation by a second read);
+        ``page_codes``: the Rakuten codes resolved for page URLs (URL -> itemCode), loaded
+        now and again at each ``check``, so codes an import stores are used from the next pass."""
         self.readers = dict(readers)
         self.clock = clock
         self.horizon = horizon_seconds
@@ -63,6 +67,8 @@ class ApiChecker:
         self.previous = previous
         self.rng = rng or random.Random()
         self._day_reported: dict[str, str] = {}
+        self._load_codes = page_codes
+        self._page_codes: Mapping[str, str] = page_codes() if page_codes else {}
 
     def route(self, source: Source) -> tuple[str, str] | None:
         """(API name, code) when an API reads this source, else None (a page or a feed)."""
@@ -73,7 +79,7 @@ class ApiChecker:
             return None  # no API configured (no URL to parse), or a feed
         if source.variant or source.supplier:
             return None  # a variant or a pinned adapter is the page's business
-        found = api_refs.page_item(source.ref)
+        found = api_refs.page_item(source.ref, self._page_codes)
         if found is None or found[0] not in self.readers:
             return None
         return found if self.readers[found[0]].settings.read_pages else None
@@ -97,6 +103,8 @@ class ApiChecker:
 
     def check(self, sources: Sequence[Source]) -> Iterator[Observation]:
         """Observations for the sources an API reads (``route``), API by API, in order."""
+        if self._load_codes is not None:
+            self._page_codes = self._load_codes()
         groups: dict[str, list[_Item]] = {}
         for source in sources:
             found = self.route(source)

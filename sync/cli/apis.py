@@ -13,7 +13,7 @@ enabled, and its credentials set); ``quota_of`` gives `status` the limits withou
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -139,12 +139,17 @@ def quota_of(name: str, settings: ApiSettings) -> tuple[ApiQuota, int] | None:
     return quota, family.batch_size
 
 
-def build_readers(settings: Settings, clock: Clock) -> dict[str, ApiReader]:
-    """One reader per configured API; ConfigError naming the section for a bad one. APIs whose
-    credentials are not all set are left out (their page sources are read as pages)."""
+def build_readers(
+    settings: Settings, clock: Clock, only: Collection[str] | None = None
+) -> dict[str, ApiReader]:
+    """One reader per configured API (or only those named in ``only``); ConfigError naming the
+    section for a bad one. APIs whose credentials are not all set are left out (their page
+    sources are read as pages)."""
     readers: dict[str, ApiReader] = {}
     try:
         for name, api in settings.apis.items():
+            if only is not None and name not in only:
+                continue
             secrets = settings.api_secrets.get(name, ApiSecrets())
             if not api.enabled or secrets.missing or not secrets.values:
                 continue

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from suppliers.apis.fakes import FakeRakuten, FakeYahoo, demo_rakuten_items, demo_yahoo_items
 from suppliers.feeds import import_feed
 from suppliers.fetch import Fetcher
 from sync.amazon.emulator import Emulator
 from sync.amazon.gateway import AmazonGateway
+from sync.cli.api_checker import ApiChecker
 from sync.cli.catalogue.importer import read_listings_csv
 from sync.cli.demo_run import (
     DATA,
+    DEMO_RAKUTEN_APP,
     DEMO_RULES,
+    DEMO_YAHOO_APP_ID,
     HOSTS,
     DemoWorld,
     build_engine,
@@ -34,7 +38,7 @@ from sync.cli.demo_run import (
 )
 from sync.cli.jobs import pull_and_reconcile
 from sync.cli.plain import plain, styled
-from sync.cli.wiring import Wired
+from sync.cli.wiring import Wired, api_checker
 from sync.clock import SystemClock
 from sync.config import FeedSettings
 from sync.demoshop import DemoShop
@@ -63,8 +67,13 @@ def run_demo(
         catalogue = work / "demo-listings.csv"
         localise_catalogue(DATA / "demo-listings.csv", shop, by_path, catalogue)
         parsed = read_listings_csv(catalogue, DEMO_RULES).listings
-        with Emulator(emulator_seed(list(parsed)), feed_processing_seconds=3.0) as emu:
-            settings = demo_settings(f"sqlite:///{db_path}", emu.base_url)
+        with (
+            Emulator(emulator_seed(list(parsed)), feed_processing_seconds=3.0) as emu,
+            FakeRakuten(demo_rakuten_items(), [DEMO_RAKUTEN_APP], clock) as rakuten,
+            FakeYahoo(demo_yahoo_items(), [DEMO_YAHOO_APP_ID], clock) as yahoo,
+        ):
+            url = f"sqlite:///{db_path}"
+            settings = demo_settings(url, emu.base_url, rakuten.base_url, yahoo.base_url)
             db = open_store(settings.store.url)
             try:
                 items = import_catalogue(db, catalogue, clock)
@@ -75,22 +84,26 @@ def run_demo(
                 world = DemoWorld(shop, emu, db, items, url_to_pid)
                 console.print(
                     plain(
-                        f"SP-API emulator at {emu.base_url}; demo shop on "
-                        f"{', '.join(HOSTS)}; {len(items)} listings; database {db_path}"
+                        f"SP-API emulator (with Product Pricing) at {emu.base_url}; Rakuten and "
+                        f"Yahoo! Shopping API fakes at {rakuten.base_url}, {yahoo.base_url}; "
+                        f"demo shop on {', '.join(HOSTS)}; {len(items)} listings; "
+                        f"database {db_path}"
                     )
                 )
                 with (
                     Fetcher(settings.suppliers, clock) as fetcher,
                     AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
+                    closing(api_checker(settings, clock, db)) as apis,
                 ):
-                    engine = build_engine(world, settings, clock, fetcher, gateway)
+                    engine = build_engine(world, settings, clock, fetcher, gateway, apis)
                     wired = Wired(db, gateway, engine, ExitStack())
                     emu.simulate_buyers(buyers_per_hour, rng_seed=seed)
                     before = dict(quantities_table(world))
                     stats = _live(world, wired, seconds, console, monotonic)
                     pull_and_reconcile(wired, engine.clock)  # the last orders, into the db
+                    api_use = _api_reads(apis)
                 console.print(_before_after(world, before))
-                return _summary(world, stats)
+                return _summary(world, stats, api_use)
             finally:
                 db.dispose()
 
@@ -141,11 +154,21 @@ def _before_after(world: DemoWorld, before: dict[str, str]) -> Table:
         item = next(i for i in world.listings if i.sku == sku)
         pages = [world.product_of[s.ref] for s in item.sources if s.ref in world.product_of]
         stock = ", ".join("in stock" if world.shop.stock(p)[0] else "sold out" for p in pages)
-        table.add_row(*map(plain, (sku, before[sku], after, stock or "feed")))
+        kinds = {s.kind.value for s in item.sources if s.ref not in world.product_of}
+        table.add_row(*map(plain, (sku, before[sku], after, stock or "/".join(sorted(kinds)))))
     return table
 
 
-def _summary(world: DemoWorld, stats: dict[str, int]) -> list[tuple[str, str]]:
+def _api_reads(apis: ApiChecker) -> str:
+    """Calls each item API made in the last hour (its quota use) and its refusals."""
+    uses = {name: reader.pacer.use() for name, reader in apis.readers.items()}
+    return ", ".join(
+        f"{name} {use.calls_last_hour} ({use.refusals} refused)"
+        for name, use in sorted(uses.items())
+    )
+
+
+def _summary(world: DemoWorld, stats: dict[str, int], api_use: str) -> list[tuple[str, str]]:
     oversells, latencies = oversells_and_latency(world)
     median = median_or_none(latencies)
     orders = world.emulator.orders()
@@ -158,6 +181,7 @@ def _summary(world: DemoWorld, stats: dict[str, int]) -> list[tuple[str, str]]:
         ("supplier stock changes", str(len(world.shop.stock_history()) - len(world.product_of))),
         ("buyer orders on Amazon (emulator)", str(len(orders))),
         ("orders pulled into the database", str(len(pulled))),
+        ("item-API calls (quota use)", api_use),
         ("oversells (ordered while the supplier was out)", str(oversells)),
         (
             "median detection-to-zero latency",

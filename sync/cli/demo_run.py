@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,15 +20,17 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from suppliers.addresses import AddressPolicy
+from suppliers.apis.fakes import FakeRakutenApp
 from suppliers.fetch import Fetcher
 from sync.amazon.emulator import Emulator
 from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from sync.amazon.gateway import AmazonGateway
+from sync.cli.api_checker import ApiChecker
 from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
 from sync.cli.catalogue.sources import SourceRules
 from sync.cli.wiring import page_checker
 from sync.clock import Clock
-from sync.config import Settings, parse_settings
+from sync.config import ApiSecrets, Settings, parse_settings
 from sync.demoshop import DemoProduct, DemoShop
 from sync.domain import Listing, SourceKind
 from sync.engine import PassReport, SyncEngine
@@ -39,10 +42,40 @@ HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
 DEMO_RULES = SourceRules(AddressPolicy.allowing(HOSTS))  # the demo shop is on loopback
 
 
-def demo_settings(db_url: str, emulator_url: str) -> Settings:
-    """Settings for a one-minute world: fast checks, gentle per-host limits, no real account."""
+# The demo's own item-API credentials: its fakes accept them; the user's environment is unused.
+DEMO_RAKUTEN_APP = FakeRakutenApp("0d5a3e8c-demo-4f00-9c1e-stockguard01", "pk_stockguard_demo")
+DEMO_YAHOO_APP_ID = "stockguard-demo-yahoo-appid"
+DEMO_API_SECRETS = {
+    "amazon-jp": ApiSecrets(
+        {
+            "lwa_app_id": EMULATOR_SECRETS.lwa_client_id,
+            "lwa_client_secret": EMULATOR_SECRETS.lwa_client_secret,
+            "refresh_token": EMULATOR_SECRETS.refresh_token,
+        }
+    ),
+    "rakuten": ApiSecrets(
+        {
+            "application_id": DEMO_RAKUTEN_APP.application_id,
+            "access_key": DEMO_RAKUTEN_APP.access_key,
+        }
+    ),
+    "yahoo": ApiSecrets({"app_id": DEMO_YAHOO_APP_ID}),
+}
+
+
+def demo_settings(
+    db_url: str, emulator_url: str, rakuten_url: str = "", yahoo_url: str = ""
+) -> Settings:
+    """Settings for a one-minute world: fast checks, gentle per-host limits, no real account;
+    the item APIs at the emulator (Product Pricing) and the Rakuten and Yahoo fakes."""
+    api = {"audit_share": 0.0, "timeout_seconds": 5.0}
     base = parse_settings(
         {
+            "apis": {
+                "amazon-jp": {**api, "endpoint": emulator_url, "lwa_endpoint": emulator_url},
+                "rakuten": {**api, "endpoint": rakuten_url or emulator_url},
+                "yahoo": {**api, "endpoint": yahoo_url or emulator_url},
+            },
             "store": {"url": db_url},
             "amazon": {
                 "seller_id": EMULATOR_SELLER_ID,
@@ -62,11 +95,14 @@ def demo_settings(db_url: str, emulator_url: str) -> Settings:
                 "min_interval_minutes": 0.05,
                 "max_interval_hours": 0.01,
                 "refit_hours": 0.01,
+                "api_horizon_seconds": 1.0,  # a pass waits at most this for API calls
             },
             "policy": {"restore_after": 2},
         }
     )
-    return Settings(**{**base.__dict__, "secrets": EMULATOR_SECRETS})
+    return Settings(
+        **{**base.__dict__, "secrets": EMULATOR_SECRETS, "api_secrets": dict(DEMO_API_SECRETS)}
+    )
 
 
 @dataclass
@@ -117,9 +153,12 @@ def localise_catalogue(
 
 
 def emulator_seed(items: list[Listing]) -> dict[str, object]:
-    """The emulator starts with every demo listing live at its default quantity."""
+    """The emulator starts with every demo listing live at its default quantity, and the
+    Amazon.co.jp offers of data/emulator-seed.json for Product Pricing."""
+    offers = json.loads((DATA / "emulator-seed.json").read_text(encoding="utf-8"))["offers"]
     return {
         "seller_id": EMULATOR_SELLER_ID,
+        "offers": offers,
         "listings": [
             {
                 "sku": item.sku,
@@ -139,10 +178,18 @@ def adapter_of(item_url: str, products: dict[str, DemoProduct], by_url: dict[str
 
 
 def build_engine(
-    world: DemoWorld, settings: Settings, clock: Clock, fetcher: Fetcher, gateway: AmazonGateway
+    world: DemoWorld,
+    settings: Settings,
+    clock: Clock,
+    fetcher: Fetcher,
+    gateway: AmazonGateway,
+    apis: ApiChecker,
 ) -> SyncEngine:
-    """The real engine on the demo world."""
-    engine = SyncEngine(world.db, gateway, page_checker(fetcher), settings, clock)
+    """The real engine on the demo world, its item APIs as budget lanes of their own."""
+    checker = page_checker(fetcher, apis)
+    engine = SyncEngine(
+        world.db, gateway, checker, settings, clock, lane=apis.lane, quotas=apis.quotas()
+    )
     engine.load()
     return engine
 

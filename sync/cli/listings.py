@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
-from sync.cli.catalogue.importer import import_listings_file
+from sync.cli.api_codes import Resolution, resolve_rakuten_codes, unresolved
+from sync.cli.catalogue.importer import ImportReport, import_listings_file
 from sync.cli.catalogue.sources import SourceRules
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
 from sync.cli.excel_csv import encoding_option, write_excel_csv
@@ -63,11 +65,14 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
                 rules=SourceRules.of(app.settings),
                 on_row=advance,
             )
+        resolution = None if dry_run else _resolve_codes(app, engine, report)
     finally:
         engine.dispose()
     for message in report.errors:
         click.echo(message, err=True)
     for message in report.warnings:
+        click.echo(message, err=True)
+    for message in resolution.warnings if resolution else []:
         click.echo(message, err=True)
     if dry_run:
         click.echo(
@@ -80,7 +85,22 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
             f"{report.saved.updated} updated; read as {report.encoding}); "
             f"refused {len(report.errors)} rows"
         )
+    if resolution is not None and (resolution.resolved or resolution.warnings):
+        click.echo(
+            f"Rakuten item codes: {resolution.resolved} resolved, {resolution.known} already "
+            f"known, {len(resolution.warnings)} not resolved (read as pages)"
+        )
     return EXIT_PARTIAL if report.errors else EXIT_OK
+
+
+def _resolve_codes(app: AppContext, engine: Engine, report: ImportReport) -> Resolution | None:
+    """Rakuten page URLs resolved to their item codes when ``[apis.rakuten]`` is configured:
+    one call a second, so a long catalogue shows its progress."""
+    pending = unresolved(engine, report.rakuten_pages) if report.rakuten_pages else []
+    if not pending:
+        return None
+    with step(tr("resolving Rakuten item codes"), len(pending)) as advance:
+        return resolve_rakuten_codes(app.settings, engine, pending, SystemClock(), advance)
 
 
 @listings_group.command("show")

@@ -26,6 +26,7 @@ from sync.config import SellerPhraseSettings, Settings
 from sync.domain import Observation, Source, SourceKind
 from sync.engine import SourceChecker, SyncEngine
 from sync.store import open_store
+from sync.store.api_codes import stored_codes
 from sync.store.observations import latest_observations
 
 
@@ -62,18 +63,23 @@ def page_checker(
 
 def api_checker(settings: Settings, clock: Clock, db: Engine | None = None) -> ApiChecker:
     """The configured item APIs (none: an empty checker); ``db`` gives the confirmation of a
-    suspect negative its earlier reading."""
+    suspect negative its earlier reading, and the Rakuten codes resolved for page URLs."""
     readers = build_readers(settings, clock)
 
     def previous(refs: Sequence[str]) -> dict[str, Observation]:
         assert db is not None
         return latest_observations(db, list(refs))
 
+    def codes() -> dict[str, str]:
+        assert db is not None
+        return stored_codes(db, "rakuten")
+
     return ApiChecker(
         readers,
         clock,
         horizon_seconds=settings.planner.api_horizon_seconds,
         previous=previous if db is not None else None,
+        page_codes=codes if db is not None and "rakuten" in readers else None,
     )
 
 

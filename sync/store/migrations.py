@@ -32,8 +32,15 @@ def _decision_reviews(conn: Connection) -> None:
     decision_marks.create(conn, checkfirst=True)
 
 
+def _api_codes(conn: Connection) -> None:
+    from sync.store.api_code_tables import api_codes
+
+    api_codes.create(conn, checkfirst=True)  # a new store has it from version 1
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial_schema),
     (2, "index decisions by listing", _decisions_by_listing),
     (3, "decision reviews and marks", _decision_reviews),
+    (4, "item codes resolved for page URLs", _api_codes),
 ]

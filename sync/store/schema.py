@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sync.store import (
+    api_code_tables,  # noqa: F401
     feed_tables,  # noqa: F401
     listing_tables,  # noqa: F401
     lock_tables,  # noqa: F401

@@ -27,6 +27,7 @@ from typing import TextIO
 from sqlalchemy import Connection, Engine
 
 from sync import storable
+from sync.cli.api_codes import PageLine, rakuten_pages
 from sync.cli.catalogue.columns import REQUIRED, read_header
 from sync.cli.catalogue.rows import RowError, row_listing
 from sync.cli.catalogue.sources import SourceRules
@@ -65,6 +66,7 @@ class ImportReport:
     encoding: str
     saved: SaveResult = field(default_factory=lambda: SaveResult(0, 0))
     warnings: list[str] = field(default_factory=list)
+    rakuten_pages: list[PageLine] = field(default_factory=list)  # to resolve at the API
 
 
 def import_listings_file(
@@ -97,6 +99,7 @@ def _import(
     rows = good = inserted = updated = 0
     errors: list[str] = []
     warnings: list[str] = []
+    pages: list[PageLine] = []
     chunk: list[Listing] = []
 
     def flush() -> None:
@@ -116,11 +119,13 @@ def _import(
             good += 1
             line, listing = outcome
             warnings += variant_warnings(str(path), line, listing)
+            pages += rakuten_pages(f"{path}:{line}", listing)
             chunk.append(listing)
             if len(chunk) >= _CHUNK_ROWS:
                 flush()
         flush()
-    return ImportReport(rows, good, errors, encoding, SaveResult(inserted, updated), warnings)
+    saved = SaveResult(inserted, updated)
+    return ImportReport(rows, good, errors, encoding, saved, warnings, pages)
 
 
 def read_listings_csv(path: Path, rules: SourceRules | None = None) -> ParsedCatalogue:
