@@ -6,7 +6,7 @@ Entry point: ``import_feed(path, supplier, settings, store, clock)``; see docs/f
 from __future__ import annotations
 
 from suppliers.feeds.drift import FeedSummary, check_drift
-from suppliers.feeds.importer import FeedStore, ImportReport, import_feed
+from suppliers.feeds.importer import FeedStore, ImportReport, import_feed, import_feed_data
 from suppliers.feeds.reading import FeedRefused, RawFeed, read_feed
 from suppliers.feeds.rows import FeedItem, ParsedFeed, RowProblem, parse_feed
 
@@ -21,6 +21,7 @@ __all__ = [
     "RowProblem",
     "check_drift",
     "import_feed",
+    "import_feed_data",
     "parse_feed",
     "read_feed",
 ]

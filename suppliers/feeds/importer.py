@@ -42,8 +42,10 @@ class FeedStore(Protocol):
         observations: Sequence[tuple[Observation, int | None]],
         *,
         replace_all: bool,
+        refused_file: bytes | None = None,
     ) -> int:
-        """Record an import (and, when applied, its items); returns the import id."""
+        """Record an import (and, when applied, its items); returns the import id. A feed the
+        drift guard refused comes with its bytes (``refused_file``), to keep for accepting."""
         ...
 
 
@@ -84,12 +86,32 @@ def import_feed(
         data = path.read_bytes()
     except OSError as exc:
         raise FeedRefused(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    return import_feed_data(
+        data, path.name, supplier, settings, store, clock, accept_drift=accept_drift
+    )
+
+
+def import_feed_data(
+    data: bytes,
+    name: str,
+    supplier: str,
+    settings: FeedSettings,
+    store: FeedStore,
+    clock: Clock,
+    *,
+    accept_drift: bool = False,
+    received_at: datetime | None = None,
+) -> ImportReport:
+    """Import the feed file ``name`` whose bytes are ``data``. ``received_at``: when the file
+    arrived, if before now (a kept refused file accepted later): its items are as old as
+    that, so they are stamped with it and age as they should."""
     now = clock.now()
-    raw = read_feed(data, path.name, settings.encoding)
-    parsed = parse_feed(raw, settings, now)
+    seen = received_at or now
+    raw = read_feed(data, name, settings.encoding)
+    parsed = parse_feed(raw, settings, seen)
     report = ImportReport(
         supplier,
-        path.name,
+        name,
         "refused",
         raw.encoding,
         raw.delimiter,
@@ -99,7 +121,7 @@ def import_feed(
     )
     if not parsed.items:
         raise FeedRefused(
-            f"{path.name}: no usable rows ({len(parsed.problems)} refused): nothing applied",
+            f"{name}: no usable rows ({len(parsed.problems)} refused): nothing applied",
             problems=parsed.problems,
         )
     report.summary = FeedSummary.of(item.observation for item in parsed.items)
@@ -112,13 +134,14 @@ def import_feed(
     ]
     listed = {item.code for item in parsed.items}
     refused = _refused_items(parsed.problems, listed)
-    observations += [(_refused(problem, now), problem.line) for problem in refused.values()]
+    observations += [(_refused(problem, seen), problem.line) for problem in refused.values()]
     if settings.full_feed:
         missing = sorted(store.current_codes(supplier) - listed - set(refused))
-        observations += [(_missing(code, path.name, settings, now), None) for code in missing]
+        observations += [(_missing(code, name, settings, seen), None) for code in missing]
         report.missing = len(missing)
     if report.drift and not accept_drift:
-        report.import_id = _record(store, report, data, now, [], "; ".join(report.drift))
+        message = "; ".join(report.drift)
+        report.import_id = _record(store, report, data, now, [], message, refused_file=data)
         return report
     report.status = "applied"
     report.import_id = _record(store, report, data, now, observations, "", settings.full_feed)
@@ -166,6 +189,8 @@ def _record(
     observations: Sequence[tuple[Observation, int | None]],
     message: str,
     replace_all: bool = False,
+    *,
+    refused_file: bytes | None = None,
 ) -> int:
     summary = report.summary
     record = FeedImportRecord(
@@ -182,4 +207,6 @@ def _record(
         encoding=report.encoding,
         message=message,
     )
-    return store.record_import(record, observations, replace_all=replace_all)
+    return store.record_import(
+        record, observations, replace_all=replace_all, refused_file=refused_file
+    )

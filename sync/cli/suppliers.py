@@ -12,6 +12,7 @@ commands: list[click.Command] = []
 from pathlib import Path  # noqa: E402 - this block is appended by the feeds area
 
 from sync.cli.context import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, AppContext  # noqa: E402
+from sync.cli.feed_import import FeedOutcome  # noqa: E402
 from sync.cli.progress import step, tracked  # noqa: E402
 from sync.clock import SystemClock  # noqa: E402
 from sync.errors import ConfigError, hide_passwords  # noqa: E402
@@ -52,57 +53,46 @@ def feeds_import_command(
       stockguard feeds import tonya 在庫表.csv
       stockguard feeds import tonya zaiko.tsv --accept-drift
     """
-    from suppliers.feeds import FeedRefused, import_feed
-    from sync.store import open_store
-    from sync.store.feeds import SqlFeedStore
+    from sync.cli.feed_import import run_feed_import
 
-    settings = app.settings.feeds.get(supplier)
-    if settings is None:
-        known = ", ".join(sorted(app.settings.feeds)) or "none"
-        raise ConfigError(f"no [feeds.{supplier}] section in the config (configured: {known})")
-    engine = open_store(app.settings.store.url)
     try:
-        with step(tr("importing {file}", file=feed_file.name)):
-            report = import_feed(
-                feed_file,
-                supplier,
-                settings,
-                SqlFeedStore(engine),
-                SystemClock(),
-                accept_drift=accept_drift,
-            )
-    except FeedRefused as exc:
-        for refused in exc.problems:  # every row refused: still name each one
-            click.echo(str(refused), err=True)
-        click.echo(f"error: {exc.message}", err=True)
+        data = feed_file.read_bytes()
+    except OSError as exc:
+        click.echo(f"error: {feed_file}: cannot be read: {exc.strerror or exc}", err=True)
         return EXIT_USAGE
-    finally:
-        engine.dispose()
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
-    summary = report.summary
-    if not report.applied:
-        refused = tr("{file}: refused as suspicious, nothing applied:", file=feed_file.name)
-        click.echo(tr("error: {message}", message=refused), err=True)
-        for reason in report.drift:
-            click.echo(f"  - {reason}", err=True)
-        click.echo(tr("  (re-run with --accept-drift if the change is real)"), err=True)
-        return EXIT_USAGE
-    drift = "; ".join(report.drift)
-    note = tr(" (drift accepted: {drift})", drift=drift) if report.drift else ""
-    line = tr(
-        "{supplier}: applied {items} items from {file} ({out} out of stock, {missing} missing "
-        "from the feed; read as {encoding}); refused {refused} rows",
-        supplier=supplier,
-        items=summary.items,
-        file=feed_file.name,
-        out=summary.out_of_stock,
-        missing=report.missing,
-        encoding=report.encoding,
-        refused=len(report.problems),
-    )
-    click.echo(line + note)
-    return EXIT_PARTIAL if report.problems else EXIT_OK
+    with step(tr("importing {file}", file=feed_file.name)):
+        done = run_feed_import(
+            app.settings, SystemClock(), supplier, feed_file.name, data, accept_drift=accept_drift
+        )
+    return _said(done)
+
+
+def _said(done: FeedOutcome) -> int:
+    for line in done.errors:
+        click.echo(line, err=True)
+    for line in done.lines:
+        click.echo(line)
+    return done.status
+
+
+@feeds_group.command("accept")
+@click.argument("supplier")
+@click.pass_obj
+def feeds_accept_command(app: AppContext, supplier: str) -> int:
+    """Apply SUPPLIER's feed that the drift guard refused, from the copy the store kept.
+
+    The same import as `feeds import SUPPLIER FILE --accept-drift`, on the newest refused file
+    (kept when it is under 50 MB). A file already accepted is not imported again (exit 0).
+
+    \b
+    Example:
+      stockguard feeds accept tonya
+    """
+    from sync.cli.feed_import import accept_kept_feed
+
+    with step(tr("accepting {supplier}'s refused feed", supplier=supplier)):
+        done = accept_kept_feed(app.settings, SystemClock(), supplier)
+    return _said(done)
 
 
 @feeds_group.command("history")

@@ -4,6 +4,7 @@
 compares (items, out-of-stock items, total quantity). ``feed_items`` holds the current state of
 each (supplier, item code): the Observation its latest applied feed produced, with the line it
 came from, so a seller can ask why an item went to 0 and get the file, line and cell.
+``refused_feed_files`` keeps the newest file the drift guard refused, per supplier.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Table,
@@ -58,4 +60,19 @@ feed_items = Table(
     Column("ships_within_days", Integer, nullable=True),
     Column("evidence", Text, nullable=False),
     Column("checked_at", UTCDateTime(), nullable=False),
+)
+
+# The newest feed the drift guard refused, per supplier, kept (zlib-compressed) so that it can
+# be accepted later (`feeds accept`, the dashboard) without the seller finding the file again.
+# One row per supplier bounds it; files over sync.store.refused_feeds.MAX_KEPT_BYTES are not kept.
+refused_feed_files = Table(
+    "refused_feed_files",
+    metadata,
+    Column("supplier", String(200), primary_key=True),
+    Column("import_id", Integer, ForeignKey("feed_imports.id"), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),  # bytes before compression
+    Column("content", LargeBinary, nullable=False),
+    Column("refused_at", UTCDateTime(), nullable=False),
 )

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, delete, insert, select
 
 from sync.domain import Availability, FeedImportRecord, Money, Observation, UnknownReason
 from sync.store.feed_tables import feed_imports, feed_items
+from sync.store.refused_feeds import claim, discard, keep_refused
 
 _CHUNK = 500  # codes per DELETE ... IN (...) on a partial feed
 
@@ -41,8 +42,11 @@ class FeedImportRow:
 class SqlFeedStore:
     """Feed imports on a SQLAlchemy engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, claim: int | None = None) -> None:
+        """``claim``: the refused import whose kept file this store's applied import consumes
+        (`feeds accept`); recording fails with AlreadyAccepted once it is gone."""
         self.engine = engine
+        self.claim = claim
 
     def last_import_totals(self, supplier: str) -> tuple[int, int, int] | None:
         """(items, out_of_stock, total_quantity) of the latest applied import, if any."""
@@ -72,8 +76,10 @@ class SqlFeedStore:
         observations: Sequence[tuple[Observation, int | None]],
         *,
         replace_all: bool,
+        refused_file: bytes | None = None,
     ) -> int:
-        """Record an import and replace its items' state, in one transaction."""
+        """Record an import and replace its items' state, in one transaction. A refusal keeps
+        ``refused_file`` (refused_feeds); an applied import discards the supplier's kept file."""
         supplier = record.supplier
         item_count, out_of_stock, total_quantity = record.totals
         values = {
@@ -98,6 +104,21 @@ class SqlFeedStore:
                     insert(feed_imports).values(**values).returning(feed_imports.c.id)
                 ).scalar_one()
             )
+            if record.status != "applied":
+                if refused_file is not None:
+                    keep_refused(
+                        conn,
+                        import_id,
+                        supplier,
+                        record.file_name,
+                        record.file_sha256,
+                        refused_file,
+                        record.imported_at,
+                    )
+                return import_id
+            if self.claim is not None:
+                claim(conn, self.claim)  # AlreadyAccepted rolls the whole import back
+            discard(conn, supplier)
             if not observations:
                 return import_id
             if replace_all:

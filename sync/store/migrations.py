@@ -38,9 +38,16 @@ def _api_codes(conn: Connection) -> None:
     api_codes.create(conn, checkfirst=True)  # a new store has it from version 1
 
 
+def _refused_feed_files(conn: Connection) -> None:
+    from sync.store.feed_tables import refused_feed_files
+
+    refused_feed_files.create(conn, checkfirst=True)  # a new store has it from version 1
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial_schema),
     (2, "index decisions by listing", _decisions_by_listing),
     (3, "decision reviews and marks", _decision_reviews),
     (4, "item codes resolved for page URLs", _api_codes),
+    (5, "refused feed files kept for acceptance", _refused_feed_files),
 ]

@@ -1,8 +1,9 @@
-"""The dashboard's actions: apply the cancellation plan, push a quantity.
+"""The dashboard's actions: apply the cancellation plan, push a quantity, accept a drifted feed.
 
 Each is a GET that shows what will happen and a form (the confirmation, with its CSRF
 token), then a POST that does it through the very code the CLI runs — ``apply_planned``
-(`cancellations apply`) and ``push_quantities`` (`push`) — so the one-writer rules of
+(`cancellations apply`), ``push_quantities`` (`push`) and ``accept_kept_feed`` (`feeds
+accept`) — so the one-writer rules of
 sync/cli/writer.py hold unchanged: beside `stockguard run` a push is handed over (queued for
 the service) and an apply is refused when the service applies cancellations itself; beside
 another sending command both are refused, and the page says so in the CLI's words.
@@ -21,8 +22,10 @@ from starlette.routing import Route
 
 from sync.cli.amazon import push_quantities
 from sync.cli.cancellations import apply_planned
+from sync.cli.dashboard import facts
 from sync.cli.dashboard.app import Dashboard, render
 from sync.cli.dashboard.security import CSRF_COOKIE, CSRF_FIELD
+from sync.cli.feed_import import accept_kept_feed
 from sync.cli.writer import Refused
 from sync.errors import StockguardError
 from sync.store.cancellation_plan import CancelState, rows_in
@@ -35,6 +38,8 @@ def routes() -> list[Route]:
         Route("/actions/apply-plan", do_apply, methods=["POST"]),
         Route("/actions/push", confirm_push, methods=["GET"]),
         Route("/actions/push", do_push, methods=["POST"]),
+        Route("/actions/accept-feed", confirm_accept, methods=["GET"]),
+        Route("/actions/accept-feed", do_accept, methods=["POST"]),
     ]
 
 
@@ -129,3 +134,39 @@ async def do_push(request: Request) -> Response:
     except StockguardError as exc:
         return render(request, "action_done.html", status=502, refused=exc.message)
     return render(request, "action_done.html", lines=lines, exit_status=status, sku=sku)
+
+
+def confirm_accept(request: Request) -> Response:
+    refusal = _read_only(request)
+    if refusal is not None:
+        return refusal
+    supplier = request.query_params.get("supplier", "")
+    waiting = facts.drifted_feed(_dash(request).db, supplier)
+    if waiting is None:
+        return render(request, "action_done.html", status=404, nothing_kept=supplier)
+    return _confirmation(request, "confirm_accept.html", waiting=waiting)
+
+
+async def do_accept(request: Request) -> Response:
+    form = await _form(request)
+    refusal = _read_only(request) or _refused_csrf(request, form)
+    if refusal is not None:
+        return refusal
+    supplier, import_id = form.get("supplier", ""), form.get("import_id", "")
+    if not import_id.isdigit():
+        return render(request, "action_done.html", status=400, nothing_kept=supplier)
+    dash = _dash(request)
+    try:
+        done = accept_kept_feed(dash.settings, dash.clock, supplier, int(import_id))
+    except Refused as exc:
+        return render(request, "action_done.html", status=409, refused=exc.format_message())
+    except StockguardError as exc:
+        return render(request, "action_done.html", status=400, refused=exc.message)
+    return render(
+        request,
+        "action_done.html",
+        lines=done.lines,
+        errors=done.errors,
+        exit_status=done.status,
+        feeds=True,
+    )

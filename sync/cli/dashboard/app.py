@@ -124,7 +124,10 @@ def hosts_page(request: Request) -> HTMLResponse:
 
 
 def feeds_page(request: Request) -> HTMLResponse:
-    return render(request, "feeds.html", imports=facts.feed_imports(_dash(request).db))
+    db = _dash(request).db
+    return render(
+        request, "feeds.html", imports=facts.feed_imports(db), kept=facts.drifted_feeds(db)
+    )
 
 
 def cancellations_page(request: Request) -> HTMLResponse:

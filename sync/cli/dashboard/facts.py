@@ -2,9 +2,9 @@
 
 `status` (sync.status / sync.status_query), `why` (decision_history, outbox.history), the
 cancellation report (cancellations.report_run.gather_reports), feed history
-(SqlFeedStore.imports) and the planned cancellations (cancellation_plan.rows_in): the same
-numbers as the commands, by construction. Only values leave here; every word a seller reads
-is in the templates.
+(SqlFeedStore.imports, the kept refused feeds) and the planned cancellations
+(cancellation_plan.rows_in): the same numbers as the commands, by construction. Only values
+leave here; every word a seller reads is in the templates.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sync.store.feeds import FeedImportRow, SqlFeedStore
 from sync.store.listings import get_listing
 from sync.store.observations import DecisionRecord, decision_history, recent_observations
 from sync.store.orders import load_orders
+from sync.store.refused_feeds import KeptFeed, kept_feeds
 
 PAGE_SIZE = 100
 TIMELINE_DEPTH = 50  # decisions, checks and pushes each, newest first
@@ -126,6 +127,33 @@ def feed_imports(db: Engine, limit: int = 20) -> dict[str, list[FeedImportRow]]:
     """Each supplier's latest imports, applied and refused (`feeds history`)."""
     store = SqlFeedStore(db)
     return {supplier: store.imports(supplier, limit) for supplier in store.suppliers()}
+
+
+@dataclass(frozen=True)
+class DriftedFeed:
+    """A refused feed the store kept: its figures and those of the applied import before it."""
+
+    kept: KeptFeed
+    refused: FeedImportRow
+    previous: FeedImportRow | None
+
+
+def drifted_feeds(db: Engine) -> dict[str, KeptFeed]:
+    """Each supplier's kept refused feed (the Feeds page offers to accept these)."""
+    return kept_feeds(db)
+
+
+def drifted_feed(db: Engine, supplier: str) -> DriftedFeed | None:
+    """``supplier``'s kept refused feed with the figures the drift guard compared, if any."""
+    kept = kept_feeds(db).get(supplier)
+    if kept is None:
+        return None
+    rows = SqlFeedStore(db).imports(supplier, limit=1000)
+    refused = next((row for row in rows if row.id == kept.import_id), None)
+    if refused is None:
+        return None
+    applied = (row for row in rows if row.id < kept.import_id and row.status == "applied")
+    return DriftedFeed(kept, refused, next(applied, None))
 
 
 @dataclass(frozen=True)
