@@ -66,11 +66,22 @@ def as_fraction(value: Fraction | Decimal | float | str) -> Fraction:
     return Fraction(Decimal(value)) if isinstance(value, str) else Fraction(value)
 
 
+def request_scope(order: Order) -> str:
+    """What the buyer asked with Amazon's official "Request cancellation": ``"whole"`` (every
+    item flagged, or the order's requester BUYER with no item flagged), ``"partial"`` (some
+    items flagged: a whole-order cancellation must not serve it) or ``"none"``. The one rule
+    for the rate, the intake and the cancellation reasons."""
+    flagged = [item.buyer_requested_cancel for item in order.items]
+    if flagged and all(flagged):
+        return "whole"
+    if any(flagged):
+        return "partial"
+    return "whole" if order.cancel_requested_by is Party.BUYER else "none"
+
+
 def is_official_request(order: Order) -> bool:
     """True when the buyer used Amazon's official "Request cancellation" option."""
-    return order.cancel_requested_by is Party.BUYER or any(
-        item.buyer_requested_cancel for item in order.items
-    )
+    return request_scope(order) != "none"
 
 
 def is_buyer_reason(reason: str | None) -> bool:

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from cancellations.rate import request_scope
 from cancellations.replies import CancelRequestReply, cancel_request_reply
-from sync.domain import Availability, CancelReason, Order, OrderStatus, Party
+from sync.domain import Availability, CancelReason, Order, OrderStatus
 
 DEFAULT_MAX_AGE = timedelta(hours=24)
 
@@ -106,11 +107,11 @@ def choose_route(
         # A pending order still comes: its listing must not keep selling a sold-out item.
         keep = zero if order.status in _NOT_YET and order.fulfilled_by == "MERCHANT" else ()
         return Route(RouteKind.NEVER, order.order_id, advice=blocked, zero_skus=keep)
-    if _official_request(order):
+    if request_scope(order) == "whole":
         return _buyer_canceled(order, zero)
     fresh_oos = {i.sku for i in order.items if _fresh_oos(order, verdicts.get(i.sku), now, max_age)}
     # A buyer's request on some items is never cancelled as a stock-out: the seller decides.
-    if fresh_oos == {i.sku for i in order.items} and not _partial_request(order):
+    if fresh_oos == {i.sku for i in order.items} and request_scope(order) != "partial":
         return _no_inventory(order, verdicts, zero)
     advice = _seller_advice(order, verdicts, flags, fresh_oos, now, max_age)
     if not advice:
@@ -137,20 +138,6 @@ def why_not_cancellable(order: Order) -> str | None:
     if not order.items:
         return "no order items known yet: pull the order again"
     return None
-
-
-def _official_request(order: Order) -> bool:
-    """A request made with "Request cancellation" in the buyer's account, for the whole order."""
-    flagged = [item.buyer_requested_cancel for item in order.items]
-    if all(flagged):
-        return True
-    # The order-level requester counts only when no item says otherwise (some items flagged
-    # is a partial request, which a whole-order Failure acknowledgement must not serve).
-    return order.cancel_requested_by is Party.BUYER and not any(flagged)
-
-
-def _partial_request(order: Order) -> bool:
-    return any(item.buyer_requested_cancel for item in order.items)
 
 
 def _fresh_oos(
@@ -228,7 +215,7 @@ def _seller_advice(
     max_age: timedelta,
 ) -> list[str]:
     advice: list[str] = []
-    if _partial_request(order):
+    if request_scope(order) == "partial":
         advice.append(
             "the buyer officially requested cancelling some items only: cancel those items in "
             "Seller Central (reason BuyerCanceled); a partial cancel is not sent as a feed."
