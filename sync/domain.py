@@ -40,6 +40,32 @@ class SourceKind(StrEnum):
     API = "api"  # an item at an official item API: ref "api:NAME:CODE" (sync/api_refs.py)
 
 
+class Reason(StrEnum):
+    """Why a decision shows what it shows (sync/policy.py's table says when each applies)."""
+
+    NO_SOURCES = "no-sources"
+    NO_OBSERVATION = "no-observation"
+    STALE = "stale"
+    UNKNOWN = "unknown"
+    UNKNOWN_HOLD = "unknown-hold"
+    OUT_OF_STOCK = "out-of-stock"
+    SHIPPING_DELAY = "shipping-delay"
+    OVER_MAX_COST = "over-max-cost"
+    CURRENCY_MISMATCH = "currency-mismatch"
+    LOW_QUANTITY = "low-quantity"
+    SOLD_THROUGH = "sold-through"
+    RESTORE_PENDING = "restore-pending"
+    IN_STOCK = "in-stock"
+
+
+class FulfilmentChannel(StrEnum):
+    """Who ships an order: the seller (merchant-fulfilled, stockguard's business) or Amazon
+    (FBA), as the Orders API v0 and the listings say it."""
+
+    MERCHANT = "MFN"
+    AMAZON = "AFN"
+
+
 class CancelReason(StrEnum):
     """CancelReason values of the order-acknowledgement feed (OrderAcknowledgement.xsd)."""
 
@@ -190,7 +216,7 @@ class Decision:
     sku: str
     marketplace: str
     target_quantity: int
-    reason: str  # a short code such as "out-of-stock", "unknown", "in-stock"
+    reason: str  # a Reason's value ("out-of-stock", "unknown", "in-stock"...)
     evidence: str  # the evidence of the observation behind it
     decided_at: datetime
     source_ref: str | None = None

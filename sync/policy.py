@@ -37,12 +37,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sync.config import PolicySettings
-from sync.domain import Availability, Decision, Listing, Observation, Source
+from sync.domain import Availability, Decision, Listing, Observation, Reason, Source
 
-IN_STOCK = "in-stock"
-RESTORE_PENDING = "restore-pending"
-UNKNOWN_HOLD = "unknown-hold"
-SOLD_THROUGH = "sold-through"
+IN_STOCK = Reason.IN_STOCK
+RESTORE_PENDING = Reason.RESTORE_PENDING
+UNKNOWN_HOLD = Reason.UNKNOWN_HOLD
+SOLD_THROUGH = Reason.SOLD_THROUGH
 
 Sale = tuple[datetime, int]  # (when ordered on Amazon, units)
 
@@ -52,7 +52,7 @@ class SourceVerdict:
     """What one source's recent observations allow: a capacity (units) or a reason for 0."""
 
     source_ref: str
-    reason: str
+    reason: Reason
     capacity: int  # Amazon units this source can back; 0 when not usable
     evidence: str
     streak: int  # consecutive IN_STOCK observations at the end of the history
@@ -116,18 +116,18 @@ def judge_source(
     """The verdict of one source from its observations (newest last)."""
     ref = source.ref
     if not history:
-        return SourceVerdict(ref, "no-observation", 0, "never checked", 0)
+        return SourceVerdict(ref, Reason.NO_OBSERVATION, 0, "never checked", 0)
     latest = history[-1]
     max_age = timedelta(hours=settings.max_observation_age_hours)
     if now - latest.checked_at >= max_age:
         # Staleness is never held: the first law wants fresh evidence for every live unit.
         evidence = f"last checked {latest.checked_at.isoformat()}: {latest.evidence}"
-        return SourceVerdict(ref, "stale", 0, evidence, 0)
+        return SourceVerdict(ref, Reason.STALE, 0, evidence, 0)
     if latest.availability is Availability.UNKNOWN:
         evidence = f"{latest.reason}: {latest.evidence}"
         return _hold_or_zero(ref, evidence, history, now, settings, held_quantity)
     if latest.availability is Availability.OUT_OF_STOCK:
-        return SourceVerdict(ref, "out-of-stock", 0, latest.evidence, 0)
+        return SourceVerdict(ref, Reason.OUT_OF_STOCK, 0, latest.evidence, 0)
     expires_at = latest.checked_at + max_age  # then stale: time alone changes the verdict
     return _judge_in_stock(listing, latest, _in_stock_streak(history), settings, sales, expires_at)
 
@@ -144,14 +144,14 @@ def _judge_in_stock(
     allowed_days = listing.handling_days - settings.handling_margin_days
     if obs.ships_within_days is not None and obs.ships_within_days > allowed_days:
         why = f"ships within {obs.ships_within_days} days > {allowed_days} allowed: {evidence}"
-        return SourceVerdict(ref, "shipping-delay", 0, why, streak, expires_at)
+        return SourceVerdict(ref, Reason.SHIPPING_DELAY, 0, why, streak, expires_at)
     if listing.max_cost is not None and obs.price is not None:
         if obs.price.currency != listing.max_cost.currency:
             why = f"price {obs.price} vs max cost {listing.max_cost}: {evidence}"
-            return SourceVerdict(ref, "currency-mismatch", 0, why, streak, expires_at)
+            return SourceVerdict(ref, Reason.CURRENCY_MISMATCH, 0, why, streak, expires_at)
         if obs.price.amount > listing.max_cost.amount:
             why = f"price {obs.price} > max cost {listing.max_cost}: {evidence}"
-            return SourceVerdict(ref, "over-max-cost", 0, why, streak, expires_at)
+            return SourceVerdict(ref, Reason.OVER_MAX_COST, 0, why, streak, expires_at)
     if obs.quantity is None:
         return SourceVerdict(ref, IN_STOCK, listing.default_quantity, evidence, streak, expires_at)
     return _judge_stated(listing, obs, streak, sales, expires_at)
@@ -181,7 +181,7 @@ def _judge_stated(
         )
         return SourceVerdict(obs.source_ref, SOLD_THROUGH, 0, why, streak, expires_at)
     why = f"{stated} - buffer {listing.safety_buffer} < pack {pack}: {obs.evidence}"
-    return SourceVerdict(obs.source_ref, "low-quantity", 0, why, streak, expires_at)
+    return SourceVerdict(obs.source_ref, Reason.LOW_QUANTITY, 0, why, streak, expires_at)
 
 
 def _hold_or_zero(
@@ -200,13 +200,13 @@ def _hold_or_zero(
         None,
     )
     if held_quantity <= 0 or last_in is None or settings.unknown_hold_minutes <= 0:
-        return SourceVerdict(ref, "unknown", 0, evidence, 0)
+        return SourceVerdict(ref, Reason.UNKNOWN, 0, evidence, 0)
     until = min(
         since + timedelta(minutes=settings.unknown_hold_minutes),
         last_in + timedelta(hours=settings.max_observation_age_hours),
     )
     if now >= until:
-        return SourceVerdict(ref, "unknown", 0, evidence, 0)
+        return SourceVerdict(ref, Reason.UNKNOWN, 0, evidence, 0)
     why = f"unknown since {since.isoformat()}, held until {until.isoformat()}: {evidence}"
     return SourceVerdict(ref, UNKNOWN_HOLD, held_quantity, why, 0, until)
 
@@ -292,7 +292,7 @@ def _decision(
     review_at: datetime | None = None,
 ) -> Decision:
     if isinstance(verdict, str):  # no source at all: the text is the evidence
-        verdict = SourceVerdict("", "no-sources", 0, verdict, 0)
+        verdict = SourceVerdict("", Reason.NO_SOURCES, 0, verdict, 0)
     return Decision(
         sku=listing.sku,
         marketplace=listing.marketplace,

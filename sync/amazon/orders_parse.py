@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.domain import Order, OrderItem, OrderStatus, Party
+from sync.domain import FulfilmentChannel, Order, OrderItem, OrderStatus, Party
 from sync.errors import AmazonError
 
 V0_STATUS = {
@@ -30,7 +30,7 @@ V0_STATUS = {
     "Unfulfillable": OrderStatus.UNFULFILLABLE,
     "InvoiceUnconfirmed": OrderStatus.INVOICE_UNCONFIRMED,
 }
-V0_CHANNEL = {"MFN": "MERCHANT", "AFN": "AMAZON"}
+V0_CHANNEL = {FulfilmentChannel.MERCHANT: "MERCHANT", FulfilmentChannel.AMAZON: "AMAZON"}
 
 
 def parse_time(value: Any, where: str) -> datetime:
@@ -155,7 +155,7 @@ def order_from_v0(raw: Mapping[str, Any], raw_items: Sequence[Mapping[str, Any]]
         status=V0_STATUS[status_text],
         purchased_at=parse_time(raw.get("PurchaseDate"), f"{where} PurchaseDate"),
         last_updated_at=parse_time(raw.get("LastUpdateDate"), f"{where} LastUpdateDate"),
-        fulfilled_by=V0_CHANNEL.get(str(raw.get("FulfillmentChannel") or "MFN"), "MERCHANT"),
+        fulfilled_by=V0_CHANNEL.get(_channel(raw), "MERCHANT"),
         items=items,
         cancel_requested_by=requested,
         cancelled_by=None,  # v0 does not say who executed a cancellation
@@ -185,3 +185,13 @@ def _count(value: Any, where: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise AmazonError(f"{where}: expected a count, got {value!r}") from None
+
+
+def _channel(raw: Mapping[str, Any]) -> FulfilmentChannel:
+    """The v0 order's FulfillmentChannel (MFN when absent or unknown)."""
+    value = str(raw.get("FulfillmentChannel") or "")
+    return (
+        FulfilmentChannel.AMAZON
+        if value == FulfilmentChannel.AMAZON
+        else (FulfilmentChannel.MERCHANT)
+    )

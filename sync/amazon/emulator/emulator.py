@@ -33,6 +33,7 @@ from sync.amazon.emulator.seed import build_state
 from sync.amazon.emulator.server import Dispatcher, HttpServer, RequestRecord
 from sync.amazon.emulator.state import OrderState
 from sync.clock import Clock, SystemClock
+from sync.domain import FulfilmentChannel
 from sync.domain import marketplace as domain_marketplace
 
 
@@ -191,7 +192,7 @@ class Emulator:
         order_id: str | None = None,
         status: str = "Unshipped",
         purchased_at: datetime | None = None,
-        fulfillment_channel: str = "MFN",
+        fulfillment_channel: str = FulfilmentChannel.MERCHANT,
         decrement: bool = True,
         marketplace: str | None = None,
     ) -> OrderState:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sync.amazon.emulator.state import V2026_STATUS, EmulatorState, OrderItemState, OrderState
-from sync.domain import MARKETPLACES_BY_ID
+from sync.domain import MARKETPLACES_BY_ID, FulfilmentChannel
 
 NO_RESTOCK_REASON = "NoInventory"
 _V2026_TO_V0 = {v: k for k, v in V2026_STATUS.items() if k != "InvoiceUnconfirmed"}
@@ -50,7 +50,7 @@ def place_order(
     *,
     order_id: str | None = None,
     status: str = "Unshipped",
-    channel: str = "MFN",
+    channel: str = FulfilmentChannel.MERCHANT,
     decrement: bool = True,
     marketplace_id: str | None = None,
 ) -> OrderState:
@@ -78,7 +78,7 @@ def place_order(
         latest_ship_date=at + timedelta(days=handling),
     )
     state.orders[order.order_id] = order
-    if decrement and channel == "MFN":
+    if decrement and channel == FulfilmentChannel.MERCHANT:
         for item in items:
             state.adjust_quantity(item.sku, -item.quantity, at, "order")
     return order
@@ -107,7 +107,7 @@ def cancel_order(
     for item in order.items:
         reason = (reasons or {}).get(item.order_item_id, default_reason)
         item.cancel_reason = reason
-        if reason != NO_RESTOCK_REASON and order.fulfillment_channel == "MFN":
+        if reason != NO_RESTOCK_REASON and order.fulfillment_channel == FulfilmentChannel.MERCHANT:
             state.adjust_quantity(item.sku, item.quantity, at, "restock")
     order.cancel_reason = next((i.cancel_reason for i in order.items if i.cancel_reason), None)
 

@@ -25,7 +25,7 @@ from sync.amazon.emulator.state import (
     OrderItemState,
     OrderState,
 )
-from sync.domain import MARKETPLACES_BY_ID
+from sync.domain import MARKETPLACES_BY_ID, FulfilmentChannel
 from sync.errors import InputError
 
 TOP_KEYS = {"seller_id", "marketplace", "listings", "orders", "account_health", "offers"}
@@ -229,8 +229,9 @@ def _order(raw: Any, where: str, state: EmulatorState, now: datetime) -> OrderSt
     cancelled_by = raw.get("cancelled_by")
     if cancelled_by not in (None, "BUYER", "MERCHANT", "AMAZON"):
         raise InputError(f"{where}.cancelled_by: expected BUYER, MERCHANT or AMAZON")
-    channel = seed_fields.text(raw, "fulfillment_channel", where, default="MFN")
-    if channel not in ("MFN", "AFN"):
+    merchant = FulfilmentChannel.MERCHANT
+    channel = seed_fields.text(raw, "fulfillment_channel", where, default=merchant)
+    if channel not in (FulfilmentChannel.MERCHANT, FulfilmentChannel.AMAZON):
         raise InputError(f"{where}.fulfillment_channel: expected MFN or AFN, got {channel!r}")
     items = [
         _item(it, f"{where}.items[{k}]")

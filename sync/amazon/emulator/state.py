@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sync.amazon.emulator.offers import OfferBook
+from sync.domain import FulfilmentChannel
 
 MFN_CHANNEL = "DEFAULT"
 QTY_ATTR = "fulfillment_availability"
@@ -167,7 +168,7 @@ class OrderState:
     purchase_date: datetime
     last_update_date: datetime
     items: list[OrderItemState]
-    fulfillment_channel: str = "MFN"  # MFN | AFN
+    fulfillment_channel: str = FulfilmentChannel.MERCHANT  # MFN | AFN
     currency: str = "USD"
     latest_ship_date: datetime | None = None
     cancelled_by: str | None = None  # BUYER | MERCHANT | AMAZON
