@@ -15,10 +15,10 @@ import argparse
 import time
 import tracemalloc
 
-from suppliers.fetch import Fetcher
-from sync.clock import SystemClock
-from sync.config import SupplierSettings
-from sync.demoshop import STYLES, DemoProduct, DemoShop
+from stockguard.suppliers.fetch import Fetcher
+from stockguard.sync.clock import SystemClock
+from stockguard.sync.config import SupplierSettings
+from stockguard.sync.demoshop import STYLES, DemoProduct, DemoShop
 
 
 def main() -> None:

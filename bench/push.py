@@ -30,16 +30,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from sync.amazon.gateway import AmazonGateway
-from sync.amazon.ratelimit import DEFAULT_LIMITS, RateLimiter
-from sync.clock import SystemClock
-from sync.config import AmazonSettings
-from sync.domain import MARKETPLACES, QuantityUpdate
-from sync.errors import AmazonError
-from sync.pusher import push
-from sync.store import open_store
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.amazon.ratelimit import DEFAULT_LIMITS, RateLimiter
+from stockguard.sync.clock import SystemClock
+from stockguard.sync.config import AmazonSettings
+from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
+from stockguard.sync.errors import AmazonError
+from stockguard.sync.pusher import push
+from stockguard.sync.store import open_store
 
 US = MARKETPLACES["US"].marketplace_id
 FIRST = 100

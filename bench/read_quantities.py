@@ -26,14 +26,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from sync.amazon.gateway import AmazonGateway
-from sync.clock import ManualClock
-from sync.config import AmazonSettings
-from sync.domain import MARKETPLACES, QuantityUpdate
-from sync.store import open_store
-from sync.store.outbox import last_known, record_readbacks
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import AmazonSettings
+from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
+from stockguard.sync.store import open_store
+from stockguard.sync.store.outbox import last_known, record_readbacks
 
 US = MARKETPLACES["US"].marketplace_id
 

@@ -37,11 +37,11 @@ from simworld import (
     round_robin_live,
 )
 
-from sync.clock import ManualClock
-from sync.config import PlannerSettings, PolicySettings
-from sync.domain import Availability, Listing, Observation, Source, SourceKind
-from sync.planner import Planner
-from sync.policy import decide
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import PlannerSettings, PolicySettings
+from stockguard.sync.domain import Availability, Listing, Observation, Source, SourceKind
+from stockguard.sync.planner import Planner
+from stockguard.sync.policy import decide
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)  # simulated day 0
 HOSTS = 40

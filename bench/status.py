@@ -18,12 +18,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert
 
-from sync.domain import MARKETPLACES
-from sync.status import read_status
-from sync.store import open_store
-from sync.store.listing_tables import listings
-from sync.store.observation_tables import decisions, observations
-from sync.store.outbox_tables import outbox
+from stockguard.sync.domain import MARKETPLACES
+from stockguard.sync.status import read_status
+from stockguard.sync.store import open_store
+from stockguard.sync.store.listing_tables import listings
+from stockguard.sync.store.observation_tables import decisions, observations
+from stockguard.sync.store.outbox_tables import outbox
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 REASONS = ("in-stock", "out-of-stock", "unknown", "restore-pending", "stale")

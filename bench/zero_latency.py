@@ -32,24 +32,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sync import engine as engine_module
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
-from sync.cli import jobs as jobs_module
-from sync.cli.catalogue.importer import import_listings_file
-from sync.cli.demo_run import DEMO_RULES, demo_settings
-from sync.cli.jobs import JobCounters, build_jobs
-from sync.cli.wiring import Wired, wire
-from sync.clock import SystemClock
-from sync.config import Settings
-from sync.demoshop import DemoProduct, DemoShop
-from sync.domain import Availability, QuantityUpdate
-from sync.pusher import push
-from sync.runlock import RunLock
-from sync.scheduler import Service
-from sync.store import observations as obs_store
-from sync.store import outbox
-from sync.store.outbox import Target
+from stockguard.sync import engine as engine_module
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
+from stockguard.sync.cli import jobs as jobs_module
+from stockguard.sync.cli.catalogue.importer import import_listings_file
+from stockguard.sync.cli.demo_run import DEMO_RULES, demo_settings
+from stockguard.sync.cli.jobs import JobCounters, build_jobs
+from stockguard.sync.cli.wiring import Wired, wire
+from stockguard.sync.clock import SystemClock
+from stockguard.sync.config import Settings
+from stockguard.sync.demoshop import DemoProduct, DemoShop
+from stockguard.sync.domain import Availability, QuantityUpdate
+from stockguard.sync.pusher import push
+from stockguard.sync.runlock import RunLock
+from stockguard.sync.scheduler import Service
+from stockguard.sync.store import observations as obs_store
+from stockguard.sync.store import outbox
+from stockguard.sync.store.outbox import Target
 
 US = "ATVPDKIKX0DER"
 STYLES = ("rakuten", "yodobashi", "shopify", "woocommerce")

@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from cancellations.ackfeed import AckFeed, AckItem, AckOrder, build_ack_feed
-from cancellations.feedresult import order_errors
-from cancellations.ports import CancellationGateway, Hook, ZeroListing, gateway_zeroer
-from cancellations.reasons import why_not_cancellable
-from sync.clock import Clock
-from sync.domain import CancelReason, Order, OrderStatus
-from sync.errors import AmazonError, StockguardError
-from sync.store import cancellation_plan as plan_store
-from sync.store.cancellation_plan import CancellationRow, CancelState
-from sync.store.orders import upsert_orders
+from stockguard.cancellations.ackfeed import AckFeed, AckItem, AckOrder, build_ack_feed
+from stockguard.cancellations.feedresult import order_errors
+from stockguard.cancellations.ports import CancellationGateway, Hook, ZeroListing, gateway_zeroer
+from stockguard.cancellations.reasons import why_not_cancellable
+from stockguard.sync.clock import Clock
+from stockguard.sync.domain import CancelReason, Order, OrderStatus
+from stockguard.sync.errors import AmazonError, StockguardError
+from stockguard.sync.store import cancellation_plan as plan_store
+from stockguard.sync.store.cancellation_plan import CancellationRow, CancelState
+from stockguard.sync.store.orders import upsert_orders
 
 
 @dataclass

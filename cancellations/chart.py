@@ -16,8 +16,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from cancellations.rate import DayFigures
-from sync.i18n import tr
+from stockguard.cancellations.rate import DayFigures
+from stockguard.sync.i18n import tr
 
 Scale = Callable[[float], float]
 WIDTH, HEIGHT = 760, 300

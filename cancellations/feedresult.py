@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from cancellations.ackfeed import parse_processing_report
-from sync.amazon.results import FeedResult
+from stockguard.cancellations.ackfeed import parse_processing_report
+from stockguard.sync.amazon.results import FeedResult
 
 
 def order_errors(

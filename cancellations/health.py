@@ -16,8 +16,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sync.errors import InputError
-from sync.store.mail import HealthFigure
+from stockguard.sync.errors import InputError
+from stockguard.sync.store.mail import HealthFigure
 
 METRIC_KEYS = ("preFulfillmentCancellationRate", "prefulfillmentCancelRate")
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from cancellations.intake import MailIntake, RawMail
-from sync.clock import Clock
-from sync.config import MailSettings, Secrets
-from sync.errors import ConfigError, StockguardError
-from sync.store.mail import ImapMark, load_mark, save_mark
+from stockguard.cancellations.intake import MailIntake, RawMail
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import MailSettings, Secrets
+from stockguard.sync.errors import ConfigError, StockguardError
+from stockguard.sync.store.mail import ImapMark, load_mark, save_mark
 
 _DROPPED = (imaplib.IMAP4.abort, OSError, EOFError)
 

@@ -21,13 +21,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-import sync.storable as storable
-from cancellations.mail import MailEvent, MailKind, parse_message
-from cancellations.rate import is_official_request
-from sync.clock import Clock
-from sync.domain import Order
-from sync.errors import InputError
-from sync.store.mail import (
+import stockguard.sync.storable as storable
+from stockguard.cancellations.mail import MailEvent, MailKind, parse_message
+from stockguard.cancellations.rate import is_official_request
+from stockguard.sync.clock import Clock
+from stockguard.sync.domain import Order
+from stockguard.sync.errors import InputError
+from stockguard.sync.store.mail import (
     CANCEL_REQUEST,
     RETURN_REQUEST,
     ImapMark,

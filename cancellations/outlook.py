@@ -22,8 +22,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
-from cancellations.rate import COUNTED, DayCounts, Treatment, classify, local_day, rate_of
-from sync.domain import Order
+from stockguard.cancellations.rate import (
+    COUNTED,
+    DayCounts,
+    Treatment,
+    classify,
+    local_day,
+    rate_of,
+)
+from stockguard.sync.domain import Order
 
 OFFER_DAYS = 30
 TWO_IN_A_ROW = "two-in-a-row"

@@ -13,13 +13,13 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from sync.amazon.results import FeedResult, SubmissionResult
-from sync.clock import Clock
-from sync.config import AmazonSettings
-from sync.domain import Order, QuantityUpdate
-from sync.errors import CancellationError
-from sync.store import outbox
-from sync.store.outbox import Target
+from stockguard.sync.amazon.results import FeedResult, SubmissionResult
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import AmazonSettings
+from stockguard.sync.domain import Order, QuantityUpdate
+from stockguard.sync.errors import CancellationError
+from stockguard.sync.store import outbox
+from stockguard.sync.store.outbox import Target
 
 ZeroListing = Callable[[str, str], None]  # (sku, marketplace_id); raises on failure
 Hook = Callable[[str], None]  # called with a stage name; tests use it to simulate a crash

@@ -23,16 +23,16 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from sync.clock import Clock
-from sync.config import AmazonSettings
-from sync.domain import Marketplace, Order, marketplace
-from sync.errors import ConfigError
-from sync.store.listings import listing_marketplaces
-from sync.store.orders import PULL_MARK, get_high_water, set_high_water, upsert_orders
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import AmazonSettings
+from stockguard.sync.domain import Marketplace, Order, marketplace
+from stockguard.sync.errors import ConfigError
+from stockguard.sync.store.listings import listing_marketplaces
+from stockguard.sync.store.orders import PULL_MARK, get_high_water, set_high_water, upsert_orders
 
 DEFAULT_LOOKBACK = timedelta(days=30)
 PULL_OVERLAP = timedelta(minutes=5)
-log = logging.getLogger("cancellations.pull")
+log = logging.getLogger("stockguard.cancellations.pull")
 _warned: set[tuple[str, ...]] = set()  # other-region sets already warned about (once each)
 
 

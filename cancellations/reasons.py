@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from cancellations.rate import request_scope
-from cancellations.replies import CancelRequestReply, cancel_request_reply
-from sync.domain import Availability, CancelReason, Order, OrderStatus
+from stockguard.cancellations.rate import request_scope
+from stockguard.cancellations.replies import CancelRequestReply, cancel_request_reply
+from stockguard.sync.domain import Availability, CancelReason, Order, OrderStatus
 
 DEFAULT_MAX_AGE = timedelta(hours=24)
 

@@ -19,9 +19,9 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from cancellations import outlook
-from cancellations.chart import percent
-from cancellations.rate import (
+from stockguard.cancellations import outlook
+from stockguard.cancellations.chart import percent
+from stockguard.cancellations.rate import (
     COUNTED,
     DayFigures,
     Treatment,
@@ -33,10 +33,10 @@ from cancellations.rate import (
     orders_for_next_slot,
     seller_orders,
 )
-from sync.config import CancellationSettings
-from sync.domain import MARKETPLACES_BY_ID, Marketplace, Order
-from sync.errors import InputError
-from sync.store.mail import HealthFigure
+from stockguard.sync.config import CancellationSettings
+from stockguard.sync.domain import MARKETPLACES_BY_ID, Marketplace, Order
+from stockguard.sync.errors import InputError
+from stockguard.sync.store.mail import HealthFigure
 
 CSV_COLUMNS = (
     "date",

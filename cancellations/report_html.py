@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from cancellations.chart import percent, svg_chart
-from cancellations.report import MarketplaceReport
-from cancellations.report_lines import summary_lines
-from sync.i18n import locale, tr, when
+from stockguard.cancellations.chart import percent, svg_chart
+from stockguard.cancellations.report import MarketplaceReport
+from stockguard.cancellations.report_lines import summary_lines
+from stockguard.sync.i18n import locale, tr, when
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 60em; }

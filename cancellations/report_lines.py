@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cancellations.chart import percent
-from cancellations.report import MarketplaceReport
-from sync.i18n import tr
+from stockguard.cancellations.chart import percent
+from stockguard.cancellations.report import MarketplaceReport
+from stockguard.sync.i18n import tr
 
 
 def summary_lines(report: MarketplaceReport) -> list[str]:

@@ -12,16 +12,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 
-from cancellations.health import parse_account_health
-from cancellations.outlook import OFFER_DAYS
-from cancellations.report import MarketplaceReport, build_report, marketplaces_in
-from sync.amazon.gateway import AmazonGateway
-from sync.config import CancellationSettings
-from sync.domain import CancelReason, marketplace
-from sync.errors import InputError
-from sync.store.cancellation_plan import OPEN_STATES, rows_in
-from sync.store.mail import HealthFigure, latest_health, save_health
-from sync.store.orders import load_orders
+from stockguard.cancellations.health import parse_account_health
+from stockguard.cancellations.outlook import OFFER_DAYS
+from stockguard.cancellations.report import MarketplaceReport, build_report, marketplaces_in
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.config import CancellationSettings
+from stockguard.sync.domain import CancelReason, marketplace
+from stockguard.sync.errors import InputError
+from stockguard.sync.store.cancellation_plan import OPEN_STATES, rows_in
+from stockguard.sync.store.mail import HealthFigure, latest_health, save_health
+from stockguard.sync.store.orders import load_orders
 
 
 def fetch_health(engine: Engine, gateway: AmazonGateway, now: datetime) -> list[HealthFigure]:

@@ -22,10 +22,10 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from cancellations.apply import ApplyResult, apply_cancellations
-from cancellations.ports import CancellationGateway, Hook, ZeroListing, gateway_zeroer
-from cancellations.pull import PullResult, pull_orders
-from cancellations.reasons import (
+from stockguard.cancellations.apply import ApplyResult, apply_cancellations
+from stockguard.cancellations.ports import CancellationGateway, Hook, ZeroListing, gateway_zeroer
+from stockguard.cancellations.pull import PullResult, pull_orders
+from stockguard.cancellations.reasons import (
     DEFAULT_MAX_AGE,
     Route,
     RouteKind,
@@ -33,12 +33,12 @@ from cancellations.reasons import (
     SupplierVerdict,
     choose_route,
 )
-from sync.clock import Clock
-from sync.domain import Order, OrderStatus
-from sync.errors import StockguardError
-from sync.store import cancellation_plan as plan_store
-from sync.store.cancellation_plan import CancelState, NewCancellation
-from sync.store.orders import load_orders
+from stockguard.sync.clock import Clock
+from stockguard.sync.domain import Order, OrderStatus
+from stockguard.sync.errors import StockguardError
+from stockguard.sync.store import cancellation_plan as plan_store
+from stockguard.sync.store.cancellation_plan import CancelState, NewCancellation
+from stockguard.sync.store.orders import load_orders
 
 __all__ = [
     "ApplyResult",

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cancellations.reasons import SupplierVerdict
-from sync.domain import Availability, Listing, Observation
-from sync.errors import InputError
+from stockguard.cancellations.reasons import SupplierVerdict
+from stockguard.sync.domain import Availability, Listing, Observation
+from stockguard.sync.errors import InputError
 
 VERDICT_COLUMNS = ("sku", "availability", "checked_at", "evidence")
 

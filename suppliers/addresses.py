@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sync.config import SupplierSettings
-from sync.errors import ConfigError
+from stockguard.sync.config import SupplierSettings
+from stockguard.sync.errors import ConfigError
 
 __all__ = ["AddressPolicy", "AddressRefused", "IPAddress"]
 

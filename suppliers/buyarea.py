@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
 
-from suppliers import phrases
-from suppliers.dom import Document, classes, text_of, within
+from stockguard.suppliers import phrases
+from stockguard.suppliers.dom import Document, classes, text_of, within
 
 CONTROLS = "button, input[type=submit], input[type=image], input[type=button], a, [role=button]"
 _CONTROL_NAME = re.compile(

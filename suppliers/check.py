@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from suppliers.base import DEFAULT_OPTIONS, ParseOptions
-from suppliers.registry import by_host, parse_page
-from sync.domain import Availability, Observation, UnknownReason
-from sync.i18n import tr
-from sync.storable import observation as storable_observation
+from stockguard.suppliers.base import DEFAULT_OPTIONS, ParseOptions
+from stockguard.suppliers.registry import by_host, parse_page
+from stockguard.sync.domain import Availability, Observation, UnknownReason
+from stockguard.sync.i18n import tr
+from stockguard.sync.storable import observation as storable_observation
 
 
 class FetchedPage(Protocol):

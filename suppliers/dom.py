@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from suppliers import phrases
+from stockguard.suppliers import phrases
 
 INVISIBLE = "script, style, template, noscript, svg, iframe, object"
 # Variant choosers: an option's "M - Sold out" is one variant's state, not the product's.

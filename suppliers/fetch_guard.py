@@ -28,7 +28,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection
 
-from suppliers.addresses import AddressPolicy, AddressRefused
+from stockguard.suppliers.addresses import AddressPolicy, AddressRefused
 
 __all__ = ["GuardedAdapter", "refusal"]
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from suppliers.dom import Document
+    from stockguard.suppliers.dom import Document
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 _TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
@@ -117,7 +117,7 @@ class Page:
     @cached_property
     def dom(self) -> Document:
         """The page parsed and cleaned to what a buyer sees of this product (``suppliers.dom``)."""
-        from suppliers.dom import Document  # late: Amazon reads its own uncleaned tree
+        from stockguard.suppliers.dom import Document  # late: Amazon reads its own uncleaned tree
 
         return Document(self.text)
 

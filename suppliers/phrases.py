@@ -29,10 +29,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sync.domain import Availability
+from stockguard.sync.domain import Availability
 
 if TYPE_CHECKING:
-    from suppliers.seller_phrases import SellerPhrase, SellerPhrases
+    from stockguard.suppliers.seller_phrases import SellerPhrase, SellerPhrases
 
 TABLES = Path(__file__).with_name("phrases.toml")
 

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from sync.domain import Money
+from stockguard.sync.domain import Money
 
 # Longest first: "NT$" must win over "$".
 SYMBOLS: tuple[tuple[str, str], ...] = (

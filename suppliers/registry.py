@@ -13,24 +13,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
-from suppliers.base import DEFAULT_OPTIONS, PageAdapter, ParseOptions
-from suppliers.page import Page, host_of
-from sync.domain import Observation
-from sync.errors import ConfigError
+from stockguard.suppliers.base import DEFAULT_OPTIONS, PageAdapter, ParseOptions
+from stockguard.suppliers.page import Page, host_of
+from stockguard.sync.domain import Observation
+from stockguard.sync.errors import ConfigError
 
 ADAPTERS: dict[str, str] = {
-    "amazon": "suppliers.shops.amazon:ADAPTER",
-    "rakuten": "suppliers.shops.rakuten:ADAPTER",
-    "yahoo": "suppliers.shops.yahoo:ADAPTER",
-    "yodobashi": "suppliers.shops.yodobashi:ADAPTER",
-    "biccamera": "suppliers.shops.biccamera:ADAPTER",
-    "mercari": "suppliers.shops.mercari:ADAPTER",
-    "shopify": "suppliers.shops.shopify:ADAPTER",
-    "woocommerce": "suppliers.shops.woocommerce:ADAPTER",
-    "makeshop": "suppliers.shops.makeshop:ADAPTER",
-    "colorme": "suppliers.shops.colorme:ADAPTER",
-    "base": "suppliers.shops.base:ADAPTER",
-    "generic": "suppliers.shops.generic:ADAPTER",
+    "amazon": "stockguard.suppliers.shops.amazon:ADAPTER",
+    "rakuten": "stockguard.suppliers.shops.rakuten:ADAPTER",
+    "yahoo": "stockguard.suppliers.shops.yahoo:ADAPTER",
+    "yodobashi": "stockguard.suppliers.shops.yodobashi:ADAPTER",
+    "biccamera": "stockguard.suppliers.shops.biccamera:ADAPTER",
+    "mercari": "stockguard.suppliers.shops.mercari:ADAPTER",
+    "shopify": "stockguard.suppliers.shops.shopify:ADAPTER",
+    "woocommerce": "stockguard.suppliers.shops.woocommerce:ADAPTER",
+    "makeshop": "stockguard.suppliers.shops.makeshop:ADAPTER",
+    "colorme": "stockguard.suppliers.shops.colorme:ADAPTER",
+    "base": "stockguard.suppliers.shops.base:ADAPTER",
+    "generic": "stockguard.suppliers.shops.generic:ADAPTER",
 }
 HOSTS: dict[str, tuple[str, ...]] = {
     "amazon": (

@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from suppliers import phrases
-from suppliers.page import host_of
-from sync.config import SellerPhraseSettings
-from sync.errors import ConfigError
+from stockguard.suppliers import phrases
+from stockguard.suppliers.page import host_of
+from stockguard.sync.config import SellerPhraseSettings
+from stockguard.sync.errors import ConfigError
 
 SELLER_MEANINGS = {
     "in_stock": phrases.IN_STOCK,

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from sync.domain import MARKETPLACES, Source, SourceKind
+from stockguard.sync.domain import MARKETPLACES, Source, SourceKind
 
 PREFIX = "api:"
 # Each Amazon marketplace's storefront host (where its /dp/ASIN pages live).

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from sync.errors import ConfigError
+from stockguard.sync.errors import ConfigError
 
 DEFAULT_DB_URL = "sqlite:///stockguard.db"
 CONFIG_ENV = "STOCKGUARD_CONFIG"

@@ -23,10 +23,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
-from sync.config import PolicySettings
-from sync.domain import Decision, Listing, Source
-from sync.store import reviews
-from sync.store.reviews import Key, Marks, Review
+from stockguard.sync.config import PolicySettings
+from stockguard.sync.domain import Decision, Listing, Source
+from stockguard.sync.store import reviews
+from stockguard.sync.store.reviews import Key, Marks, Review
 
 
 def fingerprint(settings: PolicySettings) -> str:

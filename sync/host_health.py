@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, case, func, select
 
-from sync.domain import Availability, UnknownReason
-from sync.store.observation_tables import observations
+from stockguard.sync.domain import Availability, UnknownReason
+from stockguard.sync.store.observation_tables import observations
 
 FEED_HOST = "feed"
 

@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sync.errors import ConfigError
+from stockguard.sync.errors import ConfigError
 
 LOCALES = ("en", "ja")
 
@@ -62,7 +62,8 @@ def catalogue(code: str) -> dict[str, str]:
     """The translations of one locale (English has none: its keys are the messages)."""
     if code == "en":
         return {}
-    text = resources.files("sync.locales").joinpath(f"{code}.toml").read_text(encoding="utf-8")
+    catalogue = resources.files("stockguard.sync.locales").joinpath(f"{code}.toml")
+    text = catalogue.read_text(encoding="utf-8")
     return {str(k): str(v) for k, v in tomllib.loads(text).items()}
 
 

@@ -36,14 +36,14 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from sync.clock import Clock
-from sync.config import PlannerSettings
-from sync.domain import Availability, Observation
-from sync.planner_state import SourceState, Table
-from sync.quota import QuotaPacer
-from sync.risk import check_index
-from sync.risk_history import HistoryModel
-from sync.spells import exposure
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import PlannerSettings
+from stockguard.sync.domain import Availability, Observation
+from stockguard.sync.planner_state import SourceState, Table
+from stockguard.sync.quota import QuotaPacer
+from stockguard.sync.risk import check_index
+from stockguard.sync.risk_history import HistoryModel
+from stockguard.sync.spells import exposure
 
 DAY = 86400.0
 _UNSEEN, _IN, _OUT, _UNKNOWN = 0, 1, 2, 3

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sync.amazon.results import FeedResult, ListingIssue
-from sync.store.outbox import OutboxRow
+from stockguard.sync.amazon.results import FeedResult, ListingIssue
+from stockguard.sync.store.outbox import OutboxRow
 
 MAX_FEED_MESSAGES = 25_000
 

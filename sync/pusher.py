@@ -37,17 +37,17 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from sync.amazon.results import FeedResult, SubmissionResult
-from sync.clock import Clock, SystemClock
-from sync.config import AmazonSettings
-from sync.domain import QuantityUpdate
-from sync.errors import AmazonAuthError, AmazonError
-from sync.push_feed import describe_issues, feed_batches, feed_errors, plan
-from sync.push_report import PushOutcome, PushReport
-from sync.readback import VerifyReport, verify
-from sync.store import outbox as ob
-from sync.store import outbox_order as order
-from sync.store.outbox import OutboxRow, State, Target
+from stockguard.sync.amazon.results import FeedResult, SubmissionResult
+from stockguard.sync.clock import Clock, SystemClock
+from stockguard.sync.config import AmazonSettings
+from stockguard.sync.domain import QuantityUpdate
+from stockguard.sync.errors import AmazonAuthError, AmazonError
+from stockguard.sync.push_feed import describe_issues, feed_batches, feed_errors, plan
+from stockguard.sync.push_report import PushOutcome, PushReport
+from stockguard.sync.readback import VerifyReport, verify
+from stockguard.sync.store import outbox as ob
+from stockguard.sync.store import outbox_order as order
+from stockguard.sync.store.outbox import OutboxRow, State, Target
 
 __all__ = ["PushOutcome", "PushReport", "QuantityGateway", "VerifyReport", "push", "verify"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from sync.risk import (
+from stockguard.sync.risk import (
     LAM_GRID,
     MU_GRID,
     FloatArray,

@@ -32,11 +32,11 @@ from sqlalchemy import (
     true,
 )
 
-from sync.domain import MARKETPLACES
-from sync.store.listing_tables import listings
-from sync.store.observation_tables import decisions
-from sync.store.outbox import DONE, OPEN, State
-from sync.store.outbox_tables import outbox
+from stockguard.sync.domain import MARKETPLACES
+from stockguard.sync.store.listing_tables import listings
+from stockguard.sync.store.observation_tables import decisions
+from stockguard.sync.store.outbox import DONE, OPEN, State
+from stockguard.sync.store.outbox_tables import outbox
 
 # Why a listing's Amazon quantity differs from the policy's target.
 AGREE = ""

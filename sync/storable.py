@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
-from sync.domain import Availability, Listing, Observation, UnknownReason
+from stockguard.sync.domain import Availability, Listing, Observation, UnknownReason
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER
 AMOUNT_DIGITS, AMOUNT_PLACES = 14, 4  # NUMERIC(14, 4), the money columns

@@ -1,4 +1,8 @@
-"""The import rules of design.md, checked on the source: who may import whom."""
+"""The import rules of design.md, checked on the source: who may import whom.
+
+Everything is imported under one root, ``stockguard`` (``stockguard.sync``, ...): the rules
+below speak of the packages by their short names.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +36,27 @@ def _modules() -> dict[str, set[str]]:
     return found
 
 
-MODULES = _modules()
+def _bare_imports() -> list[str]:
+    """Imports of a project package without the ``stockguard`` root (a second copy of it)."""
+    return [
+        f"{module} imports {imported}"
+        for module, imports in RAW.items()
+        for imported in imports
+        if imported.split(".")[0] in PACKAGES
+    ]
+
+
+def _short(imports: set[str]) -> set[str]:
+    return {i.removeprefix(f"{ROOT_PACKAGE}.") for i in imports}
+
+
+ROOT_PACKAGE = "stockguard"
+RAW = _modules()
+MODULES = {module: _short(imports) for module, imports in RAW.items()}
+
+
+def test_every_import_goes_through_the_stockguard_root() -> None:
+    assert _bare_imports() == []
 
 
 def _violations(prefix: str, allowed: tuple[str, ...], own: tuple[str, ...]) -> list[str]:

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from sync import i18n
-from sync.cli import cli
-from sync.cli.context import run_guarded
-from sync.cli.progress import step, tracked
+from stockguard.sync import i18n
+from stockguard.sync.cli import cli
+from stockguard.sync.cli.context import run_guarded
+from stockguard.sync.cli.progress import step, tracked
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "tests" / "fixtures" / "suppliers" / "generic"

@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from sync.cli import cli
-from sync.cli.context import run_guarded
-from sync.store.feeds import latest_feed_observations
-from sync.store.listings import find_listings
-from sync.store.mail import list_returns
+from stockguard.sync.cli import cli
+from stockguard.sync.cli.context import run_guarded
+from stockguard.sync.store.feeds import latest_feed_observations
+from stockguard.sync.store.listings import find_listings
+from stockguard.sync.store.mail import list_returns
 
 FUZZ = settings(
     max_examples=30,

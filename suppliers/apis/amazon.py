@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from suppliers.apis.base import ApiQuota
-from suppliers.base import Verdict, in_stock, out_of_stock, unknown
-from sync.domain import Money, UnknownReason
+from stockguard.suppliers.apis.base import ApiQuota
+from stockguard.suppliers.base import Verdict, in_stock, out_of_stock, unknown
+from stockguard.sync.domain import Money, UnknownReason
 
 BATCH_SIZE = 20  # ItemOffersRequestList maxItems
 QUOTA = ApiQuota(calls_per_second=0.1, burst=1)  # getItemOffersBatch's usage plan

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from suppliers.base import Verdict
+from stockguard.suppliers.base import Verdict
 
 
 @dataclass(frozen=True)

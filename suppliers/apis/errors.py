@@ -9,6 +9,6 @@ transports in ``sync.amazon`` can raise them too.
 
 from __future__ import annotations
 
-from sync.errors import ApiCallFailed, ApiQuotaRefused
+from stockguard.sync.errors import ApiCallFailed, ApiQuotaRefused
 
 __all__ = ["ApiCallFailed", "ApiQuotaRefused"]

@@ -33,19 +33,19 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from suppliers.apis.base import ApiQuota
-from suppliers.apis.http_answers import (
+from stockguard.suppliers.apis.base import ApiQuota
+from stockguard.suppliers.apis.http_answers import (
     Pause,
     Redactor,
     error_text,
     json_body,
     retry_after_seconds,
 )
-from suppliers.apis.rakuten_answers import answer_items, item_verdict
-from suppliers.base import Verdict, unknown
-from sync.clock import Clock
-from sync.domain import UnknownReason
-from sync.errors import ConfigError, SupplierBlocked, SupplierError, SupplierUnavailable
+from stockguard.suppliers.apis.rakuten_answers import answer_items, item_verdict
+from stockguard.suppliers.base import Verdict, unknown
+from stockguard.sync.clock import Clock
+from stockguard.sync.domain import UnknownReason
+from stockguard.sync.errors import ConfigError, SupplierBlocked, SupplierError, SupplierUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from suppliers.apis.base import ApiQuota
-from suppliers.apis.http_answers import (
+from stockguard.suppliers.apis.base import ApiQuota
+from stockguard.suppliers.apis.http_answers import (
     Pause,
     Redactor,
     error_text,
@@ -42,9 +42,9 @@ from suppliers.apis.http_answers import (
     retry_after_seconds,
     yen,
 )
-from suppliers.base import Verdict, in_stock, out_of_stock, unknown
-from sync.clock import Clock
-from sync.domain import Money, UnknownReason
+from stockguard.suppliers.base import Verdict, in_stock, out_of_stock, unknown
+from stockguard.sync.clock import Clock
+from stockguard.sync.domain import Money, UnknownReason
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,15 @@ Entry point: ``import_feed(path, supplier, settings, store, clock)``; see docs/f
 
 from __future__ import annotations
 
-from suppliers.feeds.drift import FeedSummary, check_drift
-from suppliers.feeds.importer import FeedStore, ImportReport, import_feed, import_feed_data
-from suppliers.feeds.reading import FeedRefused, RawFeed, read_feed
-from suppliers.feeds.rows import FeedItem, ParsedFeed, RowProblem, parse_feed
+from stockguard.suppliers.feeds.drift import FeedSummary, check_drift
+from stockguard.suppliers.feeds.importer import (
+    FeedStore,
+    ImportReport,
+    import_feed,
+    import_feed_data,
+)
+from stockguard.suppliers.feeds.reading import FeedRefused, RawFeed, read_feed
+from stockguard.suppliers.feeds.rows import FeedItem, ParsedFeed, RowProblem, parse_feed
 
 __all__ = [
     "FeedItem",

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sync.config import FeedSettings
-from sync.domain import Availability, Observation
-from sync.storable import INT_MAX
+from stockguard.sync.config import FeedSettings
+from stockguard.sync.domain import Availability, Observation
+from stockguard.sync.storable import INT_MAX
 
 
 @dataclass(frozen=True)

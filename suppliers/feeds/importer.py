@@ -17,12 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from suppliers.feeds.drift import FeedSummary, check_drift
-from suppliers.feeds.reading import FeedRefused, read_feed
-from suppliers.feeds.rows import RowProblem, parse_feed
-from sync.clock import Clock
-from sync.config import FeedSettings
-from sync.domain import Availability, FeedImportRecord, Observation, UnknownReason
+from stockguard.suppliers.feeds.drift import FeedSummary, check_drift
+from stockguard.suppliers.feeds.reading import FeedRefused, read_feed
+from stockguard.suppliers.feeds.rows import RowProblem, parse_feed
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import FeedSettings
+from stockguard.sync.domain import Availability, FeedImportRecord, Observation, UnknownReason
 
 
 class FeedStore(Protocol):

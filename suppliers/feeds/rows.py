@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sync.storable as storable
-from suppliers.feeds.reading import FeedRefused, RawFeed
-from suppliers.feeds.values import (
+import stockguard.sync.storable as storable
+from stockguard.suppliers.feeds.reading import FeedRefused, RawFeed
+from stockguard.suppliers.feeds.values import (
     CellError,
     Stock,
     read_code,
@@ -23,8 +23,8 @@ from suppliers.feeds.values import (
     read_stock,
     sum_stock,
 )
-from sync.config import FeedSettings
-from sync.domain import Availability, Money, Observation, UnknownReason
+from stockguard.sync.config import FeedSettings
+from stockguard.sync.domain import Availability, Money, Observation, UnknownReason
 
 BLANK_POLICIES = ("refuse", "zero", "unknown")
 CODE_LENGTH = 200  # feed_items.code

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from suppliers import phrases
-from suppliers.base import (
+from stockguard.suppliers import phrases
+from stockguard.suppliers.base import (
     OfferKind,
     ParseOptions,
     ShopAdapter,
@@ -41,12 +41,19 @@ from suppliers.base import (
     out_of_stock,
     unknown,
 )
-from suppliers.buyarea import disabling
-from suppliers.dom import hides, within
-from suppliers.page import Page
-from suppliers.prices import parse_price
-from suppliers.shops.amazon_signs import Button, Reading, Signs, blocked_by, read_reduced, shown
-from sync.domain import Availability, Money, UnknownReason
+from stockguard.suppliers.buyarea import disabling
+from stockguard.suppliers.dom import hides, within
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.prices import parse_price
+from stockguard.suppliers.shops.amazon_signs import (
+    Button,
+    Reading,
+    Signs,
+    blocked_by,
+    read_reduced,
+    shown,
+)
+from stockguard.sync.domain import Availability, Money, UnknownReason
 
 CURRENCY_BY_DOMAIN = {
     "amazon.co.jp": "JPY", "amazon.com": "USD", "amazon.ca": "CAD", "amazon.com.mx": "MXN",

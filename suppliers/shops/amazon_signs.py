@@ -21,10 +21,17 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
 
-from suppliers.base import OfferKind, ParseOptions, Verdict, by_offer_kind, out_of_stock, unknown
-from suppliers.buyarea import disabling
-from suppliers.dom import hides
-from sync.domain import Availability, Money, UnknownReason
+from stockguard.suppliers.base import (
+    OfferKind,
+    ParseOptions,
+    Verdict,
+    by_offer_kind,
+    out_of_stock,
+    unknown,
+)
+from stockguard.suppliers.buyarea import disabling
+from stockguard.suppliers.dom import hides
+from stockguard.sync.domain import Availability, Money, UnknownReason
 
 REDUCED = "page reduced to a few elements"  # starts every reduced-page evidence
 

@@ -7,9 +7,9 @@ SOLD OUT / 売り切れ / 在庫切れ and カートに入れる / 購入手続�
 
 from __future__ import annotations
 
-from suppliers.base import ParseOptions, ShopAdapter, Verdict
-from suppliers.page import Page
-from suppliers.shops.generic import read_standard
+from stockguard.suppliers.base import ParseOptions, ShopAdapter, Verdict
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.shops.generic import read_standard
 
 _MARKERS = ("thebase.in", "baseec-img-mng.akamaized.net", "static.thebase.in", "base.shop/")
 _BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found

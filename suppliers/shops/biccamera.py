@@ -9,9 +9,9 @@ Anything else is UNKNOWN, never in stock by default.
 
 from __future__ import annotations
 
-from suppliers.base import ParseOptions, ShopAdapter, Verdict
-from suppliers.page import Page
-from suppliers.shops.generic import read_standard
+from stockguard.suppliers.base import ParseOptions, ShopAdapter, Verdict
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.shops.generic import read_standard
 
 _BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found
     "[class*=bcs_cart], "

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock
-from suppliers.page import Page
-from suppliers.shops.generic import read_standard
+from stockguard.suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.shops.generic import read_standard
 
 _MARKERS = ("shop-pro.jp", "var Colorme", "colorme-repeat")
 _STOCK = re.compile(r'var\s+Colorme\s*=.{0,4000}?"stock_num"\s*:\s*(null|-?\d+)', re.S)

@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 from selectolax.lexbor import LexborNode
 
-from suppliers import phrases
-from suppliers.base import (
+from stockguard.suppliers import phrases
+from stockguard.suppliers.base import (
     OfferKind,
     ParseOptions,
     ShopAdapter,
@@ -29,12 +29,12 @@ from suppliers.base import (
     out_of_stock,
     unknown,
 )
-from suppliers.buyarea import BuyArea, buy_area, statements
-from suppliers.dom import text_of
-from suppliers.extract import StructuredOffer, first_price, structured_offers, summarise
-from suppliers.page import Page
-from suppliers.prices import parse_price
-from sync.domain import Availability, Money, UnknownReason
+from stockguard.suppliers.buyarea import BuyArea, buy_area, statements
+from stockguard.suppliers.dom import text_of
+from stockguard.suppliers.extract import StructuredOffer, first_price, structured_offers, summarise
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.prices import parse_price
+from stockguard.sync.domain import Availability, Money, UnknownReason
 
 _PRODUCT_SIGNS = re.compile(
     r"og:type[\"']?\s+content\s*=\s*[\"']?(?:product|og:product)|itemprop\s*=\s*[\"']?price\b"

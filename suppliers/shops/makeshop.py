@@ -7,9 +7,9 @@ like ``cart`` / ``soldout``, read for 売り切れ / SOLD OUT / 在庫切れ and
 
 from __future__ import annotations
 
-from suppliers.base import ParseOptions, ShopAdapter, Verdict
-from suppliers.page import Page
-from suppliers.shops.generic import read_standard
+from stockguard.suppliers.base import ParseOptions, ShopAdapter, Verdict
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.shops.generic import read_standard
 
 _MARKERS = ("makeshop-multi-images", "gigaplus.makeshop.jp", "makeshop.jp/", "MakeShop")
 _BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import re
 
-from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
-from suppliers.extract import structured_offers
-from suppliers.page import Page
-from suppliers.shops.generic import decide
-from sync.domain import UnknownReason
+from stockguard.suppliers.base import (
+    ParseOptions,
+    ShopAdapter,
+    Verdict,
+    in_stock,
+    out_of_stock,
+    unknown,
+)
+from stockguard.suppliers.extract import structured_offers
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.shops.generic import decide
+from stockguard.sync.domain import UnknownReason
 
 _STATUS = re.compile(
     r'"(?:status|itemStatus)"\s*:\s*"(on_sale|sold_out|trading|ITEM_STATUS_\w+|STATUS_\w+)"'

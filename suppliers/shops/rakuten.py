@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import re
 
-from suppliers import phrases
-from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
-from suppliers.dom import text_of
-from suppliers.page import Page
-from suppliers.prices import price_from_value
-from sync.domain import Money, UnknownReason
+from stockguard.suppliers import phrases
+from stockguard.suppliers.base import (
+    ParseOptions,
+    ShopAdapter,
+    Verdict,
+    in_stock,
+    out_of_stock,
+    unknown,
+)
+from stockguard.suppliers.dom import text_of
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.prices import price_from_value
+from stockguard.sync.domain import Money, UnknownReason
 
 _CONDITION = re.compile(r'"purchaseBySellType"\s*:\s*\{\s*"purchaseCondition"\s*:\s*"([^"]+)"')
 _MIN_PRICE = re.compile(r'"minPrice"\s*:\s*"?(\d+(?:\.\d+)?)')

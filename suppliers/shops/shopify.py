@@ -18,8 +18,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from suppliers import phrases
-from suppliers.base import (
+from stockguard.suppliers import phrases
+from stockguard.suppliers.base import (
     ParseOptions,
     ShopAdapter,
     Verdict,
@@ -28,10 +28,10 @@ from suppliers.base import (
     unknown,
     variant_mix,
 )
-from suppliers.buyarea import buy_area
-from suppliers.page import Page
-from suppliers.shops.generic import read_standard
-from sync.domain import Availability, Money, UnknownReason
+from stockguard.suppliers.buyarea import buy_area
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.shops.generic import read_standard
+from stockguard.sync.domain import Availability, Money, UnknownReason
 
 _JSON_SCRIPT = re.compile(
     r"<script\b[^>]*type\s*=\s*[\"']application/json[\"'][^>]*>(.*?)</script\s*>", re.I | re.S

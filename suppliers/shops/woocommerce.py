@@ -23,8 +23,8 @@ from typing import Any
 
 from selectolax.lexbor import LexborNode
 
-from suppliers import phrases
-from suppliers.base import (
+from stockguard.suppliers import phrases
+from stockguard.suppliers.base import (
     ParseOptions,
     ShopAdapter,
     Verdict,
@@ -33,12 +33,12 @@ from suppliers.base import (
     unknown,
     variant_mix,
 )
-from suppliers.dom import Document, classes, text_of
-from suppliers.extract import json_ld_offers, summarise
-from suppliers.page import Page
-from suppliers.prices import parse_price_range
-from suppliers.shops.generic import read_standard
-from sync.domain import Availability, Money, UnknownReason
+from stockguard.suppliers.dom import Document, classes, text_of
+from stockguard.suppliers.extract import json_ld_offers, summarise
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.prices import parse_price_range
+from stockguard.suppliers.shops.generic import read_standard
+from stockguard.sync.domain import Availability, Money, UnknownReason
 
 _MAIN_ID = re.compile(r"product-\d+")
 _MARKERS = ("woocommerce-product", "wp-content/plugins/woocommerce", 'class="woocommerce')

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from suppliers import phrases
-from suppliers.base import ParseOptions, ShopAdapter, Verdict, out_of_stock
-from suppliers.dom import text_of
-from suppliers.page import Page
-from suppliers.prices import parse_price
-from suppliers.shops.generic import read_standard
+from stockguard.suppliers import phrases
+from stockguard.suppliers.base import ParseOptions, ShopAdapter, Verdict, out_of_stock
+from stockguard.suppliers.dom import text_of
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.prices import parse_price
+from stockguard.suppliers.shops.generic import read_standard
 
 _CART_BUTTON = '[id="CartButtonUltLog"]'
 _DISABLED_BUTTON = 'button[class*="isDisabled"]'

@@ -9,12 +9,19 @@ online stock. Inside the buy box: 販売休止中です / 販売を終了しま�
 
 from __future__ import annotations
 
-from suppliers import phrases
-from suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock, unknown
-from suppliers.dom import text_of
-from suppliers.page import Page
-from suppliers.prices import parse_price
-from sync.domain import Availability, UnknownReason
+from stockguard.suppliers import phrases
+from stockguard.suppliers.base import (
+    ParseOptions,
+    ShopAdapter,
+    Verdict,
+    in_stock,
+    out_of_stock,
+    unknown,
+)
+from stockguard.suppliers.dom import text_of
+from stockguard.suppliers.page import Page
+from stockguard.suppliers.prices import parse_price
+from stockguard.sync.domain import Availability, UnknownReason
 
 
 class YodobashiAdapter(ShopAdapter):

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from sync.amazon import translate
-from sync.config import AmazonSettings, Secrets
-from sync.domain import Marketplace, marketplace
-from sync.errors import ConfigError
+from stockguard.sync.amazon import translate
+from stockguard.sync.config import AmazonSettings, Secrets
+from stockguard.sync.domain import Marketplace, marketplace
+from stockguard.sync.errors import ConfigError
 
 LWA_DEFAULT = "https://api.amazon.com"
 REGION_ENDPOINTS = {

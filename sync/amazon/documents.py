@@ -12,7 +12,7 @@ import zlib
 
 import httpx
 
-from sync.errors import AmazonError, AmazonRejected, AmazonUnavailable
+from stockguard.sync.errors import AmazonError, AmazonRejected, AmazonUnavailable
 
 MAX_DOCUMENT_BYTES = 200_000_000  # a processing report for 25,000 messages is far smaller
 

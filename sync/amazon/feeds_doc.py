@@ -18,9 +18,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sync.amazon.results import FeedResult, ListingIssue
-from sync.domain import QuantityUpdate
-from sync.errors import AmazonRejected
+from stockguard.sync.amazon.results import FeedResult, ListingIssue
+from stockguard.sync.domain import QuantityUpdate
+from stockguard.sync.errors import AmazonRejected
 
 MAX_FEED_MESSAGES = 25_000  # messages maxItems in listings-feed-schema-v2
 FEED_LEVEL = "*"  # errors_by_key key for issues about the whole feed (no messageId, no SKU)

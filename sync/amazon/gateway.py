@@ -41,18 +41,18 @@ from sp_api.auth.exceptions import AuthorizationError
 from sp_api.base import Marketplaces, SellingApiException, fill_query_params
 from sp_api.base.credential_provider import FromCodeCredentialProvider
 
-from sync.amazon import account, feeds_doc, listings_items, translate, wire
-from sync.amazon.documents import DocumentClient
-from sync.amazon.jobs import ACK_FEED, QUANTITY_FEED, JobRunner
-from sync.amazon.listings_report import ListingQuantities
-from sync.amazon.orders_fetch import OrdersReader
-from sync.amazon.ratelimit import RateLimiter
-from sync.amazon.results import FeedResult, SubmissionResult
-from sync.amazon.retry import AttemptFailed, Retrier
-from sync.clock import Clock, SystemClock
-from sync.config import AmazonSettings, Secrets
-from sync.domain import Order, QuantityUpdate
-from sync.errors import AmazonError
+from stockguard.sync.amazon import account, feeds_doc, listings_items, translate, wire
+from stockguard.sync.amazon.documents import DocumentClient
+from stockguard.sync.amazon.jobs import ACK_FEED, QUANTITY_FEED, JobRunner
+from stockguard.sync.amazon.listings_report import ListingQuantities
+from stockguard.sync.amazon.orders_fetch import OrdersReader
+from stockguard.sync.amazon.ratelimit import RateLimiter
+from stockguard.sync.amazon.results import FeedResult, SubmissionResult
+from stockguard.sync.amazon.retry import AttemptFailed, Retrier
+from stockguard.sync.clock import Clock, SystemClock
+from stockguard.sync.config import AmazonSettings, Secrets
+from stockguard.sync.domain import Order, QuantityUpdate
+from stockguard.sync.errors import AmazonError
 
 T = TypeVar("T")
 

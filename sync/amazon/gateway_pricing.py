@@ -20,10 +20,10 @@ from sp_api.auth.exceptions import AuthorizationError
 from sp_api.base import Marketplaces, SellingApiException
 from sp_api.base.credential_provider import FromCodeCredentialProvider
 
-from sync.amazon import account, translate, wire
-from sync.amazon.gateway import _lwa_client_class, _Wire
-from sync.domain import Marketplace
-from sync.errors import ApiCallFailed, ApiQuotaRefused, ConfigError
+from stockguard.sync.amazon import account, translate, wire
+from stockguard.sync.amazon.gateway import _lwa_client_class, _Wire
+from stockguard.sync.domain import Marketplace
+from stockguard.sync.errors import ApiCallFailed, ApiQuotaRefused, ConfigError
 
 OPERATION = "getItemOffersBatch"
 CREDENTIALS = ("lwa_app_id", "lwa_client_secret", "refresh_token")

@@ -16,14 +16,14 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sync.amazon import feeds_doc, listings_report
-from sync.amazon.caller import Caller, must
-from sync.amazon.documents import DocumentClient
-from sync.amazon.listings_report import ListingQuantities
-from sync.amazon.results import FeedResult
-from sync.clock import Clock
-from sync.config import AmazonSettings
-from sync.errors import AmazonError, AmazonRejected, AmazonUnavailable
+from stockguard.sync.amazon import feeds_doc, listings_report
+from stockguard.sync.amazon.caller import Caller, must
+from stockguard.sync.amazon.documents import DocumentClient
+from stockguard.sync.amazon.listings_report import ListingQuantities
+from stockguard.sync.amazon.results import FeedResult
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import AmazonSettings
+from stockguard.sync.errors import AmazonError, AmazonRejected, AmazonUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from sync.amazon import listings_parse
-from sync.amazon.caller import Caller, must
-from sync.amazon.results import SubmissionResult
-from sync.domain import QuantityUpdate
+from stockguard.sync.amazon import listings_parse
+from stockguard.sync.amazon.caller import Caller, must
+from stockguard.sync.amazon.results import SubmissionResult
+from stockguard.sync.domain import QuantityUpdate
 
 QUANTITY_DATA = ["fulfillmentAvailability"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sync.amazon.results import ListingIssue, SubmissionResult
+from stockguard.sync.amazon.results import ListingIssue, SubmissionResult
 
 MFN_CHANNEL = "DEFAULT"  # fulfillmentChannelCode of merchant fulfilment (FBA: AMAZON_NA...)
 

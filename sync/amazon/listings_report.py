@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sync.errors import AmazonError
+from stockguard.sync.errors import AmazonError
 
 MFN_CHANNEL = "DEFAULT"
 # Column -> the names it has in real reports (English; the JP report's Japanese header).

@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from sync.amazon import orders_parse
-from sync.amazon.caller import Caller, must
-from sync.domain import Order
-from sync.errors import AmazonAuthError, AmazonError, AmazonRejected
+from stockguard.sync.amazon import orders_parse
+from stockguard.sync.amazon.caller import Caller, must
+from stockguard.sync.domain import Order
+from stockguard.sync.errors import AmazonAuthError, AmazonError, AmazonRejected
 
-log = logging.getLogger("sync.amazon.gateway")  # the gateway's own warning, under its name
+# the gateway's own warning, under its name
+log = logging.getLogger("stockguard.sync.amazon.gateway")
 T = TypeVar("T")
 
 ORDER_DATA = ["FULFILLMENT", "CANCELLATION"]

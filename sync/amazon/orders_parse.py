@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.domain import FulfilmentChannel, Order, OrderItem, OrderStatus, Party
-from sync.errors import AmazonError
+from stockguard.sync.domain import FulfilmentChannel, Order, OrderItem, OrderStatus, Party
+from stockguard.sync.errors import AmazonError
 
 V0_STATUS = {
     "PendingAvailability": OrderStatus.PENDING_AVAILABILITY,

@@ -15,7 +15,7 @@ import random
 import threading
 from dataclasses import dataclass
 
-from sync.clock import Clock
+from stockguard.sync.clock import Clock
 
 # Operation -> (requests per second, burst): the default usage plans stated in each
 # operation's description in Amazon's models (amazon-sp-api.md §1-§5).

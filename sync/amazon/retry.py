@@ -16,12 +16,12 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TypeVar
 
-from sync.amazon.ratelimit import RateLimiter, backoff_seconds
-from sync.clock import Clock
-from sync.config import AmazonSettings
-from sync.errors import AmazonError, AmazonThrottled
+from stockguard.sync.amazon.ratelimit import RateLimiter, backoff_seconds
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import AmazonSettings
+from stockguard.sync.errors import AmazonError, AmazonThrottled
 
-log = logging.getLogger("sync.amazon.gateway")
+log = logging.getLogger("stockguard.sync.amazon.gateway")
 T = TypeVar("T")
 
 

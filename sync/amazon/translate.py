@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sync.errors import (
+from stockguard.sync.errors import (
     AmazonAuthError,
     AmazonError,
     AmazonRejected,

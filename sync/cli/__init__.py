@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from sync import i18n
-from sync.cli import (
+from stockguard.sync import i18n
+from stockguard.sync.cli import (
     amazon,
     cancellations,
     dashboard,
@@ -26,7 +26,7 @@ from sync.cli import (
     why,
     workers,
 )
-from sync.cli.context import AppContext, run_guarded
+from stockguard.sync.cli.context import AppContext, run_guarded
 
 COMMAND_MODULES = (
     listings,

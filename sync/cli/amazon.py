@@ -12,10 +12,10 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from sync.clock import Clock
-    from sync.config import Settings
-    from sync.domain import QuantityUpdate
-    from sync.runlock import Holder
+    from stockguard.sync.clock import Clock
+    from stockguard.sync.config import Settings
+    from stockguard.sync.domain import QuantityUpdate
+    from stockguard.sync.runlock import Holder
 
 commands: list[click.Command] = []
 
@@ -38,8 +38,8 @@ def emulator_command(seed_path: Path | None, port: int, no_rate_limits: bool) ->
     """
     import threading
 
-    from sync.amazon.emulator import Emulator
-    from sync.amazon.emulator.seed import load_seed_file
+    from stockguard.sync.amazon.emulator import Emulator
+    from stockguard.sync.amazon.emulator.seed import load_seed_file
 
     seed = load_seed_file(seed_path) if seed_path else None
     emu = Emulator(seed, rate_limits=not no_rate_limits, port=port)
@@ -59,7 +59,7 @@ def emulator_command(seed_path: Path | None, port: int, no_rate_limits: bool) ->
 
 def emulator_instructions(base_url: str, seller: str) -> list[str]:
     """What to put in stockguard.toml and the environment to point stockguard at the emulator."""
-    from sync.amazon.emulator.credentials import EMULATOR_SECRETS
+    from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS
 
     # The emulator's own, published credentials (they open nothing else): printed to copy.
     env = {
@@ -106,8 +106,8 @@ def push_command(
       stockguard push --sku JP-MATCHA-001 --quantity 0
       stockguard push            # resume pending pushes
     """
-    from sync.cli.context import AppContext
-    from sync.clock import SystemClock
+    from stockguard.sync.cli.context import AppContext
+    from stockguard.sync.clock import SystemClock
 
     if skus and quantity is None:
         raise click.UsageError("--quantity is required with --sku")
@@ -135,11 +135,11 @@ def push_quantities(
     """`push`'s work, shared with the dashboard: set ``skus`` to ``quantity`` (none: resume
     the outbox) under the one-writer rules; Amazon's answer as lines, and the exit status.
     Raises ``Refused`` when another sender holds the database."""
-    from sync.amazon.gateway import AmazonGateway
-    from sync.cli.writer import sole_writer
-    from sync.pusher import push
-    from sync.store import open_store
-    from sync.store.listings import quantity_updates
+    from stockguard.sync.amazon.gateway import AmazonGateway
+    from stockguard.sync.cli.writer import sole_writer
+    from stockguard.sync.pusher import push
+    from stockguard.sync.store import open_store
+    from stockguard.sync.store.listings import quantity_updates
 
     engine = open_store(settings.store.url)
     try:
@@ -177,8 +177,8 @@ def _hand_over(
     clock: Clock,
 ) -> list[str]:
     """`run` holds the database: queue the rows for its push job instead of sending them."""
-    from sync.store import outbox
-    from sync.store.outbox import Target
+    from stockguard.sync.store import outbox
+    from stockguard.sync.store.outbox import Target
 
     who = f"stockguard run (pid {service.pid} on {service.host})"
     if not targets:
@@ -206,8 +206,8 @@ commands.append(push_command)
 
 def _report_lines(report: object) -> list[str]:
     """Amazon's answer per row pushed, then a summary."""
-    from sync.pusher import PushReport
-    from sync.store.outbox import State
+    from stockguard.sync.pusher import PushReport
+    from stockguard.sync.store.outbox import State
 
     assert isinstance(report, PushReport)
     out = [

@@ -25,14 +25,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from suppliers.apis.errors import ApiCallFailed, ApiQuotaRefused
-from suppliers.base import Verdict, unknown
-from sync import api_refs
-from sync.cli.apis import ApiReader
-from sync.clock import Clock
-from sync.domain import Availability, Observation, Source, SourceKind, UnknownReason
-from sync.engine import default_lane
-from sync.planner import QuotaLane
+from stockguard.suppliers.apis.errors import ApiCallFailed, ApiQuotaRefused
+from stockguard.suppliers.base import Verdict, unknown
+from stockguard.sync import api_refs
+from stockguard.sync.cli.apis import ApiReader
+from stockguard.sync.clock import Clock
+from stockguard.sync.domain import Availability, Observation, Source, SourceKind, UnknownReason
+from stockguard.sync.engine import default_lane
+from stockguard.sync.planner import QuotaLane
 
 log = logging.getLogger("stockguard.apis")
 DISAGREEMENT = "audit disagreement"

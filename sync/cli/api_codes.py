@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from suppliers.apis.rakuten import RakutenItemApi, item_url_parts
-from sync.cli.apis import ApiReader, build_readers
-from sync.clock import Clock
-from sync.config import Settings
-from sync.domain import Listing, SourceKind
-from sync.errors import SupplierBlocked, SupplierError
-from sync.store.api_codes import save_code, stored_codes
+from stockguard.suppliers.apis.rakuten import RakutenItemApi, item_url_parts
+from stockguard.sync.cli.apis import ApiReader, build_readers
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import Settings
+from stockguard.sync.domain import Listing, SourceKind
+from stockguard.sync.errors import SupplierBlocked, SupplierError
+from stockguard.sync.store.api_codes import save_code, stored_codes
 
 API = "rakuten"
 

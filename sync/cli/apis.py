@@ -19,15 +19,15 @@ from decimal import Decimal
 
 import httpx
 
-from suppliers.apis import amazon, rakuten, yahoo
-from suppliers.apis.base import ApiQuota, ItemApi
-from sync import api_refs
-from sync.amazon.gateway_pricing import PricingTransport
-from sync.clock import Clock
-from sync.config import ApiSecrets, ApiSettings, Settings
-from sync.domain import marketplace
-from sync.errors import ConfigError
-from sync.quota import QuotaPacer
+from stockguard.suppliers.apis import amazon, rakuten, yahoo
+from stockguard.suppliers.apis.base import ApiQuota, ItemApi
+from stockguard.sync import api_refs
+from stockguard.sync.amazon.gateway_pricing import PricingTransport
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import ApiSecrets, ApiSettings, Settings
+from stockguard.sync.domain import marketplace
+from stockguard.sync.errors import ConfigError
+from stockguard.sync.quota import QuotaPacer
 
 Built = tuple[ItemApi, Callable[[], None]]  # the client, and how to close it
 Builder = Callable[[str, ApiSettings, ApiSecrets, ApiQuota, Clock], Built]

@@ -8,19 +8,19 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sync.cli.context import AppContext, iso_time
-from sync.cli.progress import step
-from sync.i18n import tr
+from stockguard.sync.cli.context import AppContext, iso_time
+from stockguard.sync.cli.progress import step
+from stockguard.sync.i18n import tr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from sqlalchemy import Engine
 
-    from cancellations.reasons import SellerFlag, SupplierVerdict
-    from cancellations.service import Plan
-    from sync.clock import Clock
-    from sync.config import Settings
+    from stockguard.cancellations.reasons import SellerFlag, SupplierVerdict
+    from stockguard.cancellations.service import Plan
+    from stockguard.sync.clock import Clock
+    from stockguard.sync.config import Settings
 
 commands: list[click.Command] = []
 
@@ -55,10 +55,10 @@ def orders_pull_command(app: AppContext, since: datetime | None) -> int:
       stockguard orders pull
       stockguard orders pull --since 2026-03-01T00:00:00Z
     """
-    from cancellations.pull import pull_orders
-    from sync.amazon.gateway import AmazonGateway
-    from sync.clock import SystemClock
-    from sync.store import open_store
+    from stockguard.cancellations.pull import pull_orders
+    from stockguard.sync.amazon.gateway import AmazonGateway
+    from stockguard.sync.clock import SystemClock
+    from stockguard.sync.store import open_store
 
     settings, clock = app.settings, SystemClock()
     engine = open_store(settings.store.url)
@@ -95,7 +95,7 @@ def cancellations_group() -> None:
 
 
 def _parse_flags(values: tuple[str, ...]) -> dict[str, frozenset[SellerFlag]]:
-    from cancellations.reasons import SellerFlag
+    from stockguard.cancellations.reasons import SellerFlag
 
     found: dict[str, set[SellerFlag]] = {}
     known = ", ".join(f.value for f in SellerFlag)
@@ -115,10 +115,10 @@ def _verdict_lookup(engine: Engine, path: Path | None) -> Callable[[str], Suppli
     (Page-source observations are not in the store yet; the scheduled service passes its own
     verdicts to ``run_cancellations``.)
     """
-    from cancellations.verdicts import combine_sources, read_verdict_file
-    from sync.domain import Observation, SourceKind
-    from sync.store.feeds import latest_feed_observations
-    from sync.store.listings import get_listing
+    from stockguard.cancellations.verdicts import combine_sources, read_verdict_file
+    from stockguard.sync.domain import Observation, SourceKind
+    from stockguard.sync.store.feeds import latest_feed_observations
+    from stockguard.sync.store.listings import get_listing
 
     given = read_verdict_file(path) if path is not None else {}
     feeds: dict[str, dict[str, Observation]] = {}
@@ -183,14 +183,14 @@ def cancellations_plan_command(
       stockguard cancellations plan
       stockguard cancellations plan --verdicts checks.csv --flag 112-1234567-1234567=cancel-message
     """
-    from cancellations.ports import outbox_zeroer
-    from cancellations.pull import pull_orders
-    from cancellations.service import plan_cancellations
-    from sync.amazon.gateway import AmazonGateway
-    from sync.cli.writer import sole_writer
-    from sync.clock import SystemClock
-    from sync.pusher import push
-    from sync.store import open_store
+    from stockguard.cancellations.ports import outbox_zeroer
+    from stockguard.cancellations.pull import pull_orders
+    from stockguard.cancellations.service import plan_cancellations
+    from stockguard.sync.amazon.gateway import AmazonGateway
+    from stockguard.sync.cli.writer import sole_writer
+    from stockguard.sync.clock import SystemClock
+    from stockguard.sync.pusher import push
+    from stockguard.sync.store import open_store
 
     settings, clock = app.settings, SystemClock()
     seller_flags = _parse_flags(flags)
@@ -222,7 +222,7 @@ def _print_plan(plan: Plan, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from sync.cli.plain import plain, styled
+    from stockguard.sync.cli.plain import plain, styled
 
     console = Console()
     if not plan.entries:
@@ -272,7 +272,7 @@ def cancellations_apply_command(app: AppContext, retry_failed: bool) -> int:
     Example:
       stockguard cancellations plan && stockguard cancellations apply
     """
-    from sync.clock import SystemClock
+    from stockguard.sync.clock import SystemClock
 
     out, err, status = apply_planned(app.settings, SystemClock(), retry_failed=retry_failed)
     for line in out:
@@ -287,12 +287,12 @@ def apply_planned(
 ) -> tuple[list[str], list[str], int]:
     """`cancellations apply`'s work, shared with the dashboard, under the one-writer rules:
     (lines for stdout, error lines, exit status). Raises ``Refused`` when it may not send."""
-    from cancellations.ports import outbox_zeroer
-    from cancellations.service import apply_cancellations
-    from sync.amazon.gateway import AmazonGateway
-    from sync.cli.writer import Refused, sole_writer
-    from sync.pusher import push
-    from sync.store import open_store
+    from stockguard.cancellations.ports import outbox_zeroer
+    from stockguard.cancellations.service import apply_cancellations
+    from stockguard.sync.amazon.gateway import AmazonGateway
+    from stockguard.sync.cli.writer import Refused, sole_writer
+    from stockguard.sync.pusher import push
+    from stockguard.sync.store import open_store
 
     engine = open_store(settings.store.url)
     try:

@@ -10,9 +10,15 @@ from typing import Any
 
 import click
 
-from sync import i18n
-from sync.config import Settings, load_settings
-from sync.errors import ConfigError, FileRefused, InputError, StockguardError, hide_passwords
+from stockguard.sync import i18n
+from stockguard.sync.config import Settings, load_settings
+from stockguard.sync.errors import (
+    ConfigError,
+    FileRefused,
+    InputError,
+    StockguardError,
+    hide_passwords,
+)
 
 log = logging.getLogger("stockguard")
 

@@ -10,8 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from sync.cli.context import AppContext
-from sync.cli.plain import plain
+from stockguard.sync.cli.context import AppContext
+from stockguard.sync.cli.plain import plain
 
 commands: list[click.Command] = []
 console = Console()
@@ -67,7 +67,7 @@ def demo_command(
       stockguard --db /tmp/demo.db demo --seconds 30
       stockguard demo --dashboard        # then browse http://127.0.0.1:8765/
     """
-    from sync.cli.demo_loop import run_demo
+    from stockguard.sync.cli.demo_loop import run_demo
 
     db_path = Path(app.db) if app.db and "://" not in app.db else Path("stockguard-demo.db")
     for suffix in ("", "-wal", "-shm"):
@@ -91,8 +91,8 @@ def demo_command(
 
 def _serve_dashboard(db_path: Path, port: int) -> None:
     """The dashboard over the demo's database, read-only (the demo's emulator is gone)."""
-    from sync.cli.dashboard.server import listen, make_app, serve_forever
-    from sync.cli.demo_run import demo_settings
+    from stockguard.sync.cli.dashboard.server import listen, make_app, serve_forever
+    from stockguard.sync.cli.demo_run import demo_settings
 
     settings = demo_settings(f"sqlite:///{db_path}", "http://127.0.0.1:1")
     web = make_app(settings, "127.0.0.1", allow_actions=False)

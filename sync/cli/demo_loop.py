@@ -10,14 +10,19 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from suppliers.apis.fakes import FakeRakuten, FakeYahoo, demo_rakuten_items, demo_yahoo_items
-from suppliers.feeds import import_feed
-from suppliers.fetch import Fetcher
-from sync.amazon.emulator import Emulator
-from sync.amazon.gateway import AmazonGateway
-from sync.cli.api_checker import ApiChecker
-from sync.cli.catalogue.importer import read_listings_csv
-from sync.cli.demo_run import (
+from stockguard.suppliers.apis.fakes import (
+    FakeRakuten,
+    FakeYahoo,
+    demo_rakuten_items,
+    demo_yahoo_items,
+)
+from stockguard.suppliers.feeds import import_feed
+from stockguard.suppliers.fetch import Fetcher
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.cli.api_checker import ApiChecker
+from stockguard.sync.cli.catalogue.importer import read_listings_csv
+from stockguard.sync.cli.demo_run import (
     DATA,
     DEMO_RAKUTEN_APP,
     DEMO_RULES,
@@ -36,15 +41,15 @@ from sync.cli.demo_run import (
     oversells_and_latency,
     quantities_table,
 )
-from sync.cli.jobs import pull_and_reconcile
-from sync.cli.plain import plain, styled
-from sync.cli.wiring import Wired, api_checker
-from sync.clock import SystemClock
-from sync.config import FeedSettings
-from sync.demoshop import DemoShop
-from sync.store import open_store
-from sync.store.feeds import SqlFeedStore
-from sync.store.orders import load_orders
+from stockguard.sync.cli.jobs import pull_and_reconcile
+from stockguard.sync.cli.plain import plain, styled
+from stockguard.sync.cli.wiring import Wired, api_checker
+from stockguard.sync.clock import SystemClock
+from stockguard.sync.config import FeedSettings
+from stockguard.sync.demoshop import DemoShop
+from stockguard.sync.store import open_store
+from stockguard.sync.store.feeds import SqlFeedStore
+from stockguard.sync.store.orders import load_orders
 
 PASS_SECONDS = 1.0
 ORDER_PULL_EVERY = 8  # passes; searchOrders allows a burst of 20, then one call per 3 minutes

@@ -19,21 +19,21 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from suppliers.addresses import AddressPolicy
-from suppliers.apis.fakes import FakeRakutenApp
-from suppliers.fetch import Fetcher
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from sync.amazon.gateway import AmazonGateway
-from sync.cli.api_checker import ApiChecker
-from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from sync.cli.catalogue.sources import SourceRules
-from sync.cli.wiring import page_checker
-from sync.clock import Clock
-from sync.config import ApiSecrets, Settings, parse_settings
-from sync.demoshop import DemoProduct, DemoShop
-from sync.domain import Listing, SourceKind
-from sync.engine import PassReport, SyncEngine
+from stockguard.suppliers.addresses import AddressPolicy
+from stockguard.suppliers.apis.fakes import FakeRakutenApp
+from stockguard.suppliers.fetch import Fetcher
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.cli.api_checker import ApiChecker
+from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.sync.cli.catalogue.sources import SourceRules
+from stockguard.sync.cli.wiring import page_checker
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import ApiSecrets, Settings, parse_settings
+from stockguard.sync.demoshop import DemoProduct, DemoShop
+from stockguard.sync.domain import Listing, SourceKind
+from stockguard.sync.engine import PassReport, SyncEngine
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 DEMO_HOST = "http://shop.demo"

@@ -11,17 +11,17 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from sync.cli.context import AppContext, hide_passwords_in_logs
-from sync.cli.plain import plain, styled
-from sync.cli.progress import progress_display
-from sync.clock import SystemClock
-from sync.domain import Observation, Source
-from sync.engine import Change, PassReport, SourceChecker
-from sync.i18n import tr, when
+from stockguard.sync.cli.context import AppContext, hide_passwords_in_logs
+from stockguard.sync.cli.plain import plain, styled
+from stockguard.sync.cli.progress import progress_display
+from stockguard.sync.clock import SystemClock
+from stockguard.sync.domain import Observation, Source
+from stockguard.sync.engine import Change, PassReport, SourceChecker
+from stockguard.sync.i18n import tr, when
 
 if TYPE_CHECKING:
-    from sync.cli.jobs import JobCounters
-    from sync.scheduler import JobStats
+    from stockguard.sync.cli.jobs import JobCounters
+    from stockguard.sync.scheduler import JobStats
 
 commands: list[click.Command] = []
 console = Console()
@@ -43,11 +43,11 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
       stockguard sync --once
       stockguard sync --once --budget 200
     """
-    from sync.amazon.account import library_credentials, seller_id
-    from sync.cli.notices import Notices
-    from sync.cli.wiring import wire
-    from sync.cli.writer import sole_writer
-    from sync.notify.sender import AppriseSender
+    from stockguard.sync.amazon.account import library_credentials, seller_id
+    from stockguard.sync.cli.notices import Notices
+    from stockguard.sync.cli.wiring import wire
+    from stockguard.sync.cli.writer import sole_writer
+    from stockguard.sync.notify.sender import AppriseSender
 
     # Credentials first: a pass that cannot push must not check every supplier before failing.
     library_credentials(app.settings.secrets)
@@ -94,9 +94,9 @@ def plan_command(app: AppContext, show_all: bool) -> int:
       stockguard plan
       stockguard plan --all
     """
-    from sync.cli.plan_view import plan_rows, plan_table, summary
-    from sync.cli.wiring import wire
-    from sync.status_query import deliveries
+    from stockguard.sync.cli.plan_view import plan_rows, plan_table, summary
+    from stockguard.sync.cli.wiring import wire
+    from stockguard.sync.status_query import deliveries
 
     wired = wire(app.settings, SystemClock())
     try:
@@ -156,12 +156,12 @@ def run_command(app: AppContext, seconds: float | None, verbose: bool, distribut
       stockguard --db shop.db run --for 3600 --verbose
       stockguard --db postgresql+psycopg://stockguard@db/stockguard run --workers
     """
-    from sync.cli.jobs import JobCounters, build_jobs
-    from sync.cli.notices import Notices
-    from sync.cli.wiring import wire
-    from sync.notify.sender import AppriseSender
-    from sync.runlock import RunLock
-    from sync.scheduler import Service
+    from stockguard.sync.cli.jobs import JobCounters, build_jobs
+    from stockguard.sync.cli.notices import Notices
+    from stockguard.sync.cli.wiring import wire
+    from stockguard.sync.notify.sender import AppriseSender
+    from stockguard.sync.runlock import RunLock
+    from stockguard.sync.scheduler import Service
 
     # The scheduler's "job executed" lines only when asked for: the actions speak otherwise.
     level = logging.INFO if verbose else logging.WARNING
@@ -172,7 +172,7 @@ def run_command(app: AppContext, seconds: float | None, verbose: bool, distribut
     settings, clock = app.settings, SystemClock()
     distributed = distributed or settings.workers.enabled
     if distributed:
-        from sync.workers.jobs_app import require_postgres
+        from stockguard.sync.workers.jobs_app import require_postgres
 
         require_postgres(settings)  # before anything opens: SQLite is a config error (exit 2)
     urls = settings.secrets.notify_urls
@@ -186,7 +186,7 @@ def run_command(app: AppContext, seconds: float | None, verbose: bool, distribut
         try:
             extra = []
             if distributed:
-                from sync.cli.workers import start_dispatching
+                from stockguard.sync.cli.workers import start_dispatching
 
                 extra = start_dispatching(wired, settings, clock)
             jobs = build_jobs(wired, settings, clock, lock, counters, notices) + extra
@@ -235,9 +235,9 @@ def status_command(app: AppContext) -> int:
     Example:
       stockguard status
     """
-    from sync.cli.apis import hourly_capacity
-    from sync.status import read_status
-    from sync.store import open_store
+    from stockguard.sync.cli.apis import hourly_capacity
+    from stockguard.sync.status import read_status
+    from stockguard.sync.store import open_store
 
     db = open_store(app.settings.store.url)
     try:

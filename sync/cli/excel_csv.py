@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from sync.errors import InputError
+from stockguard.sync.errors import InputError
 
 ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sync.cli.context import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
-from sync.clock import Clock
-from sync.config import FeedSettings, Settings
-from sync.errors import ConfigError
-from sync.i18n import tr
+from stockguard.sync.cli.context import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import FeedSettings, Settings
+from stockguard.sync.errors import ConfigError
+from stockguard.sync.i18n import tr
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -58,8 +58,8 @@ def run_feed_import(
     """Import ``data`` (the file ``name``) for ``supplier``; with ``accept_drift`` under the
     one-writer rules (``Refused`` beside another sender). ``claim``: the kept refused import
     this applies (AlreadyAccepted answered as "already accepted")."""
-    from sync.cli.writer import sole_writer
-    from sync.store import open_store
+    from stockguard.sync.cli.writer import sole_writer
+    from stockguard.sync.store import open_store
 
     feed = feed_settings(settings, supplier)
     engine = open_store(settings.store.url)
@@ -93,9 +93,9 @@ def _import(
     claim: int | None,
     received_at: datetime | None,
 ) -> FeedOutcome:
-    from suppliers.feeds import FeedRefused, import_feed_data
-    from sync.store.feeds import SqlFeedStore
-    from sync.store.refused_feeds import AlreadyAccepted
+    from stockguard.suppliers.feeds import FeedRefused, import_feed_data
+    from stockguard.sync.store.feeds import SqlFeedStore
+    from stockguard.sync.store.refused_feeds import AlreadyAccepted
 
     store = SqlFeedStore(engine, claim=claim)
     try:
@@ -150,8 +150,8 @@ def accept_kept_feed(
     """Apply ``supplier``'s kept refused feed, the drift guard overridden (`feeds accept`).
     ``import_id``: the refused import the seller confirmed; a newer one kept since is not
     accepted in its place."""
-    from sync.store import open_store
-    from sync.store.refused_feeds import applied_since, kept_feed, latest_refused
+    from stockguard.sync.store import open_store
+    from stockguard.sync.store.refused_feeds import applied_since, kept_feed, latest_refused
 
     feed_settings(settings, supplier)
     engine = open_store(settings.store.url)

@@ -14,24 +14,24 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from cancellations.apply import ApplyResult
-from cancellations.ports import outbox_zeroer
-from cancellations.pull import pull_orders
-from cancellations.reasons import SupplierVerdict
-from cancellations.report import write_csv
-from cancellations.report_run import gather_reports
-from cancellations.service import apply_cancellations, plan_cancellations
-from cancellations.verdicts import combine_sources
-from sync.cli.notices import Notices
-from sync.cli.wiring import Wired
-from sync.clock import Clock
-from sync.config import Settings
-from sync.domain import OrderStatus
-from sync.pusher import push, verify
-from sync.runlock import RunLock
-from sync.scheduler import JobSpec
-from sync.store import observations as obs_store
-from sync.store.orders import get_high_water, load_orders
+from stockguard.cancellations.apply import ApplyResult
+from stockguard.cancellations.ports import outbox_zeroer
+from stockguard.cancellations.pull import pull_orders
+from stockguard.cancellations.reasons import SupplierVerdict
+from stockguard.cancellations.report import write_csv
+from stockguard.cancellations.report_run import gather_reports
+from stockguard.cancellations.service import apply_cancellations, plan_cancellations
+from stockguard.cancellations.verdicts import combine_sources
+from stockguard.sync.cli.notices import Notices
+from stockguard.sync.cli.wiring import Wired
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import Settings
+from stockguard.sync.domain import OrderStatus
+from stockguard.sync.pusher import push, verify
+from stockguard.sync.runlock import RunLock
+from stockguard.sync.scheduler import JobSpec
+from stockguard.sync.store import observations as obs_store
+from stockguard.sync.store.orders import get_high_water, load_orders
 
 log = logging.getLogger("stockguard.jobs")
 # One read-back run stops after this many rows (10 s at getListingsItem's 5 per second); the

@@ -10,19 +10,19 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
-from sync.cli.api_codes import Resolution, resolve_rakuten_codes, unresolved
-from sync.cli.catalogue.importer import ImportReport, import_listings_file
-from sync.cli.catalogue.sources import SourceRules
-from sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
-from sync.cli.excel_csv import encoding_option, write_excel_csv
-from sync.cli.plain import plain
-from sync.cli.progress import step
-from sync.clock import SystemClock
-from sync.domain import Listing, SourceKind, marketplace
-from sync.i18n import tr
-from sync.store import open_store
-from sync.store.listings import count_listings, find_listings
-from sync.store.outbox import last_known
+from stockguard.sync.cli.api_codes import Resolution, resolve_rakuten_codes, unresolved
+from stockguard.sync.cli.catalogue.importer import ImportReport, import_listings_file
+from stockguard.sync.cli.catalogue.sources import SourceRules
+from stockguard.sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
+from stockguard.sync.cli.excel_csv import encoding_option, write_excel_csv
+from stockguard.sync.cli.plain import plain
+from stockguard.sync.cli.progress import step
+from stockguard.sync.clock import SystemClock
+from stockguard.sync.domain import Listing, SourceKind, marketplace
+from stockguard.sync.i18n import tr
+from stockguard.sync.store import open_store
+from stockguard.sync.store.listings import count_listings, find_listings
+from stockguard.sync.store.outbox import last_known
 
 commands: list[click.Command] = []
 

@@ -15,20 +15,20 @@ from fractions import Fraction
 
 from sqlalchemy import Engine, func, select
 
-from cancellations.apply import ApplyResult
-from cancellations.report import MarketplaceReport
-from sync.clock import Clock
-from sync.config import Settings
-from sync.domain import Observation, Source
-from sync.engine import PassReport, SourceChecker
-from sync.i18n import tr
-from sync.notify.digest import Digest, Send
-from sync.notify.events import Event, Topic, change_event, push_events, verify_events
-from sync.notify.watch import HostWatch, RateWatch
-from sync.push_report import PushReport
-from sync.readback import VerifyReport
-from sync.store.feed_tables import feed_imports
-from sync.store.mail import list_cancel_requests, list_returns
+from stockguard.cancellations.apply import ApplyResult
+from stockguard.cancellations.report import MarketplaceReport
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import Settings
+from stockguard.sync.domain import Observation, Source
+from stockguard.sync.engine import PassReport, SourceChecker
+from stockguard.sync.i18n import tr
+from stockguard.sync.notify.digest import Digest, Send
+from stockguard.sync.notify.events import Event, Topic, change_event, push_events, verify_events
+from stockguard.sync.notify.watch import HostWatch, RateWatch
+from stockguard.sync.push_report import PushReport
+from stockguard.sync.readback import VerifyReport
+from stockguard.sync.store.feed_tables import feed_imports
+from stockguard.sync.store.mail import list_cancel_requests, list_returns
 
 
 class Notices:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from rich.table import Table
 
-from sync import policy
-from sync.cli.plain import plain
-from sync.domain import Decision, marketplace
-from sync.i18n import tr
-from sync.status_query import Delivery
+from stockguard.sync import policy
+from stockguard.sync.cli.plain import plain
+from stockguard.sync.domain import Decision, marketplace
+from stockguard.sync.i18n import tr
+from stockguard.sync.status_query import Delivery
 
 OPEN = ("pending", "sending", "sent")
 

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from cancellations.chart import percent
-from cancellations.report import MarketplaceReport
-from cancellations.report_lines import summary_lines
-from sync.cli.plain import plain, styled
-from sync.i18n import tr
+from stockguard.cancellations.chart import percent
+from stockguard.cancellations.report import MarketplaceReport
+from stockguard.cancellations.report_lines import summary_lines
+from stockguard.sync.cli.plain import plain, styled
+from stockguard.sync.i18n import tr
 
 DAY_COLUMNS = ("day", "orders", "seller cxl", "rate", "target", "budget")
 

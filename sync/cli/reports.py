@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sync.cli.context import AppContext
-from sync.cli.plain import plain
-from sync.i18n import tr, when
+from stockguard.sync.cli.context import AppContext
+from stockguard.sync.cli.plain import plain
+from stockguard.sync.i18n import tr, when
 
 commands: list[click.Command] = []
 
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from rich.console import Console
     from sqlalchemy import Engine
 
-    from cancellations.intake import IntakeSummary
-    from sync.clock import Clock
-    from sync.config import Settings
+    from stockguard.cancellations.intake import IntakeSummary
+    from stockguard.sync.clock import Clock
+    from stockguard.sync.config import Settings
 
 
 @click.group("report")
@@ -76,15 +76,15 @@ def report_cancellations_command(
     """
     from rich.console import Console
 
-    from cancellations.chart import write_png
-    from cancellations.report import write_csv
-    from cancellations.report_html import render_html
-    from cancellations.report_run import gather_reports
-    from sync.cli.progress import step
-    from sync.cli.report_view import print_report
-    from sync.clock import SystemClock
-    from sync.errors import InputError
-    from sync.store import open_store
+    from stockguard.cancellations.chart import write_png
+    from stockguard.cancellations.report import write_csv
+    from stockguard.cancellations.report_html import render_html
+    from stockguard.cancellations.report_run import gather_reports
+    from stockguard.sync.cli.progress import step
+    from stockguard.sync.cli.report_view import print_report
+    from stockguard.sync.clock import SystemClock
+    from stockguard.sync.errors import InputError
+    from stockguard.sync.store import open_store
 
     settings, clock = app.settings, SystemClock()
     console, status = Console(), 0
@@ -141,9 +141,9 @@ def _fetch_health_or_warn(
     engine: Engine, settings: Settings, clock: Clock, console: Console
 ) -> int:
     """Fetch Amazon's figure; on an Amazon failure say so and go on with local figures (1)."""
-    from cancellations.report_run import fetch_health
-    from sync.amazon.gateway import AmazonGateway
-    from sync.errors import AmazonError
+    from stockguard.cancellations.report_run import fetch_health
+    from stockguard.sync.amazon.gateway import AmazonGateway
+    from stockguard.sync.errors import AmazonError
 
     try:
         with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
@@ -200,11 +200,11 @@ def intake_mail_command(
       stockguard intake mail --eml request.eml --mbox Amazon.mbox
       STOCKGUARD_IMAP_PASSWORD=… stockguard intake mail --imap
     """
-    from cancellations.imap import ImapConfig, ImapReader
-    from cancellations.intake import MailIntake, read_eml_files, read_mbox
-    from sync.clock import SystemClock
-    from sync.store import open_store
-    from sync.store.orders import load_order
+    from stockguard.cancellations.imap import ImapConfig, ImapReader
+    from stockguard.cancellations.intake import MailIntake, read_eml_files, read_mbox
+    from stockguard.sync.clock import SystemClock
+    from stockguard.sync.store import open_store
+    from stockguard.sync.store.orders import load_order
 
     if not (eml_paths or mbox_path or use_imap or imap_plain):
         raise click.UsageError("give --eml FILE, --mbox FILE or --imap")
@@ -260,9 +260,9 @@ def returns_list_command(app: AppContext, show_all: bool) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from sync.domain import MARKETPLACES_BY_ID
-    from sync.store import open_store
-    from sync.store.mail import list_returns
+    from stockguard.sync.domain import MARKETPLACES_BY_ID
+    from stockguard.sync.store import open_store
+    from stockguard.sync.store.mail import list_returns
 
     engine = open_store(app.settings.store.url)
     try:

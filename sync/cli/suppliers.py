@@ -11,12 +11,12 @@ commands: list[click.Command] = []
 
 from pathlib import Path  # noqa: E402 - this block is appended by the feeds area
 
-from sync.cli.context import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, AppContext  # noqa: E402
-from sync.cli.feed_import import FeedOutcome  # noqa: E402
-from sync.cli.progress import step, tracked  # noqa: E402
-from sync.clock import SystemClock  # noqa: E402
-from sync.errors import ConfigError, hide_passwords  # noqa: E402
-from sync.i18n import tr, when  # noqa: E402
+from stockguard.sync.cli.context import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, AppContext  # noqa: E402
+from stockguard.sync.cli.feed_import import FeedOutcome  # noqa: E402
+from stockguard.sync.cli.progress import step, tracked  # noqa: E402
+from stockguard.sync.clock import SystemClock  # noqa: E402
+from stockguard.sync.errors import ConfigError, hide_passwords  # noqa: E402
+from stockguard.sync.i18n import tr, when  # noqa: E402
 
 
 @click.group("feeds")
@@ -53,7 +53,7 @@ def feeds_import_command(
       stockguard feeds import tonya 在庫表.csv
       stockguard feeds import tonya zaiko.tsv --accept-drift
     """
-    from sync.cli.feed_import import run_feed_import
+    from stockguard.sync.cli.feed_import import run_feed_import
 
     try:
         data = feed_file.read_bytes()
@@ -88,7 +88,7 @@ def feeds_accept_command(app: AppContext, supplier: str) -> int:
     Example:
       stockguard feeds accept tonya
     """
-    from sync.cli.feed_import import accept_kept_feed
+    from stockguard.sync.cli.feed_import import accept_kept_feed
 
     with step(tr("accepting {supplier}'s refused feed", supplier=supplier)):
         done = accept_kept_feed(app.settings, SystemClock(), supplier)
@@ -106,8 +106,8 @@ def feeds_history_command(app: AppContext, supplier: str, limit: int) -> int:
     Example:
       stockguard feeds history tonya
     """
-    from sync.store import open_store
-    from sync.store.feeds import SqlFeedStore
+    from stockguard.sync.store import open_store
+    from stockguard.sync.store.feeds import SqlFeedStore
 
     engine = open_store(app.settings.store.url)
     try:
@@ -144,7 +144,7 @@ import json as _json  # noqa: E402 - this block is appended by the page-adapter 
 from datetime import UTC, datetime  # noqa: E402
 from typing import Any  # noqa: E402
 
-from sync.domain import Availability, Observation, SourceKind  # noqa: E402
+from stockguard.sync.domain import Availability, Observation, SourceKind  # noqa: E402
 
 _ACCEPT_CHOICES = ("new", "used", "other-sellers", "cannot-ship")
 
@@ -193,8 +193,8 @@ def check_command(
       stockguard check https://shop.example/products/tee --variant "M / Blue" --json
       stockguard check --sku MUG-01
     """
-    from suppliers.base import OfferKind, ParseOptions
-    from suppliers.seller_phrases import for_url, validate
+    from stockguard.suppliers.base import OfferKind, ParseOptions
+    from stockguard.suppliers.seller_phrases import for_url, validate
 
     kinds = frozenset(OfferKind(a) for a in accept) or frozenset({OfferKind.NEW})
     validate(app.settings.suppliers.phrases)
@@ -230,7 +230,7 @@ def _is_page_url(url: str) -> bool:
 def _parse_saved(
     url: str, html_file: Path, status: int, options: Any, adapter: str | None
 ) -> Observation:
-    from suppliers.registry import parse_page
+    from stockguard.suppliers.registry import parse_page
 
     return parse_page(
         html_file.read_bytes(),
@@ -243,8 +243,8 @@ def _parse_saved(
 
 
 def _fetch_and_parse(app: AppContext, url: str, options: Any, adapter: str | None) -> Observation:
-    from suppliers.check import check_fetched
-    from suppliers.fetch import Fetcher
+    from stockguard.suppliers.check import check_fetched
+    from stockguard.suppliers.fetch import Fetcher
 
     with Fetcher(app.settings.suppliers, SystemClock()) as fetcher:
         return check_fetched(fetcher.fetch(url), options=options, adapter=adapter)
@@ -253,11 +253,11 @@ def _fetch_and_parse(app: AppContext, url: str, options: Any, adapter: str | Non
 def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> list[Observation]:
     from dataclasses import replace
 
-    from suppliers.check import check_fetched
-    from suppliers.fetch import Fetcher
-    from suppliers.seller_phrases import for_url
-    from sync.store import open_store
-    from sync.store.listings import get_listing
+    from stockguard.suppliers.check import check_fetched
+    from stockguard.suppliers.fetch import Fetcher
+    from stockguard.suppliers.seller_phrases import for_url
+    from stockguard.sync.store import open_store
+    from stockguard.sync.store.listings import get_listing
 
     engine = open_store(app.settings.store.url)
     try:
@@ -286,7 +286,7 @@ def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> 
 
 
 def _show(observations: list[Observation], as_json: bool) -> None:
-    from suppliers.check import observation_dict, observation_lines
+    from stockguard.suppliers.check import observation_dict, observation_lines
 
     if as_json:
         rows = [observation_dict(o) for o in observations]
@@ -315,7 +315,7 @@ def suppliers_list_command() -> int:
     Example:
       stockguard suppliers list
     """
-    from suppliers.registry import describe
+    from stockguard.suppliers.registry import describe
 
     for info in describe():
         if info.hosts:

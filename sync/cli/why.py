@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import click
 from rich.console import Console
 
-from sync.cli.context import AppContext, iso_time
-from sync.cli.plain import plain, styled
-from sync.i18n import tr, when
+from stockguard.sync.cli.context import AppContext, iso_time
+from stockguard.sync.cli.plain import plain, styled
+from stockguard.sync.i18n import tr, when
 
 commands: list[click.Command] = []
 console = Console()
@@ -27,8 +27,8 @@ def why_command(app: AppContext, sku: str, at: datetime | None) -> int:
       stockguard why JP-MATCHA-WHISK-US
       stockguard why JP-MATCHA-WHISK-US --at 2026-11-28T12:03:00Z
     """
-    from sync.store import open_store, outbox
-    from sync.store.observations import decision_at
+    from stockguard.sync.store import open_store, outbox
+    from stockguard.sync.store.observations import decision_at
 
     db = open_store(app.settings.store.url)
     try:

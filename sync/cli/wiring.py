@@ -14,20 +14,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from suppliers.base import ParseOptions
-from suppliers.check import check_fetched
-from suppliers.fetch import Fetcher
-from suppliers.seller_phrases import for_url, validate
-from sync.amazon.gateway import AmazonGateway
-from sync.cli.api_checker import ApiChecker
-from sync.cli.apis import build_readers
-from sync.clock import Clock
-from sync.config import SellerPhraseSettings, Settings
-from sync.domain import Observation, Source, SourceKind
-from sync.engine import SourceChecker, SyncEngine
-from sync.store import open_store
-from sync.store.api_codes import stored_codes
-from sync.store.observations import latest_observations
+from stockguard.suppliers.base import ParseOptions
+from stockguard.suppliers.check import check_fetched
+from stockguard.suppliers.fetch import Fetcher
+from stockguard.suppliers.seller_phrases import for_url, validate
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.cli.api_checker import ApiChecker
+from stockguard.sync.cli.apis import build_readers
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import SellerPhraseSettings, Settings
+from stockguard.sync.domain import Observation, Source, SourceKind
+from stockguard.sync.engine import SourceChecker, SyncEngine
+from stockguard.sync.store import open_store
+from stockguard.sync.store.api_codes import stored_codes
+from stockguard.sync.store.observations import latest_observations
 
 
 def page_checker(

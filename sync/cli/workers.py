@@ -14,12 +14,12 @@ from typing import Any
 
 import click
 
-from sync.cli.context import AppContext
-from sync.cli.wiring import Wired, page_checker
-from sync.clock import Clock, SystemClock
-from sync.config import Settings
-from sync.scheduler import JobSpec
-from sync.workers.jobs_app import require_postgres
+from stockguard.sync.cli.context import AppContext
+from stockguard.sync.cli.wiring import Wired, page_checker
+from stockguard.sync.clock import Clock, SystemClock
+from stockguard.sync.config import Settings
+from stockguard.sync.scheduler import JobSpec
+from stockguard.sync.workers.jobs_app import require_postgres
 
 # procrastinate (the `workers` extra) is imported only by the commands that use it.
 
@@ -35,10 +35,10 @@ def start_dispatching(wired: Wired, settings: Settings, clock: Clock) -> list[Jo
     """Make ``wired`` the dispatcher: its engine defers host batches instead of fetching,
     under the seller account's lock. Returns the extra job of `run` (the stalled-job sweep);
     everything opened here closes with ``wired``."""
-    from sync.workers.batch import check_host_batch
-    from sync.workers.dispatch import Dispatcher, DispatchingEngine
-    from sync.workers.jobs_app import build_app, ensure_schema
-    from sync.workers.locks import AccountLock
+    from stockguard.sync.workers.batch import check_host_batch
+    from stockguard.sync.workers.dispatch import Dispatcher, DispatchingEngine
+    from stockguard.sync.workers.jobs_app import build_app, ensure_schema
+    from stockguard.sync.workers.locks import AccountLock
 
     conninfo = require_postgres(settings)
     ensure_schema(conninfo)
@@ -74,10 +74,10 @@ def worker_command(app: AppContext, concurrency: int | None, name: str | None) -
     Example:
       stockguard --db postgresql+psycopg://stockguard@db/stockguard worker --concurrency 32
     """
-    from suppliers.fetch import Fetcher
-    from sync.store import open_store
-    from sync.workers.batch import BatchRunner, check_host_batch
-    from sync.workers.jobs_app import build_app, ensure_schema
+    from stockguard.suppliers.fetch import Fetcher
+    from stockguard.sync.store import open_store
+    from stockguard.sync.workers.batch import BatchRunner, check_host_batch
+    from stockguard.sync.workers.jobs_app import build_app, ensure_schema
 
     settings = app.settings
     conninfo = require_postgres(settings)

@@ -16,10 +16,10 @@ from typing import IO, Any
 import click
 from sqlalchemy import Engine
 
-from sync.clock import Clock
-from sync.config import Settings
-from sync.errors import AlreadyRunning
-from sync.runlock import Holder, RunLock
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import Settings
+from stockguard.sync.errors import AlreadyRunning
+from stockguard.sync.runlock import Holder, RunLock
 
 EXIT_REFUSED = 2
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.demoshop.model import STYLES, DemoProduct, StockChange
-from sync.demoshop.server import FAULTS, DemoShop, HostStats
+from stockguard.sync.demoshop.model import STYLES, DemoProduct, StockChange
+from stockguard.sync.demoshop.server import FAULTS, DemoShop, HostStats
 
 __all__ = ["FAULTS", "STYLES", "DemoProduct", "DemoShop", "HostStats", "StockChange"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sync.clock import Clock
+from stockguard.sync.clock import Clock
 
 STYLES = ("amazon", "rakuten", "yahoo", "yodobashi", "shopify", "woocommerce", "generic")
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from html import escape
 
-from sync.demoshop.model import DemoProduct
+from stockguard.sync.demoshop.model import DemoProduct
 
 
 @dataclass(frozen=True)

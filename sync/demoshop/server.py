@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-from sync.clock import Clock
-from sync.demoshop.model import DemoProduct, StockBook, StockChange
-from sync.demoshop.pages import PATHS, PageState, captcha_page, render
+from stockguard.sync.clock import Clock
+from stockguard.sync.demoshop.model import DemoProduct, StockBook, StockChange
+from stockguard.sync.demoshop.pages import PATHS, PageState, captcha_page, render
 
 FAULTS = ("503", "429", "403", "captcha")
 

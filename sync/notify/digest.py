@@ -11,9 +11,9 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 
-from sync.clock import Clock
-from sync.i18n import tr
-from sync.notify.events import TOPIC_TITLES, Event, Topic
+from stockguard.sync.clock import Clock
+from stockguard.sync.i18n import tr
+from stockguard.sync.notify.events import TOPIC_TITLES, Event, Topic
 
 log = logging.getLogger("stockguard.notify")
 Send = Callable[[str, str], bool]  # (title, body) -> delivered

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from sync.i18n import tr
-from sync.push_report import PushReport
-from sync.readback import VerifyReport
+from stockguard.sync.i18n import tr
+from stockguard.sync.push_report import PushReport
+from stockguard.sync.readback import VerifyReport
 
 
 class Topic(StrEnum):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import apprise
 
-from sync.errors import ConfigError
+from stockguard.sync.errors import ConfigError
 
 log = logging.getLogger("stockguard.notify")
 

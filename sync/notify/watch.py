@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from sync.domain import Availability, Observation, UnknownReason
-from sync.i18n import tr
-from sync.notify.events import Event, Topic, host_of
+from stockguard.sync.domain import Availability, Observation, UnknownReason
+from stockguard.sync.i18n import tr
+from stockguard.sync.notify.events import Event, Topic, host_of
 
 
 @dataclass

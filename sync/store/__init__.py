@@ -5,6 +5,6 @@
 in per-area modules beside them.
 """
 
-from sync.store.db import open_store
+from stockguard.sync.store.db import open_store
 
 __all__ = ["open_store"]

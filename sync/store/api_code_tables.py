@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, String, Table, UniqueConstraint
 
-from sync.store.metadata import UTCDateTime, metadata
+from stockguard.sync.store.metadata import UTCDateTime, metadata
 
 api_codes = Table(
     "api_codes",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, insert, select
 
-from sync.store.api_code_tables import api_codes
+from stockguard.sync.store.api_code_tables import api_codes
 
 
 def stored_codes(engine: Engine, api: str) -> dict[str, str]:

@@ -16,8 +16,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, and_, insert, select, update
 
-from sync.store.order_tables import cancellation_journal, cancellations, order_listing_zeros
-from sync.store.rows import from_row
+from stockguard.sync.store.order_tables import (
+    cancellation_journal,
+    cancellations,
+    order_listing_zeros,
+)
+from stockguard.sync.store.rows import from_row
 
 
 class CancelState(StrEnum):

@@ -20,9 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from sync.config import database_url
-from sync.errors import ConfigError, StoreError, hide_passwords
-from sync.store.metadata import UTCDateTime
+from stockguard.sync.config import database_url
+from stockguard.sync.errors import ConfigError, StoreError, hide_passwords
+from stockguard.sync.store.metadata import UTCDateTime
 
 _version_meta = MetaData()
 schema_version = Table(
@@ -77,7 +77,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 def apply_migrations(engine: Engine) -> list[int]:
     """Apply every migration not yet recorded in ``schema_version``; return those applied."""
-    from sync.store.migrations import MIGRATIONS
+    from stockguard.sync.store.migrations import MIGRATIONS
 
     applied: list[int] = []
     with engine.begin() as conn:

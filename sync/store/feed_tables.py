@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
 )
 
-from sync.store.metadata import UTCDateTime, metadata
+from stockguard.sync.store.metadata import UTCDateTime, metadata
 
 feed_imports = Table(
     "feed_imports",

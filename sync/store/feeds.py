@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
-from sync.domain import Availability, FeedImportRecord, Money, Observation, UnknownReason
-from sync.store.feed_tables import feed_imports, feed_items
-from sync.store.refused_feeds import claim, discard, keep_refused
+from stockguard.sync.domain import Availability, FeedImportRecord, Money, Observation, UnknownReason
+from stockguard.sync.store.feed_tables import feed_imports, feed_items
+from stockguard.sync.store.refused_feeds import claim, discard, keep_refused
 
 _CHUNK = 500  # codes per DELETE ... IN (...) on a partial feed
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
-from sync.domain import Listing, Money, QuantityUpdate, Source, SourceKind, marketplace
-from sync.store.listing_tables import listings, sources
+from stockguard.sync.domain import Listing, Money, QuantityUpdate, Source, SourceKind, marketplace
+from stockguard.sync.store.listing_tables import listings, sources
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
 

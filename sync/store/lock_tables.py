@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Integer, String, Table
 
-from sync.store.metadata import UTCDateTime, metadata
+from stockguard.sync.store.metadata import UTCDateTime, metadata
 
 run_lock = Table(
     "run_lock",

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Insert, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sync.store.mail_tables import (
+from stockguard.sync.store.mail_tables import (
     account_health,
     imap_state,
     mail_cancel_requests,

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from sync.store.db import Migration
+from stockguard.sync.store.db import Migration
 
 
 def _initial_schema(conn: Connection) -> None:
-    from sync.store.schema import metadata
+    from stockguard.sync.store.schema import metadata
 
     metadata.create_all(conn)
 
 
 def _decisions_by_listing(conn: Connection) -> None:
-    from sync.store.observation_tables import decisions_by_listing
+    from stockguard.sync.store.observation_tables import decisions_by_listing
 
     decisions_by_listing.create(conn, checkfirst=True)  # a new store has it from version 1
 
 
 def _decision_reviews(conn: Connection) -> None:
-    from sync.store.review_tables import decision_marks, decision_reviews
+    from stockguard.sync.store.review_tables import decision_marks, decision_reviews
 
     # a new store has them from version 1; an older one decides everything once, then keeps them
     decision_reviews.create(conn, checkfirst=True)
@@ -33,13 +33,13 @@ def _decision_reviews(conn: Connection) -> None:
 
 
 def _api_codes(conn: Connection) -> None:
-    from sync.store.api_code_tables import api_codes
+    from stockguard.sync.store.api_code_tables import api_codes
 
     api_codes.create(conn, checkfirst=True)  # a new store has it from version 1
 
 
 def _refused_feed_files(conn: Connection) -> None:
-    from sync.store.feed_tables import refused_feed_files
+    from stockguard.sync.store.feed_tables import refused_feed_files
 
     refused_feed_files.create(conn, checkfirst=True)  # a new store has it from version 1
 

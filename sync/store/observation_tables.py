@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, Index, Integer, Numeric, String, Table, Text
 
-from sync.store.metadata import UTCDateTime, metadata
+from stockguard.sync.store.metadata import UTCDateTime, metadata
 
 observations = Table(
     "observations",

@@ -22,12 +22,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select
 
-from sync.domain import Availability, Decision, Money, Observation, UnknownReason
-from sync.errors import StoreError
-from sync.store import raw
-from sync.store.connections import begin, connect
-from sync.store.observation_tables import decisions, observations
-from sync.store.raw import driver_rows, raw_columns
+from stockguard.sync.domain import Availability, Decision, Money, Observation, UnknownReason
+from stockguard.sync.errors import StoreError
+from stockguard.sync.store import raw
+from stockguard.sync.store.connections import begin, connect
+from stockguard.sync.store.observation_tables import decisions, observations
+from stockguard.sync.store.raw import driver_rows, raw_columns
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
 _WRITE_BATCH = 10_000  # rows per executemany of a large write

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from sync.store.metadata import UTCDateTime, metadata
+from stockguard.sync.store.metadata import UTCDateTime, metadata
 
 orders = Table(
     "orders",

@@ -13,8 +13,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 
-from sync.domain import Order, OrderItem, OrderStatus, Party
-from sync.store.order_tables import order_items, order_pull_state, order_status_history, orders
+from stockguard.sync.domain import Order, OrderItem, OrderStatus, Party
+from stockguard.sync.store.order_tables import (
+    order_items,
+    order_pull_state,
+    order_status_history,
+    orders,
+)
 
 PULL_MARK = "orders"
 

@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 
-from sync.domain import QuantityUpdate
-from sync.store.outbox_tables import outbox
-from sync.store.rows import from_row
+from stockguard.sync.domain import QuantityUpdate
+from stockguard.sync.store.outbox_tables import outbox
+from stockguard.sync.store.rows import from_row
 
 _CHUNK = 500
 _T = TypeVar("_T")

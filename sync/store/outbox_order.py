@@ -16,8 +16,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select, update
 
-from sync.store.outbox import DONE, OutboxRow, State, _chunks, _row, mark_superseded
-from sync.store.outbox_tables import outbox
+from stockguard.sync.store.outbox import DONE, OutboxRow, State, _chunks, _row, mark_superseded
+from stockguard.sync.store.outbox_tables import outbox
 
 
 def supersede_older_pending(conn: Connection, now: datetime) -> int:

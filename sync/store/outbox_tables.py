@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, String, Table, Text
 
-from sync.store.metadata import UTCDateTime, metadata
+from stockguard.sync.store.metadata import UTCDateTime, metadata
 
 outbox = Table(
     "outbox",

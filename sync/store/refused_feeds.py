@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from sync.store.feed_tables import feed_imports, refused_feed_files
+from stockguard.sync.store.feed_tables import feed_imports, refused_feed_files
 
 MAX_KEPT_BYTES = 50 * 1024 * 1024  # a feed larger than this is not kept (the CLI accepts it)
 

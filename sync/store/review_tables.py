@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, String, Table
 
-from sync.store.metadata import UTCDateTime, metadata
+from stockguard.sync.store.metadata import UTCDateTime, metadata
 
 decision_reviews = Table(
     "decision_reviews",

@@ -17,10 +17,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, tuple_, update
 
-from sync.store.listing_tables import listings
-from sync.store.observation_tables import observations
-from sync.store.order_tables import order_items, order_status_history
-from sync.store.review_tables import decision_marks, decision_reviews
+from stockguard.sync.store.listing_tables import listings
+from stockguard.sync.store.observation_tables import observations
+from stockguard.sync.store.order_tables import order_items, order_status_history
+from stockguard.sync.store.review_tables import decision_marks, decision_reviews
 
 Key = tuple[str, str]  # (SKU, marketplace code)
 _CHUNK = 400  # listing keys per DELETE ... IN (...): two parameters each

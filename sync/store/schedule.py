@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from sync.planner_state import SourceState
-from sync.store.connections import begin, connect
-from sync.store.observation_tables import check_schedule
-from sync.store.raw import driver_rows, raw_columns, utc_or_none
-from sync.store.rows import from_row
+from stockguard.sync.planner_state import SourceState
+from stockguard.sync.store.connections import begin, connect
+from stockguard.sync.store.observation_tables import check_schedule
+from stockguard.sync.store.raw import driver_rows, raw_columns, utc_or_none
+from stockguard.sync.store.rows import from_row
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
 _WRITE_BATCH = 10_000  # rows per executemany

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.store import (
+from stockguard.sync.store import (
     api_code_tables,  # noqa: F401
     feed_tables,  # noqa: F401
     listing_tables,  # noqa: F401
@@ -13,6 +13,6 @@ from sync.store import (
     outbox_tables,  # noqa: F401
     review_tables,  # noqa: F401
 )
-from sync.store.metadata import metadata
+from stockguard.sync.store.metadata import metadata
 
 __all__ = ["metadata"]

@@ -21,9 +21,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
-from sync.clock import Clock
-from sync.domain import Observation, Source, SourceKind
-from sync.store import observations as obs_store
+from stockguard.sync.clock import Clock
+from stockguard.sync.domain import Observation, Source, SourceKind
+from stockguard.sync.store import observations as obs_store
 
 log = logging.getLogger("stockguard.workers")
 DEFAULT_ACCOUNT = "default"

@@ -23,13 +23,13 @@ from procrastinate import exceptions as pex
 from procrastinate.jobs import Status
 from sqlalchemy import Engine, func, select
 
-from sync.config import WorkersSettings
-from sync.domain import Availability, Source, SourceKind
-from sync.engine import PassReport, SyncEngine
-from sync.store import observations as obs_store
-from sync.store.observation_tables import observations
-from sync.workers.batch import HostBatch, host_lock
-from sync.workers.jobs_app import TASK_NAME
+from stockguard.sync.config import WorkersSettings
+from stockguard.sync.domain import Availability, Source, SourceKind
+from stockguard.sync.engine import PassReport, SyncEngine
+from stockguard.sync.store import observations as obs_store
+from stockguard.sync.store.observation_tables import observations
+from stockguard.sync.workers.batch import HostBatch, host_lock
+from stockguard.sync.workers.jobs_app import TASK_NAME
 
 log = logging.getLogger("stockguard.workers")
 _T = TypeVar("_T")

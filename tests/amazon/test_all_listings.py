@@ -13,13 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.all_listings import COLUMNS
-from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
-from sync.amazon.gateway import AmazonGateway
-from sync.clock import ManualClock
-from sync.domain import QuantityUpdate
-from sync.errors import InputError
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.all_listings import COLUMNS
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.domain import QuantityUpdate
+from stockguard.sync.errors import InputError
 from tests.amazon.test_emulator import call
 from tests.amazon.test_gateway import US, make_gateway
 

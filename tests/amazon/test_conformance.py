@@ -30,11 +30,11 @@ from jsonschema import Draft4Validator, Draft7Validator
 from lxml import etree
 from sp_api.api import Feeds, ListingsItems, Reports
 
-from sync.amazon.emulator import Emulator
-from sync.amazon.gateway import AmazonGateway
-from sync.clock import ManualClock
-from sync.domain import MARKETPLACES, QuantityUpdate
-from sync.errors import AmazonAuthError, AmazonRejected, AmazonThrottled
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
+from stockguard.sync.errors import AmazonAuthError, AmazonRejected, AmazonThrottled
 from tests.amazon.spapi_models import OPERATIONS, PRICING_OPERATIONS, operation, validator
 from tests.amazon.spapi_models import model as models
 from tests.amazon.test_emulator import SpClients

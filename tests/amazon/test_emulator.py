@@ -27,11 +27,11 @@ from sp_api.base.exceptions import (
     SellingApiRequestThrottledException,
 )
 
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from sync.amazon.emulator.seed import load_seed_file
-from sync.clock import ManualClock
-from sync.errors import InputError
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from stockguard.sync.amazon.emulator.seed import load_seed_file
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.errors import InputError
 
 US = "ATVPDKIKX0DER"
 ROOT = Path(__file__).resolve().parents[2]
@@ -509,7 +509,7 @@ def test_cli_prints_its_base_url_and_serves_until_interrupted(tmp_path: Path) ->
     command = [
         sys.executable,
         "-c",
-        "from sync.cli import main; main()",
+        "from stockguard.sync.cli import main; main()",
         "emulator",
         "--seed",
         str(seed),

@@ -16,10 +16,10 @@ from sp_api.api import ListingsItems
 from sp_api.base import Marketplaces, SellingApiException
 from sp_api.base.exceptions import SellingApiBadRequestException
 
-from sync.amazon.emulator import Emulator
-from sync.clock import ManualClock
-from sync.domain import MARKETPLACES, QuantityUpdate
-from sync.errors import AmazonRejected
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
+from stockguard.sync.errors import AmazonRejected
 from tests.amazon.test_emulator import SELLER, SpClients, call, item_path
 from tests.amazon.test_gateway import make_gateway
 

@@ -18,12 +18,12 @@ from sp_api.api import ListingsItems, Orders, Reports
 from sp_api.base import Marketplaces
 from sp_api.base.exceptions import SellingApiBadRequestException, SellingApiForbiddenException
 
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.regions import NOT_IN_REGION, SALES_CHANNELS
-from sync.amazon.gateway import AmazonGateway
-from sync.clock import ManualClock
-from sync.domain import MARKETPLACES, QuantityUpdate
-from sync.errors import AmazonAuthError, InputError
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.regions import NOT_IN_REGION, SALES_CHANNELS
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
+from stockguard.sync.errors import AmazonAuthError, InputError
 from tests.amazon.test_emulator import SELLER, SpClients, merge_body
 from tests.amazon.test_gateway import make_gateway
 

@@ -17,8 +17,8 @@ from jsonschema import Draft4Validator, Draft7Validator
 from lxml import etree
 from sp_api.api import Feeds, Orders, Reports
 
-from sync.amazon.emulator import Emulator
-from sync.clock import ManualClock
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.clock import ManualClock
 from tests.amazon.spapi_models import OPERATIONS, PRICING_OPERATIONS, operation, validator
 from tests.amazon.test_emulator import SELLER, US, SpClients, call, item_path, small_seed
 

@@ -18,13 +18,18 @@ from typing import Any, ClassVar
 
 import pytest
 
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from sync.amazon.gateway import AmazonGateway
-from sync.clock import ManualClock
-from sync.config import AmazonSettings, Secrets
-from sync.domain import OrderStatus, Party, QuantityUpdate
-from sync.errors import AmazonAuthError, AmazonRejected, AmazonThrottled, AmazonUnavailable
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import AmazonSettings, Secrets
+from stockguard.sync.domain import OrderStatus, Party, QuantityUpdate
+from stockguard.sync.errors import (
+    AmazonAuthError,
+    AmazonRejected,
+    AmazonThrottled,
+    AmazonUnavailable,
+)
 
 US = "ATVPDKIKX0DER"
 ODD_SKU = "ボール ペン/7"

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sync.amazon import feeds_doc, orders_parse, translate
-from sync.amazon.gateway import AmazonGateway
-from sync.amazon.ratelimit import RateLimiter, backoff_seconds, parse_rate
-from sync.clock import ManualClock
-from sync.config import AmazonSettings, Secrets
-from sync.domain import OrderStatus, Party, QuantityUpdate
-from sync.errors import (
+from stockguard.sync.amazon import feeds_doc, orders_parse, translate
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.amazon.ratelimit import RateLimiter, backoff_seconds, parse_rate
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import AmazonSettings, Secrets
+from stockguard.sync.domain import OrderStatus, Party, QuantityUpdate
+from stockguard.sync.errors import (
     AmazonAuthError,
     AmazonRejected,
     AmazonThrottled,

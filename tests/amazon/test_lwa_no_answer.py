@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from sync.amazon.emulator import Emulator
-from sync.clock import ManualClock
-from sync.domain import QuantityUpdate
-from sync.errors import AmazonUnavailable
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.domain import QuantityUpdate
+from stockguard.sync.errors import AmazonUnavailable
 from tests.amazon.test_gateway import make_gateway, seed_listings
 
 US = "ATVPDKIKX0DER"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.amazon.ratelimit import DEFAULT_LIMITS
+from stockguard.sync.amazon.ratelimit import DEFAULT_LIMITS
 from tests.amazon.spapi_models import model
 
 pytestmark = pytest.mark.shared

@@ -7,13 +7,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from suppliers.registry import parse_page
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS
-from sync.cli.api_checker import ApiChecker, PageReader, Previous
-from sync.cli.apis import build_readers
-from sync.clock import Clock
-from sync.config import ApiSecrets, Settings, parse_settings
-from sync.domain import Observation, Source
+from stockguard.suppliers.registry import parse_page
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS
+from stockguard.sync.cli.api_checker import ApiChecker, PageReader, Previous
+from stockguard.sync.cli.apis import build_readers
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import ApiSecrets, Settings, parse_settings
+from stockguard.sync.domain import Observation, Source
 
 CREDENTIALS = {
     "lwa_app_id": EMULATOR_SECRETS.lwa_client_id,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.clock import ManualClock
-from sync.quota import QuotaPacer
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.quota import QuotaPacer
 
 
 def sent_times(

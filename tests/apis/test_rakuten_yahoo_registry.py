@@ -9,13 +9,13 @@ from dataclasses import replace
 
 import pytest
 
-from suppliers.apis.fakes.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
-from suppliers.apis.fakes.yahoo import FakeYahoo, FakeYahooItem
-from sync.cli.api_checker import ApiChecker
-from sync.cli.apis import build_readers
-from sync.clock import ManualClock
-from sync.config import Settings, parse_settings, read_api_secrets
-from sync.domain import Availability, Source, SourceKind
+from stockguard.suppliers.apis.fakes.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
+from stockguard.suppliers.apis.fakes.yahoo import FakeYahoo, FakeYahooItem
+from stockguard.sync.cli.api_checker import ApiChecker
+from stockguard.sync.cli.apis import build_readers
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import Settings, parse_settings, read_api_secrets
+from stockguard.sync.domain import Availability, Source, SourceKind
 
 RAKUTEN = [
     FakeRakutenItem("teashop:matcha-01", "matcha-01", "抹茶", 1980),

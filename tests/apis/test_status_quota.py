@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync.cli.apis import hourly_capacity
-from sync.clock import ManualClock
-from sync.config import parse_settings
-from sync.domain import Availability, Observation, UnknownReason
-from sync.status import read_status
-from sync.store import open_store
-from sync.store.observations import record_observations
+from stockguard.sync.cli.apis import hourly_capacity
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import parse_settings
+from stockguard.sync.domain import Availability, Observation, UnknownReason
+from stockguard.sync.status import read_status
+from stockguard.sync.store import open_store
+from stockguard.sync.store.observations import record_observations
 
 
 def test_status_shows_items_read_against_each_quota(tmp_path: Path) -> None:

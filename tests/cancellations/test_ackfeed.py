@@ -8,11 +8,16 @@ from xml.etree import ElementTree as ET
 import pytest
 from lxml import etree
 
-from cancellations.ackfeed import AckItem, AckOrder, build_ack_feed, parse_processing_report
-from cancellations.feedresult import order_errors
-from sync.amazon.results import FeedResult, ListingIssue
-from sync.domain import CancelReason
-from sync.errors import CancellationError
+from stockguard.cancellations.ackfeed import (
+    AckItem,
+    AckOrder,
+    build_ack_feed,
+    parse_processing_report,
+)
+from stockguard.cancellations.feedresult import order_errors
+from stockguard.sync.amazon.results import FeedResult, ListingIssue
+from stockguard.sync.domain import CancelReason
+from stockguard.sync.errors import CancellationError
 
 ORDER_A = AckOrder(
     "112-1234567-1234567",

@@ -13,15 +13,15 @@ import jsonschema
 import pytest
 from sqlalchemy import Engine
 
-from cancellations.health import parse_account_health
-from cancellations.report_run import fetch_health
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from sync.amazon.gateway import AmazonGateway
-from sync.clock import ManualClock
-from sync.config import AmazonSettings
-from sync.errors import InputError
-from sync.store.mail import latest_health, save_health
+from stockguard.cancellations.health import parse_account_health
+from stockguard.cancellations.report_run import fetch_health
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import AmazonSettings
+from stockguard.sync.errors import InputError
+from stockguard.sync.store.mail import latest_health, save_health
 
 SCHEMA = "spapi-models/json-schemas/accountHealthReport-2020-11-18.json"
 

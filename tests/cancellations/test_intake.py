@@ -9,15 +9,15 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
-from cancellations.intake import MailIntake, read_eml_files, read_mbox
-from cancellations.mail import MailKind, parse_message
-from sync.cli import cli
-from sync.clock import ManualClock
-from sync.domain import Party
-from sync.errors import InputError
-from sync.store.mail import list_cancel_requests, list_returns
-from sync.store.mail_tables import mail_messages
-from sync.store.orders import load_order, upsert_orders
+from stockguard.cancellations.intake import MailIntake, read_eml_files, read_mbox
+from stockguard.cancellations.mail import MailKind, parse_message
+from stockguard.sync.cli import cli
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.domain import Party
+from stockguard.sync.errors import InputError
+from stockguard.sync.store.mail import list_cancel_requests, list_returns
+from stockguard.sync.store.mail_tables import mail_messages
+from stockguard.sync.store.orders import load_order, upsert_orders
 from tests.cancellations.rate_orders import JP, US, order
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"

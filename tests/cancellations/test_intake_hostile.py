@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from cancellations.imap import ImapConfig, ImapReader
-from cancellations.intake import MailIntake
-from cancellations.mail import MailKind, parse_message
-from sync.cli import cli
-from sync.cli.context import run_guarded
-from sync.clock import ManualClock
-from sync.store.mail import list_cancel_requests, list_returns, load_mark
+from stockguard.cancellations.imap import ImapConfig, ImapReader
+from stockguard.cancellations.intake import MailIntake
+from stockguard.cancellations.mail import MailKind, parse_message
+from stockguard.sync.cli import cli
+from stockguard.sync.cli.context import run_guarded
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.store.mail import list_cancel_requests, list_returns, load_mark
 from tests.cancellations.imapd import Mailbox, imap_server
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"

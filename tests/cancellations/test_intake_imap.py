@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from cancellations.imap import ImapConfig, ImapReader
-from cancellations.intake import MailIntake
-from sync.clock import ManualClock
-from sync.config import MailSettings, Secrets
-from sync.errors import ConfigError, StockguardError
-from sync.store.mail import list_cancel_requests, list_returns, load_mark
+from stockguard.cancellations.imap import ImapConfig, ImapReader
+from stockguard.cancellations.intake import MailIntake
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import MailSettings, Secrets
+from stockguard.sync.errors import ConfigError, StockguardError
+from stockguard.sync.store.mail import list_cancel_requests, list_returns, load_mark
 from tests.cancellations.imapd import Mailbox, imap_server
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"

@@ -16,20 +16,20 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from cancellations import pull as pull_module
-from cancellations.pull import pull_orders
-from cancellations.reasons import RouteKind, SupplierVerdict
-from cancellations.report_run import gather_reports
-from cancellations.service import plan_cancellations
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from sync.amazon.gateway import AmazonGateway
-from sync.clock import ManualClock
-from sync.config import AmazonSettings, CancellationSettings
-from sync.domain import MARKETPLACES, Availability, Listing
-from sync.errors import AmazonError
-from sync.store.listings import save_listings
-from sync.store.orders import load_orders
+from stockguard.cancellations import pull as pull_module
+from stockguard.cancellations.pull import pull_orders
+from stockguard.cancellations.reasons import RouteKind, SupplierVerdict
+from stockguard.cancellations.report_run import gather_reports
+from stockguard.cancellations.service import plan_cancellations
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import AmazonSettings, CancellationSettings
+from stockguard.sync.domain import MARKETPLACES, Availability, Listing
+from stockguard.sync.errors import AmazonError
+from stockguard.sync.store.listings import save_listings
+from stockguard.sync.store.orders import load_orders
 
 US, CA, UK = (MARKETPLACES[c].marketplace_id for c in ("US", "CA", "UK"))
 SEED: dict[str, Any] = {
@@ -144,9 +144,9 @@ def test_the_demo_catalogue_is_pulled_whole_by_the_demo_account(
 ) -> None:
     from pathlib import Path
 
-    from cancellations.pull import markets_to_pull
-    from sync.cli.catalogue.importer import import_listings_file
-    from sync.cli.demo_run import demo_settings
+    from stockguard.cancellations.pull import markets_to_pull
+    from stockguard.sync.cli.catalogue.importer import import_listings_file
+    from stockguard.sync.cli.demo_run import demo_settings
 
     demo = Path(__file__).resolve().parents[2] / "data" / "demo-listings.csv"
     import_listings_file(engine, demo, clock.now())

@@ -11,8 +11,8 @@ from fractions import Fraction
 
 import pytest
 
-from cancellations.chart import percent
-from cancellations.rate import (
+from stockguard.cancellations.chart import percent
+from stockguard.cancellations.rate import (
     Treatment,
     allowed_cancellations,
     as_fraction,
@@ -25,7 +25,7 @@ from cancellations.rate import (
     orders_for_next_slot,
     seller_orders,
 )
-from sync.domain import Order, OrderStatus, Party
+from stockguard.sync.domain import Order, OrderStatus, Party
 from tests.cancellations.rate_orders import JP, US, at, order, plain
 
 TARGET = Fraction(1, 40)  # 2.5%

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction
 
-from cancellations import outlook
-from cancellations.rate import Treatment, seller_orders
-from sync.domain import Party
+from stockguard.cancellations import outlook
+from stockguard.cancellations.rate import Treatment, seller_orders
+from stockguard.sync.domain import Party
 from tests.cancellations.rate_orders import US, order, plain
 from tests.cancellations.test_rate import _us_history
 

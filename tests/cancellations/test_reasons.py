@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cancellations.reasons import (
+from stockguard.cancellations.reasons import (
     Route,
     RouteKind,
     SellerFlag,
@@ -16,8 +16,8 @@ from cancellations.reasons import (
     choose_route,
     why_not_cancellable,
 )
-from cancellations.replies import cancel_request_reply
-from sync.domain import Availability, CancelReason, Order, OrderItem, OrderStatus, Party
+from stockguard.cancellations.replies import cancel_request_reply
+from stockguard.sync.domain import Availability, CancelReason, Order, OrderItem, OrderStatus, Party
 
 ORDERED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = ORDERED + timedelta(hours=48)

@@ -13,15 +13,15 @@ from click.testing import CliRunner
 from rich.console import Console
 from sqlalchemy import Engine
 
-from cancellations.chart import write_png
-from cancellations.report import CSV_COLUMNS, build_report, csv_rows
-from cancellations.report_html import render_html
-from sync.cli import cli
-from sync.cli.report_view import print_report
-from sync.config import CancellationSettings
-from sync.domain import Party
-from sync.store.mail import HealthFigure, save_health
-from sync.store.orders import upsert_orders
+from stockguard.cancellations.chart import write_png
+from stockguard.cancellations.report import CSV_COLUMNS, build_report, csv_rows
+from stockguard.cancellations.report_html import render_html
+from stockguard.sync.cli import cli
+from stockguard.sync.cli.report_view import print_report
+from stockguard.sync.config import CancellationSettings
+from stockguard.sync.domain import Party
+from stockguard.sync.store.mail import HealthFigure, save_health
+from stockguard.sync.store.orders import upsert_orders
 from tests.cancellations.rate_orders import JP, US, order, plain
 from tests.cancellations.test_rate import _us_history
 

@@ -14,22 +14,22 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from cancellations.pull import DEFAULT_LOOKBACK, PULL_OVERLAP, pull_orders
-from cancellations.reasons import RouteKind, SupplierVerdict
-from cancellations.service import (
+from stockguard.cancellations.pull import DEFAULT_LOOKBACK, PULL_OVERLAP, pull_orders
+from stockguard.cancellations.reasons import RouteKind, SupplierVerdict
+from stockguard.cancellations.service import (
     apply_cancellations,
     plan_cancellations,
     run_cancellations,
 )
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from sync.amazon.gateway import AmazonGateway
-from sync.clock import ManualClock
-from sync.config import AmazonSettings
-from sync.domain import Availability, OrderStatus, Party
-from sync.store import cancellation_plan as plan_store
-from sync.store.cancellation_plan import CancelState
-from sync.store.orders import load_order, status_history
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import AmazonSettings
+from stockguard.sync.domain import Availability, OrderStatus, Party
+from stockguard.sync.store import cancellation_plan as plan_store
+from stockguard.sync.store.cancellation_plan import CancelState
+from stockguard.sync.store.orders import load_order, status_history
 
 ACK_FEED = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 SEED: dict[str, Any] = {
@@ -135,7 +135,7 @@ def test_plan_then_apply_sends_one_feed_with_the_right_reasons(
 
 
 def _gateway_zero(gateway: AmazonGateway) -> Any:
-    from cancellations.ports import gateway_zeroer
+    from stockguard.cancellations.ports import gateway_zeroer
 
     return gateway_zeroer(gateway)
 

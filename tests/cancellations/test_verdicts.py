@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from cancellations.verdicts import combine_sources, read_verdict_file
-from sync.domain import Availability, Listing, Observation, Source, SourceKind, UnknownReason
-from sync.errors import InputError
+from stockguard.cancellations.verdicts import combine_sources, read_verdict_file
+from stockguard.sync.domain import (
+    Availability,
+    Listing,
+    Observation,
+    Source,
+    SourceKind,
+    UnknownReason,
+)
+from stockguard.sync.errors import InputError
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -26,21 +26,22 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
-from cancellations.reasons import SupplierVerdict
-from cancellations.service import plan_cancellations
-from suppliers.feeds import import_feed
-from sync.cli import cli
-from sync.cli.dashboard.server import listen, make_app
-from sync.cli.dashboard.server import served as serve_in_thread
-from sync.cli.demo_loop import TONYA
-from sync.cli.demo_run import demo_settings
-from sync.clock import Clock, SystemClock
-from sync.config import Settings
-from sync.domain import Availability
-from sync.store import open_store
-from sync.store.feeds import SqlFeedStore
-from sync.store.orders import load_orders
+from stockguard.cancellations.reasons import SupplierVerdict
+from stockguard.cancellations.service import plan_cancellations
+from stockguard.suppliers.feeds import import_feed
+from stockguard.sync.cli import cli
+from stockguard.sync.cli.dashboard.server import listen, make_app
+from stockguard.sync.cli.dashboard.server import served as serve_in_thread
+from stockguard.sync.cli.demo_loop import TONYA
+from stockguard.sync.cli.demo_run import demo_settings
+from stockguard.sync.clock import Clock, SystemClock
+from stockguard.sync.config import Settings
+from stockguard.sync.domain import Availability
+from stockguard.sync.store import open_store
+from stockguard.sync.store.feeds import SqlFeedStore
+from stockguard.sync.store.orders import load_orders
 
+LAUNCH_MAIN = "from stockguard.sync.cli import main; main()"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS_ENV = "STOCKGUARD_SCREENSHOTS"  # a folder (docs/screenshots) to refresh the docs
 
@@ -137,7 +138,7 @@ def stockguard_cli(store: Path, *args: str) -> str:
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("STOCKGUARD_CONFIG", None)
     done = subprocess.run(
-        [sys.executable, "-c", "from sync.cli import main; main()", "--db", str(store), *args],
+        [sys.executable, "-c", LAUNCH_MAIN, "--db", str(store), *args],
         capture_output=True,
         text=True,
         env=env,

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 from starlette.applications import Starlette
 
-from sync.store import open_store
-from sync.store.cancellation_plan import CancelState, rows_in
+from stockguard.sync.store import open_store
+from stockguard.sync.store.cancellation_plan import CancelState, rows_in
 from tests.dashboard.conftest import (
     dashboard_app,
     demo_dashboard_settings,

@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from sync import policy
-from sync.amazon.emulator import Emulator
-from sync.config import Settings
-from sync.domain import Availability, Listing, Observation
-from sync.engine import HISTORY_DEPTH
-from sync.store.observations import recent_observations
+from stockguard.sync import policy
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.config import Settings
+from stockguard.sync.domain import Availability, Listing, Observation
+from stockguard.sync.engine import HISTORY_DEPTH
+from stockguard.sync.store.observations import recent_observations
 
 # --- violations ---------------------------------------------------------------------------------
 

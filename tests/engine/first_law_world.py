@@ -18,22 +18,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from suppliers.feeds import FeedRefused, import_feed
-from suppliers.fetch import Fetcher
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
-from sync.amazon.gateway import AmazonGateway
-from sync.cli.jobs import pull_and_reconcile
-from sync.cli.wiring import Wired, page_checker
-from sync.clock import ManualClock
-from sync.config import FeedSettings, PlannerSettings
-from sync.demoshop import DemoProduct, DemoShop
-from sync.domain import Listing, Source, SourceKind
-from sync.engine import SyncEngine
-from sync.pusher import push
-from sync.store import open_store
-from sync.store.feeds import SqlFeedStore
-from sync.store.listings import quantity_updates, save_listings
+from stockguard.suppliers.feeds import FeedRefused, import_feed
+from stockguard.suppliers.fetch import Fetcher
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.cli.jobs import pull_and_reconcile
+from stockguard.sync.cli.wiring import Wired, page_checker
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import FeedSettings, PlannerSettings
+from stockguard.sync.demoshop import DemoProduct, DemoShop
+from stockguard.sync.domain import Listing, Source, SourceKind
+from stockguard.sync.engine import SyncEngine
+from stockguard.sync.pusher import push
+from stockguard.sync.store import open_store
+from stockguard.sync.store.feeds import SqlFeedStore
+from stockguard.sync.store.listings import quantity_updates, save_listings
 from tests.engine.conftest import engine_settings
 from tests.engine.first_law_checks import assert_law
 

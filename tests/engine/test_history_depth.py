@@ -8,10 +8,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sync.config import PolicySettings
-from sync.domain import Availability, Listing, Observation, Source, SourceKind, UnknownReason
-from sync.engine import HISTORY_DEPTH, history_depth
-from sync.policy import decide
+from stockguard.sync.config import PolicySettings
+from stockguard.sync.domain import (
+    Availability,
+    Listing,
+    Observation,
+    Source,
+    SourceKind,
+    UnknownReason,
+)
+from stockguard.sync.engine import HISTORY_DEPTH, history_depth
+from stockguard.sync.policy import decide
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 A, B = "https://shop.example/a", "https://shop.example/b"

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
-from sync.clock import ManualClock
-from sync.config import PlannerSettings
-from sync.domain import Availability, Observation
-from sync.planner import Planner
-from sync.risk import check_index, shrunk_rates
-from sync.store.schedule import due_sources, load_schedule, save_schedule
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import PlannerSettings
+from stockguard.sync.domain import Availability, Observation
+from stockguard.sync.planner import Planner
+from stockguard.sync.risk import check_index, shrunk_rates
+from stockguard.sync.store.schedule import due_sources, load_schedule, save_schedule
 
 SETTINGS = replace(PlannerSettings(), checks_per_hour=10_000, max_interval_hours=24 * 60)
 IN, OUT = Availability.IN_STOCK, Availability.OUT_OF_STOCK

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from sync.clock import ManualClock
-from sync.config import PlannerSettings
-from sync.domain import Availability, Observation
-from sync.planner import Planner, QuotaLane
-from sync.quota import QuotaPacer
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import PlannerSettings
+from stockguard.sync.domain import Availability, Observation
+from stockguard.sync.planner import Planner, QuotaLane
+from stockguard.sync.quota import QuotaPacer
 
 LANE = "api:amazon-jp"
 SETTINGS = replace(

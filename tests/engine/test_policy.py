@@ -11,9 +11,17 @@ from typing import Any
 
 import pytest
 
-from sync.config import PolicySettings
-from sync.domain import Availability, Listing, Money, Observation, Source, SourceKind, UnknownReason
-from sync.policy import decide
+from stockguard.sync.config import PolicySettings
+from stockguard.sync.domain import (
+    Availability,
+    Listing,
+    Money,
+    Observation,
+    Source,
+    SourceKind,
+    UnknownReason,
+)
+from stockguard.sync.policy import decide
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 A, B = "https://shop.example/a", "https://shop.example/b"

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from cancellations.pull import pull_orders
-from sync.config import Settings
-from sync.domain import Availability, Observation
-from sync.engine import SyncEngine
-from sync.store.listings import save_listings
-from sync.store.observations import record_observation
+from stockguard.cancellations.pull import pull_orders
+from stockguard.sync.config import Settings
+from stockguard.sync.domain import Availability, Observation
+from stockguard.sync.engine import SyncEngine
+from stockguard.sync.store.listings import save_listings
+from stockguard.sync.store.observations import record_observation
 from tests.engine.conftest import World
 
 MAX_AGE_HOURS = 48.0

@@ -9,11 +9,11 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from sync.clock import ManualClock
-from sync.config import PlannerSettings
-from sync.domain import Availability, Observation
-from sync.planner import Planner
-from sync.spells import exposure
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import PlannerSettings
+from stockguard.sync.domain import Availability, Observation
+from stockguard.sync.planner import Planner
+from stockguard.sync.spells import exposure
 
 RHO, NU = 0.05, 1 / 3  # one stock-out in 20 days, spells of 3 days
 

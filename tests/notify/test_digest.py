@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from sync.clock import ManualClock
-from sync.config import load_settings
-from sync.domain import Availability, Observation, UnknownReason
-from sync.errors import ConfigError
-from sync.notify.digest import Digest
-from sync.notify.events import Event, Topic
-from sync.notify.sender import AppriseSender
-from sync.notify.watch import HostWatch, RateWatch
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import load_settings
+from stockguard.sync.domain import Availability, Observation, UnknownReason
+from stockguard.sync.errors import ConfigError
+from stockguard.sync.notify.digest import Digest
+from stockguard.sync.notify.events import Event, Topic
+from stockguard.sync.notify.sender import AppriseSender
+from stockguard.sync.notify.watch import HostWatch, RateWatch
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from sync.cli.jobs import JobCounters, build_jobs
-from sync.cli.notices import Notices
-from sync.notify.sender import AppriseSender
-from sync.runlock import RunLock
-from sync.scheduler import JobSpec
+from stockguard.sync.cli.jobs import JobCounters, build_jobs
+from stockguard.sync.cli.notices import Notices
+from stockguard.sync.notify.sender import AppriseSender
+from stockguard.sync.runlock import RunLock
+from stockguard.sync.scheduler import JobSpec
 from tests.engine.conftest import HOST_B, PASS_GAP, StockguardProcess, World, build_live
 from tests.notify.receivers import Mailbox, Webhook, smtp_server, webhook
 

@@ -7,11 +7,11 @@ from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 
-from sync.amazon.emulator import Emulator
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from sync.amazon.gateway import AmazonGateway
-from sync.clock import Clock, ManualClock
-from sync.config import AmazonSettings, Secrets
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from stockguard.sync.amazon.gateway import AmazonGateway
+from stockguard.sync.clock import Clock, ManualClock
+from stockguard.sync.config import AmazonSettings, Secrets
 
 SKUS = [f"SKU-{n:02d}" for n in range(12)]
 START_QUANTITY = 5

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from sync.cli import cli
-from sync.cli.context import PasswordHidingFormatter, run_guarded
-from sync.errors import hide_passwords
+from stockguard.sync.cli import cli
+from stockguard.sync.cli.context import PasswordHidingFormatter, run_guarded
+from stockguard.sync.errors import hide_passwords
 
 SECRET = "SECRET-pw"
 

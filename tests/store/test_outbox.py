@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from sync.clock import ManualClock
-from sync.domain import QuantityUpdate
-from sync.store import outbox as ob
-from sync.store import outbox_order as order
-from sync.store.outbox import State, Target
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.domain import QuantityUpdate
+from stockguard.sync.store import outbox as ob
+from stockguard.sync.store import outbox_order as order
+from stockguard.sync.store.outbox import State, Target
 
 US = "ATVPDKIKX0DER"
 UK = "A1F83G8C2ARO7P"

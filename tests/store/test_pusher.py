@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from sync.amazon.emulator import Emulator
-from sync.clock import ManualClock
-from sync.config import Secrets
-from sync.domain import QuantityUpdate
-from sync.errors import AmazonAuthError
-from sync.pusher import push, verify
-from sync.store import outbox as ob
-from sync.store.outbox import State, Target
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.config import Secrets
+from stockguard.sync.domain import QuantityUpdate
+from stockguard.sync.errors import AmazonAuthError
+from stockguard.sync.pusher import push, verify
+from stockguard.sync.store import outbox as ob
+from stockguard.sync.store.outbox import State, Target
 from tests.store.conftest import HANDLING_DAYS, START_QUANTITY, GatewayFactory
 
 US = "ATVPDKIKX0DER"
@@ -204,9 +204,9 @@ def test_cli_push_prints_amazons_answer_and_listings_show_the_quantity(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-    from sync.cli import cli
-    from sync.cli.context import run_guarded
+    from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+    from stockguard.sync.cli import cli
+    from stockguard.sync.cli.context import run_guarded
 
     config = tmp_path / "stockguard.toml"
     config.write_text(

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from sync.clock import ManualClock
-from sync.domain import QuantityUpdate
-from sync.store import outbox as ob
-from sync.store.outbox import State, Target
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.domain import QuantityUpdate
+from stockguard.sync.store import outbox as ob
+from stockguard.sync.store.outbox import State, Target
 
 US = "ATVPDKIKX0DER"
 CA = "A2EUQ1WTGCTBG2"

@@ -11,19 +11,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from suppliers.apis.base import ItemApi
-from suppliers.apis.fakes.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem, demo_items
-from suppliers.apis.rakuten import (
+from stockguard.suppliers.apis.base import ItemApi
+from stockguard.suppliers.apis.fakes.rakuten import (
+    FakeRakuten,
+    FakeRakutenApp,
+    FakeRakutenItem,
+    demo_items,
+)
+from stockguard.suppliers.apis.rakuten import (
     ENV_ACCESS_KEY,
     ENV_APP_ID,
     RakutenCredentials,
     RakutenItemApi,
 )
-from suppliers.apis.rakuten_answers import item_verdict
-from suppliers.base import Verdict
-from sync.clock import ManualClock
-from sync.domain import Availability, Money, UnknownReason
-from sync.errors import ConfigError, SupplierBlocked, SupplierError
+from stockguard.suppliers.apis.rakuten_answers import item_verdict
+from stockguard.suppliers.base import Verdict
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.domain import Availability, Money, UnknownReason
+from stockguard.sync.errors import ConfigError, SupplierBlocked, SupplierError
 
 APP_ID = "1a3cdfd9-0000-4000-8000-00000000c0de"
 KEY = "pk_test_0123456789abcdef0123456789"

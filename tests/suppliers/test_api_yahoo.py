@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from suppliers.apis.base import ItemApi
-from suppliers.apis.fakes.yahoo import FakeYahoo, demo_items
-from suppliers.apis.yahoo import (
+from stockguard.suppliers.apis.base import ItemApi
+from stockguard.suppliers.apis.fakes.yahoo import FakeYahoo, demo_items
+from stockguard.suppliers.apis.yahoo import (
     ENV_APP_ID,
     Via,
     YahooCredentials,
@@ -23,9 +23,9 @@ from suppliers.apis.yahoo import (
     parse_code,
     search_verdict,
 )
-from suppliers.base import Verdict
-from sync.clock import ManualClock
-from sync.domain import Availability, Money, UnknownReason
+from stockguard.suppliers.base import Verdict
+from stockguard.sync.clock import ManualClock
+from stockguard.sync.domain import Availability, Money, UnknownReason
 
 APP_ID = "dj00aiZpPXRlc3QtYXBwLWlkJnM9Y29uc3VtZXJzZWNyZXQmeD0xMg--"
 CREDS = YahooCredentials(APP_ID)

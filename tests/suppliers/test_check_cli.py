@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sync.cli import cli
-from sync.domain import Listing, Source, SourceKind
-from sync.store import open_store
-from sync.store.listings import save_listings
+from stockguard.sync.cli import cli
+from stockguard.sync.domain import Listing, Source, SourceKind
+from stockguard.sync.store import open_store
+from stockguard.sync.store.listings import save_listings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "suppliers"
 IN_STOCK = (FIXTURES / "generic" / "jsonld-in-stock-with-decoys.html").read_bytes()

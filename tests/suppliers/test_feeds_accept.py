@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sync.cli import cli
-from sync.cli.context import run_guarded
-from sync.domain import Availability
-from sync.store import open_store
-from sync.store.feed_tables import refused_feed_files
-from sync.store.feeds import SqlFeedStore, latest_feed_observations
-from sync.store.refused_feeds import MAX_KEPT_BYTES, kept_feed
+from stockguard.sync.cli import cli
+from stockguard.sync.cli.context import run_guarded
+from stockguard.sync.domain import Availability
+from stockguard.sync.store import open_store
+from stockguard.sync.store.feed_tables import refused_feed_files
+from stockguard.sync.store.feeds import SqlFeedStore, latest_feed_observations
+from stockguard.sync.store.refused_feeds import MAX_KEPT_BYTES, kept_feed
 from tests.suppliers.test_feeds_cli import CONFIG, write
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from suppliers.feeds import FeedRefused, parse_feed, read_feed
-from suppliers.feeds.values import (
+from stockguard.suppliers.feeds import FeedRefused, parse_feed, read_feed
+from stockguard.suppliers.feeds.values import (
     CellError,
     Stock,
     read_code,
@@ -17,8 +17,8 @@ from suppliers.feeds.values import (
     read_price,
     read_stock,
 )
-from sync.config import FeedSettings
-from sync.domain import Availability, Money, UnknownReason
+from stockguard.sync.config import FeedSettings
+from stockguard.sync.domain import Availability, Money, UnknownReason
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -21,16 +21,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from suppliers import phrases
-from suppliers.base import ParseOptions
-from suppliers.fetch import Fetcher
-from suppliers.registry import parse_page
-from suppliers.seller_phrases import SellerPhrase, SellerPhrases, for_url
-from sync.cli import cli
-from sync.cli.wiring import page_checker
-from sync.config import SellerPhraseSettings, SupplierSettings, parse_settings
-from sync.domain import Availability, Source, SourceKind
-from sync.errors import ConfigError
+from stockguard.suppliers import phrases
+from stockguard.suppliers.base import ParseOptions
+from stockguard.suppliers.fetch import Fetcher
+from stockguard.suppliers.registry import parse_page
+from stockguard.suppliers.seller_phrases import SellerPhrase, SellerPhrases, for_url
+from stockguard.sync.cli import cli
+from stockguard.sync.cli.wiring import page_checker
+from stockguard.sync.config import SellerPhraseSettings, SupplierSettings, parse_settings
+from stockguard.sync.domain import Availability, Source, SourceKind
+from stockguard.sync.errors import ConfigError
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 _HEAD = '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{0} | 山田商店</title>'

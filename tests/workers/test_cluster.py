@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from suppliers.addresses import AddressPolicy
-from sync.amazon.emulator import Emulator
-from sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from sync.cli.catalogue.sources import SourceRules
-from sync.cli.demo_run import emulator_seed
-from sync.clock import SystemClock
-from sync.demoshop import DemoProduct, DemoShop
-from sync.store import open_store
-from sync.store.observation_tables import observations
+from stockguard.suppliers.addresses import AddressPolicy
+from stockguard.sync.amazon.emulator import Emulator
+from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.sync.cli.catalogue.sources import SourceRules
+from stockguard.sync.cli.demo_run import emulator_seed
+from stockguard.sync.clock import SystemClock
+from stockguard.sync.demoshop import DemoProduct, DemoShop
+from stockguard.sync.store import open_store
+from stockguard.sync.store.observation_tables import observations
 from tests.engine.conftest import (
     DEFAULT_QUANTITY,
     SECRET_ENV,

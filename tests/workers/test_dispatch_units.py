@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from sync.cli import cli
-from sync.cli.context import run_guarded
-from sync.config import parse_settings
-from sync.domain import Source, SourceKind
-from sync.workers.batch import HostBatch
-from sync.workers.dispatch import group_by_host, job_priority
-from sync.workers.jobs_app import ensure_schema, require_postgres
+from stockguard.sync.cli import cli
+from stockguard.sync.cli.context import run_guarded
+from stockguard.sync.config import parse_settings
+from stockguard.sync.domain import Source, SourceKind
+from stockguard.sync.workers.batch import HostBatch
+from stockguard.sync.workers.dispatch import group_by_host, job_priority
+from stockguard.sync.workers.jobs_app import ensure_schema, require_postgres
 
 
 def _page(url: str) -> Source:

@@ -7,11 +7,11 @@ seeded from a small in-memory catalogue, for tests, benches and ``stockguard dem
         api = RakutenItemApi(credentials, http=client, clock=clock, base_url=fake.base_url)
 """
 
-from suppliers.apis.fakes.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
-from suppliers.apis.fakes.rakuten import demo_items as demo_rakuten_items
-from suppliers.apis.fakes.server import FAULTS, FakeApiServer
-from suppliers.apis.fakes.yahoo import FakeYahoo, FakeYahooItem
-from suppliers.apis.fakes.yahoo import demo_items as demo_yahoo_items
+from stockguard.suppliers.apis.fakes.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
+from stockguard.suppliers.apis.fakes.rakuten import demo_items as demo_rakuten_items
+from stockguard.suppliers.apis.fakes.server import FAULTS, FakeApiServer
+from stockguard.suppliers.apis.fakes.yahoo import FakeYahoo, FakeYahooItem
+from stockguard.suppliers.apis.fakes.yahoo import demo_items as demo_yahoo_items
 
 __all__ = [
     "FAULTS",

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from suppliers.apis.fakes.server import FakeAnswer, FakeApiServer, json_answer
-from sync.clock import Clock
+from stockguard.suppliers.apis.fakes.server import FakeAnswer, FakeApiServer, json_answer
+from stockguard.sync.clock import Clock
 
 PATH = re.compile(r"^/ichibams/api/IchibaItem/Search/(\w+)$")
 VERSIONS = ("20260401", "20260701")

@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs
 
-from sync.clock import Clock
+from stockguard.sync.clock import Clock
 
 FAULTS = ("malformed", "wrong-shape", "500", "503")
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from suppliers.apis.fakes.server import FakeAnswer, FakeApiServer, json_answer
-from suppliers.apis.http_answers import JST
-from sync.clock import Clock
+from stockguard.suppliers.apis.fakes.server import FakeAnswer, FakeApiServer, json_answer
+from stockguard.suppliers.apis.http_answers import JST
+from stockguard.sync.clock import Clock
 
 SEARCH_PATH = "/ShoppingWebService/V3/itemSearch"
 LOOKUP_PATH = "/ShoppingWebService/V1/json/itemLookup"

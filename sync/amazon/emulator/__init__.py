@@ -4,6 +4,6 @@
 the fault controls.
 """
 
-from sync.amazon.emulator.emulator import Emulator
+from stockguard.sync.amazon.emulator.emulator import Emulator
 
 __all__ = ["Emulator"]

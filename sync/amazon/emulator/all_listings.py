@@ -15,8 +15,8 @@ from __future__ import annotations
 import zlib
 from zoneinfo import ZoneInfo
 
-from sync.amazon.emulator.state import MFN_CHANNEL, EmulatorState, ListingState
-from sync.domain import MARKETPLACES_BY_ID
+from stockguard.sync.amazon.emulator.state import MFN_CHANNEL, EmulatorState, ListingState
+from stockguard.sync.domain import MARKETPLACES_BY_ID
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 CONTENT_TYPE = "text/tab-separated-values; charset=UTF-8"

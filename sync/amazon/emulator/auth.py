@@ -14,8 +14,8 @@ import hmac
 import secrets
 import time
 
-from sync.amazon.emulator.credentials import EMULATOR_SECRETS
-from sync.amazon.emulator.wire import Request, Response
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS
+from stockguard.sync.amazon.emulator.wire import Request, Response
 
 TOKEN_SECONDS = 3600
 _KEY = secrets.token_bytes(32)

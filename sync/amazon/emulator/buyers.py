@@ -15,8 +15,8 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sync.amazon.emulator.orderbook import place_order
-from sync.amazon.emulator.state import EmulatorState
+from stockguard.sync.amazon.emulator.orderbook import place_order
+from stockguard.sync.amazon.emulator.state import EmulatorState
 
 Offer = tuple[str, str]  # (sku, marketplace id): where a buyer arrives
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sync.amazon.emulator.faults import Faults
-from sync.amazon.emulator.ratelimit import RateLimiter
-from sync.amazon.emulator.state import EmulatorState
-from sync.clock import Clock
+from stockguard.sync.amazon.emulator.faults import Faults
+from stockguard.sync.amazon.emulator.ratelimit import RateLimiter
+from stockguard.sync.amazon.emulator.state import EmulatorState
+from stockguard.sync.clock import Clock
 
 URL_SECONDS = 300  # presigned URLs "expire after 5 minutes"
 

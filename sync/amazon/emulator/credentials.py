@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.config import Secrets
+from stockguard.sync.config import Secrets
 
 EMULATOR_SELLER_ID = "A1STOCKGUARDEMU"
 EMULATOR_SECRETS = Secrets(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.wire import Request, Response
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.wire import Request, Response
 
 
 def _s3_error(status: int, code: str, message: str) -> Response:

@@ -22,19 +22,19 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sync.amazon.emulator import feeds, orderbook
-from sync.amazon.emulator.buyers import BuyerSimulation
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.faults import Faults
-from sync.amazon.emulator.offers import parse_offers
-from sync.amazon.emulator.ratelimit import RateLimiter
-from sync.amazon.emulator.routes import build_routes
-from sync.amazon.emulator.seed import build_state
-from sync.amazon.emulator.server import Dispatcher, HttpServer, RequestRecord
-from sync.amazon.emulator.state import OrderState
-from sync.clock import Clock, SystemClock
-from sync.domain import FulfilmentChannel
-from sync.domain import marketplace as domain_marketplace
+from stockguard.sync.amazon.emulator import feeds, orderbook
+from stockguard.sync.amazon.emulator.buyers import BuyerSimulation
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.faults import Faults
+from stockguard.sync.amazon.emulator.offers import parse_offers
+from stockguard.sync.amazon.emulator.ratelimit import RateLimiter
+from stockguard.sync.amazon.emulator.routes import build_routes
+from stockguard.sync.amazon.emulator.seed import build_state
+from stockguard.sync.amazon.emulator.server import Dispatcher, HttpServer, RequestRecord
+from stockguard.sync.amazon.emulator.state import OrderState
+from stockguard.sync.clock import Clock, SystemClock
+from stockguard.sync.domain import FulfilmentChannel
+from stockguard.sync.domain import marketplace as domain_marketplace
 
 
 class Emulator:

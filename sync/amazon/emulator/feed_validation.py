@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.amazon.emulator.listings import ITEM_DATA
-from sync.amazon.emulator.patching import shape_error
+from stockguard.sync.amazon.emulator.listings import ITEM_DATA
+from stockguard.sync.amazon.emulator.patching import shape_error
 
 MAX_MESSAGES = 25_000
 MAX_MESSAGE_ID = 2_147_483_647

@@ -13,14 +13,14 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sync.amazon.emulator import job_query
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.listings_feed import process_listings_feed
-from sync.amazon.emulator.order_ack import process_ack_feed
-from sync.amazon.emulator.order_query import OutOfRegion, QueryError
-from sync.amazon.emulator.regions import refusal
-from sync.amazon.emulator.state import DocumentState, FeedState
-from sync.amazon.emulator.wire import (
+from stockguard.sync.amazon.emulator import job_query
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.listings_feed import process_listings_feed
+from stockguard.sync.amazon.emulator.order_ack import process_ack_feed
+from stockguard.sync.amazon.emulator.order_query import OutOfRegion, QueryError
+from stockguard.sync.amazon.emulator.regions import refusal
+from stockguard.sync.amazon.emulator.state import DocumentState, FeedState
+from stockguard.sync.amazon.emulator.wire import (
     UNAUTHORIZED,
     Request,
     Response,

@@ -15,8 +15,8 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sync.amazon.emulator.order_query import QueryError, check_marketplaces, check_values
-from sync.amazon.emulator.wire import Request, parse_iso
+from stockguard.sync.amazon.emulator.order_query import QueryError, check_marketplaces, check_values
+from stockguard.sync.amazon.emulator.wire import Request, parse_iso
 
 STATUSES = ("CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE")
 RETENTION = timedelta(days=90)

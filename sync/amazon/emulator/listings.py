@@ -10,11 +10,19 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.regions import refusal
-from sync.amazon.emulator.state import QTY_ATTR, ListingState
-from sync.amazon.emulator.wire import Request, Response, error, invalid_input, iso, not_found, ok
-from sync.domain import MARKETPLACES_BY_ID
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.regions import refusal
+from stockguard.sync.amazon.emulator.state import QTY_ATTR, ListingState
+from stockguard.sync.amazon.emulator.wire import (
+    Request,
+    Response,
+    error,
+    invalid_input,
+    iso,
+    not_found,
+    ok,
+)
+from stockguard.sync.domain import MARKETPLACES_BY_ID
 
 ITEM_DATA = (
     "summaries",

@@ -10,11 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sync.amazon.emulator import patching
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.feed_validation import FatalFeedError, ParsedFeed, parse_listings_feed
-from sync.amazon.emulator.listings import item_body
-from sync.amazon.emulator.state import QTY_ATTR, FeedState, ListingState
+from stockguard.sync.amazon.emulator import patching
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.feed_validation import (
+    FatalFeedError,
+    ParsedFeed,
+    parse_listings_feed,
+)
+from stockguard.sync.amazon.emulator.listings import item_body
+from stockguard.sync.amazon.emulator.state import QTY_ATTR, FeedState, ListingState
 
 NOT_FOUND_CODE = "99010"
 INJECTED_CODE = "99011"

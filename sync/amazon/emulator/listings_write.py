@@ -14,11 +14,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sync.amazon.emulator import patching
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.listings import included_data, marketplaces, wrong_seller
-from sync.amazon.emulator.state import QTY_ATTR, ListingState
-from sync.amazon.emulator.wire import Request, Response, error, invalid_input, ok
+from stockguard.sync.amazon.emulator import patching
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.listings import included_data, marketplaces, wrong_seller
+from stockguard.sync.amazon.emulator.state import QTY_ATTR, ListingState
+from stockguard.sync.amazon.emulator.wire import Request, Response, error, invalid_input, ok
 
 SUBMISSION_DATA = ("identifiers", "issues")
 REQUIREMENTS = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")

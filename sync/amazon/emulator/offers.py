@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sync.domain import MARKETPLACES_BY_ID, marketplace
-from sync.errors import InputError
+from stockguard.sync.domain import MARKETPLACES_BY_ID, marketplace
+from stockguard.sync.errors import InputError
 
 AMAZON_JP_SELLER = "AN1VRQENFRJN5"  # Amazon.co.jp's own retail offer
 SHIP_TYPES = ("NOW", "FUTURE_WITHOUT_DATE", "FUTURE_WITH_DATE")

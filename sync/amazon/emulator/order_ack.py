@@ -21,14 +21,14 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.order_ack_rules import (
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.order_ack_rules import (
     AckMessage,
     XmlRejectedError,
     parse_ack_document,
 )
-from sync.amazon.emulator.orderbook import cancel_order
-from sync.amazon.emulator.state import OrderState
+from stockguard.sync.amazon.emulator.orderbook import cancel_order
+from stockguard.sync.amazon.emulator.state import OrderState
 
 # Result codes of this emulator (documented in docs/emulator.md).
 CODE_NOT_FOUND = "18028"

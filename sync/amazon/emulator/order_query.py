@@ -12,10 +12,14 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from sync.amazon.emulator.regions import INVALID_MARKETPLACES, NOT_IN_REGION, outside_region
-from sync.amazon.emulator.state import OrderState
-from sync.amazon.emulator.wire import iso, parse_iso
-from sync.domain import MARKETPLACES_BY_ID
+from stockguard.sync.amazon.emulator.regions import (
+    INVALID_MARKETPLACES,
+    NOT_IN_REGION,
+    outside_region,
+)
+from stockguard.sync.amazon.emulator.state import OrderState
+from stockguard.sync.amazon.emulator.wire import iso, parse_iso
+from stockguard.sync.domain import MARKETPLACES_BY_ID
 
 BEFORE_LAG = timedelta(minutes=2)
 MAX_MARKETPLACES = 50

@@ -10,8 +10,13 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sync.amazon.emulator.state import V2026_STATUS, EmulatorState, OrderItemState, OrderState
-from sync.domain import MARKETPLACES_BY_ID, FulfilmentChannel
+from stockguard.sync.amazon.emulator.state import (
+    V2026_STATUS,
+    EmulatorState,
+    OrderItemState,
+    OrderState,
+)
+from stockguard.sync.domain import MARKETPLACES_BY_ID, FulfilmentChannel
 
 NO_RESTOCK_REASON = "NoInventory"
 _V2026_TO_V0 = {v: k for k, v in V2026_STATUS.items() if k != "InvoiceUnconfirmed"}

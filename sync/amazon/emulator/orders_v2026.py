@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync.amazon.emulator import order_query as q
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.regions import sales_channel
-from sync.amazon.emulator.state import V2026_STATUS, OrderItemState, OrderState
-from sync.amazon.emulator.wire import (
+from stockguard.sync.amazon.emulator import order_query as q
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.regions import sales_channel
+from stockguard.sync.amazon.emulator.state import V2026_STATUS, OrderItemState, OrderState
+from stockguard.sync.amazon.emulator.wire import (
     UNAUTHORIZED,
     Request,
     Response,

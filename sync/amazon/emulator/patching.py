@@ -14,7 +14,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sync.amazon.emulator.state import QTY_ATTR, ListingState
+from stockguard.sync.amazon.emulator.state import QTY_ATTR, ListingState
 
 OPS = ("add", "replace", "merge", "delete")
 _PATH = re.compile(r"^/attributes/([^/]+)$")

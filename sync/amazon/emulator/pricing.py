@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.offers import SupplierItem, SupplierOffer, currency
-from sync.amazon.emulator.wire import Request, Response, error, invalid_input, iso, ok
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.offers import SupplierItem, SupplierOffer, currency
+from stockguard.sync.amazon.emulator.wire import Request, Response, error, invalid_input, iso, ok
 
 CONDITIONS = ("New", "Used", "Collectible", "Refurbished", "Club")
 MAX_BATCH = 20

@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sync.amazon.ratelimit import DEFAULT_LIMITS
-from sync.clock import Clock
+from stockguard.sync.amazon.ratelimit import DEFAULT_LIMITS
+from stockguard.sync.clock import Clock
 
 
 @dataclass

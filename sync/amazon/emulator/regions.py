@@ -9,8 +9,8 @@ marketplace's orders carry its own sales channel (``Amazon.co.jp``, ``Amazon.de`
 
 from __future__ import annotations
 
-from sync.amazon.emulator.wire import UNAUTHORIZED, Response, error
-from sync.domain import MARKETPLACES, MARKETPLACES_BY_ID
+from stockguard.sync.amazon.emulator.wire import UNAUTHORIZED, Response, error
+from stockguard.sync.domain import MARKETPLACES, MARKETPLACES_BY_ID
 
 NOT_IN_REGION = "The marketplaces you provided are not valid for region."
 INVALID_MARKETPLACES = "Invalid 'marketplaceIds' provided."

@@ -19,13 +19,13 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sync.amazon.emulator import all_listings, job_query
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.feeds import JSON_TYPE, QUEUE_SHARE, new_document
-from sync.amazon.emulator.order_query import OutOfRegion, QueryError
-from sync.amazon.emulator.regions import refusal
-from sync.amazon.emulator.state import ReportState
-from sync.amazon.emulator.wire import (
+from stockguard.sync.amazon.emulator import all_listings, job_query
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.feeds import JSON_TYPE, QUEUE_SHARE, new_document
+from stockguard.sync.amazon.emulator.order_query import OutOfRegion, QueryError
+from stockguard.sync.amazon.emulator.regions import refusal
+from stockguard.sync.amazon.emulator.state import ReportState
+from stockguard.sync.amazon.emulator.wire import (
     UNAUTHORIZED,
     Request,
     Response,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.amazon.emulator import (
+from stockguard.sync.amazon.emulator import (
     documents,
     feeds,
     listings,
@@ -11,9 +11,9 @@ from sync.amazon.emulator import (
     pricing,
     reports,
 )
-from sync.amazon.emulator import listings_write as writes
-from sync.amazon.emulator.server import Route, route
-from sync.amazon.emulator.wire import Request, Response
+from stockguard.sync.amazon.emulator import listings_write as writes
+from stockguard.sync.amazon.emulator.server import Route, route
+from stockguard.sync.amazon.emulator.wire import Request, Response
 
 
 def _never(ctx: object, req: Request) -> Response:  # pragma: no cover - answered by the server

@@ -13,11 +13,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from sync.amazon.emulator import seed_fields
-from sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
-from sync.amazon.emulator.offers import parse_offers
-from sync.amazon.emulator.regions import region_codes
-from sync.amazon.emulator.state import (
+from stockguard.sync.amazon.emulator import seed_fields
+from stockguard.sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
+from stockguard.sync.amazon.emulator.offers import parse_offers
+from stockguard.sync.amazon.emulator.regions import region_codes
+from stockguard.sync.amazon.emulator.state import (
     LEAD_TIME_KEY,
     MFN_CHANNEL,
     V0_STATUSES,
@@ -25,8 +25,8 @@ from sync.amazon.emulator.state import (
     OrderItemState,
     OrderState,
 )
-from sync.domain import MARKETPLACES_BY_ID, FulfilmentChannel
-from sync.errors import InputError
+from stockguard.sync.domain import MARKETPLACES_BY_ID, FulfilmentChannel
+from stockguard.sync.errors import InputError
 
 TOP_KEYS = {"seller_id", "marketplace", "listings", "orders", "account_health", "offers"}
 LISTING_KEYS = {

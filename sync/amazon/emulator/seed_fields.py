@@ -6,9 +6,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sync.amazon.emulator.wire import parse_iso
-from sync.domain import MARKETPLACES_BY_ID, marketplace
-from sync.errors import InputError
+from stockguard.sync.amazon.emulator.wire import parse_iso
+from stockguard.sync.domain import MARKETPLACES_BY_ID, marketplace
+from stockguard.sync.errors import InputError
 
 
 def price(value: Any, where: str) -> Decimal | None:

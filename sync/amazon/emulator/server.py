@@ -18,10 +18,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from sync.amazon.emulator.auth import TokenIssuer
-from sync.amazon.emulator.context import EmulatorContext
-from sync.amazon.emulator.ratelimit import RateLimiter
-from sync.amazon.emulator.wire import QUOTA_EXCEEDED, UNAUTHORIZED, Request, Response, error
+from stockguard.sync.amazon.emulator.auth import TokenIssuer
+from stockguard.sync.amazon.emulator.context import EmulatorContext
+from stockguard.sync.amazon.emulator.ratelimit import RateLimiter
+from stockguard.sync.amazon.emulator.wire import (
+    QUOTA_EXCEEDED,
+    UNAUTHORIZED,
+    Request,
+    Response,
+    error,
+)
 
 Handler = Callable[[EmulatorContext, Request], Response]
 # Operations that are not SP-API calls: no access token, no usage plan.

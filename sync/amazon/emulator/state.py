@@ -15,8 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sync.amazon.emulator.offers import OfferBook
-from sync.domain import FulfilmentChannel
+from stockguard.sync.amazon.emulator.offers import OfferBook
+from stockguard.sync.domain import FulfilmentChannel
 
 MFN_CHANNEL = "DEFAULT"
 QTY_ATTR = "fulfillment_availability"

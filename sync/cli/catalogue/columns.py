@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sync.errors import FileRefused
+from stockguard.sync.errors import FileRefused
 
 REQUIRED = ("sku", "marketplace", "asin", "handling_days", "default_quantity")
 ALIASES = {

@@ -26,14 +26,14 @@ from typing import TextIO
 
 from sqlalchemy import Connection, Engine
 
-from sync import storable
-from sync.cli.api_codes import PageLine, rakuten_pages
-from sync.cli.catalogue.columns import REQUIRED, read_header
-from sync.cli.catalogue.rows import RowError, row_listing
-from sync.cli.catalogue.sources import SourceRules
-from sync.domain import Listing, SourceKind
-from sync.errors import FileRefused
-from sync.store.listings import SaveResult, save_listing_chunk
+from stockguard.sync import storable
+from stockguard.sync.cli.api_codes import PageLine, rakuten_pages
+from stockguard.sync.cli.catalogue.columns import REQUIRED, read_header
+from stockguard.sync.cli.catalogue.rows import RowError, row_listing
+from stockguard.sync.cli.catalogue.sources import SourceRules
+from stockguard.sync.domain import Listing, SourceKind
+from stockguard.sync.errors import FileRefused
+from stockguard.sync.store.listings import SaveResult, save_listing_chunk
 
 USED = (*REQUIRED, "product_type", "max_cost", "currency", "safety_buffer", "pack_size", "variant")
 _CHUNK_ROWS = 500  # good rows saved at once (sync/store/listings.py reads their ids)
@@ -228,7 +228,7 @@ def _fits(record: dict[str, str], source_cells: list[str]) -> None:
 def variant_warnings(name: str, line: int, listing: Listing) -> list[str]:
     """One line per page source on a variant shop that names no variant (a warning: the row
     is imported, but its listing reads UNKNOWN, so 0, whenever the variants differ)."""
-    from suppliers.registry import unnamed_variant
+    from stockguard.suppliers.registry import unnamed_variant
 
     found = []
     for source in listing.sources:

@@ -13,8 +13,8 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from sync.cli.catalogue.sources import SourceError, SourceRules, parse_sources
-from sync.domain import Listing, Money, Source, SourceKind, marketplace
+from stockguard.sync.cli.catalogue.sources import SourceError, SourceRules, parse_sources
+from stockguard.sync.domain import Listing, Money, Source, SourceKind, marketplace
 
 MARKETPLACE_ALIASES = {"GB": "UK"}
 MAX_SKU_LENGTH = 40  # Amazon's limit for a seller SKU

@@ -21,12 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from suppliers.addresses import AddressPolicy, policy_of
-from suppliers.feeds.values import CellError, read_code
-from suppliers.registry import ADAPTERS
-from sync import api_refs
-from sync.config import FeedSettings, Settings
-from sync.domain import Source, SourceKind
+from stockguard.suppliers.addresses import AddressPolicy, policy_of
+from stockguard.suppliers.feeds.values import CellError, read_code
+from stockguard.suppliers.registry import ADAPTERS
+from stockguard.sync import api_refs
+from stockguard.sync.config import FeedSettings, Settings
+from stockguard.sync.domain import Source, SourceKind
 
 
 class SourceError(ValueError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from sync.cli.context import AppContext
+from stockguard.sync.cli.context import AppContext
 
 commands: list[click.Command] = []
 
@@ -40,7 +40,7 @@ def dashboard_command(app: AppContext, host: str, port: int, allow_actions: bool
       stockguard --db shop.db dashboard --port 8765
       STOCKGUARD_DASHBOARD_PASSWORD=… stockguard dashboard --host 0.0.0.0 --allow-actions
     """
-    from sync.cli.dashboard.server import listen, make_app, serve_forever
+    from stockguard.sync.cli.dashboard.server import listen, make_app, serve_forever
 
     web = make_app(app.settings, host, allow_actions=allow_actions)
     try:

@@ -20,15 +20,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sync.cli.amazon import push_quantities
-from sync.cli.cancellations import apply_planned
-from sync.cli.dashboard import facts
-from sync.cli.dashboard.app import Dashboard, render
-from sync.cli.dashboard.security import CSRF_COOKIE, CSRF_FIELD
-from sync.cli.feed_import import accept_kept_feed
-from sync.cli.writer import Refused
-from sync.errors import StockguardError
-from sync.store.cancellation_plan import CancelState, rows_in
+from stockguard.sync.cli.amazon import push_quantities
+from stockguard.sync.cli.cancellations import apply_planned
+from stockguard.sync.cli.dashboard import facts
+from stockguard.sync.cli.dashboard.app import Dashboard, render
+from stockguard.sync.cli.dashboard.security import CSRF_COOKIE, CSRF_FIELD
+from stockguard.sync.cli.feed_import import accept_kept_feed
+from stockguard.sync.cli.writer import Refused
+from stockguard.sync.errors import StockguardError
+from stockguard.sync.store.cancellation_plan import CancelState, rows_in
 
 
 def routes() -> list[Route]:

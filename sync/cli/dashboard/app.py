@@ -21,13 +21,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from cancellations.chart import percent, svg_chart
-from sync.cli.dashboard import facts
-from sync.cli.dashboard.security import BasicAuth, Csrf
-from sync.clock import Clock
-from sync.config import Settings
-from sync.i18n import tr, when
-from sync.status_query import ListingFilter
+from stockguard.cancellations.chart import percent, svg_chart
+from stockguard.sync.cli.dashboard import facts
+from stockguard.sync.cli.dashboard.security import BasicAuth, Csrf
+from stockguard.sync.clock import Clock
+from stockguard.sync.config import Settings
+from stockguard.sync.i18n import tr, when
+from stockguard.sync.status_query import ListingFilter
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -138,7 +138,7 @@ def cancellations_page(request: Request) -> HTMLResponse:
 
 def build_app(dashboard: Dashboard, password: str = "") -> Starlette:
     """The app over ``dashboard``; basic auth on every request when ``password`` is set."""
-    from sync.cli.dashboard import actions
+    from stockguard.sync.cli.dashboard import actions
 
     routes = [
         Route("/", overview_page),

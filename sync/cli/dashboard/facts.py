@@ -16,21 +16,26 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from cancellations.rate import COUNTED, Treatment, classify, local_day, seller_orders
-from cancellations.report import MarketplaceReport
-from cancellations.report_run import gather_reports
-from sync.config import Settings
-from sync.domain import Listing, Observation, Order
-from sync.host_health import HostHealth, host_health
-from sync.status import Status, read_status
-from sync.status_query import ListingFilter, ListingState, find_listing_states, listing_states
-from sync.store import outbox
-from sync.store.cancellation_plan import OPEN_STATES, CancellationRow, rows_in
-from sync.store.feeds import FeedImportRow, SqlFeedStore
-from sync.store.listings import get_listing
-from sync.store.observations import DecisionRecord, decision_history, recent_observations
-from sync.store.orders import load_orders
-from sync.store.refused_feeds import KeptFeed, kept_feeds
+from stockguard.cancellations.rate import COUNTED, Treatment, classify, local_day, seller_orders
+from stockguard.cancellations.report import MarketplaceReport
+from stockguard.cancellations.report_run import gather_reports
+from stockguard.sync.config import Settings
+from stockguard.sync.domain import Listing, Observation, Order
+from stockguard.sync.host_health import HostHealth, host_health
+from stockguard.sync.status import Status, read_status
+from stockguard.sync.status_query import (
+    ListingFilter,
+    ListingState,
+    find_listing_states,
+    listing_states,
+)
+from stockguard.sync.store import outbox
+from stockguard.sync.store.cancellation_plan import OPEN_STATES, CancellationRow, rows_in
+from stockguard.sync.store.feeds import FeedImportRow, SqlFeedStore
+from stockguard.sync.store.listings import get_listing
+from stockguard.sync.store.observations import DecisionRecord, decision_history, recent_observations
+from stockguard.sync.store.orders import load_orders
+from stockguard.sync.store.refused_feeds import KeptFeed, kept_feeds
 
 PAGE_SIZE = 100
 TIMELINE_DEPTH = 50  # decisions, checks and pushes each, newest first

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sync.errors import ConfigError
+from stockguard.sync.errors import ConfigError
 
 PASSWORD_ENV = "STOCKGUARD_DASHBOARD_PASSWORD"
 CSRF_COOKIE = "stockguard_csrf"

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
-from sync.cli.dashboard.app import Dashboard, build_app
-from sync.cli.dashboard.security import Csrf, check_exposure
-from sync.clock import Clock, SystemClock
-from sync.config import Settings
-from sync.store import open_store
+from stockguard.sync.cli.dashboard.app import Dashboard, build_app
+from stockguard.sync.cli.dashboard.security import Csrf, check_exposure
+from stockguard.sync.clock import Clock, SystemClock
+from stockguard.sync.config import Settings
+from stockguard.sync.store import open_store
 
 
 @dataclass(frozen=True)
