@@ -1,8 +1,9 @@
 """Versioned schema migrations, applied in order and recorded in ``schema_version``.
 
-Version 1 creates the tables declared in the ``*_tables`` modules as of the first release.
-A later change to a table is a new migration here (ALTER / new table), never an edit of an
-applied one: databases in the wild already recorded it.
+Version 1 creates the tables of the first release, frozen as explicit DDL in ``schema_v1``
+(never ``create_all`` over today's tables). A later change to a table is a new migration here
+(ALTER / new table), never an edit of an applied one: databases in the wild already recorded
+it. The migrations from empty must give exactly the declared ``metadata`` (a test checks).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from stockguard.sync.store.db import Migration
 
 
 def _initial_schema(conn: Connection) -> None:
-    from stockguard.sync.store.schema import metadata
+    from stockguard.sync.store.schema_v1 import metadata
 
     metadata.create_all(conn)
 
@@ -21,13 +22,13 @@ def _initial_schema(conn: Connection) -> None:
 def _decisions_by_listing(conn: Connection) -> None:
     from stockguard.sync.store.observation_tables import decisions_by_listing
 
-    decisions_by_listing.create(conn, checkfirst=True)  # a new store has it from version 1
+    decisions_by_listing.create(conn, checkfirst=True)  # stores made before v1 was frozen have it
 
 
 def _decision_reviews(conn: Connection) -> None:
     from stockguard.sync.store.review_tables import decision_marks, decision_reviews
 
-    # a new store has them from version 1; an older one decides everything once, then keeps them
+    # stores made before v1 was frozen have them; an older one decides everything once
     decision_reviews.create(conn, checkfirst=True)
     decision_marks.create(conn, checkfirst=True)
 
@@ -35,13 +36,13 @@ def _decision_reviews(conn: Connection) -> None:
 def _api_codes(conn: Connection) -> None:
     from stockguard.sync.store.api_code_tables import api_codes
 
-    api_codes.create(conn, checkfirst=True)  # a new store has it from version 1
+    api_codes.create(conn, checkfirst=True)  # stores made before v1 was frozen have it
 
 
 def _refused_feed_files(conn: Connection) -> None:
     from stockguard.sync.store.feed_tables import refused_feed_files
 
-    refused_feed_files.create(conn, checkfirst=True)  # a new store has it from version 1
+    refused_feed_files.create(conn, checkfirst=True)  # stores made before v1 was frozen have it
 
 
 MIGRATIONS: list[Migration] = [
