@@ -11,7 +11,8 @@
     ├── SupplierError                    the supplier side of the world failed
     │   ├── SupplierUnavailable          timeout, connection error, 5xx       (transient)
     │   ├── SupplierBlocked              captcha, bot check, 403/429           (transient)
-    │   └── SupplierParseError           the page or feed cannot be read
+    │   │   └── ApiQuotaRefused          an item API refused a call for its quota
+    │   └── ApiCallFailed                an item API call failed as a whole    (transient)
     ├── AmazonError                      the Selling Partner API failed
     │   ├── AmazonThrottled              429 QuotaExceeded                     (transient)
     │   ├── AmazonUnavailable            5xx, connection error                 (transient)
@@ -90,10 +91,6 @@ class SupplierBlocked(SupplierError):
     """The supplier answered with a captcha, a bot check or a refusal."""
 
     transient = True
-
-
-class SupplierParseError(SupplierError):
-    """The supplier's page or feed could not be read."""
 
 
 class AmazonError(StockguardError):

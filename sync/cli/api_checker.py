@@ -25,13 +25,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from stockguard.suppliers.apis.errors import ApiCallFailed, ApiQuotaRefused
 from stockguard.suppliers.base import Verdict, unknown
 from stockguard.sync import api_refs
 from stockguard.sync.cli.apis import ApiReader
 from stockguard.sync.clock import Clock
 from stockguard.sync.domain import Availability, Observation, Source, SourceKind, UnknownReason
 from stockguard.sync.engine import default_lane
+from stockguard.sync.errors import ApiCallFailed, ApiQuotaRefused
 from stockguard.sync.planner import QuotaLane
 
 log = logging.getLogger("stockguard.apis")
