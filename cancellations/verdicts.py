@@ -1,7 +1,8 @@
 """Supplier verdicts for the reason router: from a listing's sources' observations, or a file.
 
 ``combine_sources`` is pure. It says OUT_OF_STOCK only when the stock-out is proven: a
-required source is out, or every source is out (the seller could buy from any in-stock one).
+required source is out, or every source is out (the seller could buy from any in-stock one);
+IN_STOCK by the policy's listing rule (``sync.policy.listing_usable``) over what was seen.
 Its ``checked_at`` is the OLDEST of the observations it relies on, so freshness is never
 overstated. Anything that cannot be decided is UNKNOWN, never a stock-out.
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from stockguard.cancellations.reasons import SupplierVerdict
 from stockguard.sync.domain import Availability, Listing, Observation
 from stockguard.sync.errors import InputError
+from stockguard.sync.policy import listing_usable, required_refs
 
 VERDICT_COLUMNS = ("sku", "availability", "checked_at", "evidence")
 
@@ -28,17 +30,16 @@ def combine_sources(listing: Listing, latest: Mapping[str, Observation]) -> Supp
     seen = [(s, latest[s.ref]) for s in listing.sources if s.ref in latest]
     if not seen:
         return None
+    required = required_refs(listing)
     required_out = [
-        o for s, o in seen if s.required and o.availability is Availability.OUT_OF_STOCK
+        o for s, o in seen if s.ref in required and o.availability is Availability.OUT_OF_STOCK
     ]
     if required_out:
         return _verdict(Availability.OUT_OF_STOCK, required_out)
     missing = len(seen) < len(listing.sources)
-    required_unknown = any(
-        s.required and o.availability is not Availability.IN_STOCK for s, o in seen
-    )
-    in_stock = [o for _s, o in seen if o.availability is Availability.IN_STOCK]
-    if in_stock and not required_unknown:
+    usable = {s.ref: o.availability is Availability.IN_STOCK for s, o in seen}
+    if listing_usable(listing, usable):
+        in_stock = [o for _s, o in seen if o.availability is Availability.IN_STOCK]
         return _verdict(Availability.IN_STOCK, in_stock)
     observed = [o for _s, o in seen]
     if not missing and all(o.availability is Availability.OUT_OF_STOCK for o in observed):

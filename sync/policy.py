@@ -254,15 +254,22 @@ def _pending(v: SourceVerdict, needed: int) -> SourceVerdict:
     )
 
 
-def _is_required(listing: Listing, verdict: SourceVerdict) -> bool:
-    return any(s.required and s.ref == verdict.source_ref for s in listing.sources)
+def required_refs(listing: Listing) -> frozenset[str]:
+    """The refs of the listing's required sources: each must be usable for it to be live."""
+    return frozenset(s.ref for s in listing.sources if s.required)
+
+
+def listing_usable(listing: Listing, usable: Mapping[str, bool]) -> bool:
+    """The listing rule over its sources (ref -> usable; a source left out is not counted):
+    every required source usable, and at least one source usable."""
+    required = required_refs(listing)
+    return any(usable.values()) and all(ok for ref, ok in usable.items() if ref in required)
 
 
 def _required(listing: Listing, verdicts: list[SourceVerdict]) -> list[SourceVerdict]:
     """The verdicts of the listing's required sources (most listings have none)."""
-    if not any(s.required for s in listing.sources):
-        return []
-    return [v for v in verdicts if _is_required(listing, v)]
+    required = required_refs(listing)
+    return [v for v in verdicts if v.source_ref in required] if required else []
 
 
 def _in_stock_streak(history: Sequence[Observation]) -> int:

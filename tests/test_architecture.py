@@ -87,8 +87,10 @@ def test_suppliers_import_only_the_core_vocabulary() -> None:
     assert _violations("suppliers", CORE_SHARED, ("suppliers",)) == []
 
 
-def test_cancellations_import_core_store_and_gateway_only() -> None:
-    allowed = (*CORE_SHARED, "sync.store", "sync.amazon.results", "sync.amazon.gateway")
+def test_cancellations_import_core_policy_store_and_gateway_only() -> None:
+    allowed = (
+        *CORE_SHARED, "sync.policy", "sync.store", "sync.amazon.results", "sync.amazon.gateway"
+    )
     assert _violations("cancellations", allowed, ("cancellations",)) == []
 
 
