@@ -1,9 +1,11 @@
 """Which adapter reads which page: an explicit table of names and dotted paths, loaded lazily.
 
-Shops with their own domains are chosen by URL host (``HOSTS``, suffix match, so
+Shops with their own domains are chosen by URL host: each adapter declares its ``hosts`` (the
+one place they are written), gathered here on the first lookup (suffix match, so
 ``www.amazon.co.jp`` and ``amazon.co.jp`` both go to amazon). Shop platforms run on each
 shop's own domain, so ``PLATFORMS`` recognise themselves from the page. Anything else is read
-by the generic adapter. An adapter module is imported only when first needed.
+by the generic adapter. Adapter modules are imported when first needed (the first host
+lookup imports them all), never by importing this module.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from urllib.parse import parse_qs, urlsplit
 
 from stockguard.suppliers.base import DEFAULT_OPTIONS, PageAdapter, ParseOptions
@@ -32,22 +35,6 @@ ADAPTERS: dict[str, str] = {
     "base": "stockguard.suppliers.shops.base:ADAPTER",
     "generic": "stockguard.suppliers.shops.generic:ADAPTER",
 }
-HOSTS: dict[str, tuple[str, ...]] = {
-    "amazon": (
-        "amazon.co.jp", "amazon.com", "amazon.ca", "amazon.com.mx", "amazon.com.br",
-        "amazon.co.uk", "amazon.de", "amazon.fr", "amazon.it", "amazon.es", "amazon.nl",
-        "amazon.com.be", "amazon.ie", "amazon.se", "amazon.pl", "amazon.com.tr", "amazon.ae",
-        "amazon.sa", "amazon.in", "amazon.com.au", "amazon.sg", "amazon.eg",
-    ),
-    "rakuten": ("item.rakuten.co.jp",),
-    "yahoo": ("store.shopping.yahoo.co.jp", "shopping.yahoo.co.jp", "paypaymall.yahoo.co.jp"),
-    "yodobashi": ("yodobashi.com",),
-    "biccamera": ("biccamera.com",),
-    "mercari": ("jp.mercari.com", "mercari.com", "mercari-shops.com"),
-    "shopify": ("myshopify.com",),
-    "colorme": ("shop-pro.jp",),
-    "base": ("thebase.in", "base.shop", "base.ec"),
-}  # fmt: skip
 PLATFORMS = ("shopify", "woocommerce", "makeshop", "colorme", "base")
 # Adapters that read a product's variant list: without a named variant, variants that differ
 # in availability read UNKNOWN (``listings import`` warns about such sources).
@@ -68,11 +55,17 @@ def load(name: str) -> PageAdapter:
     return _loaded[name]
 
 
+@cache
+def served_hosts() -> dict[str, tuple[str, ...]]:
+    """Adapter name -> the hosts it declares (adapters serving no host of their own left out)."""
+    return {name: load(name).hosts for name in ADAPTERS if load(name).hosts}
+
+
 def by_host(url: str) -> str | None:
     """The adapter name serving a URL's host, or None (longest host suffix wins)."""
     host = host_of(url)
     best: tuple[int, str] | None = None
-    for name, hosts in HOSTS.items():
+    for name, hosts in served_hosts().items():
         for served in hosts:
             if (host == served or host.endswith("." + served)) and (
                 best is None or len(served) > best[0]
@@ -147,6 +140,6 @@ class AdapterInfo:
 def describe() -> list[AdapterInfo]:
     """Every registered adapter with the hosts it serves."""
     return [
-        AdapterInfo(name, HOSTS.get(name, ()), name in PLATFORMS, path)
+        AdapterInfo(name, load(name).hosts, name in PLATFORMS, path)
         for name, path in ADAPTERS.items()
     ]
