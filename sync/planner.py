@@ -102,6 +102,7 @@ class Planner:
         self.started = clock.now().timestamp()
         self.history_start = (history_start or clock.now()).timestamp()
         self._orders: list[list[float]] = []  # per listing: history order timestamps
+        self._first_order = np.inf  # the earliest of them
         self._model: HistoryModel | None = None
         self.t = Table()
         self._sent: deque[tuple[float, int]] = deque()  # (time, source index) of dispatches
@@ -162,6 +163,7 @@ class Planner:
             while len(self._orders) <= j:
                 self._orders.append([])
             self._orders[j].append(ts)
+            self._first_order = min(self._first_order, ts)
             self._model = None
         else:
             self.t.orders[j] += 1
@@ -277,11 +279,10 @@ class Planner:
         m = t.listings
         if self._model is None or self._model.listings < m or self._restock_drifted():
             # A listing without a history order still tells: no sale in the whole window.
-            self._orders.extend([] for _ in range(m - len(self._orders)))
+            self._orders += [[] for _ in range(m - len(self._orders))]
             # The window starts at history_start, or earlier if older orders were given.
-            first = min((min(o) for o in self._orders if o), default=self.history_start)
-            start = min(self.history_start, first)
-            days = [[(ts - start) / DAY for ts in o] for o in self._orders]
+            start = min(self.history_start, self._first_order)
+            days = [[(ts - start) / DAY for ts in o] if o else [] for o in self._orders]
             self._model = HistoryModel.fit(
                 days,
                 0.0,

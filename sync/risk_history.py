@@ -43,6 +43,7 @@ class HistoryModel:
 
     MIN_UNITS = 20  # fewer informative units than this: keep the default stock-out prior
     FIT_SAMPLE = 5_000  # at most this many listings fit the priors
+    STOCKOUT_FIT_SAMPLE = 50_000  # at most this many sources fit the stock-out prior
     MAX_JOINT = 64 * 32 * 20_000  # keep the joint (sales, stock-out) history up to this size
     EVIDENCE_BATCH = 1_000  # listings per likelihood batch of the evidence (16 MB each)
     BLOCK = 8_192  # listings (or sources) per block of the posterior means
@@ -56,10 +57,17 @@ class HistoryModel:
         hist_lam: FloatArray,
         hist_mu: FloatArray,
         informative: Any,
+        hist_row: Any = None,
     ) -> None:
+        """``hist_lam``/``hist_mu``: evidence rows; ``hist_row``: each listing's row (listings
+        that never sold share one), one row per listing when omitted."""
         self.log_lam_prior, self.default_mu = log_lam_prior, default_mu
-        self.hist_lam, self.hist_mu, self.informative = hist_lam, hist_mu, informative
-        self.listings = hist_lam.shape[0]
+        # A flat row last, for listings that joined after the fit.
+        self.hist_lam = np.vstack([hist_lam, np.zeros((1, hist_lam.shape[1]))])
+        self.hist_mu = np.vstack([hist_mu, np.zeros((1, hist_mu.shape[1]))])
+        self.informative = informative
+        self.hist_row = np.arange(hist_lam.shape[0]) if hist_row is None else hist_row
+        self.listings = self.hist_row.shape[0]
 
     @classmethod
     def fit(
@@ -72,7 +80,8 @@ class HistoryModel:
     ) -> HistoryModel:
         """Fit the sales prior and keep each listing's marginal evidence on both rates."""
         p_mu = lognormal_weights(MU_GRID, np.log(stockouts_per_day) - 0.5, 1.0)
-        series = [np.asarray(o, dtype=np.float64) for o in orders]
+        none = np.zeros(0)  # read only: shared by the listings that never sold
+        series = [np.asarray(o, dtype=np.float64) if o else none for o in orders]
         if not series:
             empty = np.zeros((0, MU_GRID.size))
             p_lam = lognormal_weights(LAM_GRID, np.log(0.1) - 2, 2.0)
@@ -121,19 +130,25 @@ class HistoryModel:
         n = len(series)
         keep_joint = n * LAM_GRID.size * MU_GRID.size <= cls.MAX_JOINT
         joint = np.empty((n, LAM_GRID.size, MU_GRID.size), np.float32) if keep_joint else None
-        hist_lam = np.tile(log_weights(empty_like @ p_mu), (n, 1))
-        hist_mu = np.tile(log_weights(p_lam @ empty_like), (n, 1))
+        # Row 0: every listing that never sold (a million listings need not hold copies of it).
+        hist_lam = np.empty((len(sold) + 1, LAM_GRID.size))
+        hist_mu = np.empty((len(sold) + 1, MU_GRID.size))
+        hist_lam[0] = log_weights(empty_like @ p_mu)
+        hist_mu[0] = log_weights(p_lam @ empty_like)
+        hist_row = np.zeros(n, dtype=np.int64)
+        hist_row[sold] = np.arange(1, len(sold) + 1)
         if joint is not None:
             joint[:] = empty_like
         for lo in range(0, len(sold), cls.EVIDENCE_BATCH):
             rows = sold[lo : lo + cls.EVIDENCE_BATCH]
             like = _likes([series[k] for k in rows], days, nu)
-            hist_lam[rows] = log_weights(like @ p_mu)
-            hist_mu[rows] = log_weights(np.einsum("jab,a->jb", like, p_lam))
+            hist_lam[1 + lo : 1 + lo + len(rows)] = log_weights(like @ p_mu)
+            hist_mu[1 + lo : 1 + lo + len(rows)] = log_weights(np.einsum("jab,a->jb", like, p_lam))
             if joint is not None:
                 joint[rows] = like
-        informative = np.array([o.size >= 3 for o in series])
-        model = cls(log_weights(p_lam), log_weights(p_mu), hist_lam, hist_mu, informative)
+        informative = np.zeros(n, dtype=bool)
+        informative[[k for k in sold if series[k].size >= 3]] = True
+        model = cls(log_weights(p_lam), log_weights(p_mu), hist_lam, hist_mu, informative, hist_row)
         model.joint = joint
         return model
 
@@ -144,7 +159,6 @@ class HistoryModel:
         would cost a few hundred MB at once. The live evidence is kept only for the joint.
         """
         n = orders.size
-        hist = self._rows(self.hist_lam, n)
         live_lam = np.empty((n, LAM_GRID.size)) if self.joint is not None else None
         result = np.empty(n)
         for lo in range(0, n, self.BLOCK):
@@ -156,17 +170,17 @@ class HistoryModel:
             live = live + self.log_lam_prior[None, :]
             if live_lam is not None:
                 live_lam[part] = live
-            result[part] = posterior_mean(hist[part] + live, LAM_GRID)
+            hist = self._history(self.hist_lam, np.arange(lo, min(lo + self.BLOCK, n)))
+            result[part] = posterior_mean(hist + live, LAM_GRID)
         self._live_lam = live_lam
         return result
 
     def stockouts(self, listing_of: Any, seen: FloatArray, in_days: FloatArray) -> FloatArray:
         """Posterior-mean stock-out rate per source: history evidence plus what checks saw."""
         n = int(listing_of.max(initial=-1)) + 1
-        hist = self._rows(self.hist_mu, n)
 
         def evidence(rows: Any) -> FloatArray:  # rows: a slice or index array of sources
-            found: FloatArray = hist[listing_of[rows]]
+            found: FloatArray = self._history(self.hist_mu, listing_of[rows])
             found = found + seen[rows, None] * np.log(MU_GRID)[None, :]
             found -= in_days[rows, None] * MU_GRID[None, :]
             return found
@@ -174,11 +188,16 @@ class HistoryModel:
         informed = (in_days >= 2.0) | self._flags(n)[listing_of]
         log_prior = self.default_mu
         if informed.sum() >= self.MIN_UNITS:
-            fitted = fit_lognormal(evidence(np.flatnonzero(informed)), MU_GRID)
+            units = np.flatnonzero(informed)
+            # An even sample fixes the prior's two numbers as well as all of them (a million
+            # sources would take seconds): the same for catalogues up to the sample's size.
+            units = units[:: max(1, -(-units.size // self.STOCKOUT_FIT_SAMPLE))]
+            fitted = fit_lognormal(evidence(units), MU_GRID)
             log_prior = log_weights(lognormal_weights(MU_GRID, *fitted))
         if self.joint is not None and self.joint.shape[0] >= n and self._live_lam is not None:
             log_post = evidence(slice(None)) + log_prior[None, :]
-            return self._joint_stockouts(listing_of, log_post - hist[listing_of])
+            history = self._history(self.hist_mu, listing_of)
+            return self._joint_stockouts(listing_of, log_post - history)
         result = np.empty(listing_of.size)
         for lo in range(0, listing_of.size, self.BLOCK):
             part = slice(lo, lo + self.BLOCK)
@@ -208,10 +227,10 @@ class HistoryModel:
             return self.informative[:n]
         return np.concatenate([self.informative, np.zeros(n - self.informative.size, bool)])
 
-    @staticmethod
-    def _rows(table: FloatArray, n: int) -> FloatArray:
-        """``table`` padded with flat rows for listings that joined after the fit."""
-        if table.shape[0] >= n:
-            return table[:n]
-        pad = np.zeros((n - table.shape[0], table.shape[1]))
-        return np.concatenate([table, pad])
+    def _history(self, table: FloatArray, listings: Any) -> FloatArray:
+        """The history evidence rows of ``listings`` in ``table`` (hist_lam or hist_mu); a
+        flat row for listings that joined after the fit."""
+        known = listings < self.listings
+        row = self.hist_row[np.where(known, listings, 0)] if self.listings else listings * 0
+        found: FloatArray = table[np.where(known, row, table.shape[0] - 1)]
+        return found
