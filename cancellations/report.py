@@ -10,8 +10,6 @@ docs/report.md), HTML and PNG (``cancellations.chart``).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,6 +34,7 @@ from stockguard.cancellations.rate import (
 from stockguard.sync.config import CancellationSettings
 from stockguard.sync.domain import MARKETPLACES_BY_ID, Marketplace, Order
 from stockguard.sync.errors import InputError
+from stockguard.sync.excel_csv import write_excel_csv
 from stockguard.sync.store.mail import HealthFigure
 
 CSV_COLUMNS = (
@@ -233,25 +232,8 @@ def _decimal(value: Fraction | None, places: int = 6) -> str:
     return str(quotient.quantize(Decimal(1).scaleb(-places)))
 
 
-EXPORT_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
-
-
 def write_csv(reports: Iterable[MarketplaceReport], path: Path, encoding: str = "utf-8-sig") -> int:
     """Write the CSV; the number of data rows. UTF-8 with a BOM by default (Excel, Japanese
     Excel included, then opens it as UTF-8), or CP932 (Shift_JIS) on request."""
-    if encoding not in EXPORT_ENCODINGS:
-        raise InputError(f"--encoding {encoding}: use one of {', '.join(EXPORT_ENCODINGS)}")
-    rows = csv_rows(reports)
-    text = io.StringIO(newline="")
-    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    try:
-        data = text.getvalue().encode(encoding)
-    except UnicodeEncodeError as exc:
-        bad = exc.object[exc.start : exc.end]
-        raise InputError(
-            f"{path}: {bad!r} cannot be written as {encoding}; use utf-8-sig"
-        ) from None
-    path.write_bytes(data)
-    return len(rows)
+    rows = ([row[c] for c in CSV_COLUMNS] for row in csv_rows(reports))
+    return write_excel_csv(path, CSV_COLUMNS, rows, encoding)

@@ -14,11 +14,12 @@ from stockguard.sync.cli.api_codes import Resolution, resolve_rakuten_codes, unr
 from stockguard.sync.cli.catalogue.importer import ImportReport, import_listings_file
 from stockguard.sync.cli.catalogue.sources import SourceRules
 from stockguard.sync.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
-from stockguard.sync.cli.excel_csv import encoding_option, write_excel_csv
+from stockguard.sync.cli.excel_csv import encoding_option
 from stockguard.sync.cli.plain import plain
 from stockguard.sync.cli.progress import step
 from stockguard.sync.clock import SystemClock
 from stockguard.sync.domain import Listing, SourceKind, marketplace
+from stockguard.sync.excel_csv import write_excel_csv
 from stockguard.sync.i18n import tr
 from stockguard.sync.store import open_store
 from stockguard.sync.store.listings import count_listings, find_listings
