@@ -1,13 +1,15 @@
 """Injected time: every "now" and every wait in stockguard goes through a Clock.
 
 Production code uses ``SystemClock``; tests and simulations use ``ManualClock``, whose
-``sleep`` advances time instantly, so no test ever sleeps for real.
+``sleep`` advances time instantly, so no test ever sleeps for real. ``TokenBucket`` is a rate
+limit metered by such a clock.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -68,3 +70,24 @@ class ManualClock:
         with self._lock:
             self._now += timedelta(seconds=seconds)
             self._mono += seconds
+
+
+@dataclass
+class TokenBucket:
+    """A rate limit metered by a clock: ``burst`` tokens at most, refilled continuously at
+    ``rate`` a second; a refused call costs nothing (the emulator's and the fakes' limits)."""
+
+    rate: float
+    burst: int
+    tokens: float
+    updated: float
+
+    def take(self, now: float) -> bool:
+        """Spend one token if there is one; refill first for the time that passed."""
+        elapsed = max(0.0, now - self.updated)
+        self.tokens = min(float(self.burst), self.tokens + elapsed * self.rate)
+        self.updated = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False

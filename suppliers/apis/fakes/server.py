@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs
 
-from stockguard.sync.clock import Clock
+from stockguard.sync.clock import Clock, TokenBucket
 
 FAULTS = ("malformed", "wrong-shape", "500", "503")
 
@@ -38,26 +38,6 @@ def json_answer(status: int, payload: Any, headers: dict[str, str] | None = None
     """A JSON answer (UTF-8, Japanese left readable as the real APIs do)."""
     body = json.dumps(payload, ensure_ascii=False).encode()
     return FakeAnswer(status, body, headers=headers or {})
-
-
-@dataclass
-class TokenBucket:
-    """``burst`` calls at most, refilled at ``rate`` a second; a refused call costs nothing."""
-
-    rate: float
-    burst: int
-    tokens: float
-    updated: float
-
-    def take(self, now: float) -> bool:
-        """Spend one token if there is one (after refilling for the time that passed)."""
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(float(self.burst), self.tokens + elapsed * self.rate)
-        self.updated = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
 
 
 class _Server(ThreadingHTTPServer):

@@ -8,30 +8,9 @@ bucket empty is answered 429 QuotaExceeded. Every answer carries ``x-amzn-RateLi
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 from stockguard.sync.amazon.ratelimit import DEFAULT_LIMITS
-from stockguard.sync.clock import Clock
-
-
-@dataclass
-class TokenBucket:
-    """``burst`` tokens at most, refilled continuously at ``rate`` per second."""
-
-    rate: float
-    burst: int
-    tokens: float
-    updated: float
-
-    def take(self, now: float) -> bool:
-        """Spend one token if there is one; refill first for the time that passed."""
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(float(self.burst), self.tokens + elapsed * self.rate)
-        self.updated = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
+from stockguard.sync.clock import Clock, TokenBucket
 
 
 class RateLimiter:
