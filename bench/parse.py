@@ -104,8 +104,8 @@ def _naive_reading(soup: BeautifulSoup, box: Tag | None, used: str | None) -> An
             span = stopped.find("span", class_=re.compile("a-color-price"))
             message = _text(span if isinstance(span, Tag) else stopped)
             if phrases.find(message, phrases.CANNOT_SHIP):
-                return amazon_signs.Reading(message, kind=OfferKind.CANNOT_SHIP)
-            return amazon_signs.Reading(message, availability=Availability.OUT_OF_STOCK)
+                return amazon_signs.AmazonSign(message, kind=OfferKind.CANNOT_SHIP)
+            return amazon_signs.AmazonSign(message, availability=Availability.OUT_OF_STOCK)
     boxes = (box.find_all(id="availability") if box else []) + soup.find_all(id="availability")
     said = next((t for t in (_text(b) for b in boxes[:8]) if t), "")
     reading = amazon.classify_availability(said) if said else None
@@ -115,14 +115,14 @@ def _naive_reading(soup: BeautifulSoup, box: Tag | None, used: str | None) -> An
         node: Any = button
         while isinstance(node, Tag) and not (hides(_attrs(node)) or disabling(_attrs(node))):
             if node is box:
-                return amazon_signs.Reading("button", kind=OfferKind.NEW)
+                return amazon_signs.AmazonSign("button", kind=OfferKind.NEW)
             node = node.parent
     if box.find(id=["buyOneClick", "checkoutButtonId", "one-click-button"]):
-        return amazon_signs.Reading("1-Click", kind=OfferKind.NEW)
+        return amazon_signs.AmazonSign("1-Click", kind=OfferKind.NEW)
     if used is not None:
-        return amazon_signs.Reading(used, kind=OfferKind.USED)
+        return amazon_signs.AmazonSign(used, kind=OfferKind.USED)
     if box.find(id="buybox-see-all-buying-choices"):
-        return amazon_signs.Reading("see all", kind=OfferKind.OTHER_SELLERS)
+        return amazon_signs.AmazonSign("see all", kind=OfferKind.OTHER_SELLERS)
     return None
 
 

@@ -70,7 +70,7 @@ class ZeroCause(StrEnum):
 
 
 @dataclass(frozen=True)
-class SupplierVerdict:
+class SupplierCheck:
     """The supplier state of one ordered SKU's sources: what, why, and when it was seen."""
 
     availability: Availability
@@ -94,7 +94,7 @@ class Route:
 
 def choose_route(
     order: Order,
-    verdicts: Mapping[str, SupplierVerdict | None],
+    verdicts: Mapping[str, SupplierCheck | None],
     flags: frozenset[SellerFlag] = frozenset(),
     *,
     now: datetime,
@@ -141,7 +141,7 @@ def why_not_cancellable(order: Order) -> str | None:
 
 
 def _fresh_oos(
-    order: Order, verdict: SupplierVerdict | None, now: datetime, max_age: timedelta
+    order: Order, verdict: SupplierCheck | None, now: datetime, max_age: timedelta
 ) -> bool:
     """OUT_OF_STOCK seen after the order was placed, and recent: a stock-out we can prove."""
     if verdict is None or verdict.availability is not Availability.OUT_OF_STOCK:
@@ -149,7 +149,7 @@ def _fresh_oos(
     return order.purchased_at <= verdict.checked_at and now - verdict.checked_at <= max_age
 
 
-def _any_oos(order: Order, verdicts: Mapping[str, SupplierVerdict | None]) -> bool:
+def _any_oos(order: Order, verdicts: Mapping[str, SupplierCheck | None]) -> bool:
     return any(
         (v := verdicts.get(i.sku)) is not None and v.availability is Availability.OUT_OF_STOCK
         for i in order.items
@@ -157,7 +157,7 @@ def _any_oos(order: Order, verdicts: Mapping[str, SupplierVerdict | None]) -> bo
 
 
 def _zero_skus(
-    order: Order, verdicts: Mapping[str, SupplierVerdict | None]
+    order: Order, verdicts: Mapping[str, SupplierCheck | None]
 ) -> tuple[tuple[str, ZeroCause], ...]:
     """Every ordered SKU whose supplier is out of stock or unknown is zeroed, stale or not."""
     found: dict[str, ZeroCause] = {}
@@ -191,7 +191,7 @@ def _buyer_canceled(order: Order, zero: tuple[tuple[str, ZeroCause], ...]) -> Ro
 
 def _no_inventory(
     order: Order,
-    verdicts: Mapping[str, SupplierVerdict | None],
+    verdicts: Mapping[str, SupplierCheck | None],
     zero: tuple[tuple[str, ZeroCause], ...],
 ) -> Route:
     return Route(
@@ -208,7 +208,7 @@ def _no_inventory(
 
 def _seller_advice(
     order: Order,
-    verdicts: Mapping[str, SupplierVerdict | None],
+    verdicts: Mapping[str, SupplierCheck | None],
     flags: frozenset[SellerFlag],
     fresh_oos: set[str],
     now: datetime,
@@ -244,7 +244,7 @@ def _seller_advice(
 
 
 def _stale_oos(
-    order: Order, verdict: SupplierVerdict | None, now: datetime, max_age: timedelta
+    order: Order, verdict: SupplierCheck | None, now: datetime, max_age: timedelta
 ) -> bool:
     return (
         verdict is not None
@@ -253,7 +253,7 @@ def _stale_oos(
     )
 
 
-def _is_unknown(verdict: SupplierVerdict | None) -> bool:
+def _is_unknown(verdict: SupplierCheck | None) -> bool:
     return verdict is not None and verdict.availability is Availability.UNKNOWN
 
 
@@ -274,7 +274,7 @@ _FLAG_ADVICE: Mapping[SellerFlag, str] = {
 }
 
 
-def _evidence(order: Order, verdicts: Mapping[str, SupplierVerdict | None]) -> str:
+def _evidence(order: Order, verdicts: Mapping[str, SupplierCheck | None]) -> str:
     parts = []
     for item in order.items:
         verdict = verdicts.get(item.sku)

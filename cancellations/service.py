@@ -30,7 +30,7 @@ from stockguard.cancellations.reasons import (
     Route,
     RouteKind,
     SellerFlag,
-    SupplierVerdict,
+    SupplierCheck,
     choose_route,
 )
 from stockguard.sync.clock import Clock
@@ -57,7 +57,7 @@ __all__ = [
 
 OPEN_ORDER_STATUSES = (OrderStatus.PENDING, OrderStatus.PENDING_AVAILABILITY, OrderStatus.UNSHIPPED)
 
-Verdicts = Mapping[str, SupplierVerdict | None] | Callable[[str], SupplierVerdict | None]
+Verdicts = Mapping[str, SupplierCheck | None] | Callable[[str], SupplierCheck | None]
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Plan:
         return tuple(e for e in self.entries if e.route.kind is RouteKind.AUTO_CANCEL)
 
 
-def _lookup(verdicts: Verdicts) -> Callable[[str], SupplierVerdict | None]:
+def _lookup(verdicts: Verdicts) -> Callable[[str], SupplierCheck | None]:
     if isinstance(verdicts, Mapping):
         return verdicts.get
     return verdicts

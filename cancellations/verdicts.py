@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from stockguard.cancellations.reasons import SupplierVerdict
+from stockguard.cancellations.reasons import SupplierCheck
 from stockguard.sync.domain import Availability, Listing, Observation
 from stockguard.sync.errors import InputError
 from stockguard.sync.policy import listing_usable, required_refs
@@ -25,7 +25,7 @@ from stockguard.sync.policy import listing_usable, required_refs
 VERDICT_COLUMNS = ("sku", "availability", "checked_at", "evidence")
 
 
-def combine_sources(listing: Listing, latest: Mapping[str, Observation]) -> SupplierVerdict | None:
+def combine_sources(listing: Listing, latest: Mapping[str, Observation]) -> SupplierCheck | None:
     """The listing's verdict from each source's newest observation (None: none checked)."""
     seen = [(s, latest[s.ref]) for s in listing.sources if s.ref in latest]
     if not seen:
@@ -48,13 +48,13 @@ def combine_sources(listing: Listing, latest: Mapping[str, Observation]) -> Supp
     return _verdict(Availability.UNKNOWN, unsure)
 
 
-def _verdict(availability: Availability, basis: list[Observation]) -> SupplierVerdict:
+def _verdict(availability: Availability, basis: list[Observation]) -> SupplierCheck:
     oldest = min(o.checked_at for o in basis)
     evidence = "; ".join(f"{o.source_ref}: {o.evidence}" for o in basis)
-    return SupplierVerdict(availability, evidence, oldest)
+    return SupplierCheck(availability, evidence, oldest)
 
 
-def read_verdict_file(path: Path) -> dict[str, SupplierVerdict]:
+def read_verdict_file(path: Path) -> dict[str, SupplierCheck]:
     """SKU -> verdict from a CSV file; InputError naming the file and line when malformed."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -70,7 +70,7 @@ def read_verdict_file(path: Path) -> dict[str, SupplierVerdict]:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def _parse_row(path: Path, line: int, row: dict[str, str]) -> SupplierVerdict:
+def _parse_row(path: Path, line: int, row: dict[str, str]) -> SupplierCheck:
     where = f"{path}:{line}"
     if not (row.get("sku") or "").strip():
         raise InputError(f"{where}: empty sku")
@@ -88,4 +88,4 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> SupplierVerdict:
     if checked_at.tzinfo is None:
         raise InputError(f"{where}: checked_at needs a time zone (e.g. 2026-03-02T09:00:00Z)")
     evidence = (row.get("evidence") or "").strip() or f"verdict file {path.name}"
-    return SupplierVerdict(availability, evidence, checked_at.astimezone(UTC))
+    return SupplierCheck(availability, evidence, checked_at.astimezone(UTC))

@@ -62,7 +62,7 @@ DEFAULT_OPTIONS = ParseOptions()
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Reading:
     """What an adapter read from the buy box, before it becomes an Observation."""
 
     availability: Availability
@@ -73,19 +73,19 @@ class Verdict:
     ships_within_days: int | None = None
 
 
-def in_stock(evidence: str, **extra: object) -> Verdict:
+def in_stock(evidence: str, **extra: object) -> Reading:
     """An IN_STOCK verdict (extra: quantity, price, ships_within_days)."""
-    return Verdict(Availability.IN_STOCK, evidence, **extra)  # type: ignore[arg-type]
+    return Reading(Availability.IN_STOCK, evidence, **extra)  # type: ignore[arg-type]
 
 
-def out_of_stock(evidence: str, **extra: object) -> Verdict:
+def out_of_stock(evidence: str, **extra: object) -> Reading:
     """An OUT_OF_STOCK verdict (extra: quantity, price, ships_within_days)."""
-    return Verdict(Availability.OUT_OF_STOCK, evidence, **extra)  # type: ignore[arg-type]
+    return Reading(Availability.OUT_OF_STOCK, evidence, **extra)  # type: ignore[arg-type]
 
 
-def unknown(reason: UnknownReason, evidence: str, **extra: object) -> Verdict:
+def unknown(reason: UnknownReason, evidence: str, **extra: object) -> Reading:
     """An UNKNOWN verdict; always with the reason and what was (not) seen."""
-    return Verdict(Availability.UNKNOWN, evidence, reason, **extra)  # type: ignore[arg-type]
+    return Reading(Availability.UNKNOWN, evidence, reason, **extra)  # type: ignore[arg-type]
 
 
 def variant_mix(states: Sequence[tuple[str, bool]], yes: str, no: str) -> str | None:
@@ -99,7 +99,7 @@ def variant_mix(states: Sequence[tuple[str, bool]], yes: str, no: str) -> str | 
 
 def by_offer_kind(
     kind: OfferKind, evidence: str, options: ParseOptions, **extra: object
-) -> Verdict:
+) -> Reading:
     """IN_STOCK when this seller accepts this kind of offer, else OUT_OF_STOCK, saying why."""
     if kind in options.accept:
         return in_stock(f"{kind.value}: {evidence}", **extra)
@@ -183,7 +183,7 @@ class ShopAdapter:
             url=page.final_url,
         )
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         """The shop's own reading of its buy box (pages that got past block detection)."""
         raise NotImplementedError
 

@@ -48,7 +48,7 @@ Sale = tuple[datetime, int]  # (when ordered on Amazon, units)
 
 
 @dataclass(frozen=True)
-class SourceVerdict:
+class SourceJudgement:
     """What one source's recent observations allow: a capacity (units) or a reason for 0."""
 
     source_ref: str
@@ -112,22 +112,22 @@ def judge_source(
     held_quantity: int = 0,
     *,
     sales: Sequence[Sale] = (),
-) -> SourceVerdict:
+) -> SourceJudgement:
     """The verdict of one source from its observations (newest last)."""
     ref = source.ref
     if not history:
-        return SourceVerdict(ref, Reason.NO_OBSERVATION, 0, "never checked", 0)
+        return SourceJudgement(ref, Reason.NO_OBSERVATION, 0, "never checked", 0)
     latest = history[-1]
     max_age = timedelta(hours=settings.max_observation_age_hours)
     if now - latest.checked_at >= max_age:
         # Staleness is never held: the first law wants fresh evidence for every live unit.
         evidence = f"last checked {latest.checked_at.isoformat()}: {latest.evidence}"
-        return SourceVerdict(ref, Reason.STALE, 0, evidence, 0)
+        return SourceJudgement(ref, Reason.STALE, 0, evidence, 0)
     if latest.availability is Availability.UNKNOWN:
         evidence = f"{latest.reason}: {latest.evidence}"
         return _hold_or_zero(ref, evidence, history, now, settings, held_quantity)
     if latest.availability is Availability.OUT_OF_STOCK:
-        return SourceVerdict(ref, Reason.OUT_OF_STOCK, 0, latest.evidence, 0)
+        return SourceJudgement(ref, Reason.OUT_OF_STOCK, 0, latest.evidence, 0)
     expires_at = latest.checked_at + max_age  # then stale: time alone changes the verdict
     return _judge_in_stock(listing, latest, _in_stock_streak(history), settings, sales, expires_at)
 
@@ -139,21 +139,23 @@ def _judge_in_stock(
     settings: PolicySettings,
     sales: Sequence[Sale],
     expires_at: datetime,
-) -> SourceVerdict:
+) -> SourceJudgement:
     ref, evidence = obs.source_ref, obs.evidence
     allowed_days = listing.handling_days - settings.handling_margin_days
     if obs.ships_within_days is not None and obs.ships_within_days > allowed_days:
         why = f"ships within {obs.ships_within_days} days > {allowed_days} allowed: {evidence}"
-        return SourceVerdict(ref, Reason.SHIPPING_DELAY, 0, why, streak, expires_at)
+        return SourceJudgement(ref, Reason.SHIPPING_DELAY, 0, why, streak, expires_at)
     if listing.max_cost is not None and obs.price is not None:
         if obs.price.currency != listing.max_cost.currency:
             why = f"price {obs.price} vs max cost {listing.max_cost}: {evidence}"
-            return SourceVerdict(ref, Reason.CURRENCY_MISMATCH, 0, why, streak, expires_at)
+            return SourceJudgement(ref, Reason.CURRENCY_MISMATCH, 0, why, streak, expires_at)
         if obs.price.amount > listing.max_cost.amount:
             why = f"price {obs.price} > max cost {listing.max_cost}: {evidence}"
-            return SourceVerdict(ref, Reason.OVER_MAX_COST, 0, why, streak, expires_at)
+            return SourceJudgement(ref, Reason.OVER_MAX_COST, 0, why, streak, expires_at)
     if obs.quantity is None:
-        return SourceVerdict(ref, IN_STOCK, listing.default_quantity, evidence, streak, expires_at)
+        return SourceJudgement(
+            ref, IN_STOCK, listing.default_quantity, evidence, streak, expires_at
+        )
     return _judge_stated(listing, obs, streak, sales, expires_at)
 
 
@@ -163,7 +165,7 @@ def _judge_stated(
     streak: int,
     sales: Sequence[Sale],
     expires_at: datetime,
-) -> SourceVerdict:
+) -> SourceJudgement:
     """An IN_STOCK with a stated quantity: what is left of it after the buffer, one pack per
     unit, and the packs we bought from this supplier for Amazon orders since it was seen."""
     assert obs.quantity is not None
@@ -172,16 +174,16 @@ def _judge_stated(
     left = obs.quantity - sold * pack - listing.safety_buffer
     capacity = min(listing.default_quantity, max(left, 0) // pack)
     if capacity > 0:
-        return SourceVerdict(obs.source_ref, IN_STOCK, capacity, obs.evidence, streak, expires_at)
+        return SourceJudgement(obs.source_ref, IN_STOCK, capacity, obs.evidence, streak, expires_at)
     stated = f"stated quantity {obs.quantity} at {obs.checked_at.isoformat()}"
     if sold:
         why = (
             f"{stated} - {sold} sold on Amazon since ({sold * pack} supplier units) - buffer "
             f"{listing.safety_buffer} < pack {pack}: {obs.evidence}"
         )
-        return SourceVerdict(obs.source_ref, SOLD_THROUGH, 0, why, streak, expires_at)
+        return SourceJudgement(obs.source_ref, SOLD_THROUGH, 0, why, streak, expires_at)
     why = f"{stated} - buffer {listing.safety_buffer} < pack {pack}: {obs.evidence}"
-    return SourceVerdict(obs.source_ref, Reason.LOW_QUANTITY, 0, why, streak, expires_at)
+    return SourceJudgement(obs.source_ref, Reason.LOW_QUANTITY, 0, why, streak, expires_at)
 
 
 def _hold_or_zero(
@@ -191,7 +193,7 @@ def _hold_or_zero(
     now: datetime,
     settings: PolicySettings,
     held_quantity: int,
-) -> SourceVerdict:
+) -> SourceJudgement:
     """An UNKNOWN: 0, or a bounded hold of a quantity that is already live — never past
     ``unknown_hold_minutes`` from the first UNKNOWN, nor past the last IN_STOCK's freshness."""
     since = _unknown_since(history)
@@ -200,18 +202,18 @@ def _hold_or_zero(
         None,
     )
     if held_quantity <= 0 or last_in is None or settings.unknown_hold_minutes <= 0:
-        return SourceVerdict(ref, Reason.UNKNOWN, 0, evidence, 0)
+        return SourceJudgement(ref, Reason.UNKNOWN, 0, evidence, 0)
     until = min(
         since + timedelta(minutes=settings.unknown_hold_minutes),
         last_in + timedelta(hours=settings.max_observation_age_hours),
     )
     if now >= until:
-        return SourceVerdict(ref, Reason.UNKNOWN, 0, evidence, 0)
+        return SourceJudgement(ref, Reason.UNKNOWN, 0, evidence, 0)
     why = f"unknown since {since.isoformat()}, held until {until.isoformat()}: {evidence}"
-    return SourceVerdict(ref, UNKNOWN_HOLD, held_quantity, why, 0, until)
+    return SourceJudgement(ref, UNKNOWN_HOLD, held_quantity, why, 0, until)
 
 
-def _combine(listing: Listing, verdicts: list[SourceVerdict]) -> SourceVerdict:
+def _combine(listing: Listing, verdicts: list[SourceJudgement]) -> SourceJudgement:
     """The verdict that decides: a failing required source, else the best usable one."""
     required = _required(listing, verdicts)
     failing = [v for v in required if not v.usable]
@@ -228,8 +230,8 @@ def _combine(listing: Listing, verdicts: list[SourceVerdict]) -> SourceVerdict:
 
 
 def _ready_to_restore(
-    listing: Listing, verdicts: list[SourceVerdict], chosen: SourceVerdict, needed: int
-) -> SourceVerdict:
+    listing: Listing, verdicts: list[SourceJudgement], chosen: SourceJudgement, needed: int
+) -> SourceJudgement:
     """The verdict a listing at 0 may restore on: each source relied on needs a K-streak.
 
     Returns a ``restore-pending`` verdict (capacity 0) naming the source still short.
@@ -244,8 +246,8 @@ def _ready_to_restore(
     return max(ready, key=lambda v: v.capacity)
 
 
-def _pending(v: SourceVerdict, needed: int) -> SourceVerdict:
-    return SourceVerdict(
+def _pending(v: SourceJudgement, needed: int) -> SourceJudgement:
+    return SourceJudgement(
         v.source_ref,
         RESTORE_PENDING,
         0,
@@ -266,7 +268,7 @@ def listing_usable(listing: Listing, usable: Mapping[str, bool]) -> bool:
     return any(usable.values()) and all(ok for ref, ok in usable.items() if ref in required)
 
 
-def _required(listing: Listing, verdicts: list[SourceVerdict]) -> list[SourceVerdict]:
+def _required(listing: Listing, verdicts: list[SourceJudgement]) -> list[SourceJudgement]:
     """The verdicts of the listing's required sources (most listings have none)."""
     required = required_refs(listing)
     return [v for v in verdicts if v.source_ref in required] if required else []
@@ -294,12 +296,12 @@ def _unknown_since(history: Sequence[Observation]) -> datetime:
 def _decision(
     listing: Listing,
     quantity: int,
-    verdict: SourceVerdict | str,
+    verdict: SourceJudgement | str,
     now: datetime,
     review_at: datetime | None = None,
 ) -> Decision:
     if isinstance(verdict, str):  # no source at all: the text is the evidence
-        verdict = SourceVerdict("", Reason.NO_SOURCES, 0, verdict, 0)
+        verdict = SourceJudgement("", Reason.NO_SOURCES, 0, verdict, 0)
     return Decision(
         sku=listing.sku,
         marketplace=listing.marketplace,

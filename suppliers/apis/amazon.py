@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from stockguard.suppliers.apis.base import ApiQuota
-from stockguard.suppliers.base import Verdict, in_stock, out_of_stock, unknown
+from stockguard.suppliers.base import Reading, in_stock, out_of_stock, unknown
 from stockguard.sync.domain import Money, UnknownReason
 
 BATCH_SIZE = 20  # ItemOffersRequestList maxItems
@@ -81,9 +81,9 @@ class AmazonOffersApi:
         self.transport = transport
         self.rule = rule or SourcingRule()
 
-    def read(self, codes: Sequence[str]) -> Mapping[str, Verdict]:
+    def read(self, codes: Sequence[str]) -> Mapping[str, Reading]:
         """One getItemOffersBatch call; a verdict for every ASIN it answered."""
-        verdicts: dict[str, Verdict] = {}
+        verdicts: dict[str, Reading] = {}
         for answer in self.transport.item_offers_batch(list(codes)):
             asin = _asin_of(answer)
             if asin in codes:
@@ -97,7 +97,7 @@ def _asin_of(answer: Mapping[str, Any]) -> str:
     return str(request.get("Asin") or payload.get("ASIN") or "")
 
 
-def read_answer(answer: Mapping[str, Any], rule: SourcingRule) -> Verdict:
+def read_answer(answer: Mapping[str, Any], rule: SourcingRule) -> Reading:
     """One ItemOffersResponse of the batch -> a verdict."""
     status = (answer.get("status") or {}).get("statusCode")
     body = answer.get("body") or {}
@@ -109,7 +109,7 @@ def read_answer(answer: Mapping[str, Any], rule: SourcingRule) -> Verdict:
     return read_offers(payload, rule)
 
 
-def read_offers(payload: Mapping[str, Any], rule: SourcingRule) -> Verdict:
+def read_offers(payload: Mapping[str, Any], rule: SourcingRule) -> Reading:
     """A GetOffersResult (New condition) -> a verdict under the sourcing rule."""
     status = payload.get("status")
     if status == "ActiveButTooSoonForProcessing":

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from stockguard.suppliers.base import Verdict
+from stockguard.suppliers.base import Reading
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,6 @@ class ItemApi(Protocol):
     batch_size: int  # codes answered by one call
     quota: ApiQuota
 
-    def read(self, codes: Sequence[str]) -> Mapping[str, Verdict]:
+    def read(self, codes: Sequence[str]) -> Mapping[str, Reading]:
         """One call for at most ``batch_size`` codes: a verdict for every code asked."""
         ...

@@ -42,7 +42,7 @@ from stockguard.suppliers.apis.http_answers import (
     retry_after_seconds,
 )
 from stockguard.suppliers.apis.rakuten_answers import answer_items, item_verdict
-from stockguard.suppliers.base import Verdict, unknown
+from stockguard.suppliers.base import Reading, unknown
 from stockguard.sync.clock import Clock
 from stockguard.sync.domain import UnknownReason
 from stockguard.sync.errors import ConfigError, SupplierBlocked, SupplierError, SupplierUnavailable
@@ -133,16 +133,16 @@ class RakutenItemApi:
         """When a 429's back-off ends, while it lasts."""
         return self._pause.until if self._pause.active(self._clock.now()) else None
 
-    def read(self, codes: Sequence[str]) -> dict[str, Verdict]:
+    def read(self, codes: Sequence[str]) -> dict[str, Reading]:
         """One call for one code: its verdict (UNKNOWN with a reason unless the answer says)."""
         if len(codes) > self.batch_size:
             raise ValueError(f"rakuten answers {self.batch_size} code per call, got {len(codes)}")
-        verdicts: dict[str, Verdict] = {}
+        verdicts: dict[str, Reading] = {}
         for code in codes:
             verdicts[code] = self._read_one(code)
         return verdicts
 
-    def _read_one(self, code: str) -> Verdict:
+    def _read_one(self, code: str) -> Reading:
         try:
             check_item_code(code)
         except ValueError as exc:
@@ -176,7 +176,7 @@ class RakutenItemApi:
         found = "several items" if codes else f"no item among {len(items)} results"
         raise SupplierError(f"{url}: Rakuten shop {shop} search for {slug!r} found {found}")
 
-    def _search(self, params: dict[str, str], subject: str) -> tuple[Any, Verdict | None]:
+    def _search(self, params: dict[str, str], subject: str) -> tuple[Any, Reading | None]:
         """GET the search with ``params``: (JSON object, None) or (None, an UNKNOWN verdict)."""
         now = self._clock.now()
         if self._pause.active(now):
@@ -209,7 +209,7 @@ class RakutenItemApi:
             headers |= {"Origin": origin, "Referer": origin + "/"}
         return headers
 
-    def _refusal(self, response: httpx.Response, body: Any, subject: str) -> Verdict:
+    def _refusal(self, response: httpx.Response, body: Any, subject: str) -> Reading:
         status = response.status_code
         text = self._redact(error_text(response, body))
         said = f"rakuten {subject}: HTTP {status} {text}"

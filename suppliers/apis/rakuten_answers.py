@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stockguard.suppliers.apis.http_answers import yen
-from stockguard.suppliers.base import Verdict, in_stock, out_of_stock, unknown
+from stockguard.suppliers.base import Reading, in_stock, out_of_stock, unknown
 from stockguard.sync.domain import UnknownReason
 
 
@@ -35,7 +35,7 @@ def answer_items(body: Any) -> list[dict[str, Any]] | None:
     return items
 
 
-def item_verdict(code: str, items: list[dict[str, Any]]) -> Verdict:
+def item_verdict(code: str, items: list[dict[str, Any]]) -> Reading:
     """The verdict for ``code`` from the answer's items (only an exact ``itemCode`` counts)."""
     mine = [i for i in items if i.get("itemCode") == code]
     if not mine:

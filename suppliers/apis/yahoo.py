@@ -42,7 +42,7 @@ from stockguard.suppliers.apis.http_answers import (
     retry_after_seconds,
     yen,
 )
-from stockguard.suppliers.base import Verdict, in_stock, out_of_stock, unknown
+from stockguard.suppliers.base import Reading, in_stock, out_of_stock, unknown
 from stockguard.sync.clock import Clock
 from stockguard.sync.domain import Money, UnknownReason
 
@@ -136,13 +136,13 @@ class YahooItemApi:
         """When the current refusal (the day's limit, a 429) ends, while it lasts."""
         return self._pause.until if self._pause.active(self._clock.now()) else None
 
-    def read(self, codes: Sequence[str]) -> dict[str, Verdict]:
+    def read(self, codes: Sequence[str]) -> dict[str, Reading]:
         """One call for one code: its verdict (UNKNOWN with a reason unless the answer says)."""
         if len(codes) > self.batch_size:
             raise ValueError(f"yahoo answers {self.batch_size} code per call, got {len(codes)}")
         return {code: self._read_one(code) for code in codes}
 
-    def _read_one(self, text: str) -> Verdict:
+    def _read_one(self, text: str) -> Reading:
         try:
             code = parse_code(text)
         except ValueError as exc:
@@ -156,7 +156,7 @@ class YahooItemApi:
         body, failed = self._get(SEARCH_PATH, params, text)
         return failed or search_verdict(code, body)
 
-    def _get(self, path: str, params: dict[str, str], subject: str) -> tuple[Any, Verdict | None]:
+    def _get(self, path: str, params: dict[str, str], subject: str) -> tuple[Any, Reading | None]:
         """GET ``path``: (JSON object, None) or (None, an UNKNOWN verdict)."""
         if self._pause.active(self._clock.now()):
             why = f"yahoo {subject}: {self._pause.why}; no call before {self._pause.until}"
@@ -174,7 +174,7 @@ class YahooItemApi:
             return None, unknown(UnknownReason.ERROR, f"yahoo {subject}: 200 but not JSON")
         return body, None
 
-    def _refusal(self, response: httpx.Response, body: Any, subject: str) -> Verdict:
+    def _refusal(self, response: httpx.Response, body: Any, subject: str) -> Reading:
         status = response.status_code
         said = f"yahoo {subject}: HTTP {status} {self._redact(error_text(response, body))}"
         now = self._clock.now()
@@ -200,7 +200,7 @@ class YahooItemApi:
         return unknown(UnknownReason.ERROR, said)
 
 
-def search_verdict(code: YahooCode, body: Any) -> Verdict:
+def search_verdict(code: YahooCode, body: Any) -> Reading:
     """The verdict for ``code`` from a V3 itemSearch answer (only the exact ``code`` counts)."""
     hits = body.get("hits") if isinstance(body, dict) else None
     if not isinstance(hits, list):
@@ -223,7 +223,7 @@ def search_verdict(code: YahooCode, body: Any) -> Verdict:
     return unknown(UnknownReason.ERROR, f"{evidence} (not a boolean)")
 
 
-def lookup_verdict(code: YahooCode, body: Any) -> Verdict:
+def lookup_verdict(code: YahooCode, body: Any) -> Reading:
     """The verdict for ``code`` from a V1 itemLookup answer (numeric-keyed objects)."""
     result_set = body.get("ResultSet") if isinstance(body, dict) else None
     if not isinstance(result_set, dict):

@@ -34,8 +34,8 @@ from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     OfferKind,
     ParseOptions,
+    Reading,
     ShopAdapter,
-    Verdict,
     by_offer_kind,
     in_stock,
     out_of_stock,
@@ -46,8 +46,8 @@ from stockguard.suppliers.dom import hides, within
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.prices import parse_price
 from stockguard.suppliers.shops.amazon_signs import (
+    AmazonSign,
     Button,
-    Reading,
     Signs,
     blocked_by,
     read_reduced,
@@ -100,7 +100,7 @@ class AmazonAdapter(ShopAdapter):
         host = page.host.removeprefix("smile.")
         return options.currency or CURRENCY_BY_DOMAIN.get(host) or "USD"
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         tree = LexborHTMLParser(page.text)
         currency = self.currency_for(page, options)
         if first_by_id(tree, PRODUCT_IDS) is None:
@@ -149,7 +149,7 @@ def text_of(node: LexborNode | None) -> str:
 
 def read_buy_box(
     tree: LexborHTMLParser, box: LexborNode | None, used: UsedRow | None
-) -> Reading | None:
+) -> AmazonSign | None:
     """The decisive reading of the item's own buy box, or None when nothing decides."""
     if box is not None:
         stopped = out_of_stock_box(box)
@@ -165,20 +165,20 @@ def read_buy_box(
     return read_buttons(box, used)
 
 
-def out_of_stock_box(box: LexborNode) -> Reading | None:
+def out_of_stock_box(box: LexborNode) -> AmazonSign | None:
     """``#outOfStock``: its own message only (the box also holds "similar items")."""
     found = first_by_id(box, OUT_OF_STOCK_IDS)
     return read_out_of_stock(found) if found is not None else None
 
 
-def read_out_of_stock(found: LexborNode) -> Reading:
+def read_out_of_stock(found: LexborNode) -> AmazonSign:
     """An ``#outOfStock`` box's message: out of stock, or a geography limit."""
     span = found.css_first('span[class*="a-color-price"]')
     message = text_of(span) if span is not None else phrases.snippet(text_of(found), None)
     if phrases.find(message, phrases.CANNOT_SHIP):
-        return Reading(f"#outOfStock: {phrases.snippet(message)}", kind=OfferKind.CANNOT_SHIP)
+        return AmazonSign(f"#outOfStock: {phrases.snippet(message)}", kind=OfferKind.CANNOT_SHIP)
     evidence = f"#outOfStock: {phrases.snippet(message or 'present')}"
-    return Reading(evidence, availability=Availability.OUT_OF_STOCK)
+    return AmazonSign(evidence, availability=Availability.OUT_OF_STOCK)
 
 
 def reduced_page_signs(tree: LexborHTMLParser) -> Signs:
@@ -186,7 +186,7 @@ def reduced_page_signs(tree: LexborHTMLParser) -> Signs:
     detail-page wrapper, each found by Amazon's id (never by a phrase over the page)."""
     tree.strip_tags(list(_CODE))  # a small page: its scripts and styles go all at once
     boxes = [b for b in tree.css(_OUT_OF_STOCK) if shown(b)]
-    said: list[Reading] = []
+    said: list[AmazonSign] = []
     unread = ""
     for element in tree.css('[id="availability"]')[:_AVAILABILITY_BOXES]:
         text = text_of(element) if shown(element) else ""
@@ -238,35 +238,37 @@ def availability_text(tree: LexborHTMLParser, box: LexborNode | None) -> str:
     return ""
 
 
-def classify_availability(said: str) -> Reading | None:
+def classify_availability(said: str) -> AmazonSign | None:
     """``#availability`` text as an offer kind or an availability."""
     evidence = f"#availability: {phrases.snippet(said)}"
     if phrases.find(said, phrases.CANNOT_SHIP):
-        return Reading(evidence, kind=OfferKind.CANNOT_SHIP)
+        return AmazonSign(evidence, kind=OfferKind.CANNOT_SHIP)
     if phrases.find(said, phrases.OTHER_SELLERS):
-        return Reading(evidence, kind=OfferKind.OTHER_SELLERS)
+        return AmazonSign(evidence, kind=OfferKind.OTHER_SELLERS)
     found = phrases.classify(said)
     if found is None:
         return None
     if found.availability is Availability.IN_STOCK:
-        return Reading(evidence, kind=OfferKind.NEW, quantity=found.quantity, days=found.days)
-    return Reading(evidence, availability=found.availability, days=found.days)
+        return AmazonSign(evidence, kind=OfferKind.NEW, quantity=found.quantity, days=found.days)
+    return AmazonSign(evidence, availability=found.availability, days=found.days)
 
 
-def read_buttons(box: LexborNode, used: UsedRow | None) -> Reading | None:
+def read_buttons(box: LexborNode, used: UsedRow | None) -> AmazonSign | None:
     """Buy buttons by id (new offer), 1-Click (digital), a used offer, other sellers."""
     pressable = [b for b in box.css(_BUY_BUTTONS) if _pressable(b, box)]
     if pressable:
-        return Reading(f"#{pressable[0].attributes.get('id')} in the buy box", kind=OfferKind.NEW)
+        return AmazonSign(
+            f"#{pressable[0].attributes.get('id')} in the buy box", kind=OfferKind.NEW
+        )
     if box.css_first(_DIGITAL) is not None:
-        return Reading("digital item: Buy now with 1-Click in the buy box", kind=OfferKind.NEW)
+        return AmazonSign("digital item: Buy now with 1-Click in the buy box", kind=OfferKind.NEW)
     if used is not None:
         said = phrases.snippet(used.text, None, 60)
-        return Reading(f"buy box offers only a used item: {said}", kind=OfferKind.USED)
+        return AmazonSign(f"buy box offers only a used item: {said}", kind=OfferKind.USED)
     if box.css_first('[id="buybox-see-all-buying-choices"]') is not None or phrases.find(
         text_of(box), phrases.OTHER_SELLERS
     ):
-        return Reading("buy box: See All Buying Choices only", kind=OfferKind.OTHER_SELLERS)
+        return AmazonSign("buy box: See All Buying Choices only", kind=OfferKind.OTHER_SELLERS)
     return None
 
 

@@ -24,7 +24,7 @@ from selectolax.lexbor import LexborNode
 from stockguard.suppliers.base import (
     OfferKind,
     ParseOptions,
-    Verdict,
+    Reading,
     by_offer_kind,
     out_of_stock,
     unknown,
@@ -37,7 +37,7 @@ REDUCED = "page reduced to a few elements"  # starts every reduced-page evidence
 
 
 @dataclass(frozen=True)
-class Reading:
+class AmazonSign:
     """What the buy box showed: an offer kind, or a plain availability, with evidence."""
 
     evidence: str
@@ -64,8 +64,8 @@ class Button:
 class Signs:
     """The visible Amazon elements of a page without the detail-page wrapper."""
 
-    out_box: Reading | None  # #outOfStock
-    said: tuple[Reading, ...]  # each visible #availability a phrase decides
+    out_box: AmazonSign | None  # #outOfStock
+    said: tuple[AmazonSign, ...]  # each visible #availability a phrase decides
     unread: str  # the first visible #availability text no phrase decides
     buttons: tuple[Button, ...]
 
@@ -75,7 +75,7 @@ class Signs:
         return self.out_box is None and not self.said and not self.unread and not self.buttons
 
 
-def read_reduced(signs: Signs, options: ParseOptions, price: Money | None) -> Verdict | None:
+def read_reduced(signs: Signs, options: ParseOptions, price: Money | None) -> Reading | None:
     """The verdict of a reduced page, or None when it shows none of Amazon's elements."""
     if signs.empty:
         return None
@@ -100,7 +100,7 @@ def read_reduced(signs: Signs, options: ParseOptions, price: Money | None) -> Ve
     return _unsure(f"#availability: {signs.unread} (no phrase decides)", price)
 
 
-def _stopped(stops: list[Reading], options: ParseOptions, price: Money | None) -> Verdict:
+def _stopped(stops: list[AmazonSign], options: ParseOptions, price: Money | None) -> Reading:
     """Out of stock: a plain "out" beats an offer kind a seller may accept (the safe side)."""
     plain = next((r for r in stops if r.availability is Availability.OUT_OF_STOCK), None)
     if plain is not None:
@@ -113,8 +113,8 @@ def _stopped(stops: list[Reading], options: ParseOptions, price: Money | None) -
 
 
 def _going(
-    said: Reading, buttons: tuple[Button, ...], options: ParseOptions, price: Money | None
-) -> Verdict:
+    said: AmazonSign, buttons: tuple[Button, ...], options: ParseOptions, price: Money | None
+) -> Reading:
     """In stock only with a button to confirm it; a greyed or hidden button leaves it open."""
     pressable = next((b for b in buttons if b.blocked is None), None)
     if pressable is None:
@@ -127,7 +127,7 @@ def _going(
     return by_offer_kind(OfferKind.NEW, evidence, options, **extra)
 
 
-def _unsure(evidence: str, price: Money | None) -> Verdict:
+def _unsure(evidence: str, price: Money | None) -> Reading:
     return unknown(UnknownReason.LAYOUT_CHANGED, f"{REDUCED}: {evidence}", price=price)
 
 

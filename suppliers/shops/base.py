@@ -7,7 +7,7 @@ SOLD OUT / 売り切れ / 在庫切れ and カートに入れる / 購入手続�
 
 from __future__ import annotations
 
-from stockguard.suppliers.base import ParseOptions, ShopAdapter, Verdict
+from stockguard.suppliers.base import ParseOptions, Reading, ShopAdapter
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.shops.generic import read_standard
 
@@ -34,7 +34,7 @@ class BaseShopAdapter(ShopAdapter):
     def recognises(self, page: Page) -> bool:
         return any(marker in page.scan for marker in _MARKERS)
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         return read_standard(page, options, self.currency_for(page, options), _BUY_AREA)
 
 

@@ -9,7 +9,7 @@ Anything else is UNKNOWN, never in stock by default.
 
 from __future__ import annotations
 
-from stockguard.suppliers.base import ParseOptions, ShopAdapter, Verdict
+from stockguard.suppliers.base import ParseOptions, Reading, ShopAdapter
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.shops.generic import read_standard
 
@@ -31,7 +31,7 @@ class BicCameraAdapter(ShopAdapter):
     hosts = ("biccamera.com",)
     currency = "JPY"
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         return read_standard(page, options, self.currency_for(page, options), _BUY_AREA)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from stockguard.suppliers.base import ParseOptions, ShopAdapter, Verdict, in_stock, out_of_stock
+from stockguard.suppliers.base import ParseOptions, Reading, ShopAdapter, in_stock, out_of_stock
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.shops.generic import read_standard
 
@@ -31,7 +31,7 @@ class ColorMeAdapter(ShopAdapter):
     def recognises(self, page: Page) -> bool:
         return any(marker in page.scan for marker in _MARKERS)
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         verdict = read_standard(page, options, self.currency_for(page, options), _BUY_AREA)
         stock = _STOCK.search(page.scan)
         if options.variant or stock is None or stock.group(1) == "null":

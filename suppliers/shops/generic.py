@@ -23,8 +23,8 @@ from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     OfferKind,
     ParseOptions,
+    Reading,
     ShopAdapter,
-    Verdict,
     in_stock,
     out_of_stock,
     unknown,
@@ -64,7 +64,7 @@ def accepted_conditions(
 
 def read_standard(
     page: Page, options: ParseOptions, currency: str | None, area: str | None = None
-) -> Verdict:
+) -> Reading:
     """The generic reading: a soft 404, the buy area, structured data, statements, UNKNOWN.
 
     ``area`` is a CSS selector of a shop's own buy box, used when no buy control is found."""
@@ -94,7 +94,7 @@ def decide(
     area: BuyArea | None,
     page_says: Callable[..., list[tuple[str, str]]],
     price: Money | None,
-) -> Verdict:
+) -> Reading:
     """The visible buy area first, then structured data, then the page's own statements
     (``page_says(*meanings)``: its short visible texts with phrases of these meanings)."""
     said = phrases.classify(area.text) if area else None
@@ -190,7 +190,7 @@ class GenericAdapter(ShopAdapter):
     name = "generic"
     hosts = ()
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         verdict = read_standard(page, options, self.currency_for(page, options))
         if (
             verdict.reason is UnknownReason.LAYOUT_CHANGED

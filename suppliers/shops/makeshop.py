@@ -7,7 +7,7 @@ like ``cart`` / ``soldout``, read for 売り切れ / SOLD OUT / 在庫切れ and
 
 from __future__ import annotations
 
-from stockguard.suppliers.base import ParseOptions, ShopAdapter, Verdict
+from stockguard.suppliers.base import ParseOptions, Reading, ShopAdapter
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.shops.generic import read_standard
 
@@ -33,7 +33,7 @@ class MakeShopAdapter(ShopAdapter):
     def recognises(self, page: Page) -> bool:
         return any(marker in page.scan for marker in _MARKERS)
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         return read_standard(page, options, self.currency_for(page, options), _BUY_AREA)
 
 

@@ -12,8 +12,8 @@ import re
 
 from stockguard.suppliers.base import (
     ParseOptions,
+    Reading,
     ShopAdapter,
-    Verdict,
     in_stock,
     out_of_stock,
     unknown,
@@ -36,7 +36,7 @@ class MercariAdapter(ShopAdapter):
     hosts = ("jp.mercari.com", "mercari.com", "mercari-shops.com")
     currency = "JPY"
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         offers = structured_offers(page.dom, page.final_url, "JPY")
         if offers:
             return decide(offers, None, lambda *_: [], offers[0].price)

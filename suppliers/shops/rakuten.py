@@ -17,8 +17,8 @@ import re
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     ParseOptions,
+    Reading,
     ShopAdapter,
-    Verdict,
     in_stock,
     out_of_stock,
     unknown,
@@ -44,7 +44,7 @@ class RakutenAdapter(ShopAdapter):
     hosts = ("item.rakuten.co.jp",)
     currency = "JPY"
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         text = page.scan
         match = _CONDITION.search(text)
         if match is None:
@@ -62,7 +62,7 @@ class RakutenAdapter(ShopAdapter):
         return in_stock(evidence, price=price, quantity=quantity)
 
 
-def read_variant(text: str, variant: str, condition: str, price: Money | None) -> Verdict:
+def read_variant(text: str, variant: str, condition: str, price: Money | None) -> Reading:
     """A named SKU: its stated quantity when the shop shows stock; else UNKNOWN."""
     if condition != "enabled":
         return out_of_stock(f'purchaseCondition="{condition}" (whole item)', price=price)
@@ -87,7 +87,7 @@ def read_variant(text: str, variant: str, condition: str, price: Money | None) -
     )
 
 
-def read_old_layout(page: Page) -> Verdict:
+def read_old_layout(page: Page) -> Reading:
     """Pre-React item pages: the sold-out message or the cart button near the price."""
     doc = page.dom
     cut = doc.first(_OLD_PRICE)

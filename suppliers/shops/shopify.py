@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     ParseOptions,
+    Reading,
     ShopAdapter,
-    Verdict,
     in_stock,
     out_of_stock,
     unknown,
@@ -50,7 +50,7 @@ class ShopifyAdapter(ShopAdapter):
     def recognises(self, page: Page) -> bool:
         return any(marker in page.scan for marker in _MARKERS)
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         path = urlsplit(page.final_url).path
         if "/products/" not in path:
             return unknown(
@@ -69,7 +69,7 @@ class ShopifyAdapter(ShopAdapter):
         return read_all(variants, page, currency)
 
 
-def read_all(variants: list[dict[str, Any]], page: Page, currency: str | None) -> Verdict:
+def read_all(variants: list[dict[str, Any]], page: Page, currency: str | None) -> Reading:
     """No variant named: a sold-out buy area wins; variants that differ are UNKNOWN."""
     area = buy_area(page.dom, _CART_ADD)
     said = phrases.classify(area.text) if area else None
@@ -122,7 +122,7 @@ def _labels(variant: dict[str, Any]) -> set[str]:
     return {str(variant.get(k)).strip().lower() for k in keys if variant.get(k)}
 
 
-def read_named(variants: list[dict[str, Any]], wanted: str, currency: str | None) -> Verdict:
+def read_named(variants: list[dict[str, Any]], wanted: str, currency: str | None) -> Reading:
     """The named variant's ``available`` flag."""
     key = str(wanted).strip().lower()
     chosen = [v for v in variants if key in _labels(v)]

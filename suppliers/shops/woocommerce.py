@@ -26,8 +26,8 @@ from selectolax.lexbor import LexborNode
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     ParseOptions,
+    Reading,
     ShopAdapter,
-    Verdict,
     in_stock,
     out_of_stock,
     unknown,
@@ -53,7 +53,7 @@ class WooCommerceAdapter(ShopAdapter):
     def recognises(self, page: Page) -> bool:
         return any(marker in page.scan for marker in _MARKERS)
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         main = main_product(page.dom)
         if main is None:
             return read_standard(page, options, self.currency_for(page, options))
@@ -102,7 +102,7 @@ def _names(variant: dict[str, Any]) -> set[str]:
 
 def read_variants(
     variants: list[dict[str, Any]], options: ParseOptions, price: Money | None
-) -> Verdict:
+) -> Reading:
     """The named variant's ``is_in_stock``; without a name, all variants must agree."""
     if options.variant:
         wanted = options.variant.strip().lower()
@@ -142,7 +142,7 @@ def read_variants(
     )
 
 
-def read_simple(page: Page, main: LexborNode, price: Money | None) -> Verdict:
+def read_simple(page: Page, main: LexborNode, price: Money | None) -> Reading:
     """JSON-LD, the product div's class and ``p.stock``: any out-of-stock reading wins."""
     readings: list[tuple[Availability, str, int | None]] = []
     decided = summarise(json_ld_offers(page.dom, page.final_url))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from stockguard.suppliers import phrases
-from stockguard.suppliers.base import ParseOptions, ShopAdapter, Verdict, out_of_stock
+from stockguard.suppliers.base import ParseOptions, Reading, ShopAdapter, out_of_stock
 from stockguard.suppliers.dom import text_of
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.prices import parse_price
@@ -39,7 +39,7 @@ class YahooShoppingAdapter(ShopAdapter):
     hosts = ("store.shopping.yahoo.co.jp", "shopping.yahoo.co.jp", "paypaymall.yahoo.co.jp")
     currency = "JPY"
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         doc = page.dom
         cut = doc.first(_PRICE)
         price = parse_price(text_of(cut), "JPY") if cut is not None else None

@@ -12,8 +12,8 @@ from __future__ import annotations
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     ParseOptions,
+    Reading,
     ShopAdapter,
-    Verdict,
     in_stock,
     out_of_stock,
     unknown,
@@ -31,7 +31,7 @@ class YodobashiAdapter(ShopAdapter):
     hosts = ("yodobashi.com",)
     currency = "JPY"
 
-    def read(self, page: Page, options: ParseOptions) -> Verdict:
+    def read(self, page: Page, options: ParseOptions) -> Reading:
         doc = page.dom
         box = doc.first('[id="js_buyBoxMain"]')
         cut = doc.first('[id="js_scl_unitPrice"]')

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from stockguard.suppliers.base import Verdict, unknown
+from stockguard.suppliers.base import Reading, unknown
 from stockguard.sync import api_refs
 from stockguard.sync.cli.apis import ApiReader
 from stockguard.sync.clock import Clock
@@ -130,7 +130,7 @@ class ApiChecker:
 
     def _call(
         self, name: str, reader: ApiReader, codes: list[str]
-    ) -> tuple[Mapping[str, Verdict], Verdict]:
+    ) -> tuple[Mapping[str, Reading], Reading]:
         """One paced call: its verdicts, and the verdict for codes it did not answer."""
         missing = unknown(UnknownReason.ERROR, f"api:{name}: the answer did not cover this item")
         paused = reader.pacer.use().paused_for
@@ -166,7 +166,7 @@ class ApiChecker:
             log.warning("api:%s: today's quota is spent; UNKNOWN until tomorrow", name)
 
     def _observe(
-        self, name: str, items: list[_Item], verdicts: Mapping[str, Verdict], fallback: Verdict
+        self, name: str, items: list[_Item], verdicts: Mapping[str, Reading], fallback: Reading
     ) -> list[Observation]:
         now = self.clock.now()
         return [
@@ -211,7 +211,7 @@ class ApiChecker:
         return float(getattr(reader.settings, key)) if reader else default
 
 
-def _observation(source: Source, verdict: Verdict, now: datetime, name: str) -> Observation:
+def _observation(source: Source, verdict: Reading, now: datetime, name: str) -> Observation:
     return Observation(
         source_ref=source.ref,
         availability=verdict.availability,

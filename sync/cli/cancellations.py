@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from stockguard.cancellations.reasons import SellerFlag, SupplierVerdict
+    from stockguard.cancellations.reasons import SellerFlag, SupplierCheck
     from stockguard.cancellations.service import Plan
     from stockguard.sync.clock import Clock
     from stockguard.sync.config import Settings
@@ -109,7 +109,7 @@ def _parse_flags(values: tuple[str, ...]) -> dict[str, frozenset[SellerFlag]]:
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def _verdict_lookup(engine: Engine, path: Path | None) -> Callable[[str], SupplierVerdict | None]:
+def _verdict_lookup(engine: Engine, path: Path | None) -> Callable[[str], SupplierCheck | None]:
     """SKU -> verdict: the --verdicts file first, else the SKU's feed-source observations.
 
     (Page-source observations are not in the store yet; the scheduled service passes its own
@@ -123,7 +123,7 @@ def _verdict_lookup(engine: Engine, path: Path | None) -> Callable[[str], Suppli
     given = read_verdict_file(path) if path is not None else {}
     feeds: dict[str, dict[str, Observation]] = {}
 
-    def lookup(sku: str) -> SupplierVerdict | None:
+    def lookup(sku: str) -> SupplierCheck | None:
         if sku in given:
             return given[sku]
         listing = get_listing(engine, sku)

@@ -17,7 +17,7 @@ from pathlib import Path
 from stockguard.cancellations.apply import ApplyResult
 from stockguard.cancellations.ports import outbox_zeroer
 from stockguard.cancellations.pull import pull_orders
-from stockguard.cancellations.reasons import SupplierVerdict
+from stockguard.cancellations.reasons import SupplierCheck
 from stockguard.cancellations.report import write_csv
 from stockguard.cancellations.report_run import gather_reports
 from stockguard.cancellations.service import apply_cancellations, plan_cancellations
@@ -174,7 +174,7 @@ def apply_planned_cancellations(
 
 def fresh_verdicts(
     wired: Wired, skus: Iterable[str], notices: Notices | None = None
-) -> dict[str, SupplierVerdict | None]:
+) -> dict[str, SupplierCheck | None]:
     """Check the ordered SKUs' page sources now, then combine each listing's sources."""
     engine = wired.engine
     if not engine.listings:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from stockguard.cancellations import pull as pull_module
 from stockguard.cancellations.pull import pull_orders
-from stockguard.cancellations.reasons import RouteKind, SupplierVerdict
+from stockguard.cancellations.reasons import RouteKind, SupplierCheck
 from stockguard.cancellations.report_run import gather_reports
 from stockguard.cancellations.service import plan_cancellations
 from stockguard.sync.amazon.emulator import Emulator
@@ -77,7 +77,7 @@ def test_a_us_and_ca_catalogue_pulls_plans_and_reports_both(
     assert pulled.markets is not None
     assert [m.code for m in pulled.markets.pulled] == ["US", "CA"]
     assert pulled.skipped_note() == ""
-    out = SupplierVerdict(Availability.OUT_OF_STOCK, "在庫切れ", clock.now())
+    out = SupplierCheck(Availability.OUT_OF_STOCK, "在庫切れ", clock.now())
     plan = plan_cancellations(engine, clock, {"TEA-US": out, "TEA-CA": out})
     assert {e.order.order_id for e in plan.entries if e.route.kind is RouteKind.AUTO_CANCEL} == {
         us,

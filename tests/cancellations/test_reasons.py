@@ -11,7 +11,7 @@ from stockguard.cancellations.reasons import (
     Route,
     RouteKind,
     SellerFlag,
-    SupplierVerdict,
+    SupplierCheck,
     ZeroCause,
     choose_route,
     why_not_cancellable,
@@ -23,16 +23,16 @@ ORDERED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = ORDERED + timedelta(hours=48)
 RECENT = NOW - timedelta(hours=1)
 
-# Verdict kinds a SKU can have, relative to the order above (max age: 24 hours).
-VERDICTS: dict[str, SupplierVerdict | None] = {
+# Reading kinds a SKU can have, relative to the order above (max age: 24 hours).
+VERDICTS: dict[str, SupplierCheck | None] = {
     "none": None,
-    "in": SupplierVerdict(Availability.IN_STOCK, "カートに入れる", RECENT),
-    "oos": SupplierVerdict(Availability.OUT_OF_STOCK, "在庫切れ", RECENT),
-    "oos-before": SupplierVerdict(
+    "in": SupplierCheck(Availability.IN_STOCK, "カートに入れる", RECENT),
+    "oos": SupplierCheck(Availability.OUT_OF_STOCK, "在庫切れ", RECENT),
+    "oos-before": SupplierCheck(
         Availability.OUT_OF_STOCK, "在庫切れ", ORDERED - timedelta(minutes=1)
     ),
-    "oos-old": SupplierVerdict(Availability.OUT_OF_STOCK, "在庫切れ", ORDERED + timedelta(hours=1)),
-    "unknown": SupplierVerdict(Availability.UNKNOWN, "captcha", RECENT),
+    "oos-old": SupplierCheck(Availability.OUT_OF_STOCK, "在庫切れ", ORDERED + timedelta(hours=1)),
+    "unknown": SupplierCheck(Availability.UNKNOWN, "captcha", RECENT),
 }
 FRESH_OOS = {"oos"}
 ANY_OOS = {"oos", "oos-before", "oos-old"}

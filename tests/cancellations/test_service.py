@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from stockguard.cancellations.pull import DEFAULT_LOOKBACK, PULL_OVERLAP, pull_orders
-from stockguard.cancellations.reasons import RouteKind, SupplierVerdict
+from stockguard.cancellations.reasons import RouteKind, SupplierCheck
 from stockguard.cancellations.service import (
     apply_cancellations,
     plan_cancellations,
@@ -67,8 +67,8 @@ def gateway(emulator: Emulator, clock: ManualClock) -> Iterator[AmazonGateway]:
         yield gw
 
 
-def out_of_stock(clock: ManualClock) -> SupplierVerdict:
-    return SupplierVerdict(Availability.OUT_OF_STOCK, "#availability: 在庫切れ", clock.now())
+def out_of_stock(clock: ManualClock) -> SupplierCheck:
+    return SupplierCheck(Availability.OUT_OF_STOCK, "#availability: 在庫切れ", clock.now())
 
 
 def ack_feeds(emulator: Emulator) -> list[Any]:
@@ -85,7 +85,7 @@ def ack_feeds(emulator: Emulator) -> list[Any]:
 
 def stock_out_and_buyer_request(
     emulator: Emulator, clock: ManualClock
-) -> tuple[str, str, dict[str, SupplierVerdict]]:
+) -> tuple[str, str, dict[str, SupplierCheck]]:
     """One order whose supplier is out (fresh check), one the buyer asked to cancel."""
     out = emulator.add_order("SKU-OUT").order_id
     buyer = emulator.add_order("SKU-BUYER").order_id

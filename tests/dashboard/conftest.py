@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
-from stockguard.cancellations.reasons import SupplierVerdict
+from stockguard.cancellations.reasons import SupplierCheck
 from stockguard.cancellations.service import plan_cancellations
 from stockguard.suppliers.feeds import import_feed
 from stockguard.sync.cli import cli
@@ -78,7 +78,7 @@ def plan_the_demo_orders(db: Engine) -> None:
     """The supplier of every ordered SKU is out now: NoInventory cancellations are planned."""
     clock = SystemClock()
     skus = {item.sku for order in load_orders(db) for item in order.items}
-    out = SupplierVerdict(Availability.OUT_OF_STOCK, "#stock: 在庫切れ", clock.now())
+    out = SupplierCheck(Availability.OUT_OF_STOCK, "#stock: 在庫切れ", clock.now())
     plan = plan_cancellations(db, clock, dict.fromkeys(skus, out))
     assert plan.new_rows >= 1, "the demo took no order to plan a cancellation for"
 

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, insert
 from starlette.applications import Starlette
 
 from stockguard.cancellations.pull import pull_orders
-from stockguard.cancellations.reasons import SupplierVerdict
+from stockguard.cancellations.reasons import SupplierCheck
 from stockguard.cancellations.service import plan_cancellations
 from stockguard.sync.amazon.emulator import Emulator
 from stockguard.sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
@@ -72,7 +72,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         clock.advance(600)
         with AmazonGateway(amazon, settings.secrets, clock, rng=random.Random(3)) as gateway:
             pull_orders(db, gateway, clock)
-        verdict = SupplierVerdict(Availability.OUT_OF_STOCK, "#stock: 在庫切れ", clock.now())
+        verdict = SupplierCheck(Availability.OUT_OF_STOCK, "#stock: 在庫切れ", clock.now())
         assert plan_cancellations(db, clock, {"SKU-OUT": verdict}).new_rows == 1
         try:
             yield World(emulator, clock, db, settings, out, fine)

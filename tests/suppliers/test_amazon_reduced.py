@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from stockguard.suppliers.base import OfferKind, ParseOptions
 from stockguard.suppliers.registry import parse_page
-from stockguard.suppliers.shops.amazon_signs import REDUCED, Button, Reading, Signs, read_reduced
+from stockguard.suppliers.shops.amazon_signs import REDUCED, AmazonSign, Button, Signs, read_reduced
 from stockguard.sync.domain import Availability
 
 FETCHED_AT = datetime(2026, 5, 1, tzinfo=UTC)
@@ -25,18 +25,18 @@ LOOKALIKE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 
 READINGS = st.sampled_from(
     [
-        Reading("#availability: 在庫あり。", kind=OfferKind.NEW),
-        Reading("#availability: 残り2点", kind=OfferKind.NEW, quantity=2),
-        Reading("#availability: 現在在庫切れです。", availability=Availability.OUT_OF_STOCK),
-        Reading("#availability: Available from these sellers", kind=OfferKind.OTHER_SELLERS),
-        Reading("#availability: cannot be shipped", kind=OfferKind.CANNOT_SHIP),
+        AmazonSign("#availability: 在庫あり。", kind=OfferKind.NEW),
+        AmazonSign("#availability: 残り2点", kind=OfferKind.NEW, quantity=2),
+        AmazonSign("#availability: 現在在庫切れです。", availability=Availability.OUT_OF_STOCK),
+        AmazonSign("#availability: Available from these sellers", kind=OfferKind.OTHER_SELLERS),
+        AmazonSign("#availability: cannot be shipped", kind=OfferKind.CANNOT_SHIP),
     ]
 )
 OUT_BOXES = st.sampled_from(
     [
         None,
-        Reading("#outOfStock: Currently unavailable.", availability=Availability.OUT_OF_STOCK),
-        Reading("#outOfStock: cannot be shipped", kind=OfferKind.CANNOT_SHIP),
+        AmazonSign("#outOfStock: Currently unavailable.", availability=Availability.OUT_OF_STOCK),
+        AmazonSign("#outOfStock: cannot be shipped", kind=OfferKind.CANNOT_SHIP),
     ]
 )
 BUTTONS = st.builds(

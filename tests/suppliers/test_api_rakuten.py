@@ -25,7 +25,7 @@ from stockguard.suppliers.apis.rakuten import (
     RakutenItemApi,
 )
 from stockguard.suppliers.apis.rakuten_answers import item_verdict
-from stockguard.suppliers.base import Verdict
+from stockguard.suppliers.base import Reading
 from stockguard.sync.clock import ManualClock
 from stockguard.sync.domain import Availability, Money, UnknownReason
 from stockguard.sync.errors import ConfigError, SupplierBlocked, SupplierError
@@ -189,7 +189,7 @@ def test_a_batch_of_codes_at_one_call_a_second_without_429(
         "wear-jp:10000777": Availability.IN_STOCK,
         "book:404": Availability.UNKNOWN,
     }
-    seen: dict[str, Verdict] = {}
+    seen: dict[str, Reading] = {}
     for code in wanted:
         seen |= api.read([code])
         clock.advance(1.0)

@@ -23,7 +23,7 @@ from stockguard.suppliers.apis.yahoo import (
     parse_code,
     search_verdict,
 )
-from stockguard.suppliers.base import Verdict
+from stockguard.suppliers.base import Reading
 from stockguard.sync.clock import ManualClock
 from stockguard.sync.domain import Availability, Money, UnknownReason
 
@@ -55,7 +55,7 @@ def api_for(
     return YahooItemApi(creds, http=http, clock=clock, base_url=fake.base_url, via=via)
 
 
-def one(api: YahooItemApi, code: str) -> Verdict:
+def one(api: YahooItemApi, code: str) -> Reading:
     return api.read([code])[code]
 
 
@@ -183,7 +183,7 @@ def test_a_batch_of_codes_at_one_call_a_second_without_429(
         MUG: Availability.IN_STOCK,
         "zakka-store_gone": Availability.UNKNOWN,
     }
-    seen: dict[str, Verdict] = {}
+    seen: dict[str, Reading] = {}
     for code in wanted:
         seen |= api.read([code])
         clock.advance(1.0)
