@@ -8,10 +8,8 @@ store.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from stockguard.sync.cli import cli
 from stockguard.sync.domain import Listing, Source, SourceKind
 from stockguard.sync.store import open_store
 from stockguard.sync.store.listings import save_listings
+from tests.suppliers.test_fetch import LocalServer, html_pages
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "suppliers"
 IN_STOCK = (FIXTURES / "generic" / "jsonld-in-stock-with-decoys.html").read_bytes()
@@ -29,29 +28,16 @@ JSON_KEYS = {"availability", "quantity", "price", "currency", "ships_within_days
              "reason", "adapter", "http_status", "content_hash"}  # fmt: skip
 
 
-class _Shop(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        pages = {"/products/bowl": (200, IN_STOCK), "/products/cup": (200, SOLD_OUT)}
-        status, body = pages.get(self.path, (503, b"<html><body>busy</body></html>"))
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def shop() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Shop)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    pages = {
+        "/products/bowl": (200, IN_STOCK),
+        "/products/cup": (200, SOLD_OUT),
+        "/products/gone": (503, b"<html><body>busy</body></html>"),
+    }
+    server = LocalServer(routes=html_pages(pages))
+    yield server.url("")
+    server.close()
 
 
 @pytest.fixture

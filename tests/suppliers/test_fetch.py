@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -97,6 +97,16 @@ def send(
     req.send_header("Content-Length", str(len(body)))
     req.end_headers()
     req.wfile.write(body)
+
+
+def html_pages(pages: Mapping[str, tuple[int, bytes]]) -> dict[str, Handler]:
+    """Routes answering each path with its status and HTML body."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+
+    def route(status: int, body: bytes) -> Handler:
+        return lambda req, _hit: send(req, status, body, html)
+
+    return {path: route(status, body) for path, (status, body) in pages.items()}
 
 
 @pytest.fixture

@@ -10,11 +10,9 @@ whose buy control says sold out into IN_STOCK.
 from __future__ import annotations
 
 import json
-import threading
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ from stockguard.sync.cli.wiring import page_checker
 from stockguard.sync.config import SellerPhraseSettings, SupplierSettings, parse_settings
 from stockguard.sync.domain import Availability, Source, SourceKind
 from stockguard.sync.errors import ConfigError
+from tests.suppliers.test_fetch import LocalServer, html_pages
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 _HEAD = '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{0} | 山田商店</title>'
@@ -61,29 +60,11 @@ PAGES = {
 }
 
 
-class _SellerShop(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = PAGES.get(self.path)
-        self.send_response(200 if body else 404)
-        body = body or b"<html><body>not here</body></html>"
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def shop() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SellerShop)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    server = LocalServer(routes=html_pages({path: (200, body) for path, body in PAGES.items()}))
+    yield server.url("")
+    server.close()
 
 
 def _config(tmp_path: Path, phrases: str) -> Path:
