@@ -149,6 +149,9 @@ MARKETPLACES: dict[str, Marketplace] = {
 MARKETPLACES_BY_ID: dict[str, Marketplace] = {m.marketplace_id: m for m in MARKETPLACES.values()}
 
 
+DEFAULT_ACCOUNT = "default"  # the one seller account a store serves today (room for several)
+
+
 def marketplace(code_or_id: str) -> Marketplace:
     """Look a marketplace up by short code (``US``, ``uk``) or SP-API id; KeyError if unknown."""
     key = code_or_id.strip()
@@ -156,6 +159,63 @@ def marketplace(code_or_id: str) -> Marketplace:
     if found is None:
         raise KeyError(code_or_id)
     return found
+
+
+def market_id(code: str) -> str:
+    """The SP-API id of a short marketplace code (``US`` -> ``ATVPDKIKX0DER``); KeyError if
+    unknown. The catalogue stores codes: this is the edge where they become ids."""
+    found = MARKETPLACES.get(code)
+    return found.marketplace_id if found is not None else marketplace(code).marketplace_id
+
+
+@dataclass(frozen=True, order=True)
+class PoolKey:
+    """One merchant-fulfilled quantity on Amazon: seller account + SKU.
+
+    Amazon keeps the quantity (and lead time) of a seller's SKU once for every marketplace
+    the SKU is listed in (amzn/selling-partner-api-docs#3167): a change in one marketplace
+    changes them all. So the engine decides, pushes and compares quantities per pool.
+    """
+
+    sku: str
+    account: str = DEFAULT_ACCOUNT
+
+
+@dataclass(frozen=True, order=True)
+class ListingKey:
+    """Which listing: a seller account's SKU in one marketplace (its SP-API id, never the
+    short code: codes live at the edges, the catalogue CSV and what is displayed)."""
+
+    sku: str
+    marketplace_id: str
+    account: str = DEFAULT_ACCOUNT
+
+    @classmethod
+    def of(cls, sku: str, code_or_id: str, account: str = DEFAULT_ACCOUNT) -> ListingKey:
+        """The key of ``sku`` in a marketplace given by short code or id; KeyError if unknown."""
+        return cls(sku, market_id(code_or_id), account)
+
+    @property
+    def pool(self) -> PoolKey:
+        """The quantity this listing shares with the SKU's other marketplaces."""
+        return PoolKey(self.sku, self.account)
+
+    @property
+    def code(self) -> str:
+        """The marketplace's short code (``US``), for display."""
+        return MARKETPLACES_BY_ID[self.marketplace_id].code
+
+    def __str__(self) -> str:
+        return f"{self.sku} ({self.code})"
+
+
+def primary_first(key: ListingKey) -> tuple[int, str]:
+    """Sort key of a pool's listings: the first is the one a pool's push is addressed to
+    (marketplaces in MARKETPLACES order: US before CA before MX; any of them sets the pool)."""
+    return (_MARKET_ORDER.get(key.marketplace_id, len(_MARKET_ORDER)), key.marketplace_id)
+
+
+_MARKET_ORDER = {m.marketplace_id: n for n, m in enumerate(MARKETPLACES.values())}
 
 
 @dataclass(frozen=True)
@@ -183,6 +243,11 @@ class Listing:
     max_cost: Money | None = None  # above this supplier price the listing goes to 0
     safety_buffer: int = 0  # units kept back from a supplier's stated quantity
     pack_size: int = 1  # supplier units per Amazon unit
+
+    @property
+    def key(self) -> ListingKey:
+        """Which listing this is (marketplace id inside, the code stays for display)."""
+        return ListingKey(self.sku, market_id(self.marketplace))
 
 
 @dataclass(frozen=True)
@@ -222,6 +287,11 @@ class Decision:
     source_ref: str | None = None
     review_at: datetime | None = None  # when time alone could change it (evidence ageing)
 
+    @property
+    def key(self) -> ListingKey:
+        """The listing this decision is for."""
+        return ListingKey(self.sku, market_id(self.marketplace))
+
 
 @dataclass(frozen=True)
 class QuantityUpdate:
@@ -229,8 +299,13 @@ class QuantityUpdate:
 
     sku: str
     quantity: int
-    marketplace_id: str
+    marketplace_id: str  # the marketplace the request names; the quantity is the pool's
     product_type: str = "PRODUCT"
+
+    @property
+    def pool(self) -> PoolKey:
+        """The quantity this update sets (every marketplace of the SKU)."""
+        return PoolKey(self.sku)
 
 
 @dataclass(frozen=True)

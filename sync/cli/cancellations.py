@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from stockguard.cancellations.service import Plan
     from stockguard.sync.clock import Clock
     from stockguard.sync.config import Settings
+    from stockguard.sync.domain import ListingKey
 
 commands: list[click.Command] = []
 
@@ -109,8 +110,12 @@ def _parse_flags(values: tuple[str, ...]) -> dict[str, frozenset[SellerFlag]]:
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def _verdict_lookup(engine: Engine, path: Path | None) -> Callable[[str], SupplierCheck | None]:
-    """SKU -> verdict: the --verdicts file first, else the SKU's feed-source observations.
+def _verdict_lookup(
+    engine: Engine, path: Path | None
+) -> Callable[[ListingKey], SupplierCheck | None]:
+    """Listing -> verdict: the --verdicts file first (by SKU), else the listing's feed-source
+    observations (any listing of the SKU when the order's marketplace is not catalogued:
+    the SKU's listings share their sources).
 
     (Page-source observations are not in the store yet; the scheduled service passes its own
     verdicts to ``run_cancellations``.)
@@ -118,15 +123,15 @@ def _verdict_lookup(engine: Engine, path: Path | None) -> Callable[[str], Suppli
     from stockguard.cancellations.verdicts import combine_sources, read_verdict_file
     from stockguard.sync.domain import Observation, SourceKind
     from stockguard.sync.store.feeds import latest_feed_observations
-    from stockguard.sync.store.listings import get_listing
+    from stockguard.sync.store.listings import find_listings, get_listing
 
     given = read_verdict_file(path) if path is not None else {}
     feeds: dict[str, dict[str, Observation]] = {}
 
-    def lookup(sku: str) -> SupplierCheck | None:
-        if sku in given:
-            return given[sku]
-        listing = get_listing(engine, sku)
+    def lookup(key: ListingKey) -> SupplierCheck | None:
+        if key.sku in given:
+            return given[key.sku]
+        listing = get_listing(engine, key) or next(iter(find_listings(engine, sku=key.sku)), None)
         if listing is None:
             return None
         latest: dict[str, Observation] = {}

@@ -9,7 +9,7 @@ import the engine, the supplier side and the cancellations package together.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +26,7 @@ from stockguard.sync.cli.notices import Notices
 from stockguard.sync.cli.wiring import Wired
 from stockguard.sync.clock import Clock
 from stockguard.sync.config import Settings
-from stockguard.sync.domain import OrderStatus
+from stockguard.sync.domain import ListingKey, OrderStatus, PoolKey, primary_first
 from stockguard.sync.pusher import push, verify
 from stockguard.sync.runlock import RunLock
 from stockguard.sync.scheduler import JobSpec
@@ -174,8 +174,9 @@ def apply_planned_cancellations(
 
 def fresh_verdicts(
     wired: Wired, skus: Iterable[str], notices: Notices | None = None
-) -> dict[str, SupplierCheck | None]:
-    """Check the ordered SKUs' page sources now, then combine each listing's sources."""
+) -> Callable[[ListingKey], SupplierCheck | None]:
+    """Check the ordered SKUs' page sources now, then combine each listing's sources: per
+    listing (an order's SKU in its marketplace), else any listing of the SKU (one pool)."""
     engine = wired.engine
     if not engine.listings:
         engine.load()
@@ -186,4 +187,12 @@ def fresh_verdicts(
         notices.passed(report)
     refs = sorted({s.ref for item in items for s in item.sources})
     latest = obs_store.latest_observations(wired.db, refs)
-    return {item.sku: combine_sources(item, latest) for item in items}
+    found = {item.key: combine_sources(item, latest) for item in items}
+    by_pool: dict[PoolKey, SupplierCheck | None] = {}
+    for key in sorted(found, key=primary_first):  # the same sources: the primary's check
+        by_pool.setdefault(key.pool, found[key])
+
+    def lookup(key: ListingKey) -> SupplierCheck | None:
+        return found[key] if key in found else by_pool.get(key.pool)
+
+    return lookup

@@ -18,12 +18,12 @@ from stockguard.sync.cli.excel_csv import encoding_option
 from stockguard.sync.cli.plain import plain
 from stockguard.sync.cli.progress import step
 from stockguard.sync.clock import SystemClock
-from stockguard.sync.domain import Listing, SourceKind, marketplace
+from stockguard.sync.domain import Listing, PoolKey, SourceKind, marketplace
 from stockguard.sync.excel_csv import write_excel_csv
 from stockguard.sync.i18n import tr
 from stockguard.sync.store import open_store
 from stockguard.sync.store.listings import count_listings, find_listings
-from stockguard.sync.store.outbox import last_known
+from stockguard.sync.store.outbox import last_known_pools
 
 commands: list[click.Command] = []
 
@@ -144,7 +144,7 @@ def show_command(
         found = find_listings(engine, sku=sku, marketplace=code)
         total = count_listings(engine)
         with engine.connect() as conn:
-            known = last_known(conn, [item.sku for item in found])
+            known = last_known_pools(conn, [item.sku for item in found])
     finally:
         engine.dispose()
     shown = found if limit <= 0 else found[:limit]
@@ -166,10 +166,10 @@ CSV_COLUMNS = ("sku", "marketplace", "asin", "quantity", "handling_days", "sourc
 
 
 def _csv_rows(
-    items: list[Listing], known: dict[tuple[str, str], int]
+    items: list[Listing], known: dict[PoolKey, int]
 ) -> Iterator[tuple[object, ...]]:
     for item in items:
-        amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))
+        amazon = known.get(item.key.pool)
         sources = " ".join(_source_label(s.kind, s.ref, s.supplier) for s in item.sources)
         yield (
             item.sku,
@@ -182,7 +182,7 @@ def _csv_rows(
         )
 
 
-def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:
+def _table(items: list[Listing], known: dict[PoolKey, int]) -> Table:
     table = Table(title=tr("Listings"))
     table.add_column(tr("SKU"), no_wrap=True)
     table.add_column(tr("Mkt"), no_wrap=True)
@@ -192,7 +192,7 @@ def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:
     table.add_column(tr("Sources"), overflow="fold")
     table.add_column("Amazon", justify="right", no_wrap=True)  # last accepted quantity
     for item in items:
-        amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))
+        amazon = known.get(item.key.pool)
         cells = (
             item.sku,
             item.marketplace,

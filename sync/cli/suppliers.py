@@ -257,13 +257,15 @@ def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> 
     from stockguard.suppliers.fetch import Fetcher
     from stockguard.suppliers.seller_phrases import for_url
     from stockguard.sync.store import open_store
-    from stockguard.sync.store.listings import get_listing
+    from stockguard.sync.store.listings import find_listings
 
     engine = open_store(app.settings.store.url)
     try:
-        listing = get_listing(engine, sku)
+        # A SKU's listings share their sources (the catalogue refuses otherwise): any will do.
+        listed = find_listings(engine, sku=sku)
     finally:
         engine.dispose()
+    listing = listed[0] if listed else None
     if listing is None:
         where = hide_passwords(app.settings.store.url)
         raise ConfigError(f"no listing with SKU {sku!r} in {where}")

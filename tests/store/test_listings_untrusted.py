@@ -13,7 +13,7 @@ from stockguard.sync.cli.catalogue.importer import import_listings_file, read_li
 from stockguard.sync.cli.catalogue.sources import SourceRules
 from stockguard.sync.clock import ManualClock
 from stockguard.sync.config import FeedSettings
-from stockguard.sync.domain import Source, SourceKind
+from stockguard.sync.domain import ListingKey, Source, SourceKind
 from stockguard.sync.errors import FileRefused
 from stockguard.sync.store import open_store
 from stockguard.sync.store.listings import count_listings, get_listing
@@ -126,7 +126,7 @@ def test_japanese_column_names_are_accepted(tmp_path: Path, engine: Engine) -> N
     )
     report = import_listings_file(engine, write(tmp_path, text), ManualClock().now())
     assert report.errors == []
-    listing = get_listing(engine, "和-1")
+    listing = get_listing(engine, ListingKey.of("和-1", "JP"))
     assert listing is not None
     assert (listing.marketplace, listing.handling_days, listing.default_quantity) == ("JP", 3, 2)
     assert [s.ref for s in listing.sources] == ["https://a.example/1", "4901234567894"]

@@ -32,7 +32,7 @@ from stockguard.sync.status_query import (
 from stockguard.sync.store import outbox
 from stockguard.sync.store.cancellation_plan import OPEN_STATES, CancellationRow, rows_in
 from stockguard.sync.store.feeds import FeedImportRow, SqlFeedStore
-from stockguard.sync.store.listings import get_listing
+from stockguard.sync.store.listings import find_listings
 from stockguard.sync.store.observations import DecisionRecord, decision_history, recent_observations
 from stockguard.sync.store.orders import load_orders
 from stockguard.sync.store.refused_feeds import KeptFeed, kept_feeds
@@ -107,7 +107,8 @@ class ListingDetail:
 
 def listing_detail(db: Engine, sku: str, marketplace: str | None, now: datetime) -> ListingDetail:
     """The listing's sources, decisions (with their observations), checks and pushes."""
-    listing = get_listing(db, sku, marketplace)
+    found = find_listings(db, sku=sku, marketplace=marketplace)  # codes: the page's edge
+    listing = found[0] if found else None
     decided = decision_history(db, sku, until=now, limit=TIMELINE_DEPTH)
     refs = [source.ref for source in listing.sources] if listing else []
     checks: list[Observation] = []
