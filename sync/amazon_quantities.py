@@ -102,9 +102,7 @@ def read_all(db: Engine, gateway: QuantityReader, items: Sequence[Listing], cloc
             # A push written while the report was made is newer than the report: keep it.
             overtaken = outbox.written_since(conn, mark)[1]
             found = [
-                i
-                for i in listed
-                if i.sku in report.quantities and i.key.pool not in overtaken
+                i for i in listed if i.sku in report.quantities and i.key.pool not in overtaken
             ]
             updates = [
                 QuantityUpdate(i.sku, report.quantities[i.sku], market_id, i.product_type)

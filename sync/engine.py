@@ -149,7 +149,9 @@ class SyncEngine:
             quotas=quotas,
         )
         self.listings: dict[ListingKey, Listing] = {}
-        self.pools: dict[PoolKey, tuple[ListingKey, ...]] = {}  # each pool's listings, primary first
+        self.pools: dict[
+            PoolKey, tuple[ListingKey, ...]
+        ] = {}  # each pool's listings, primary first
         self.by_ref: dict[str, list[tuple[Listing, Source]]] = {}
         self.sales: dict[str, list[policy.Sale]] = {}  # recent Amazon orders per SKU
         self._loaded_orders = False
@@ -372,10 +374,7 @@ class SyncEngine:
             with self.db.begin() as conn:
                 obs_store.record_decisions(
                     conn,
-                    [
-                        (d, current.get(d.key), ids.get(d.source_ref or ""))
-                        for d in decisions
-                    ],
+                    [(d, current.get(d.key), ids.get(d.source_ref or "")) for d in decisions],
                 )
                 self.queue.decided(conn, decisions)
         return decisions, current
@@ -412,9 +411,7 @@ class SyncEngine:
         self._settle(keys, report)
         return report
 
-    def learn_quantities(
-        self, keys: Iterable[ListingKey], *, bulk: bool = True
-    ) -> set[ListingKey]:
+    def learn_quantities(self, keys: Iterable[ListingKey], *, bulk: bool = True) -> set[ListingKey]:
         """Read Amazon's quantity for listings stockguard has never set; without it a live
         listing would look like one at 0 waiting for a restore. A few are read one by one;
         more (when ``bulk``) through one listings report per marketplace, else the first few.

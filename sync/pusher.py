@@ -6,8 +6,8 @@ One push at a time per database: across processes the run lock (sync/runlock.py)
 within a process ``push`` holds a lock per database. A push:
 
 1. enqueues the new targets (a newer target supersedes older ``pending`` rows of its pool:
-   the SKU's one quantity, whichever marketplace a row names) and turns rows a crash left in ``sending`` back into ``pending`` (a quantity
-   is absolute, so re-sending is idempotent);
+   the SKU's one quantity, whichever marketplace a row names) and turns rows a crash left in
+   ``sending`` back into ``pending`` (a quantity is absolute, so re-sending is idempotent);
 2. supersedes every ``pending`` row that has a newer target of the same pool (SKU),
    so an earlier decision never follows a later one to Amazon;
 3. sends the pending rows: when there are more than ``patch_burst_max``, the first

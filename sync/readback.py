@@ -4,9 +4,9 @@
 becomes ``applied`` only once Amazon shows its quantity; otherwise it goes back to ``pending``
 so the next push sends it again. A pool's push names one marketplace but sets the SKU's
 quantity in all of them, so it is read back in each marketplace the catalogue lists the SKU in
-(and in the one it named): applied only when every one shows it. More than ``BULK_AFTER`` rows are read from one All Listings
-Report per marketplace instead of one getListingsItem each (5 per second: 100,000 rows would
-take 5.5 hours).
+(and in the one it named): applied only when every one shows it. More than ``BULK_AFTER``
+rows are read from one All Listings Report per marketplace instead of one getListingsItem
+each (5 per second: 100,000 rows would take 5.5 hours).
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ def verify(
     """Read accepted quantities back; mark them applied, or re-queue what Amazon did not apply.
 
     Only the newest target of each pool is compared with Amazon (an older one is history: a
-    newer target replaces it), in every marketplace of the pool. ``limit``: at most this many rows, oldest first,
-    so one run ends quickly (getListingsItem allows 5 per second); the rest wait their turn.
+    newer target replaces it), in every marketplace of the pool. ``limit``: at most this many
+    rows, oldest first, so one run ends quickly (getListingsItem allows 5 per second); the
+    rest wait their turn.
     """
     now = (clock or SystemClock()).now()
     with engine.connect() as conn:

@@ -165,9 +165,7 @@ def show_command(
 CSV_COLUMNS = ("sku", "marketplace", "asin", "quantity", "handling_days", "sources", "amazon")
 
 
-def _csv_rows(
-    items: list[Listing], known: dict[PoolKey, int]
-) -> Iterator[tuple[object, ...]]:
+def _csv_rows(items: list[Listing], known: dict[PoolKey, int]) -> Iterator[tuple[object, ...]]:
     for item in items:
         amazon = known.get(item.key.pool)
         sources = " ".join(_source_label(s.kind, s.ref, s.supplier) for s in item.sources)

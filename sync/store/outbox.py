@@ -171,9 +171,7 @@ def _done_rows(conn: Connection, skus: Sequence[str] | None) -> Iterator[tuple[s
         else [query.where(outbox.c.sku.in_(c)) for c in _chunks(sorted(set(skus)))]
     )
     for batch in batches:  # a SKU's rows all fall in one batch: its own rows come by id
-        for sku, market_id, quantity in conn.execute(batch.order_by(outbox.c.id)):
-            yield sku, market_id, quantity
-
+        yield from conn.execute(batch.order_by(outbox.c.id)).tuples()
 
 
 def last_known_pools(conn: Connection, skus: Sequence[str] | None = None) -> dict[PoolKey, int]:
@@ -224,11 +222,7 @@ def latest_accepted(conn: Connection, skus: Sequence[str] | None = None) -> list
     A pool with a newer target still in flight is skipped: that target will replace it.
     """
     live = [s.value for s in (*OPEN, *DONE)]
-    newest = (
-        select(func.max(outbox.c.id))
-        .where(outbox.c.state.in_(live))
-        .group_by(outbox.c.sku)
-    )
+    newest = select(func.max(outbox.c.id)).where(outbox.c.state.in_(live)).group_by(outbox.c.sku)
     query = select(outbox).where(outbox.c.id.in_(newest), outbox.c.state == State.ACCEPTED.value)
     wanted = None if skus is None else set(skus)
     rows = [_row(r) for r in conn.execute(query.order_by(outbox.c.id))]

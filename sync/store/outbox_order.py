@@ -1,7 +1,8 @@
 """The outbox's ordering rules: a later target always has the last word on Amazon.
 
 - ``supersede_older_pending``: before a push round, a ``pending`` row with a newer target of
-  the same pool (SKU, in any marketplace: Amazon keeps one quantity) is superseded (a crash leftover, a re-queued older row);
+  the same pool (SKU, in any marketplace: Amazon keeps one quantity) is superseded (a crash
+  leftover, a re-queued older row);
 - ``newer_done_rows`` + ``reassert``: when an older feed finishes after a newer row was
   accepted or applied, that newer row is sent again (Amazon applied the feed last).
 
@@ -30,9 +31,7 @@ def supersede_older_pending(conn: Connection, now: datetime) -> int:
     targets = outbox.c.kind != "readback"
     pending = list(
         conn.execute(
-            select(outbox.c.id, outbox.c.sku).where(
-                outbox.c.state == State.PENDING.value, targets
-            )
+            select(outbox.c.id, outbox.c.sku).where(outbox.c.state == State.PENDING.value, targets)
         )
     )
     newest: dict[str, int] = {}

@@ -236,7 +236,10 @@ def test_api_sources_parse_with_their_api_and_code(engine: Engine, tmp_path: Pat
     )
     report = import_listings_file(engine, path, ManualClock().now())
     assert report.errors == []
-    first, second = get_listing(engine, ListingKey.of("P-1", "US")), get_listing(engine, ListingKey.of("P-2", "US"))
+    first, second = (
+        get_listing(engine, ListingKey.of("P-1", "US")),
+        get_listing(engine, ListingKey.of("P-2", "US")),
+    )
     assert first is not None
     assert second is not None
     assert first.sources == (

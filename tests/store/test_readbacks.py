@@ -22,7 +22,11 @@ def test_readbacks_are_closed_applied_rows_that_last_known_answers(
     with engine.begin() as conn:
         assert ob.record_readbacks(conn, updates, clock.now()) == 3
     with engine.connect() as conn:
-        assert ob.last_known(conn) == {ListingKey("A", US): 3, ListingKey("A", CA): 8, ListingKey("B", US): 0}
+        assert ob.last_known(conn) == {
+            ListingKey("A", US): 3,
+            ListingKey("A", CA): 8,
+            ListingKey("B", US): 0,
+        }
         assert ob.rows_in(conn, *ob.OPEN) == []
         rows = ob.history(conn, "A")
     assert {(r.kind, r.state, r.reason, r.attempts) for r in rows} == {
