@@ -5,11 +5,15 @@ never undone by a sibling marketplace. Real emulator (pooled inventory), real SQ
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from stockguard.suppliers.fetch import Fetcher
@@ -20,12 +24,27 @@ from stockguard.sync.cli.demo_run import DEMO_RULES, emulator_seed
 from stockguard.sync.cli.wiring import Wired, page_checker
 from stockguard.sync.clock import ManualClock
 from stockguard.sync.demoshop import DemoShop
-from stockguard.sync.domain import ListingKey, PoolKey, Source, SourceKind, market_id
+from stockguard.sync.domain import (
+    Availability,
+    ListingKey,
+    PoolKey,
+    Source,
+    SourceKind,
+    market_id,
+)
 from stockguard.sync.engine import SyncEngine
-from stockguard.sync.store import outbox
+from stockguard.sync.store import observations as obs_store
+from stockguard.sync.store import open_store, outbox
 from stockguard.sync.store.listings import get_listing, save_listings
 from stockguard.sync.store.observations import decision_history
-from tests.engine.conftest import CATALOGUE, DEFAULT_QUANTITY, PASS_GAP, World, engine_settings
+from tests.engine.conftest import (
+    CATALOGUE,
+    DEFAULT_QUANTITY,
+    PASS_GAP,
+    World,
+    engine_settings,
+    products,
+)
 
 MARKETS = ("US", "CA", "MX")
 SKU = "JP-WHISK"
@@ -120,3 +139,85 @@ def test_a_zero_in_one_marketplace_is_never_undone_by_a_sibling(pooled: World) -
         for market in MARKETS:
             assert pooled.emulator.quantity(SKU, market_id(market)) == 0
     assert [r.quantity for r in pushes(pooled, SKU)] == [0]
+
+
+# --- the pool property: random stock, sales and passes ---------------------------------------
+
+Step = tuple[str, str]  # ("out" | "in" | "sale" | "pass" | "jump", marketplace code or "")
+
+STEPS = st.one_of(
+    st.sampled_from([("out", ""), ("in", ""), ("pass", ""), ("jump", "")]),
+    st.tuples(st.just("sale"), st.sampled_from(MARKETS)),
+)
+
+
+@contextmanager
+def pooled_world(root: Path) -> Iterator[World]:
+    """The pooled world on a fresh SQLite file (one per Hypothesis example)."""
+    clock = ManualClock()
+    with ExitStack() as stack:
+        shop = stack.enter_context(DemoShop(products(), clock))
+        db = open_store(f"sqlite:///{root / 'stockguard.db'}")
+        stack.callback(db.dispose)
+        path = write_pooled_catalogue(root / "catalogue.csv", shop)
+        assert not import_listings_file(db, path, clock.now(), rules=DEMO_RULES).errors
+        items = read_listings_csv(path, DEMO_RULES).listings
+        emu = stack.enter_context(Emulator(emulator_seed(items), clock=clock))
+        settings = engine_settings(f"sqlite:///{root / 'stockguard.db'}", emu.base_url)
+        gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
+        checker = page_checker(stack.enter_context(Fetcher(settings.suppliers, clock)))
+        sync = SyncEngine(db, gateway, checker, settings, clock)
+        sync.load()
+        yield World(
+            clock,
+            shop,
+            emu,
+            db,
+            settings,
+            sync,
+            Wired(db, gateway, sync, ExitStack()),
+            items,
+            checker,
+        )
+
+
+def play_pool(world: World, steps: list[Step]) -> None:
+    """Run the steps; after each pass check the pool's two laws."""
+    for kind, market in steps:
+        if kind in ("out", "in"):
+            world.shop.set_stock(CATALOGUE[SKU][0], kind == "in")
+        elif kind == "sale":
+            world.emulator.add_order([(SKU, 1)], marketplace=market)
+        elif kind == "jump":
+            world.clock.advance(49 * 3600.0)  # past max_observation_age_hours
+        else:
+            world.clock.advance(PASS_GAP)
+            before = len(pushes(world, SKU))
+            world.sync.sync_once()
+            assert len(pushes(world, SKU)) - before <= 1, "two pushes of one pool in one pass"
+            check_live_on_evidence(world)
+
+
+def check_live_on_evidence(world: World) -> None:
+    """No marketplace of the pool is > 0 on Amazon without fresh IN_STOCK evidence."""
+    ref = world.shop.url_for(CATALOGUE[SKU][0])
+    latest = obs_store.latest_observations(world.db, [ref]).get(ref)
+    max_age = timedelta(hours=world.settings.policy.max_observation_age_hours)
+    fresh = (
+        latest is not None
+        and latest.availability is Availability.IN_STOCK
+        and world.clock.now() - latest.checked_at <= max_age
+    )
+    for market in MARKETS:
+        shown = world.emulator.quantity(SKU, market_id(market)) or 0
+        assert fresh or shown == 0, f"{SKU} live ({shown}) in {market} without fresh evidence"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(STEPS, min_size=1, max_size=10))
+def test_a_pool_is_never_live_without_fresh_evidence_nor_pushed_twice_a_pass(
+    steps: list[Step],
+) -> None:
+    with tempfile.TemporaryDirectory() as root, pooled_world(Path(root)) as world:
+        world.sync.sync_once()  # the first pass: Amazon's quantity learnt
+        play_pool(world, [*steps, ("pass", "")])
