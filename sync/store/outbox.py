@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -160,7 +160,7 @@ def last_known(conn: Connection, skus: Sequence[str] | None = None) -> dict[List
     return {ListingKey(sku, market): quantity for sku, market, quantity in _done_rows(conn, skus)}
 
 
-def _done_rows(conn: Connection, skus: Sequence[str] | None) -> Iterator[tuple[str, str, int]]:
+def _done_rows(conn: Connection, skus: Sequence[str] | None) -> list[tuple[str, str, int]]:
     """(SKU, marketplace id, quantity) of the accepted and applied rows, oldest first."""
     query = select(outbox.c.sku, outbox.c.marketplace_id, outbox.c.quantity).where(
         outbox.c.state.in_([s.value for s in DONE])
@@ -170,8 +170,12 @@ def _done_rows(conn: Connection, skus: Sequence[str] | None) -> Iterator[tuple[s
         if skus is None
         else [query.where(outbox.c.sku.in_(c)) for c in _chunks(sorted(set(skus)))]
     )
-    for batch in batches:  # a SKU's rows all fall in one batch: its own rows come by id
-        yield from conn.execute(batch.order_by(outbox.c.id)).tuples()
+    # A SKU's rows all fall in one batch, so its own rows come in id order.
+    return [
+        (sku, market_id, quantity)
+        for batch in batches
+        for sku, market_id, quantity in conn.execute(batch.order_by(outbox.c.id))
+    ]
 
 
 def last_known_pools(conn: Connection, skus: Sequence[str] | None = None) -> dict[PoolKey, int]:
