@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stockguard.sync.domain import PoolKey
-from stockguard.sync.store.outbox import State
+from stockguard.core.domain import PoolKey
+from stockguard.core.store.outbox import State
 
 
 @dataclass(frozen=True)

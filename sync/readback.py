@@ -18,14 +18,14 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.listings_report import ListingQuantities
-from stockguard.sync.clock import Clock, SystemClock
-from stockguard.sync.domain import MARKETPLACES_BY_ID
-from stockguard.sync.errors import AmazonAuthError, AmazonError
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store import outbox_order as order
-from stockguard.sync.store.listings import pool_marketplaces
-from stockguard.sync.store.outbox import State
+from stockguard.core.amazon.listings_report import ListingQuantities
+from stockguard.core.clock import Clock, SystemClock
+from stockguard.core.domain import MARKETPLACES_BY_ID
+from stockguard.core.errors import AmazonAuthError, AmazonError
+from stockguard.core.store import outbox as ob
+from stockguard.core.store import outbox_order as order
+from stockguard.core.store.listings import pool_marketplaces
+from stockguard.core.store.outbox import State
 
 
 class QuantityReader(Protocol):
@@ -49,7 +49,7 @@ class VerifyReport:
 
 
 def verify(
-    engine: Engine,
+    db: Engine,
     gateway: QuantityReader,
     skus: Sequence[str] | None = None,
     clock: Clock | None = None,
@@ -65,12 +65,12 @@ def verify(
     rest wait their turn.
     """
     now = (clock or SystemClock()).now()
-    with engine.connect() as conn:
+    with db.connect() as conn:
         rows = ob.latest_accepted(conn, skus)
     if limit is not None:
         rows = rows[: max(0, limit)]
     result = VerifyReport([], [], [])
-    listed = pool_marketplaces(engine, sorted({r.sku for r in rows}))
+    listed = pool_marketplaces(db, sorted({r.sku for r in rows}))
     markets = {r.id: _markets(r, listed.get(r.sku, [])) for r in rows}
     reports = _read_all(gateway, markets.values()) if len(rows) > bulk_after else None
     for row in rows:
@@ -78,7 +78,7 @@ def verify(
         if shown is None:
             result.unreadable.append(row.sku)
             continue
-        _settle(engine, row, shown, now, result)
+        _settle(db, row, shown, now, result)
     return result
 
 
@@ -125,7 +125,7 @@ def _read_all(
 
 
 def _settle(
-    engine: Engine,
+    db: Engine,
     row: ob.OutboxRow,
     shown: dict[str, int | None],
     now: datetime,
@@ -134,7 +134,7 @@ def _settle(
     """Applied (every marketplace of the pool shows it), or re-queued; one commit per row,
     so a crash keeps what was read back."""
     wrong = {m: q for m, q in shown.items() if q != row.quantity}
-    with engine.begin() as conn:
+    with db.begin() as conn:
         if not wrong:
             change = {"id": row.id, "state": State.APPLIED}
             result.applied.append(row.sku)

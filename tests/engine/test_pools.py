@@ -16,15 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.sync.cli.demo_run import DEMO_RULES, emulator_seed
-from stockguard.sync.cli.wiring import Wired, page_checker
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.demoshop import DemoShop
-from stockguard.sync.domain import (
+from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.cli.demo_run import DEMO_RULES, emulator_seed
+from stockguard.cli.wiring import Wired, page_checker
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import (
     Availability,
     ListingKey,
     PoolKey,
@@ -32,11 +29,14 @@ from stockguard.sync.domain import (
     SourceKind,
     market_id,
 )
+from stockguard.core.store import observations as obs_store
+from stockguard.core.store import open_store, outbox
+from stockguard.core.store.listings import get_listing, save_listings
+from stockguard.core.store.observations import decision_history
+from stockguard.doubles.demoshop import DemoShop
+from stockguard.doubles.emulator import Emulator
+from stockguard.suppliers.fetch import Fetcher
 from stockguard.sync.engine import SyncEngine
-from stockguard.sync.store import observations as obs_store
-from stockguard.sync.store import open_store, outbox
-from stockguard.sync.store.listings import get_listing, save_listings
-from stockguard.sync.store.observations import decision_history
 from tests.engine.conftest import (
     CATALOGUE,
     DEFAULT_QUANTITY,
