@@ -30,16 +30,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.amazon.ratelimit import DEFAULT_LIMITS, RateLimiter
-from stockguard.sync.clock import SystemClock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
-from stockguard.sync.errors import AmazonError
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.amazon.ratelimit import DEFAULT_LIMITS, RateLimiter
+from stockguard.core.clock import SystemClock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.domain import MARKETPLACES, QuantityUpdate
+from stockguard.core.errors import AmazonError
+from stockguard.core.store import open_store
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from stockguard.sync.pusher import push
-from stockguard.sync.store import open_store
 
 US = MARKETPLACES["US"].marketplace_id
 FIRST = 100

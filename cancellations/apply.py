@@ -16,12 +16,12 @@ from stockguard.cancellations.ackfeed import AckFeed, AckItem, AckOrder, build_a
 from stockguard.cancellations.feedresult import order_errors
 from stockguard.cancellations.ports import CancellationGateway, Hook, ZeroListing, gateway_zeroer
 from stockguard.cancellations.reasons import why_not_cancellable
-from stockguard.sync.clock import Clock
-from stockguard.sync.domain import CancelReason, Order, OrderStatus
-from stockguard.sync.errors import AmazonError, StockguardError
-from stockguard.sync.store import cancellation_plan as plan_store
-from stockguard.sync.store.cancellation_plan import CancellationRow, CancelState
-from stockguard.sync.store.orders import upsert_orders
+from stockguard.cancellations.store import cancellation_plan as plan_store
+from stockguard.cancellations.store.cancellation_plan import CancellationRow, CancelState
+from stockguard.core.clock import Clock
+from stockguard.core.domain import CancelReason, Order, OrderStatus
+from stockguard.core.errors import AmazonError, StockguardError
+from stockguard.core.store.orders import upsert_orders
 
 
 @dataclass

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from stockguard.cancellations.intake import MailIntake, RawMail
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import MailSettings, Secrets
-from stockguard.sync.errors import ConfigError, StockguardError
-from stockguard.sync.store.mail import ImapMark, load_mark, save_mark
+from stockguard.cancellations.store.mail import ImapMark, load_mark, save_mark
+from stockguard.core.clock import Clock
+from stockguard.core.config import MailSettings, Secrets
+from stockguard.core.errors import ConfigError, StockguardError
 
 _DROPPED = (imaplib.IMAP4.abort, OSError, EOFError)
 

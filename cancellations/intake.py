@@ -6,7 +6,7 @@ cross-check: ``agree`` (the stored order carries the official buyer-request flag
 never cancel it as BuyerCanceled on the email alone) or ``not-in-store``. A return request
 becomes a return ``to-decide`` (``stockguard returns list``). Other mail is ignored and not
 recorded; a malformed look-alike is ignored with a warning naming its origin, and so is an
-email with a value neither store holds (a NUL character: ``sync.storable``), the other emails
+email with a value neither store holds (a NUL character: ``core.storable``), the other emails
 of the run applied. Each email is applied once, keyed by Message-ID, however many sources
 carry it.
 """
@@ -21,13 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-import stockguard.sync.storable as storable
+import stockguard.core.storable as storable
 from stockguard.cancellations.mail import MailEvent, MailKind, parse_message
 from stockguard.cancellations.rate import is_official_request
-from stockguard.sync.clock import Clock
-from stockguard.sync.domain import Order
-from stockguard.sync.errors import InputError
-from stockguard.sync.store.mail import (
+from stockguard.cancellations.store.mail import (
     CANCEL_REQUEST,
     RETURN_REQUEST,
     ImapMark,
@@ -35,6 +32,9 @@ from stockguard.sync.store.mail import (
     record_mail,
     save_mark,
 )
+from stockguard.core.clock import Clock
+from stockguard.core.domain import Order
+from stockguard.core.errors import InputError
 
 log = logging.getLogger("stockguard.intake")
 

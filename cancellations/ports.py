@@ -1,6 +1,6 @@
 """What the cancellations service needs from the outside world, as narrow interfaces.
 
-``CancellationGateway`` is the part of ``sync.amazon.gateway.AmazonGateway`` used here;
+``CancellationGateway`` is the part of ``core.amazon.gateway.AmazonGateway`` used here;
 ``ZeroListing`` sets a listing to quantity 0 (the push pipeline when the engine wires one in,
 else ``gateway_zeroer``: patchListingsItem directly).
 """
@@ -13,20 +13,20 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.results import FeedResult, SubmissionResult
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.domain import Order, QuantityUpdate
-from stockguard.sync.errors import CancellationError
-from stockguard.sync.store import outbox
-from stockguard.sync.store.outbox import Target
+from stockguard.core.amazon.results import FeedResult, SubmissionResult
+from stockguard.core.clock import Clock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.domain import Order, QuantityUpdate
+from stockguard.core.errors import CancellationError
+from stockguard.core.store import outbox
+from stockguard.core.store.outbox import Target
 
 ZeroListing = Callable[[str, str], None]  # (sku, marketplace_id); raises on failure
 Hook = Callable[[str], None]  # called with a stage name; tests use it to simulate a crash
 
 
 class CancellationGateway(Protocol):
-    """What the cancellations service needs from ``sync.amazon.gateway.AmazonGateway``."""
+    """What the cancellations service needs from ``core.amazon.gateway.AmazonGateway``."""
 
     settings: AmazonSettings
 

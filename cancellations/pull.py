@@ -23,12 +23,12 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.domain import Marketplace, Order, marketplace
-from stockguard.sync.errors import ConfigError
-from stockguard.sync.store.listings import listing_marketplaces
-from stockguard.sync.store.orders import PULL_MARK, get_high_water, set_high_water, upsert_orders
+from stockguard.core.clock import Clock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.domain import Marketplace, Order, marketplace
+from stockguard.core.errors import ConfigError
+from stockguard.core.store.listings import listing_marketplaces
+from stockguard.core.store.orders import PULL_MARK, get_high_water, set_high_water, upsert_orders
 
 DEFAULT_LOOKBACK = timedelta(days=30)
 PULL_OVERLAP = timedelta(minutes=5)

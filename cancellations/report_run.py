@@ -1,6 +1,6 @@
 """Wiring for `stockguard report cancellations`: the store and the gateway in, reports out.
 
-Reads the stored orders (``sync.store.orders.load_orders``), the open planned cancellations
+Reads the stored orders (``core.store.orders.load_orders``), the open planned cancellations
 that are not BuyerCanceled (they will count once sent: the projection adds them), and the
 latest stored account-health figures; ``fetch_health`` asks Amazon for a fresh report first.
 """
@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 from stockguard.cancellations.health import parse_account_health
 from stockguard.cancellations.outlook import OFFER_DAYS
 from stockguard.cancellations.report import MarketplaceReport, build_report, marketplaces_in
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.config import CancellationSettings
-from stockguard.sync.domain import CancelReason, marketplace
-from stockguard.sync.errors import InputError
-from stockguard.sync.store.cancellation_plan import OPEN_STATES, rows_in
-from stockguard.sync.store.mail import HealthFigure, latest_health, save_health
-from stockguard.sync.store.orders import load_orders
+from stockguard.cancellations.store.cancellation_plan import OPEN_STATES, rows_in
+from stockguard.cancellations.store.mail import HealthFigure, latest_health, save_health
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.config import CancellationSettings
+from stockguard.core.domain import CancelReason, marketplace
+from stockguard.core.errors import InputError
+from stockguard.core.store.orders import load_orders
 
 
 def fetch_health(engine: Engine, gateway: AmazonGateway, now: datetime) -> list[HealthFigure]:

@@ -33,12 +33,12 @@ from stockguard.cancellations.reasons import (
     SupplierCheck,
     choose_route,
 )
-from stockguard.sync.clock import Clock
-from stockguard.sync.domain import Order, OrderStatus
-from stockguard.sync.errors import StockguardError
-from stockguard.sync.store import cancellation_plan as plan_store
-from stockguard.sync.store.cancellation_plan import CancelState, NewCancellation
-from stockguard.sync.store.orders import load_orders
+from stockguard.cancellations.store import cancellation_plan as plan_store
+from stockguard.cancellations.store.cancellation_plan import CancelState, NewCancellation
+from stockguard.core.clock import Clock
+from stockguard.core.domain import Order, OrderStatus
+from stockguard.core.errors import StockguardError
+from stockguard.core.store.orders import load_orders
 
 __all__ = [
     "ApplyResult",

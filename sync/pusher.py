@@ -1,7 +1,7 @@
 """Drain the outbox through the Amazon gateway: only changes, urgent zeroings first, bulk by feed.
 
 Every request is preceded by a committed ``sending`` claim and followed by a committed close,
-so a crash at any point leaves the outbox telling the truth (see sync/store/outbox_tables.py).
+so a crash at any point leaves the outbox telling the truth (see core/store/outbox_tables.py).
 One push at a time per database: across processes the run lock (sync/runlock.py) sees to it,
 within a process ``push`` holds a lock per database. A push:
 
@@ -37,17 +37,17 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.results import FeedResult, SubmissionResult
-from stockguard.sync.clock import Clock, SystemClock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.domain import QuantityUpdate
-from stockguard.sync.errors import AmazonAuthError, AmazonError
+from stockguard.core.amazon.results import FeedResult, SubmissionResult
+from stockguard.core.clock import Clock, SystemClock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.domain import QuantityUpdate
+from stockguard.core.errors import AmazonAuthError, AmazonError
+from stockguard.core.store import outbox as ob
+from stockguard.core.store import outbox_order as order
+from stockguard.core.store.outbox import OutboxRow, State, Target
 from stockguard.sync.push_feed import describe_issues, feed_batches, feed_errors, plan
 from stockguard.sync.push_report import PushOutcome, PushReport
 from stockguard.sync.readback import VerifyReport, verify
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store import outbox_order as order
-from stockguard.sync.store.outbox import OutboxRow, State, Target
 
 __all__ = ["PushOutcome", "PushReport", "QuantityGateway", "VerifyReport", "push", "verify"]
 

@@ -16,12 +16,12 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.listings_report import ListingQuantities
-from stockguard.sync.clock import Clock, SystemClock
-from stockguard.sync.errors import AmazonAuthError, AmazonError
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store import outbox_order as order
-from stockguard.sync.store.outbox import State
+from stockguard.core.amazon.listings_report import ListingQuantities
+from stockguard.core.clock import Clock, SystemClock
+from stockguard.core.errors import AmazonAuthError, AmazonError
+from stockguard.core.store import outbox as ob
+from stockguard.core.store import outbox_order as order
+from stockguard.core.store.outbox import State
 
 
 class QuantityReader(Protocol):

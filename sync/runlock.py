@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from stockguard.sync.clock import Clock
-from stockguard.sync.errors import AlreadyRunning
-from stockguard.sync.store.lock_tables import run_lock
+from stockguard.core.clock import Clock
+from stockguard.core.errors import AlreadyRunning
+from stockguard.core.store.lock_tables import run_lock
 
 LOCK_NAME = "scheduler"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.store import open_store
+from stockguard.core.clock import ManualClock
+from stockguard.core.store import open_store
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PG_SERVER = os.environ.get(

@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.store.feeds import latest_feed_observations
-from stockguard.sync.store.listings import find_listings
-from stockguard.sync.store.mail import list_returns
+from stockguard.cancellations.store.mail import list_returns
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.store.feeds import latest_feed_observations
+from stockguard.core.store.listings import find_listings
 
 FUZZ = settings(
     max_examples=30,

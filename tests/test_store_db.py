@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from stockguard.sync.store.db import apply_migrations, schema_version
-from stockguard.sync.store.migrations import MIGRATIONS
+from stockguard.core.store.db import apply_migrations, schema_version
+from stockguard.core.store.migrations import MIGRATIONS
 
 
 def test_migrations_are_recorded_and_not_reapplied(engine: Engine) -> None:
@@ -18,7 +18,7 @@ def test_migrations_are_recorded_and_not_reapplied(engine: Engine) -> None:
 def test_a_version_1_store_gets_the_decisions_index(engine: Engine) -> None:
     from sqlalchemy import delete, inspect
 
-    from stockguard.sync.store.observation_tables import decisions_by_listing
+    from stockguard.core.store.observation_tables import decisions_by_listing
 
     with engine.begin() as conn:  # as a store made before version 2 was
         decisions_by_listing.drop(conn)

@@ -12,18 +12,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, inspect
 
-from stockguard.suppliers.apis.fakes.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
-from stockguard.suppliers.apis.fakes.yahoo import FakeYahoo, FakeYahooItem
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.cli.wiring import api_checker
+from stockguard.core.clock import ManualClock, SystemClock
+from stockguard.core.config import Settings, parse_settings, read_api_secrets
+from stockguard.core.domain import Availability, Source, SourceKind
+from stockguard.core.store import open_store
+from stockguard.core.store.api_codes import save_code, stored_codes
+from stockguard.core.store.db import apply_migrations, schema_version
+from stockguard.doubles.apis.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
+from stockguard.doubles.apis.yahoo import FakeYahoo, FakeYahooItem
 from stockguard.sync import api_refs
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.cli.wiring import api_checker
-from stockguard.sync.clock import ManualClock, SystemClock
-from stockguard.sync.config import Settings, parse_settings, read_api_secrets
-from stockguard.sync.domain import Availability, Source, SourceKind
-from stockguard.sync.store import open_store
-from stockguard.sync.store.api_codes import save_code, stored_codes
-from stockguard.sync.store.db import apply_migrations, schema_version
 
 RAKUTEN = [
     FakeRakutenItem("teashop:10000001", "matcha-01", "抹茶", 1980),
@@ -186,7 +186,7 @@ def test_the_checker_reads_resolved_rakuten_and_yahoo_pages_through_their_apis(
 
 
 def test_a_version_3_store_gets_the_api_codes_table(engine: Engine) -> None:
-    from stockguard.sync.store.api_code_tables import api_codes
+    from stockguard.core.store.api_code_tables import api_codes
 
     with engine.begin() as conn:  # as a store made before version 4 was
         api_codes.drop(conn)

@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 
 from stockguard.cancellations.health import parse_account_health
 from stockguard.cancellations.report_run import fetch_health
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.errors import InputError
-from stockguard.sync.store.mail import latest_health, save_health
+from stockguard.cancellations.store.mail import latest_health, save_health
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.errors import InputError
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 
 SCHEMA = "spapi-models/json-schemas/accountHealthReport-2020-11-18.json"
 

@@ -11,13 +11,13 @@ from sqlalchemy import Engine, func, select
 
 from stockguard.cancellations.intake import MailIntake, read_eml_files, read_mbox
 from stockguard.cancellations.mail import MailKind, parse_message
-from stockguard.sync.cli import cli
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import Party
-from stockguard.sync.errors import InputError
-from stockguard.sync.store.mail import list_cancel_requests, list_returns
-from stockguard.sync.store.mail_tables import mail_messages
-from stockguard.sync.store.orders import load_order, upsert_orders
+from stockguard.cancellations.store.mail import list_cancel_requests, list_returns
+from stockguard.cancellations.store.mail_tables import mail_messages
+from stockguard.cli import cli
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import Party
+from stockguard.core.errors import InputError
+from stockguard.core.store.orders import load_order, upsert_orders
 from tests.cancellations.rate_orders import JP, US, order
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"

@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 from stockguard.cancellations.imap import ImapConfig, ImapReader
 from stockguard.cancellations.intake import MailIntake
 from stockguard.cancellations.mail import MailKind, parse_message
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.store.mail import list_cancel_requests, list_returns, load_mark
+from stockguard.cancellations.store.mail import list_cancel_requests, list_returns, load_mark
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.clock import ManualClock
 from tests.cancellations.imapd import Mailbox, imap_server
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"

@@ -10,10 +10,10 @@ from sqlalchemy import Engine
 
 from stockguard.cancellations.imap import ImapConfig, ImapReader
 from stockguard.cancellations.intake import MailIntake
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import MailSettings, Secrets
-from stockguard.sync.errors import ConfigError, StockguardError
-from stockguard.sync.store.mail import list_cancel_requests, list_returns, load_mark
+from stockguard.cancellations.store.mail import list_cancel_requests, list_returns, load_mark
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import MailSettings, Secrets
+from stockguard.core.errors import ConfigError, StockguardError
 from tests.cancellations.imapd import Mailbox, imap_server
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"

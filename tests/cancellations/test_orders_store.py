@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 
-from stockguard.sync.domain import Order, OrderItem, OrderStatus, Party
-from stockguard.sync.store import cancellation_plan as plan
-from stockguard.sync.store.cancellation_plan import CancelState, NewCancellation
-from stockguard.sync.store.order_tables import cancellations
-from stockguard.sync.store.orders import (
+from stockguard.cancellations.store import cancellation_plan as plan
+from stockguard.cancellations.store.cancellation_plan import CancelState, NewCancellation
+from stockguard.core.domain import Order, OrderItem, OrderStatus, Party
+from stockguard.core.store.order_tables import cancellations
+from stockguard.core.store.orders import (
     cancelled_at,
     get_high_water,
     load_order,

@@ -21,15 +21,15 @@ from stockguard.cancellations.pull import pull_orders
 from stockguard.cancellations.reasons import RouteKind, SupplierCheck
 from stockguard.cancellations.report_run import gather_reports
 from stockguard.cancellations.service import plan_cancellations
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import AmazonSettings, CancellationSettings
-from stockguard.sync.domain import MARKETPLACES, Availability, Listing
-from stockguard.sync.errors import AmazonError
-from stockguard.sync.store.listings import save_listings
-from stockguard.sync.store.orders import load_orders
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import AmazonSettings, CancellationSettings
+from stockguard.core.domain import MARKETPLACES, Availability, Listing
+from stockguard.core.errors import AmazonError
+from stockguard.core.store.listings import save_listings
+from stockguard.core.store.orders import load_orders
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 
 US, CA, UK = (MARKETPLACES[c].marketplace_id for c in ("US", "CA", "UK"))
 SEED: dict[str, Any] = {
@@ -145,8 +145,8 @@ def test_the_demo_catalogue_is_pulled_whole_by_the_demo_account(
     from pathlib import Path
 
     from stockguard.cancellations.pull import markets_to_pull
-    from stockguard.sync.cli.catalogue.importer import import_listings_file
-    from stockguard.sync.cli.demo_run import demo_settings
+    from stockguard.cli.catalogue.importer import import_listings_file
+    from stockguard.cli.demo_run import demo_settings
 
     demo = Path(__file__).resolve().parents[2] / "data" / "demo-listings.csv"
     import_listings_file(engine, demo, clock.now())

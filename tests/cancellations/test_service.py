@@ -21,15 +21,15 @@ from stockguard.cancellations.service import (
     plan_cancellations,
     run_cancellations,
 )
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.domain import Availability, OrderStatus, Party
-from stockguard.sync.store import cancellation_plan as plan_store
-from stockguard.sync.store.cancellation_plan import CancelState
-from stockguard.sync.store.orders import load_order, status_history
+from stockguard.cancellations.store import cancellation_plan as plan_store
+from stockguard.cancellations.store.cancellation_plan import CancelState
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.domain import Availability, OrderStatus, Party
+from stockguard.core.store.orders import load_order, status_history
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 
 ACK_FEED = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 SEED: dict[str, Any] = {

@@ -14,22 +14,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.cli.catalogue.sources import SourceRules
+from stockguard.cli.demo_run import DEMO_RULES, emulator_seed
+from stockguard.cli.jobs import pull_and_reconcile
+from stockguard.cli.wiring import Wired, page_checker
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import FeedSettings
+from stockguard.core.store.feeds import SqlFeedStore
+from stockguard.core.store.observations import decision_history
+from stockguard.doubles.demoshop import DemoShop
+from stockguard.doubles.emulator import Emulator
 from stockguard.suppliers.feeds.importer import import_feed
 from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.sync.cli.catalogue.sources import SourceRules
-from stockguard.sync.cli.demo_run import DEMO_RULES, emulator_seed
-from stockguard.sync.cli.jobs import pull_and_reconcile
-from stockguard.sync.cli.wiring import Wired, page_checker
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.demoshop import DemoShop
 from stockguard.sync.engine import SyncEngine
 from stockguard.sync.readback import verify
-from stockguard.sync.store.feeds import SqlFeedStore
-from stockguard.sync.store.observations import decision_history
 from tests.engine.conftest import DEFAULT_QUANTITY, PASS_GAP, World, engine_settings
 
 MAX_AGE_HOURS = 48.0  # the policy's default max_observation_age_hours

@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from stockguard.sync.domain import Availability, Decision, Money, Observation, UnknownReason
-from stockguard.sync.planner_state import SourceState
-from stockguard.sync.store.observations import (
+from stockguard.core.domain import Availability, Decision, Money, Observation, UnknownReason
+from stockguard.core.store.observations import (
     decision_at,
     decision_history,
     latest_observations,
@@ -19,7 +18,8 @@ from stockguard.sync.store.observations import (
     record_observation,
     record_observations,
 )
-from stockguard.sync.store.schedule import due_sources, load_schedule, save_schedule
+from stockguard.sync.planner_state import SourceState
+from stockguard.sync.planner_store import due_sources, load_schedule, save_schedule
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 A, B = "https://shop.example/a", "https://shop.example/b"

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.errors import AlreadyRunning
+from stockguard.core.clock import ManualClock
+from stockguard.core.errors import AlreadyRunning
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.lock_tables import run_lock
+from stockguard.core.store.outbox import OPEN, State
 from stockguard.sync.runlock import LOCK_NAME, Holder, RunLock
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.lock_tables import run_lock
-from stockguard.sync.store.outbox import OPEN, State
 from tests.engine.conftest import LiveWorld
 
 SAFETY = 30.0  # seconds: only ever reached when something is broken

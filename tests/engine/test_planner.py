@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import PlannerSettings
-from stockguard.sync.domain import Availability, Observation
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import PlannerSettings
+from stockguard.core.domain import Availability, Observation
 from stockguard.sync.planner import Planner
+from stockguard.sync.planner_store import due_sources, load_schedule, save_schedule
 from stockguard.sync.risk import check_index, shrunk_rates
-from stockguard.sync.store.schedule import due_sources, load_schedule, save_schedule
 
 SETTINGS = replace(PlannerSettings(), checks_per_hour=10_000, max_interval_hours=24 * 60)
 IN, OUT = Availability.IN_STOCK, Availability.OUT_OF_STOCK

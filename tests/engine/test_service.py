@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from stockguard.sync.cli.jobs import JobCounters, build_jobs
-from stockguard.sync.clock import ManualClock, SystemClock
-from stockguard.sync.errors import AlreadyRunning
+from stockguard.cli.jobs import JobCounters, build_jobs
+from stockguard.core.clock import ManualClock, SystemClock
+from stockguard.core.errors import AlreadyRunning
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.lock_tables import run_lock
+from stockguard.core.store.outbox import State
 from stockguard.sync.runlock import LOCK_NAME, RunLock
 from stockguard.sync.scheduler import JobSpec, Service, guarded
 from stockguard.sync.scheduler import ServiceStats as Stats
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.lock_tables import run_lock
-from stockguard.sync.store.outbox import State
 from tests.engine.conftest import HOST_A, LiveWorld, World, build_live
 
 SAFETY = 20.0  # seconds: only ever reached when something is broken

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.store.listings import find_listings
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.store.listings import find_listings
 
 HEADER = "sku,marketplace,asin,handling_days,default_quantity,max_cost,currency,title,source"
 GOOD_1 = "GOOD-1,US,,2,1,1980,JPY,tea,https://shop.example/1"

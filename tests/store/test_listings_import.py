@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import Money, Source, SourceKind
-from stockguard.sync.errors import InputError
-from stockguard.sync.store.listings import count_listings, find_listings, get_listing
+from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import Money, Source, SourceKind
+from stockguard.core.errors import InputError
+from stockguard.core.store.listings import count_listings, find_listings, get_listing
 
 HEADER = "sku,marketplace,asin,product_type,handling_days,default_quantity,source,source_2\n"
 
@@ -191,8 +191,8 @@ def test_demo_catalogue_imports_cleanly(engine: Engine) -> None:
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    from stockguard.sync.cli import cli
-    from stockguard.sync.cli.context import run_guarded
+    from stockguard.cli import cli
+    from stockguard.cli.context import run_guarded
 
     monkeypatch.setattr("sys.argv", ["stockguard", *args])
     return run_guarded(cli)

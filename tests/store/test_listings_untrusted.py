@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.cli.catalogue.sources import SourceRules
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import FeedSettings
+from stockguard.core.domain import Source, SourceKind
+from stockguard.core.errors import FileRefused
+from stockguard.core.store import open_store
+from stockguard.core.store.listings import count_listings, get_listing
 from stockguard.suppliers.addresses import AddressPolicy
-from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.sync.cli.catalogue.sources import SourceRules
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.domain import Source, SourceKind
-from stockguard.sync.errors import FileRefused
-from stockguard.sync.store import open_store
-from stockguard.sync.store.listings import count_listings, get_listing
 from tests.store.test_listings_import import run_cli
 
 HEADER = "sku,marketplace,asin,handling_days,default_quantity,source\n"

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, inspect, text
 
-from stockguard.sync.store import open_store
-from stockguard.sync.store.schema import metadata
+from stockguard.cancellations.store.schema import metadata
+from stockguard.core.store import open_store
 
 Shape = dict[str, dict[str, Any]]
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.clock import ManualClock
+from stockguard.core.clock import ManualClock
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.outbox import State, Target
+from stockguard.doubles.emulator import Emulator
 from stockguard.sync.pusher import push, verify
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.outbox import State, Target
 from tests.store.conftest import START_QUANTITY, GatewayFactory
 from tests.store.test_pusher import changes, states, updates
 

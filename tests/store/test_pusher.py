@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import Secrets
-from stockguard.sync.domain import QuantityUpdate
-from stockguard.sync.errors import AmazonAuthError
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import Secrets
+from stockguard.core.domain import QuantityUpdate
+from stockguard.core.errors import AmazonAuthError
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.outbox import State, Target
+from stockguard.doubles.emulator import Emulator
 from stockguard.sync.pusher import push, verify
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.outbox import State, Target
 from tests.store.conftest import HANDLING_DAYS, START_QUANTITY, GatewayFactory
 
 US = "ATVPDKIKX0DER"
@@ -204,9 +204,9 @@ def test_cli_push_prints_amazons_answer_and_listings_show_the_quantity(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-    from stockguard.sync.cli import cli
-    from stockguard.sync.cli.context import run_guarded
+    from stockguard.cli import cli
+    from stockguard.cli.context import run_guarded
+    from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 
     config = tmp_path / "stockguard.toml"
     config.write_text(

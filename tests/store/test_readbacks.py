@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import QuantityUpdate
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.outbox import State, Target
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import QuantityUpdate
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.outbox import State, Target
 
 US = "ATVPDKIKX0DER"
 CA = "A2EUQ1WTGCTBG2"

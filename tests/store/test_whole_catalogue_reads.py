@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import QuantityUpdate
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import QuantityUpdate
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.outbox import State, Target
 from stockguard.sync.status_query import deliveries
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.outbox import State, Target
 
 US = "ATVPDKIKX0DER"
 UK = "A1F83G8C2ARO7P"

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from stockguard.sync.cli import cli
-from stockguard.sync.domain import Listing, Source, SourceKind
-from stockguard.sync.store import open_store
-from stockguard.sync.store.listings import save_listings
+from stockguard.cli import cli
+from stockguard.core.domain import Listing, Source, SourceKind
+from stockguard.core.store import open_store
+from stockguard.core.store.listings import save_listings
 from tests.suppliers.test_fetch import LocalServer, html_pages
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "suppliers"

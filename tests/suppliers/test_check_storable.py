@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from stockguard.core.domain import Availability, UnknownReason
+from stockguard.core.store.observations import latest_observations, record_observation
 from stockguard.suppliers.check import check_fetched
 from stockguard.suppliers.fetch import FetchResult
-from stockguard.sync.domain import Availability, UnknownReason
-from stockguard.sync.store.observations import latest_observations, record_observation
 
 URL = "https://tea.example.jp/products/chasen"
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.domain import Availability
-from stockguard.sync.store import open_store
-from stockguard.sync.store.feed_tables import refused_feed_files
-from stockguard.sync.store.feeds import SqlFeedStore, latest_feed_observations
-from stockguard.sync.store.refused_feeds import MAX_KEPT_BYTES, kept_feed
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.domain import Availability
+from stockguard.core.store import open_store
+from stockguard.core.store.feed_tables import refused_feed_files
+from stockguard.core.store.feeds import SqlFeedStore, latest_feed_observations
+from stockguard.core.store.refused_feeds import MAX_KEPT_BYTES, kept_feed
 from tests.suppliers.test_feeds_cli import CONFIG, write
 
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import FeedSettings
+from stockguard.core.domain import Availability, UnknownReason
+from stockguard.core.store.feeds import SqlFeedStore, latest_feed_observations
 from stockguard.suppliers.feeds import ImportReport, import_feed
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.domain import Availability, UnknownReason
-from stockguard.sync.store.feeds import SqlFeedStore, latest_feed_observations
 
 SETTINGS = FeedSettings(price_column="卸価格", lead_time_column="入荷予定")
 HEADER = "商品コード,在庫数,卸価格,入荷予定"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import FeedSettings
+from stockguard.core.domain import Availability, Money, UnknownReason
+from stockguard.core.store.feeds import SqlFeedStore, latest_feed_observations
 from stockguard.suppliers.feeds import FeedRefused, ImportReport, import_feed
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.domain import Availability, Money, UnknownReason
-from stockguard.sync.store.feeds import SqlFeedStore, latest_feed_observations
 
 SETTINGS = FeedSettings(price_column="卸価格")
 
