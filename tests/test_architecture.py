@@ -108,8 +108,7 @@ def _violations(prefix: str, allowed: tuple[str, ...]) -> list[str]:
         for module, imports in MODULES.items()
         if module.startswith(prefix)
         for imported in imports
-        if imported.split(".")[0] in PACKAGES
-        and not imported.startswith((prefix, *allowed))
+        if imported.split(".")[0] in PACKAGES and not imported.startswith((prefix, *allowed))
     ]
 
 
