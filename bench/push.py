@@ -83,15 +83,15 @@ def run_stockguard(skus: list[str], args: argparse.Namespace) -> dict[str, float
     clock = SystemClock()
     settings = _settings(patch_burst_max=args.patch_burst)
     with tempfile.TemporaryDirectory() as tmp, _emulator(skus, args) as emu:
-        engine = open_store(str(Path(tmp) / "bench.db"))
+        db = open_store(str(Path(tmp) / "bench.db"))
         gateway = AmazonGateway(_at(settings, emu), EMULATOR_SECRETS, clock)
         updates = [QuantityUpdate(sku, 0, US) for sku in skus]
         start = clock.now()
         wall = time.monotonic()
-        report = push(engine, gateway, updates, clock, wait=True)  # to the feed's end
+        report = push(db, gateway, updates, clock, wait=True)  # to the feed's end
         elapsed = time.monotonic() - wall
         gateway.close()
-        engine.dispose()
+        db.dispose()
         times = zeroed_at(emu, skus, start)
         sent = _sent(emu)
     left = len(skus) - len(report.accepted)

@@ -80,8 +80,8 @@ def api_check(order: Order | None) -> str:
 class MailIntake:
     """Applies emails to the store; one instance per run, collecting its summary."""
 
-    def __init__(self, engine: Engine, lookup: OrderLookup, clock: Clock) -> None:
-        self.engine = engine
+    def __init__(self, db: Engine, lookup: OrderLookup, clock: Clock) -> None:
+        self.db = db
         self.lookup = lookup
         self.clock = clock
         self.summary = IntakeSummary()
@@ -103,12 +103,12 @@ class MailIntake:
             self._apply(event, record, mark)
             return event
         if mark is not None:
-            save_mark(self.engine, mark, self.clock.now())
+            save_mark(self.db, mark, self.clock.now())
         return event
 
     def _apply(self, event: MailEvent, record: MailRecord, mark: ImapMark | None) -> None:
         check = record.api_check if event.kind is MailKind.CANCEL_REQUEST else ""
-        if record_mail(self.engine, record, self.clock.now(), mark):
+        if record_mail(self.db, record, self.clock.now(), mark):
             self.summary.applied.append((event, check))
         else:
             self.summary.duplicates.append(event)

@@ -55,7 +55,7 @@ def gateway_zeroer(gateway: CancellationGateway) -> ZeroListing:
     return zero
 
 
-def outbox_zeroer(engine: Engine, clock: Clock, reason: str = "cancellation") -> ZeroListing:
+def outbox_zeroer(db: Engine, clock: Clock, reason: str = "cancellation") -> ZeroListing:
     """Zero a listing through the push pipeline: enqueue quantity 0 in the outbox.
 
     Forced, because the outbox skips a quantity it believes Amazon already has, and a
@@ -65,7 +65,7 @@ def outbox_zeroer(engine: Engine, clock: Clock, reason: str = "cancellation") ->
 
     def zero(sku: str, marketplace_id: str) -> None:
         target = Target(QuantityUpdate(sku, 0, marketplace_id), reason=reason)
-        with engine.begin() as conn:
+        with db.begin() as conn:
             outbox.enqueue(conn, [target], clock.now(), force=True)
 
     return zero

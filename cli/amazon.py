@@ -141,17 +141,17 @@ def push_quantities(
     from stockguard.core.store.listings import quantity_updates
     from stockguard.sync.pusher import push
 
-    engine = open_store(settings.store.url)
+    db = open_store(settings.store.url)
     try:
         market = market or settings.amazon.marketplace
-        targets = quantity_updates(engine, skus, quantity or 0, market)
-        with sole_writer(engine, clock, "push", settings, hand_over=True) as service:
+        targets = quantity_updates(db, skus, quantity or 0, market)
+        with sole_writer(db, clock, "push", settings, hand_over=True) as service:
             if service is not None:
                 every = settings.scheduler.push_every
-                return _hand_over(engine, targets, force, service, every, clock), 0
+                return _hand_over(db, targets, force, service, every, clock), 0
             with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
                 report = push(
-                    engine,
+                    db,
                     gateway,
                     targets if skus else None,
                     clock,
@@ -160,7 +160,7 @@ def push_quantities(
                     on_wait=on_wait,
                 )
     finally:
-        engine.dispose()
+        db.dispose()
     return _report_lines(report), 0 if report.ok and not report.in_flight else 1
 
 
@@ -169,7 +169,7 @@ def _waiting(feed_id: str) -> None:
 
 
 def _hand_over(
-    engine: Engine,
+    db: Engine,
     targets: list[QuantityUpdate],
     force: bool,
     service: Holder,
@@ -184,7 +184,7 @@ def _hand_over(
     if not targets:
         return [f"{who} is running on this database and resumes the outbox every {every:.0f} s"]
     rows = [Target(t, "manual") for t in targets]
-    with engine.begin() as conn:
+    with db.begin() as conn:
         result = outbox.enqueue(conn, rows, clock.now(), force=force)
     lines = [
         f"{sku}: Amazon already has this quantity; nothing queued (--force to send)"

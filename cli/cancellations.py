@@ -61,15 +61,15 @@ def orders_pull_command(app: AppContext, since: datetime | None) -> int:
     from stockguard.core.store import open_store
 
     settings, clock = app.settings, SystemClock()
-    engine = open_store(settings.store.url)
+    db = open_store(settings.store.url)
     try:
         with (
             AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
             step(tr("fetching orders from Amazon")),
         ):
-            result = pull_orders(engine, gateway, clock, since=since)
+            result = pull_orders(db, gateway, clock, since=since)
     finally:
-        engine.dispose()
+        db.dispose()
     mark = result.high_water.isoformat() if result.high_water else "-"
     pulled = ", ".join(m.code for m in result.markets.pulled) if result.markets else "-"
     click.echo(
@@ -109,7 +109,7 @@ def _parse_flags(values: tuple[str, ...]) -> dict[str, frozenset[SellerFlag]]:
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def _verdict_lookup(engine: Engine, path: Path | None) -> Callable[[str], SupplierCheck | None]:
+def _verdict_lookup(db: Engine, path: Path | None) -> Callable[[str], SupplierCheck | None]:
     """SKU -> verdict: the --verdicts file first, else the SKU's feed-source observations.
 
     (Page-source observations are not in the store yet; the scheduled service passes its own
@@ -126,14 +126,14 @@ def _verdict_lookup(engine: Engine, path: Path | None) -> Callable[[str], Suppli
     def lookup(sku: str) -> SupplierCheck | None:
         if sku in given:
             return given[sku]
-        listing = get_listing(engine, sku)
+        listing = get_listing(db, sku)
         if listing is None:
             return None
         latest: dict[str, Observation] = {}
         for source in listing.sources:
             if source.kind is SourceKind.FEED:
                 if source.supplier not in feeds:
-                    feeds[source.supplier] = latest_feed_observations(engine, source.supplier)
+                    feeds[source.supplier] = latest_feed_observations(db, source.supplier)
                 if source.ref in feeds[source.supplier]:
                     latest[source.ref] = feeds[source.supplier][source.ref]
         return combine_sources(listing, latest)
@@ -194,22 +194,22 @@ def cancellations_plan_command(
 
     settings, clock = app.settings, SystemClock()
     seller_flags = _parse_flags(flags)
-    engine = open_store(settings.store.url)
+    db = open_store(settings.store.url)
     try:
-        lookup = _verdict_lookup(engine, verdicts_path)
+        lookup = _verdict_lookup(db, verdicts_path)
         # Beside `stockguard run` the zeroings are only queued: the service sends them.
         with (
-            sole_writer(engine, clock, "cancellations", settings, hand_over=True) as service,
+            sole_writer(db, clock, "cancellations", settings, hand_over=True) as service,
             AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
         ):
             if not no_pull:
-                pull_orders(engine, gateway, clock)
-            zero = None if no_zero else outbox_zeroer(engine, clock, "order at risk")
-            plan = plan_cancellations(engine, clock, lookup, seller_flags, zero=zero)
+                pull_orders(db, gateway, clock)
+            zero = None if no_zero else outbox_zeroer(db, clock, "order at risk")
+            plan = plan_cancellations(db, clock, lookup, seller_flags, zero=zero)
             send = plan.zeroed and service is None
-            pushed = push(engine, gateway, clock=clock) if send else None
+            pushed = push(db, gateway, clock=clock) if send else None
     finally:
-        engine.dispose()
+        db.dispose()
     _print_plan(plan, lang)
     failed = bool(plan.errors) or (pushed is not None and not pushed.ok)
     return 1 if failed else 0
@@ -294,12 +294,12 @@ def apply_planned(
     from stockguard.core.store import open_store
     from stockguard.sync.pusher import push
 
-    engine = open_store(settings.store.url)
+    db = open_store(settings.store.url)
     try:
         # Beside `stockguard run`: refused when the service applies cancellations itself;
         # otherwise the feed goes out here and the re-zeroings are left to the service.
         with (
-            sole_writer(engine, clock, "cancellations", settings, hand_over=True) as service,
+            sole_writer(db, clock, "cancellations", settings, hand_over=True) as service,
             AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
         ):
             if service is not None and settings.cancellations.auto_apply:
@@ -308,14 +308,12 @@ def apply_planned(
                     "cancellations itself on this database ([cancellations] auto_apply); "
                     "use `stockguard cancellations plan` to see them"
                 )
-            zero = outbox_zeroer(engine, clock, "restock after BuyerCanceled")
-            result = apply_cancellations(
-                engine, gateway, clock, zero=zero, retry_failed=retry_failed
-            )
+            zero = outbox_zeroer(db, clock, "restock after BuyerCanceled")
+            result = apply_cancellations(db, gateway, clock, zero=zero, retry_failed=retry_failed)
             send = result.zeroed and service is None
-            pushed = push(engine, gateway, clock=clock) if send else None
+            pushed = push(db, gateway, clock=clock) if send else None
     finally:
-        engine.dispose()
+        db.dispose()
     out = [tr("resumed feed {feed} from an earlier run", feed=f) for f in result.resumed]
     out += [tr("{order}: cancelled ({how})", order=o, how=h) for o, h in result.done.items()]
     out += [tr("{order}: not sent: {why}", order=o, why=w) for o, w in result.refused.items()]

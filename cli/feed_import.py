@@ -62,12 +62,12 @@ def run_feed_import(
     from stockguard.core.store import open_store
 
     feed = feed_settings(settings, supplier)
-    engine = open_store(settings.store.url)
+    db = open_store(settings.store.url)
     try:
         if not accept_drift:
-            return _import(engine, feed, clock, supplier, name, data, False, claim, received_at)
-        with sole_writer(engine, clock, "feeds", settings, hand_over=True) as service:
-            done = _import(engine, feed, clock, supplier, name, data, True, claim, received_at)
+            return _import(db, feed, clock, supplier, name, data, False, claim, received_at)
+        with sole_writer(db, clock, "feeds", settings, hand_over=True) as service:
+            done = _import(db, feed, clock, supplier, name, data, True, claim, received_at)
         if service is not None and done.status != EXIT_USAGE:
             done.lines.append(
                 tr(
@@ -79,11 +79,11 @@ def run_feed_import(
             )
         return done
     finally:
-        engine.dispose()
+        db.dispose()
 
 
 def _import(
-    engine: Engine,
+    db: Engine,
     feed: FeedSettings,
     clock: Clock,
     supplier: str,
@@ -97,7 +97,7 @@ def _import(
     from stockguard.core.store.refused_feeds import AlreadyAccepted
     from stockguard.suppliers.feeds import FeedRefused, import_feed_data
 
-    store = SqlFeedStore(engine, claim=claim)
+    store = SqlFeedStore(db, claim=claim)
     try:
         report = import_feed_data(
             data,
@@ -154,13 +154,13 @@ def accept_kept_feed(
     from stockguard.core.store.refused_feeds import applied_since, kept_feed, latest_refused
 
     feed_settings(settings, supplier)
-    engine = open_store(settings.store.url)
+    db = open_store(settings.store.url)
     try:
-        kept = kept_feed(engine, supplier)
-        refused = latest_refused(engine, supplier)
-        done = applied_since(engine, supplier, refused[0], refused[2]) if refused else None
+        kept = kept_feed(db, supplier)
+        refused = latest_refused(db, supplier)
+        done = applied_since(db, supplier, refused[0], refused[2]) if refused else None
     finally:
-        engine.dispose()
+        db.dispose()
     if kept is None or (import_id is not None and kept[0].import_id != import_id):
         if refused and done is not None and import_id in (None, refused[0]):
             line = tr(

@@ -55,20 +55,20 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
       stockguard listings import catalogue.csv
       stockguard --db shop.db listings import --dry-run 出品リスト.csv
     """
-    engine = open_store(app.settings.store.url)
+    db = open_store(app.settings.store.url)
     try:
         with step(tr("reading {file}", file=csv_file.name)) as advance:
             report = import_listings_file(
-                engine,
+                db,
                 csv_file,
                 SystemClock().now(),
                 dry_run=dry_run,
                 rules=SourceRules.of(app.settings),
                 on_row=advance,
             )
-        resolution = None if dry_run else _resolve_codes(app, engine, report)
+        resolution = None if dry_run else _resolve_codes(app, db, report)
     finally:
-        engine.dispose()
+        db.dispose()
     for message in report.errors:
         click.echo(message, err=True)
     for message in report.warnings:
@@ -94,14 +94,14 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
     return EXIT_PARTIAL if report.errors else EXIT_OK
 
 
-def _resolve_codes(app: AppContext, engine: Engine, report: ImportReport) -> Resolution | None:
+def _resolve_codes(app: AppContext, db: Engine, report: ImportReport) -> Resolution | None:
     """Rakuten page URLs resolved to their item codes when ``[apis.rakuten]`` is configured:
     one call a second, so a long catalogue shows its progress."""
-    pending = unresolved(engine, report.rakuten_pages) if report.rakuten_pages else []
+    pending = unresolved(db, report.rakuten_pages) if report.rakuten_pages else []
     if not pending:
         return None
     with step(tr("resolving Rakuten item codes"), len(pending)) as advance:
-        return resolve_rakuten_codes(app.settings, engine, pending, SystemClock(), advance)
+        return resolve_rakuten_codes(app.settings, db, pending, SystemClock(), advance)
 
 
 @listings_group.command("show")
@@ -139,14 +139,14 @@ def show_command(
             raise click.BadParameter(
                 f"unknown marketplace {market!r}", param_hint="--marketplace"
             ) from None
-    engine = open_store(app.settings.store.url)
+    db = open_store(app.settings.store.url)
     try:
-        found = find_listings(engine, sku=sku, marketplace=code)
-        total = count_listings(engine)
-        with engine.connect() as conn:
+        found = find_listings(db, sku=sku, marketplace=code)
+        total = count_listings(db)
+        with db.connect() as conn:
             known = last_known(conn, [item.sku for item in found])
     finally:
-        engine.dispose()
+        db.dispose()
     shown = found if limit <= 0 else found[:limit]
     console = Console()
     console.print(_table(shown, known))

@@ -88,13 +88,13 @@ def report_cancellations_command(
 
     settings, clock = app.settings, SystemClock()
     console, status = Console(), 0
-    engine = open_store(settings.store.url)
+    db = open_store(settings.store.url)
     try:
         if health:
-            status = _fetch_health_or_warn(engine, settings, clock, console)
+            status = _fetch_health_or_warn(db, settings, clock, console)
         with step(tr("reading orders")):
             reports = gather_reports(
-                engine,
+                db,
                 settings.cancellations,
                 clock.now(),
                 markets=markets,
@@ -102,7 +102,7 @@ def report_cancellations_command(
                 last=last.date() if last else None,
             )
     finally:
-        engine.dispose()
+        db.dispose()
     if not reports:
         console.print(tr("No seller-fulfilled orders in the store (run `stockguard orders pull`)."))
         return status
@@ -137,9 +137,7 @@ def report_cancellations_command(
     return status
 
 
-def _fetch_health_or_warn(
-    engine: Engine, settings: Settings, clock: Clock, console: Console
-) -> int:
+def _fetch_health_or_warn(db: Engine, settings: Settings, clock: Clock, console: Console) -> int:
     """Fetch Amazon's figure; on an Amazon failure say so and go on with local figures (1)."""
     from stockguard.cancellations.report_run import fetch_health
     from stockguard.core.amazon.gateway import AmazonGateway
@@ -147,7 +145,7 @@ def _fetch_health_or_warn(
 
     try:
         with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
-            figures = fetch_health(engine, gateway, clock.now())
+            figures = fetch_health(db, gateway, clock.now())
     except AmazonError as exc:
         console.print(plain(f"warning: account-health report unavailable: {exc.message}"))
         return 1
@@ -209,17 +207,17 @@ def intake_mail_command(
     if not (eml_paths or mbox_path or use_imap or imap_plain):
         raise click.UsageError("give --eml FILE, --mbox FILE or --imap")
     settings, clock = app.settings, SystemClock()
-    engine = open_store(settings.store.url)
+    db = open_store(settings.store.url)
     try:
-        intake = MailIntake(engine, lambda order_id: load_order(engine, order_id), clock)
+        intake = MailIntake(db, lambda order_id: load_order(db, order_id), clock)
         intake.take_all(read_eml_files(eml_paths))
         if mbox_path is not None:
             intake.take_all(read_mbox(mbox_path))
         if use_imap or imap_plain:
             config = ImapConfig.from_settings(settings.mail, settings.secrets, tls=not imap_plain)
-            ImapReader(config, intake, engine, clock).run()
+            ImapReader(config, intake, db, clock).run()
     finally:
-        engine.dispose()
+        db.dispose()
     _print_intake(intake.summary)
     return 1 if intake.summary.malformed else 0
 
@@ -264,11 +262,11 @@ def returns_list_command(app: AppContext, show_all: bool) -> int:
     from stockguard.core.domain import MARKETPLACES_BY_ID
     from stockguard.core.store import open_store
 
-    engine = open_store(app.settings.store.url)
+    db = open_store(app.settings.store.url)
     try:
-        returns = list_returns(engine, state=None if show_all else "to-decide")
+        returns = list_returns(db, state=None if show_all else "to-decide")
     finally:
-        engine.dispose()
+        db.dispose()
     console = Console()
     if not returns:
         console.print(tr("No return requests to decide."))

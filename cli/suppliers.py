@@ -109,11 +109,11 @@ def feeds_history_command(app: AppContext, supplier: str, limit: int) -> int:
     from stockguard.core.store import open_store
     from stockguard.core.store.feeds import SqlFeedStore
 
-    engine = open_store(app.settings.store.url)
+    db = open_store(app.settings.store.url)
     try:
-        rows = SqlFeedStore(engine).imports(supplier, limit)
+        rows = SqlFeedStore(db).imports(supplier, limit)
     finally:
-        engine.dispose()
+        db.dispose()
     for row in rows:
         flag = tr(" drift-accepted") if row.accepted_drift else ""
         line = tr(
@@ -259,11 +259,11 @@ def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> 
     from stockguard.suppliers.fetch import Fetcher
     from stockguard.suppliers.seller_phrases import for_url
 
-    engine = open_store(app.settings.store.url)
+    db = open_store(app.settings.store.url)
     try:
-        listing = get_listing(engine, sku)
+        listing = get_listing(db, sku)
     finally:
-        engine.dispose()
+        db.dispose()
     if listing is None:
         where = hide_passwords(app.settings.store.url)
         raise ConfigError(f"no listing with SKU {sku!r} in {where}")

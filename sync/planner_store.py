@@ -24,10 +24,10 @@ _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
 _WRITE_BATCH = 10_000  # rows per executemany
 
 
-def save_schedule(engine: Engine | Connection, rows: Sequence[SourceState]) -> None:
+def save_schedule(db: Engine | Connection, rows: Sequence[SourceState]) -> None:
     """Replace the stored state of these sources (the planner's ``snapshot``), in one
     transaction, written in batches so 150,000 parameter rows are never all in memory."""
-    with begin(engine) as conn:
+    with begin(db) as conn:
         refs = [r.source_ref for r in rows]
         for start in range(0, len(refs), _CHUNK):
             chunk = refs[start : start + _CHUNK]
@@ -37,14 +37,14 @@ def save_schedule(engine: Engine | Connection, rows: Sequence[SourceState]) -> N
             conn.execute(insert(check_schedule), [_schedule_row(r) for r in batch])
 
 
-def load_schedule(engine: Engine | Connection) -> list[SourceState]:
+def load_schedule(db: Engine | Connection) -> list[SourceState]:
     """Every stored source state (for ``Planner.restore``), built positionally: a catalogue
     of 150,000 sources is read at every start."""
-    with connect(engine) as conn:
+    with connect(db) as conn:
         return [_state(row) for row in driver_rows(conn, _STATE_QUERY)]
 
 
-def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) -> list[SourceState]:
+def due_sources(db: Engine | Connection, now: datetime, limit: int = 100) -> list[SourceState]:
     """Sources whose next check is due at ``now``, highest priority first."""
     query = (
         select(check_schedule)
@@ -52,7 +52,7 @@ def due_sources(engine: Engine | Connection, now: datetime, limit: int = 100) ->
         .order_by(check_schedule.c.priority.desc(), check_schedule.c.next_check_at)
         .limit(limit)
     )
-    with connect(engine) as conn:
+    with connect(db) as conn:
         return [from_row(SourceState, row) for row in conn.execute(query)]
 
 

@@ -77,7 +77,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
+def db(db_url: str) -> Iterator[Engine]:
     """A migrated store on each backend."""
     eng = open_store(db_url)
     yield eng

@@ -134,9 +134,9 @@ def ja_config(tmp_path: Path) -> Path:
 
 
 def test_the_report_in_japanese_csv_with_bom_or_cp932_html_with_the_orders(
-    engine: Engine, db_url: str, tmp_path: Path
+    db: Engine, db_url: str, tmp_path: Path
 ) -> None:
-    upsert_orders(engine, _us_history(), NOW)
+    upsert_orders(db, _us_history(), NOW)
     out = tmp_path / "rate"
     base = ["--config", str(ja_config(tmp_path)), "--db", db_url, "report", "cancellations"]
     period = ["--from", "2026-03-09", "--to", "2026-03-11", "--marketplace", "us"]

@@ -82,14 +82,14 @@ def _to_row(row: Row[Any]) -> CancellationRow:
     return from_row(CancellationRow, row, state=CancelState(row.state))
 
 
-def record_planned(engine: Engine, wanted: Iterable[NewCancellation], now: datetime) -> int:
+def record_planned(db: Engine, wanted: Iterable[NewCancellation], now: datetime) -> int:
     """Insert the cancellations not yet known; supersede other planned reasons for an item.
 
     Returns how many rows were new. A key already present (in any state) is left alone, and an
     item with a cancellation already in flight (sending/sent) gets no second one.
     """
     created = 0
-    with engine.begin() as conn:
+    with db.begin() as conn:
         for new in wanted:
             if _key_exists(conn, new.idempotency_key) or _in_flight(conn, new):
                 continue
@@ -145,28 +145,28 @@ def _supersede(conn: Connection, new: NewCancellation, now: datetime) -> None:
         _set(conn, row_id, CancelState.REFUSED, now, detail=f"superseded by {new.reason}")
 
 
-def rows_in(engine: Engine, states: Sequence[CancelState]) -> list[CancellationRow]:
+def rows_in(db: Engine, states: Sequence[CancelState]) -> list[CancellationRow]:
     """Rows in any of ``states``, oldest first."""
     query = (
         select(cancellations)
         .where(cancellations.c.state.in_([s.value for s in states]))
         .order_by(cancellations.c.id)
     )
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return [_to_row(row) for row in conn.execute(query)]
 
 
-def all_rows(engine: Engine, order_id: str | None = None) -> list[CancellationRow]:
+def all_rows(db: Engine, order_id: str | None = None) -> list[CancellationRow]:
     """Every cancellation row (of one order), oldest first."""
     query = select(cancellations).order_by(cancellations.c.id)
     if order_id is not None:
         query = query.where(cancellations.c.order_id == order_id)
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return [_to_row(row) for row in conn.execute(query)]
 
 
 def claim(
-    engine: Engine,
+    db: Engine,
     rows: Sequence[CancellationRow],
     source: CancelState,
     target: CancelState,
@@ -180,7 +180,7 @@ def claim(
     The ``WHERE state = source`` makes two concurrent appliers unable to send one row twice.
     """
     moved: list[int] = []
-    with engine.begin() as conn:
+    with db.begin() as conn:
         for row in rows:
             values: dict[str, Any] = {"state": target.value, "updated_at": now}
             if feed_id is not None:
@@ -199,14 +199,14 @@ def claim(
 
 
 def finish(
-    engine: Engine,
+    db: Engine,
     row_ids: Iterable[int],
     state: CancelState,
     now: datetime,
     detail: str | None = None,
 ) -> None:
     """Set the final (or refused) state of rows, with why."""
-    with engine.begin() as conn:
+    with db.begin() as conn:
         for row_id in row_ids:
             _set(conn, row_id, state, now, detail=detail)
 
@@ -238,35 +238,35 @@ def _journal(
     )
 
 
-def journal(engine: Engine, row_id: int) -> list[tuple[str, str | None, str | None, datetime]]:
+def journal(db: Engine, row_id: int) -> list[tuple[str, str | None, str | None, datetime]]:
     """(state, feed id, detail, time) of every change of one row, oldest first."""
     query = (
         select(cancellation_journal)
         .where(cancellation_journal.c.cancellation_id == row_id)
         .order_by(cancellation_journal.c.id)
     )
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return [(r.state, r.feed_id, r.detail, r.at) for r in conn.execute(query)]
 
 
-def zero_recorded(engine: Engine, order_id: str, sku: str, cause: str) -> bool:
+def zero_recorded(db: Engine, order_id: str, sku: str, cause: str) -> bool:
     """True when this order already made stockguard zero ``sku`` for ``cause``."""
     query = select(order_listing_zeros.c.sku).where(
         order_listing_zeros.c.order_id == order_id,
         order_listing_zeros.c.sku == sku,
         order_listing_zeros.c.cause == cause,
     )
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return conn.scalar(query) is not None
 
 
 def record_zero(
-    engine: Engine, order_id: str, sku: str, cause: str, marketplace_id: str, now: datetime
+    db: Engine, order_id: str, sku: str, cause: str, marketplace_id: str, now: datetime
 ) -> None:
     """Remember that ``sku`` was zeroed because of ``order_id`` (so it is done once)."""
-    if zero_recorded(engine, order_id, sku, cause):
+    if zero_recorded(db, order_id, sku, cause):
         return
-    with engine.begin() as conn:
+    with db.begin() as conn:
         conn.execute(
             insert(order_listing_zeros).values(
                 order_id=order_id,
@@ -278,7 +278,7 @@ def record_zero(
         )
 
 
-def pending_restock_zeros(engine: Engine, reason: str) -> list[tuple[str, str, str]]:
+def pending_restock_zeros(db: Engine, reason: str) -> list[tuple[str, str, str]]:
     """(order id, SKU, marketplace) of done ``reason`` cancellations not yet re-zeroed."""
     zeros = order_listing_zeros
     query = (
@@ -299,5 +299,5 @@ def pending_restock_zeros(engine: Engine, reason: str) -> list[tuple[str, str, s
         .distinct()
         .order_by(cancellations.c.order_id, cancellations.c.sku)
     )
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return [(r.order_id, r.sku, r.marketplace_id) for r in conn.execute(query)]

@@ -73,9 +73,9 @@ class HealthFigure:
     fetched_at: datetime | None = None
 
 
-def is_recorded(engine: Engine, message_id: str) -> bool:
+def is_recorded(db: Engine, message_id: str) -> bool:
     """True when an email with this Message-ID was applied before."""
-    with engine.connect() as conn:
+    with db.connect() as conn:
         found = conn.scalar(
             select(mail_messages.c.message_id).where(mail_messages.c.message_id == message_id)
         )
@@ -83,11 +83,11 @@ def is_recorded(engine: Engine, message_id: str) -> bool:
 
 
 def record_mail(
-    engine: Engine, record: MailRecord, now: datetime, mark: ImapMark | None = None
+    db: Engine, record: MailRecord, now: datetime, mark: ImapMark | None = None
 ) -> bool:
     """Apply one email (and move the IMAP mark); False when its Message-ID was applied before."""
     try:
-        with engine.begin() as conn:
+        with db.begin() as conn:
             if mark is not None:
                 _save_mark(conn, mark, now)
             conn.execute(
@@ -104,7 +104,7 @@ def record_mail(
             conn.execute(_detail_insert(record, now))
     except IntegrityError:
         if mark is not None:  # a duplicate still moves the mark on
-            save_mark(engine, mark, now)
+            save_mark(db, mark, now)
         return False
     return True
 
@@ -130,9 +130,9 @@ def _detail_insert(record: MailRecord, now: datetime) -> Insert:
     )
 
 
-def save_mark(engine: Engine, mark: ImapMark, now: datetime) -> None:
+def save_mark(db: Engine, mark: ImapMark, now: datetime) -> None:
     """Record that ``mark.last_uid`` of the mailbox is done (an ignored email, a duplicate)."""
-    with engine.begin() as conn:
+    with db.begin() as conn:
         _save_mark(conn, mark, now)
 
 
@@ -145,21 +145,21 @@ def _save_mark(conn: Connection, mark: ImapMark, now: datetime) -> None:
         conn.execute(insert(imap_state).values(mailbox=mark.mailbox, **values))
 
 
-def load_mark(engine: Engine, mailbox: str) -> ImapMark | None:
+def load_mark(db: Engine, mailbox: str) -> ImapMark | None:
     """Where intake of ``mailbox`` stopped, if it ever ran."""
-    with engine.connect() as conn:
+    with db.connect() as conn:
         row = conn.execute(select(imap_state).where(imap_state.c.mailbox == mailbox)).first()
     return None if row is None else ImapMark(mailbox, row.uidvalidity, row.last_uid)
 
 
-def list_returns(engine: Engine, *, state: str | None = "to-decide") -> list[MailRecord]:
+def list_returns(db: Engine, *, state: str | None = "to-decide") -> list[MailRecord]:
     """Return requests, oldest first (``state=None``: all)."""
     query = select(mail_returns, mail_messages.c.origin, mail_messages.c.subject).join(
         mail_messages, mail_messages.c.message_id == mail_returns.c.message_id
     )
     if state is not None:
         query = query.where(mail_returns.c.state == state)
-    with engine.connect() as conn:
+    with db.connect() as conn:
         rows = conn.execute(query.order_by(mail_returns.c.requested_at, mail_returns.c.order_id))
         return [
             _request_record(
@@ -169,12 +169,12 @@ def list_returns(engine: Engine, *, state: str | None = "to-decide") -> list[Mai
         ]
 
 
-def list_cancel_requests(engine: Engine) -> list[MailRecord]:
+def list_cancel_requests(db: Engine) -> list[MailRecord]:
     """Buyer cancellation requests seen in email, oldest first (for the reason router)."""
     query = select(mail_cancel_requests, mail_messages.c.origin, mail_messages.c.subject).join(
         mail_messages, mail_messages.c.message_id == mail_cancel_requests.c.message_id
     )
-    with engine.connect() as conn:
+    with db.connect() as conn:
         rows = conn.execute(query.order_by(mail_cancel_requests.c.requested_at))
         return [_request_record(r, CANCEL_REQUEST, api_check=r.api_check) for r in rows]
 
@@ -195,11 +195,11 @@ def _request_record(row: Row[Any], kind: str, **details: Any) -> MailRecord:
     )
 
 
-def save_health(engine: Engine, figures: list[HealthFigure], fetched_at: datetime) -> None:
+def save_health(db: Engine, figures: list[HealthFigure], fetched_at: datetime) -> None:
     """Keep one fetched account-health report's cancellation figures."""
     if not figures:
         return
-    with engine.begin() as conn:
+    with db.begin() as conn:
         conn.execute(
             insert(account_health),
             [
@@ -221,7 +221,7 @@ def save_health(engine: Engine, figures: list[HealthFigure], fetched_at: datetim
         )
 
 
-def latest_health(engine: Engine) -> dict[str, HealthFigure]:
+def latest_health(db: Engine) -> dict[str, HealthFigure]:
     """The most recently fetched figure per marketplace id."""
     newest = (
         select(func.max(account_health.c.id).label("id"))
@@ -229,7 +229,7 @@ def latest_health(engine: Engine) -> dict[str, HealthFigure]:
         .subquery()
     )
     query = select(account_health).join(newest, newest.c.id == account_health.c.id)
-    with engine.connect() as conn:
+    with db.connect() as conn:
         rows = list(conn.execute(query))
     return {
         r.marketplace_id: HealthFigure(

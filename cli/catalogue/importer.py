@@ -70,7 +70,7 @@ class ImportReport:
 
 
 def import_listings_file(
-    engine: Engine,
+    db: Engine,
     path: Path,
     now: datetime,
     *,
@@ -84,7 +84,7 @@ def import_listings_file(
     encoding = detect_encoding(path)
     if dry_run:
         return _import(None, path, encoding, rules, now, on_row)
-    with engine.begin() as conn:
+    with db.begin() as conn:
         return _import(conn, path, encoding, rules, now, on_row)
 
 

@@ -40,16 +40,16 @@ def open_store(url: str, *, migrate: bool = True) -> Engine:
     """An Engine for ``url`` (a SQLAlchemy URL or a SQLite path), migrated to the latest schema."""
     url = database_url(url)
     try:
-        engine = _create(url)
+        db = _create(url)
     except (SQLAlchemyError, ValueError) as exc:  # a port that is no number: a ValueError
         raise ConfigError(f"not a usable database URL {_detail(url, exc)}") from None
     try:
         if migrate:
-            apply_migrations(engine)
+            apply_migrations(db)
     except SQLAlchemyError as exc:
-        engine.dispose()
+        db.dispose()
         raise StoreError(f"cannot open database {_detail(url, exc)}") from None
-    return engine
+    return db
 
 
 def _detail(url: str, exc: Exception) -> str:
@@ -60,9 +60,9 @@ def _detail(url: str, exc: Exception) -> str:
 
 def _create(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
+        db = create_engine(url, connect_args={"timeout": 30})
+        event.listen(db, "connect", _sqlite_pragmas)
+        return db
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -75,12 +75,12 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def apply_migrations(engine: Engine) -> list[int]:
+def apply_migrations(db: Engine) -> list[int]:
     """Apply every migration not yet recorded in ``schema_version``; return those applied."""
     from stockguard.core.store.migrations import MIGRATIONS
 
     applied: list[int] = []
-    with engine.begin() as conn:
+    with db.begin() as conn:
         _version_meta.create_all(conn)
         done = set(conn.scalars(select(schema_version.c.version)))
         for version, name, step in MIGRATIONS:

@@ -42,10 +42,10 @@ class FeedImportRow:
 class SqlFeedStore:
     """Feed imports on a SQLAlchemy engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine, *, claim: int | None = None) -> None:
+    def __init__(self, db: Engine, *, claim: int | None = None) -> None:
         """``claim``: the refused import whose kept file this store's applied import consumes
         (`feeds accept`); recording fails with AlreadyAccepted once it is gone."""
-        self.engine = engine
+        self.db = db
         self.claim = claim
 
     def last_import_totals(self, supplier: str) -> tuple[int, int, int] | None:
@@ -60,14 +60,14 @@ class SqlFeedStore:
             .order_by(feed_imports.c.id.desc())
             .limit(1)
         )
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             row = conn.execute(query).first()
         return (int(row[0]), int(row[1]), int(row[2])) if row else None
 
     def current_codes(self, supplier: str) -> set[str]:
         """Every item code held for this supplier."""
         query = select(feed_items.c.code).where(feed_items.c.supplier == supplier)
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             return set(conn.scalars(query))
 
     def record_import(
@@ -98,7 +98,7 @@ class SqlFeedStore:
             "encoding": record.encoding,
             "message": record.message,
         }
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             import_id = int(
                 conn.execute(
                     insert(feed_imports).values(**values).returning(feed_imports.c.id)
@@ -139,7 +139,7 @@ class SqlFeedStore:
     def suppliers(self) -> list[str]:
         """Every supplier with a recorded import, by name."""
         query = select(feed_imports.c.supplier).distinct().order_by(feed_imports.c.supplier)
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             return list(conn.scalars(query))
 
     def imports(self, supplier: str, limit: int = 20) -> list[FeedImportRow]:
@@ -164,7 +164,7 @@ class SqlFeedStore:
             .order_by(c.id.desc())
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             rows = conn.execute(query).all()
         return [
             FeedImportRow(
@@ -202,7 +202,7 @@ def _item_row(supplier: str, import_id: int, obs: Observation, line: int | None)
     }
 
 
-def latest_feed_observations(engine: Engine, supplier: str) -> dict[str, Observation]:
+def latest_feed_observations(db: Engine, supplier: str) -> dict[str, Observation]:
     """Each item code of ``supplier`` mapped to the Observation of its latest applied feed."""
     c = feed_items.c
     query = select(
@@ -217,7 +217,7 @@ def latest_feed_observations(engine: Engine, supplier: str) -> dict[str, Observa
         c.checked_at,
     ).where(c.supplier == supplier)
     found: dict[str, Observation] = {}
-    with engine.connect() as conn:
+    with db.connect() as conn:
         for row in conn.execute(query):
             price = Money(row.price_amount, row.currency) if row.price_amount is not None else None
             found[row.code] = Observation(

@@ -30,10 +30,10 @@ class SaveResult:
     updated: int
 
 
-def save_listings(engine: Engine, items: Sequence[Listing], now: datetime) -> SaveResult:
+def save_listings(db: Engine, items: Sequence[Listing], now: datetime) -> SaveResult:
     """Insert or replace listings (key: SKU + marketplace) and their sources, in one transaction."""
     inserted = updated = 0
-    with engine.begin() as conn:
+    with db.begin() as conn:
         for start in range(0, len(items), _CHUNK):
             saved = save_listing_chunk(conn, items[start : start + _CHUNK], now)
             inserted, updated = inserted + saved.inserted, updated + saved.updated
@@ -66,14 +66,14 @@ def save_listing_chunk(conn: Connection, items: Sequence[Listing], now: datetime
     return SaveResult(inserted=len(fresh), updated=len(known))
 
 
-def get_listing(engine: Engine, sku: str, marketplace: str | None = None) -> Listing | None:
+def get_listing(db: Engine, sku: str, marketplace: str | None = None) -> Listing | None:
     """One listing by SKU (and marketplace code when the SKU is on several); None if absent."""
-    found = find_listings(engine, sku=sku, marketplace=marketplace)
+    found = find_listings(db, sku=sku, marketplace=marketplace)
     return found[0] if found else None
 
 
 def find_listings(
-    engine: Engine, *, sku: str | None = None, marketplace: str | None = None
+    db: Engine, *, sku: str | None = None, marketplace: str | None = None
 ) -> list[Listing]:
     """Listings ordered by marketplace and SKU, optionally filtered.
 
@@ -93,41 +93,41 @@ def find_listings(
     if marketplace is not None:
         query = query.where(listings.c.marketplace == marketplace)
         joined = joined.where(listings.c.marketplace == marketplace)
-    with engine.connect() as conn:
+    with db.connect() as conn:
         by_listing = _sources_by_listing(conn.execute(joined).all())
         rows = conn.execute(query).all()
     return [_listing(row[1:], by_listing.get(row[0], ())) for row in rows]
 
 
-def listing_versions(engine: Engine) -> dict[tuple[str, str], datetime]:
+def listing_versions(db: Engine) -> dict[tuple[str, str], datetime]:
     """Per (SKU, marketplace): when its catalogue row was last written (its version)."""
     query = select(listings.c.sku, listings.c.marketplace, listings.c.updated_at)
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return {(row[0], row[1]): row[2] for row in conn.execute(query)}
 
 
 def quantity_updates(
-    engine: Engine, skus: Sequence[str], quantity: int, default_market: str
+    db: Engine, skus: Sequence[str], quantity: int, default_market: str
 ) -> list[QuantityUpdate]:
     """One update per listing of each SKU, addressed (marketplace, product type) by the
     catalogue; a SKU the catalogue lacks goes to ``default_market`` as product type PRODUCT."""
     updates: list[QuantityUpdate] = []
     for sku in skus:
-        for item in find_listings(engine, sku=sku) or [Listing(sku, default_market)]:
+        for item in find_listings(db, sku=sku) or [Listing(sku, default_market)]:
             market_id = marketplace(item.marketplace).marketplace_id
             updates.append(QuantityUpdate(sku, quantity, market_id, item.product_type))
     return updates
 
 
-def count_listings(engine: Engine) -> int:
+def count_listings(db: Engine) -> int:
     """How many listings the catalogue holds."""
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(listings)) or 0)
 
 
-def listing_marketplaces(engine: Engine) -> list[str]:
+def listing_marketplaces(db: Engine) -> list[str]:
     """The marketplace codes the catalogue lists, sorted (US, UK, ...)."""
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return sorted(conn.scalars(select(listings.c.marketplace).distinct()))
 
 

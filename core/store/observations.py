@@ -44,30 +44,30 @@ class DecisionRecord:
 
 
 # --- observations ---------------------------------------------------------------------------
-def record_observations(engine: Engine | Connection, items: Sequence[Observation]) -> list[int]:
+def record_observations(db: Engine | Connection, items: Sequence[Observation]) -> list[int]:
     """Store observations; returns their ids in the same order."""
     if not items:
         return []
-    with begin(engine) as conn:
+    with begin(db) as conn:
         return [
             _new_id(conn.execute(insert(observations).values(**_observation_row(o)))) for o in items
         ]
 
 
-def record_observation(engine: Engine | Connection, item: Observation) -> int:
+def record_observation(db: Engine | Connection, item: Observation) -> int:
     """Store one observation; returns its id."""
-    return record_observations(engine, [item])[0]
+    return record_observations(db, [item])[0]
 
 
 def latest_observations(
-    engine: Engine | Connection, refs: Iterable[str] | None = None
+    db: Engine | Connection, refs: Iterable[str] | None = None
 ) -> dict[str, Observation]:
     """The newest observation of each source (of ``refs``, or of every source)."""
-    return {ref: seen[-1] for ref, seen in recent_observations(engine, 1, refs).items()}
+    return {ref: seen[-1] for ref, seen in recent_observations(db, 1, refs).items()}
 
 
 def recent_observations(
-    engine: Engine | Connection, k: int, refs: Iterable[str] | None = None
+    db: Engine | Connection, k: int, refs: Iterable[str] | None = None
 ) -> dict[str, list[Observation]]:
     """The last ``k`` observations per source, oldest first (newest last).
 
@@ -79,7 +79,7 @@ def recent_observations(
     # string: a catalogue's history is a few hundred thousand rows, about 40% less memory.
     texts: dict[str, str] = {ref: ref for ref in wanted or ()}
     result: dict[str, list[Observation]] = {}
-    with connect(engine) as conn:
+    with connect(db) as conn:
         for chunk in _chunks(wanted):
             query, params = _last_k_query(k, chunk is not None), {"refs": chunk}
             for row in driver_rows(conn, query, params):
@@ -192,31 +192,31 @@ def _trim(value: Decimal) -> Decimal:
 
 # --- decisions ------------------------------------------------------------------------------
 def record_decision(
-    engine: Engine | Connection,
+    db: Engine | Connection,
     decision: Decision,
     previous_quantity: int | None = None,
     observation_id: int | None = None,
 ) -> int:
     """Store one decision with its reason and evidence; returns its id."""
     row = _decision_row(decision, previous_quantity, observation_id)
-    with begin(engine) as conn:
+    with begin(db) as conn:
         return _new_id(conn.execute(insert(decisions).values(**row)))
 
 
 def record_decisions(
-    engine: Engine | Connection, items: Sequence[tuple[Decision, int | None, int | None]]
+    db: Engine | Connection, items: Sequence[tuple[Decision, int | None, int | None]]
 ) -> None:
     """Store many (decision, previous quantity, observation id) in one transaction, written
     in batches so a whole catalogue's parameter rows are never all in memory at once."""
     if items:
-        with begin(engine) as conn:
+        with begin(db) as conn:
             for start in range(0, len(items), _WRITE_BATCH):
                 batch = items[start : start + _WRITE_BATCH]
                 conn.execute(insert(decisions), [_decision_row(*item) for item in batch])
 
 
 def decision_history(
-    engine: Engine | Connection,
+    db: Engine | Connection,
     sku: str,
     *,
     since: datetime | None = None,
@@ -236,17 +236,17 @@ def decision_history(
     if until is not None:
         query = query.where(decisions.c.decided_at <= until)
     query = query.order_by(decisions.c.decided_at.desc(), decisions.c.id.desc()).limit(limit)
-    with connect(engine) as conn:
+    with connect(db) as conn:
         return [_decision_record(row) for row in conn.execute(query)]
 
 
-def decision_at(engine: Engine | Connection, sku: str, at: datetime) -> DecisionRecord | None:
+def decision_at(db: Engine | Connection, sku: str, at: datetime) -> DecisionRecord | None:
     """The decision in force for ``sku`` at ``at``: why it showed what it showed then."""
-    found = decision_history(engine, sku, until=at, limit=1)
+    found = decision_history(db, sku, until=at, limit=1)
     return found[0] if found else None
 
 
-def current_targets(engine: Engine | Connection) -> dict[tuple[str, str], int]:
+def current_targets(db: Engine | Connection) -> dict[tuple[str, str], int]:
     """The latest decided quantity per (sku, marketplace): what the engine last wanted shown."""
     ranked = select(
         decisions.c.sku,
@@ -262,7 +262,7 @@ def current_targets(engine: Engine | Connection) -> dict[tuple[str, str], int]:
     query = select(ranked.c.sku, ranked.c.marketplace, ranked.c.target_quantity).where(
         ranked.c.rank == 1
     )
-    with connect(engine) as conn:
+    with connect(db) as conn:
         return {(r.sku, r.marketplace): int(r.target_quantity) for r in conn.execute(query)}
 
 
@@ -317,12 +317,12 @@ def _chunks(values: list[str] | None) -> Iterable[list[str] | None]:
 
 
 def observations_since(
-    engine: Engine | Connection, after_id: int, limit: int = 50_000
+    db: Engine | Connection, after_id: int, limit: int = 50_000
 ) -> list[tuple[int, Observation]]:
     """Observations stored after id ``after_id`` (by any process), oldest first, with ids:
     the distributed runner's dispatcher reads its workers' checks with it."""
     query = (
         select(observations).where(observations.c.id > after_id).order_by(observations.c.id)
     ).limit(limit)
-    with connect(engine) as conn:
+    with connect(db) as conn:
         return [(int(row[0]), _observation(tuple(row))) for row in conn.execute(query)]

@@ -47,10 +47,10 @@ class StatusChange:
     recorded_at: datetime
 
 
-def upsert_orders(engine: Engine, batch: Iterable[Order], now: datetime) -> UpsertResult:
+def upsert_orders(db: Engine, batch: Iterable[Order], now: datetime) -> UpsertResult:
     """Insert new orders, update known ones, and add a history row when the state changed."""
     new = updated = unchanged = changes = 0
-    with engine.begin() as conn:
+    with db.begin() as conn:
         for order in batch:
             before = _load_one(conn, order.order_id)
             if before is None:
@@ -150,7 +150,7 @@ def _add_history(conn: Connection, order: Order, now: datetime) -> None:
 
 
 def load_orders(
-    engine: Engine,
+    db: Engine,
     marketplace_id: str | None = None,
     since: datetime | None = None,
     *,
@@ -164,15 +164,15 @@ def load_orders(
         query = query.where(orders.c.marketplace_id == marketplace_id)
     if since is not None:
         query = query.where(orders.c.purchased_at >= since)
-    with engine.connect() as conn:
+    with db.connect() as conn:
         rows = conn.execute(query).all()
         items = _items_for(conn, [r.order_id for r in rows])
     return [_to_order(row, items.get(row.order_id, ())) for row in rows]
 
 
-def load_order(engine: Engine, order_id: str) -> Order | None:
+def load_order(db: Engine, order_id: str) -> Order | None:
     """One stored order, or None."""
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return _load_one(conn, order_id)
 
 
@@ -228,12 +228,12 @@ def _to_order(row: Row[Any], items: tuple[OrderItem, ...]) -> Order:
     )
 
 
-def status_history(engine: Engine, order_id: str | None = None) -> list[StatusChange]:
+def status_history(db: Engine, order_id: str | None = None) -> list[StatusChange]:
     """Status history rows, oldest first (all orders, or one)."""
     query = select(order_status_history).order_by(order_status_history.c.id)
     if order_id is not None:
         query = query.where(order_status_history.c.order_id == order_id)
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return [
             StatusChange(
                 order_id=row.order_id,
@@ -248,7 +248,7 @@ def status_history(engine: Engine, order_id: str | None = None) -> list[StatusCh
         ]
 
 
-def cancelled_at(engine: Engine) -> dict[str, datetime]:
+def cancelled_at(db: Engine) -> dict[str, datetime]:
     """When each cancelled order was first seen cancelled (Amazon's lastUpdateDate then)."""
     query = (
         select(order_status_history.c.order_id, order_status_history.c.changed_at)
@@ -256,27 +256,25 @@ def cancelled_at(engine: Engine) -> dict[str, datetime]:
         .order_by(order_status_history.c.id)
     )
     found: dict[str, datetime] = {}
-    with engine.connect() as conn:
+    with db.connect() as conn:
         for order_id, changed in conn.execute(query):
             found.setdefault(order_id, changed)
     return found
 
 
-def get_high_water(engine: Engine, name: str = PULL_MARK) -> datetime | None:
+def get_high_water(db: Engine, name: str = PULL_MARK) -> datetime | None:
     """The lastUpdatedAfter mark of the last successful pull, or None before the first."""
-    with engine.connect() as conn:
+    with db.connect() as conn:
         value = conn.scalar(
             select(order_pull_state.c.high_water).where(order_pull_state.c.name == name)
         )
     return None if value is None else value
 
 
-def set_high_water(
-    engine: Engine, high_water: datetime, now: datetime, name: str = PULL_MARK
-) -> None:
+def set_high_water(db: Engine, high_water: datetime, now: datetime, name: str = PULL_MARK) -> None:
     """Record the mark; it never moves backwards."""
-    current = get_high_water(engine, name)
-    with engine.begin() as conn:
+    current = get_high_water(db, name)
+    with db.begin() as conn:
         if current is None:
             conn.execute(
                 insert(order_pull_state).values(name=name, high_water=high_water, pulled_at=now)

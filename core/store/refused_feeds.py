@@ -89,25 +89,25 @@ _FIELDS = (
 )
 
 
-def kept_feeds(engine: Engine) -> dict[str, KeptFeed]:
+def kept_feeds(db: Engine) -> dict[str, KeptFeed]:
     """Every supplier's kept file (without its bytes)."""
-    with engine.connect() as conn:
+    with db.connect() as conn:
         return {row.supplier: KeptFeed(*row) for row in conn.execute(select(*_FIELDS))}
 
 
-def kept_feed(engine: Engine, supplier: str) -> tuple[KeptFeed, bytes] | None:
+def kept_feed(db: Engine, supplier: str) -> tuple[KeptFeed, bytes] | None:
     """``supplier``'s kept file and its bytes, if one is kept."""
     query = select(*_FIELDS, refused_feed_files.c.content).where(
         refused_feed_files.c.supplier == supplier
     )
-    with engine.connect() as conn:
+    with db.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
         return None
     return KeptFeed(*row[:6]), zlib.decompress(row.content)
 
 
-def applied_since(engine: Engine, supplier: str, after_id: int, sha256: str) -> int | None:
+def applied_since(db: Engine, supplier: str, after_id: int, sha256: str) -> int | None:
     """The id of an import applied after ``after_id`` from the file with this hash, if any:
     the refused file was already accepted (by `feeds accept` or `--accept-drift`)."""
     c = feed_imports.c
@@ -119,12 +119,12 @@ def applied_since(engine: Engine, supplier: str, after_id: int, sha256: str) -> 
         .order_by(c.id)
         .limit(1)
     )
-    with engine.connect() as conn:
+    with db.connect() as conn:
         found = conn.execute(query).scalar()
     return int(found) if found is not None else None
 
 
-def latest_refused(engine: Engine, supplier: str) -> tuple[int, str, str] | None:
+def latest_refused(db: Engine, supplier: str) -> tuple[int, str, str] | None:
     """(id, file name, sha256) of ``supplier``'s latest refused import, if any."""
     c = feed_imports.c
     query = (
@@ -133,6 +133,6 @@ def latest_refused(engine: Engine, supplier: str) -> tuple[int, str, str] | None
         .order_by(c.id.desc())
         .limit(1)
     )
-    with engine.connect() as conn:
+    with db.connect() as conn:
         row = conn.execute(query).first()
     return (int(row[0]), str(row[1]), str(row[2])) if row else None

@@ -144,10 +144,10 @@ def test_png_is_an_image(tmp_path: Path) -> None:
 
 
 def test_command_writes_csv_html_png_and_shows_amazons_figure(
-    engine: Engine, db_url: str, tmp_path: Path
+    db: Engine, db_url: str, tmp_path: Path
 ) -> None:
-    upsert_orders(engine, _us_history(), NOW)
-    save_health(engine, [amazon_figure()], NOW)
+    upsert_orders(db, _us_history(), NOW)
+    save_health(db, [amazon_figure()], NOW)
     out = tmp_path / "rate"
     args = [
         "--db",

@@ -22,13 +22,13 @@ from stockguard.core.store import open_store
 Shape = dict[str, dict[str, Any]]
 
 
-def _shape(engine: Engine) -> Shape:
+def _shape(db: Engine) -> Shape:
     """Every table of a database as comparable plain values (schema_version left out)."""
-    found = inspect(engine)
+    found = inspect(db)
     return {
         table: {
             "columns": [
-                (c["name"], c["type"].compile(engine.dialect), c["nullable"])
+                (c["name"], c["type"].compile(db.dialect), c["nullable"])
                 for c in found.get_columns(table)
             ],
             "primary key": found.get_pk_constraint(table)["constrained_columns"],
