@@ -279,6 +279,9 @@ class Secrets:
     imap_password: str = field(default="", repr=False)
     dashboard_password: str = field(default="", repr=False)  # HTTP basic auth of `dashboard`
     notify_urls: tuple[str, ...] = field(default=(), repr=False)
+    # Where the three LWA credentials were read (an account's own variables); empty: the
+    # usual LWA_APP_ID, LWA_CLIENT_SECRET, SP_API_REFRESH_TOKEN. Names only, never values.
+    credential_env: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         present = [f.name for f in fields(self) if getattr(self, f.name)]
@@ -341,10 +344,8 @@ def load_settings(path: Path | None = None, *, db: str | None = None) -> Setting
         raise ConfigError(f"{path}: [secrets] is not allowed in a file; use the environment")
     settings = parse_settings(raw, where=str(path) if path else "config")
     url = db or env.get(DB_ENV) or settings.store.url
-    secrets = Secrets(
-        **{name: _first_env(env, keys) for name, keys in SECRET_ENV.items()},
-        notify_urls=notify_urls(settings.notify, env),
-    )
+    found: dict[str, Any] = {name: _first_env(env, keys) for name, keys in SECRET_ENV.items()}
+    secrets = Secrets(**found, notify_urls=notify_urls(settings.notify, env))
     api_secrets = {name: read_api_secrets(name, api, env) for name, api in settings.apis.items()}
     account_secrets = {
         account.name: read_account_secrets(account, env) for account in settings.amazon.accounts
@@ -362,6 +363,9 @@ def load_settings(path: Path | None = None, *, db: str | None = None) -> Setting
     )
 
 
+ACCOUNT_CREDENTIALS = ("LWA_CLIENT_ID", "LWA_CLIENT_SECRET", "REFRESH_TOKEN")
+
+
 def account_env_prefix(account: AccountSettings) -> str:
     """``STOCKGUARD_EXPORT_`` for credentials "export" (default: the account's name)."""
     name = account.credentials or account.name
@@ -370,11 +374,13 @@ def account_env_prefix(account: AccountSettings) -> str:
 
 def read_account_secrets(account: AccountSettings, env: Mapping[str, str]) -> Secrets:
     """An account's LWA credentials from its own variables (STOCKGUARD_<PREFIX>_...)."""
-    prefix = account_env_prefix(account)
+    names = tuple(account_env_prefix(account) + key for key in ACCOUNT_CREDENTIALS)
+    client_id, client_secret, refresh_token = (env.get(name, "") for name in names)
     return Secrets(
-        lwa_client_id=env.get(prefix + "LWA_CLIENT_ID", ""),
-        lwa_client_secret=env.get(prefix + "LWA_CLIENT_SECRET", ""),
-        refresh_token=env.get(prefix + "REFRESH_TOKEN", ""),
+        lwa_client_id=client_id,
+        lwa_client_secret=client_secret,
+        refresh_token=refresh_token,
+        credential_env=names,
     )
 
 

@@ -92,3 +92,18 @@ def test_an_account_is_found_by_name() -> None:
         find_account(settings, None)
     with pytest.raises(ConfigError, match="unknown seller account 'eu' \\(known: na, fe\\)"):
         find_account(settings, "eu")
+
+
+def test_missing_account_credentials_name_the_accounts_own_variables() -> None:
+    from stockguard.core.amazon.account import library_credentials
+    from stockguard.core.config import AccountSettings, read_account_secrets
+
+    account = AccountSettings(name="export-na", marketplaces=("US",))
+    secrets = read_account_secrets(account, {"STOCKGUARD_EXPORT_NA_LWA_CLIENT_ID": "id"})
+    with pytest.raises(ConfigError) as refused:
+        library_credentials(secrets)
+    assert str(refused.value) == (
+        "Amazon credentials missing: set STOCKGUARD_EXPORT_NA_LWA_CLIENT_SECRET, "
+        "STOCKGUARD_EXPORT_NA_REFRESH_TOKEN in the environment "
+        "(STOCKGUARD_EXPORT_NA_LWA_CLIENT_ID set; all three are needed)"
+    )
