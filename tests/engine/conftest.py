@@ -122,11 +122,11 @@ def shop(clock: ManualClock) -> Iterator[DemoShop]:
 
 @pytest.fixture
 def world(
-    tmp_path: Path, db_url: str, engine: Engine, clock: ManualClock, shop: DemoShop
+    tmp_path: Path, db_url: str, db: Engine, clock: ManualClock, shop: DemoShop
 ) -> Iterator[World]:
     """The local world, catalogue imported, engine loaded; nothing checked yet."""
     path = write_catalogue(tmp_path / "catalogue.csv", shop)
-    report = import_listings_file(engine, path, clock.now(), rules=DEMO_RULES)
+    report = import_listings_file(db, path, clock.now(), rules=DEMO_RULES)
     assert not report.errors
     items = read_listings_csv(path, DEMO_RULES).listings
     with ExitStack() as stack:
@@ -135,10 +135,10 @@ def world(
         gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
         fetcher = stack.enter_context(Fetcher(settings.suppliers, clock))
         checker = page_checker(fetcher)
-        sync = SyncEngine(engine, gateway, checker, settings, clock)
+        sync = SyncEngine(db, gateway, checker, settings, clock)
         sync.load()
-        wired = Wired(engine, gateway, sync, ExitStack())
-        yield World(clock, shop, emu, engine, settings, sync, wired, items, checker)
+        wired = Wired(db, gateway, sync, ExitStack())
+        yield World(clock, shop, emu, db, settings, sync, wired, items, checker)
 
 
 # --- the live world: real clock, SQLite file, config file, subprocesses -----------------------

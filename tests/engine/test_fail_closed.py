@@ -106,15 +106,15 @@ FEED_WITHOUT_GONE = "商品コード,在庫数\n4901234567894,10\n"
 
 
 def test_feed_sources_fail_closed(
-    tmp_path: Path, engine: Engine, db_url: str, clock: ManualClock, shop: DemoShop
+    tmp_path: Path, db: Engine, db_url: str, clock: ManualClock, shop: DemoShop
 ) -> None:
     catalogue = tmp_path / "catalogue.csv"
     catalogue.write_text(FEED_CATALOGUE, encoding="utf-8")
     feed_settings = FeedSettings(drift_min_items=100)
     rules = SourceRules(DEMO_RULES.policy, {"tonya": feed_settings})  # codes, not JANs
-    import_listings_file(engine, catalogue, clock.now(), rules=rules)
+    import_listings_file(db, catalogue, clock.now(), rules=rules)
     items = read_listings_csv(catalogue, rules).listings
-    feeds = SqlFeedStore(engine)
+    feeds = SqlFeedStore(db)
 
     def feed(text: str) -> None:
         path = tmp_path / "feed.csv"
@@ -126,8 +126,8 @@ def test_feed_sources_fail_closed(
         settings = engine_settings(db_url, emu.base_url)
         gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
         fetcher = stack.enter_context(Fetcher(settings.suppliers, clock))
-        sync = SyncEngine(engine, gateway, page_checker(fetcher), settings, clock)
-        Wired(engine, gateway, sync, ExitStack())
+        sync = SyncEngine(db, gateway, page_checker(fetcher), settings, clock)
+        Wired(db, gateway, sync, ExitStack())
         feed(FEED)
         sync.sync_once()
         # Live before: the code the feed never had goes to 0; the others stay live.
