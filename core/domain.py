@@ -115,38 +115,48 @@ class Money:
 
 @dataclass(frozen=True)
 class Marketplace:
-    """An Amazon marketplace: short code, SP-API id, region, currency and local time zone."""
+    """An Amazon marketplace: short code, SP-API id, region, currency, local time zone and
+    storefront host (where its ``/dp/ASIN`` pages live, and its mails come from)."""
 
     code: str
     marketplace_id: str
     region: str  # NA / EU / FE
     currency: str
     timezone: str
+    storefront: str
 
 
 MARKETPLACES: dict[str, Marketplace] = {
     m.code: m
     for m in (
-        Marketplace("US", "ATVPDKIKX0DER", "NA", "USD", "America/Los_Angeles"),
-        Marketplace("CA", "A2EUQ1WTGCTBG2", "NA", "CAD", "America/Los_Angeles"),
-        Marketplace("MX", "A1AM78C64UM0Y8", "NA", "MXN", "America/Los_Angeles"),
-        Marketplace("BR", "A2Q3Y263D00KWC", "NA", "BRL", "America/Sao_Paulo"),
-        Marketplace("UK", "A1F83G8C2ARO7P", "EU", "GBP", "Europe/London"),
-        Marketplace("DE", "A1PA6795UKMFR9", "EU", "EUR", "Europe/Berlin"),
-        Marketplace("FR", "A13V1IB3VIYZZH", "EU", "EUR", "Europe/Paris"),
-        Marketplace("IT", "APJ6JRA9NG5V4", "EU", "EUR", "Europe/Rome"),
-        Marketplace("ES", "A1RKKUPIHCS9HS", "EU", "EUR", "Europe/Madrid"),
-        Marketplace("NL", "A1805IZSGTT6HS", "EU", "EUR", "Europe/Amsterdam"),
-        Marketplace("SE", "A2NODRKZP88ZB9", "EU", "SEK", "Europe/Stockholm"),
-        Marketplace("PL", "A1C3SOZRARQ6R3", "EU", "PLN", "Europe/Warsaw"),
-        Marketplace("BE", "AMEN7PMS3EDWL", "EU", "EUR", "Europe/Brussels"),
-        Marketplace("IE", "A28R8C7NBKEWEA", "EU", "EUR", "Europe/Dublin"),
-        Marketplace("JP", "A1VC38T7YXB528", "FE", "JPY", "Asia/Tokyo"),
-        Marketplace("AU", "A39IBJ37TRP1C6", "FE", "AUD", "Australia/Sydney"),
-        Marketplace("SG", "A19VAU5U5O7RUS", "FE", "SGD", "Asia/Singapore"),
+        Marketplace("US", "ATVPDKIKX0DER", "NA", "USD", "America/Los_Angeles", "amazon.com"),
+        Marketplace("CA", "A2EUQ1WTGCTBG2", "NA", "CAD", "America/Los_Angeles", "amazon.ca"),
+        Marketplace("MX", "A1AM78C64UM0Y8", "NA", "MXN", "America/Los_Angeles", "amazon.com.mx"),
+        Marketplace("BR", "A2Q3Y263D00KWC", "NA", "BRL", "America/Sao_Paulo", "amazon.com.br"),
+        Marketplace("UK", "A1F83G8C2ARO7P", "EU", "GBP", "Europe/London", "amazon.co.uk"),
+        Marketplace("DE", "A1PA6795UKMFR9", "EU", "EUR", "Europe/Berlin", "amazon.de"),
+        Marketplace("FR", "A13V1IB3VIYZZH", "EU", "EUR", "Europe/Paris", "amazon.fr"),
+        Marketplace("IT", "APJ6JRA9NG5V4", "EU", "EUR", "Europe/Rome", "amazon.it"),
+        Marketplace("ES", "A1RKKUPIHCS9HS", "EU", "EUR", "Europe/Madrid", "amazon.es"),
+        Marketplace("NL", "A1805IZSGTT6HS", "EU", "EUR", "Europe/Amsterdam", "amazon.nl"),
+        Marketplace("SE", "A2NODRKZP88ZB9", "EU", "SEK", "Europe/Stockholm", "amazon.se"),
+        Marketplace("PL", "A1C3SOZRARQ6R3", "EU", "PLN", "Europe/Warsaw", "amazon.pl"),
+        Marketplace("BE", "AMEN7PMS3EDWL", "EU", "EUR", "Europe/Brussels", "amazon.com.be"),
+        Marketplace("IE", "A28R8C7NBKEWEA", "EU", "EUR", "Europe/Dublin", "amazon.ie"),
+        Marketplace("JP", "A1VC38T7YXB528", "FE", "JPY", "Asia/Tokyo", "amazon.co.jp"),
+        Marketplace("AU", "A39IBJ37TRP1C6", "FE", "AUD", "Australia/Sydney", "amazon.com.au"),
+        Marketplace("SG", "A19VAU5U5O7RUS", "FE", "SGD", "Asia/Singapore", "amazon.sg"),
+        Marketplace("TR", "A33AVAJ2PDY3EV", "EU", "TRY", "Europe/Istanbul", "amazon.com.tr"),
+        Marketplace("AE", "A2VIGQ35RCS4UG", "EU", "AED", "Asia/Dubai", "amazon.ae"),
+        Marketplace("SA", "A17E79C6D8DWNP", "EU", "SAR", "Asia/Riyadh", "amazon.sa"),
+        Marketplace("EG", "ARBP9OOSHTCHU", "EU", "EGP", "Africa/Cairo", "amazon.eg"),
+        Marketplace("IN", "A21TJRUUN4KGV", "EU", "INR", "Asia/Kolkata", "amazon.in"),
     )
 }
 MARKETPLACES_BY_ID: dict[str, Marketplace] = {m.marketplace_id: m for m in MARKETPLACES.values()}
+MARKETPLACES_BY_STOREFRONT: dict[str, Marketplace] = {
+    m.storefront: m for m in MARKETPLACES.values()
+}
 
 
 DEFAULT_ACCOUNT = "default"  # the one seller account a store serves today (room for several)
