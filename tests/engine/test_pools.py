@@ -63,20 +63,20 @@ def write_pooled_catalogue(path: Path, shop: DemoShop) -> Path:
 
 @pytest.fixture
 def pooled(
-    tmp_path: Path, db_url: str, engine: Engine, clock: ManualClock, shop: DemoShop
+    tmp_path: Path, db_url: str, db: Engine, clock: ManualClock, shop: DemoShop
 ) -> Iterator[World]:
     path = write_pooled_catalogue(tmp_path / "catalogue.csv", shop)
-    assert not import_listings_file(engine, path, clock.now(), rules=DEMO_RULES).errors
+    assert not import_listings_file(db, path, clock.now(), rules=DEMO_RULES).errors
     items = read_listings_csv(path, DEMO_RULES).listings
     with ExitStack() as stack:
         emu = stack.enter_context(Emulator(emulator_seed(items), clock=clock))
         settings = engine_settings(db_url, emu.base_url)
         gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
         checker = page_checker(stack.enter_context(Fetcher(settings.suppliers, clock)))
-        sync = SyncEngine(engine, gateway, checker, settings, clock)
+        sync = SyncEngine(db, gateway, checker, settings, clock)
         sync.load()
-        wired = Wired(engine, gateway, sync, ExitStack())
-        yield World(clock, shop, emu, engine, settings, sync, wired, items, checker)
+        wired = Wired(db, gateway, sync, ExitStack())
+        yield World(clock, shop, emu, db, settings, sync, wired, items, checker)
 
 
 def pushes(world: World, sku: str) -> list[outbox.OutboxRow]:
