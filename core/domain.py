@@ -159,7 +159,7 @@ MARKETPLACES_BY_STOREFRONT: dict[str, Marketplace] = {
 }
 
 
-DEFAULT_ACCOUNT = "default"  # the one seller account a store serves today (room for several)
+DEFAULT_ACCOUNT = "default"  # the account of a store without [[amazon.accounts]]
 
 
 def marketplace(code_or_id: str) -> Marketplace:
@@ -253,11 +253,12 @@ class Listing:
     max_cost: Money | None = None  # above this supplier price the listing goes to 0
     safety_buffer: int = 0  # units kept back from a supplier's stated quantity
     pack_size: int = 1  # supplier units per Amazon unit
+    account: str = DEFAULT_ACCOUNT  # the seller account it is listed by
 
     @property
     def key(self) -> ListingKey:
         """Which listing this is (marketplace id inside, the code stays for display)."""
-        return ListingKey(self.sku, market_id(self.marketplace))
+        return ListingKey(self.sku, market_id(self.marketplace), self.account)
 
 
 @dataclass(frozen=True)
@@ -296,11 +297,12 @@ class Decision:
     decided_at: datetime
     source_ref: str | None = None
     review_at: datetime | None = None  # when time alone could change it (evidence ageing)
+    account: str = DEFAULT_ACCOUNT
 
     @property
     def key(self) -> ListingKey:
         """The listing this decision is for."""
-        return ListingKey(self.sku, market_id(self.marketplace))
+        return ListingKey(self.sku, market_id(self.marketplace), self.account)
 
 
 @dataclass(frozen=True)
@@ -311,11 +313,12 @@ class QuantityUpdate:
     quantity: int
     marketplace_id: str  # the marketplace the request names; the quantity is the pool's
     product_type: str = "PRODUCT"
+    account: str = DEFAULT_ACCOUNT  # whose quantity: sent through this account's gateway
 
     @property
     def pool(self) -> PoolKey:
         """The quantity this update sets (every marketplace of the SKU)."""
-        return PoolKey(self.sku)
+        return PoolKey(self.sku, self.account)
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,7 @@ class Order:
     cancelled_by: Party | None = None
     cancel_reason: str | None = None
     latest_ship_date: datetime | None = None
+    account: str = DEFAULT_ACCOUNT  # the seller account it was pulled through
 
 
 @dataclass(frozen=True)

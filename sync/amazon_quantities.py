@@ -72,8 +72,8 @@ def read_each(
         if shown is None:
             learnt.not_listed.add(key)
             continue
-        update = QuantityUpdate(item.sku, shown, market_id, item.product_type)
-        with push_lock(db), db.begin() as conn:
+        update = QuantityUpdate(item.sku, shown, market_id, item.product_type, item.account)
+        with push_lock(db, item.account), db.begin() as conn:
             if key.pool in outbox.written_since(conn, mark)[1]:
                 continue  # overtaken by a push (in any marketplace) while the read was under way
             outbox.record_readback(conn, update, clock.now())
@@ -82,7 +82,8 @@ def read_each(
 
 
 def read_all(db: Engine, gateway: QuantityReader, items: Sequence[Listing], clock: Clock) -> Learnt:
-    """One All Listings Report per marketplace of ``items``; records what it says of them."""
+    """One All Listings Report per marketplace of ``items`` (one account's: ``gateway`` is
+    that seller account's); records what it says of them."""
     learnt = Learnt()
     by_market: dict[str, list[Listing]] = {}
     for item in items:
@@ -98,14 +99,16 @@ def read_all(db: Engine, gateway: QuantityReader, items: Sequence[Listing], cloc
             continue
         for line in report.skipped:
             log.warning("listings report %s: %s", report.report_id, line)
-        with push_lock(db), db.begin() as conn:
+        with push_lock(db, listed[0].account), db.begin() as conn:
             # A push written while the report was made is newer than the report: keep it.
             overtaken = outbox.written_since(conn, mark)[1]
             found = [
                 i for i in listed if i.sku in report.quantities and i.key.pool not in overtaken
             ]
             updates = [
-                QuantityUpdate(i.sku, report.quantities[i.sku], market_id, i.product_type)
+                QuantityUpdate(
+                    i.sku, report.quantities[i.sku], market_id, i.product_type, i.account
+                )
                 for i in found
             ]
             outbox.record_readbacks(conn, updates, clock.now())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stockguard.core.domain import PoolKey
+from stockguard.core.domain import DEFAULT_ACCOUNT, PoolKey
 from stockguard.core.store.outbox import State
 
 
@@ -20,11 +20,12 @@ class PushOutcome:
     submission_id: str | None = None
     feed_id: str | None = None
     message: str = ""
+    account: str = DEFAULT_ACCOUNT
 
     @property
     def pool(self) -> PoolKey:
-        """The quantity this row set: the SKU's, in every marketplace it is listed in."""
-        return PoolKey(self.sku)
+        """The quantity this row set: the account's SKU, in every marketplace it is listed in."""
+        return PoolKey(self.sku, self.account)
 
 
 @dataclass

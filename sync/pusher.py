@@ -2,8 +2,11 @@
 
 Every request is preceded by a committed ``sending`` claim and followed by a committed close,
 so a crash at any point leaves the outbox telling the truth (see core/store/outbox_tables.py).
-One push at a time per database: across processes the run lock (sync/runlock.py) sees to it,
-within a process ``push`` holds a lock per database. A push:
+A push drains one seller account's rows through that account's gateway (``account``; the
+store's other accounts have their own gateways and limits). One push at a time per database
+and account: across processes the run lock (sync/runlock.py) or the account's worker lock
+(sync/workers/locks.py) sees to it, within a process ``push`` holds a lock per database and
+account. A push:
 
 1. enqueues the new targets (a newer target supersedes older ``pending`` rows of its pool:
    the SKU's one quantity, whichever marketplace a row names) and turns rows a crash left in
@@ -40,7 +43,7 @@ from sqlalchemy import Engine
 from stockguard.core.amazon.results import FeedResult, SubmissionResult
 from stockguard.core.clock import Clock, SystemClock
 from stockguard.core.config import AmazonSettings
-from stockguard.core.domain import QuantityUpdate
+from stockguard.core.domain import DEFAULT_ACCOUNT, QuantityUpdate
 from stockguard.core.errors import AmazonAuthError, AmazonError
 from stockguard.core.store import outbox as ob
 from stockguard.core.store import outbox_order as order
@@ -91,18 +94,21 @@ def push(
     force: bool = False,
     wait: bool = False,
     on_wait: Callable[[str], None] | None = None,
+    account: str = DEFAULT_ACCOUNT,
 ) -> PushReport:
-    """Enqueue ``updates`` (if any) and drain the outbox; see the module docstring.
+    """Enqueue ``updates`` (if any) and drain ``account``'s outbox rows through ``gateway``
+    (that account's); see the module docstring.
 
     An update equal to what Amazon last accepted (or to a target already queued) is skipped
     and listed in ``report.unchanged``, unless ``force``. ``wait``: wait for feed quotas and
     poll each feed to its end (``on_wait(feed_id)`` is called before each wait); by default
     a push never waits for a feed.
     """
-    with push_lock(db):
-        run = _Push(db, gateway, clock or SystemClock(), wait, on_wait)
+    with push_lock(db, account):
+        run = _Push(db, gateway, clock or SystemClock(), wait, on_wait, account)
         if updates is not None:
             targets = [u if isinstance(u, Target) else Target(u, reason) for u in updates]
+            _check_account(targets, account)
             run.enqueue(targets, force)
         run.release()
         wanted: set[int] | None = None  # first round: every pending row
@@ -110,7 +116,7 @@ def push(
             with db.begin() as conn:
                 run.report.superseded += order.supersede_older_pending(conn, run.clock.now())
             with db.connect() as conn:
-                rows = ob.rows_in(conn, State.PENDING, ids=wanted)
+                rows = ob.rows_in(conn, State.PENDING, ids=wanted, account=account)
             if rows:
                 run.send_round(rows)
             run.poll_feeds()
@@ -120,12 +126,20 @@ def push(
         return run.report
 
 
-def push_lock(db: Engine) -> threading.Lock:
-    """The lock that keeps two threads of one process from pushing to one database at once
-    (a read-back recorded under it cannot land between a push's enqueue and its answer)."""
-    key = db.url.render_as_string(hide_password=True)
+def push_lock(db: Engine, account: str = DEFAULT_ACCOUNT) -> threading.Lock:
+    """The lock that keeps two threads of one process from pushing one account's rows to one
+    database at once (a read-back recorded under it cannot land between a push's enqueue and
+    its answer)."""
+    key = f"{db.url.render_as_string(hide_password=True)}#{account}"
     with _registry_lock:
         return _push_locks.setdefault(key, threading.Lock())
+
+
+def _check_account(targets: Sequence[Target], account: str) -> None:
+    """A target of another account would go out through the wrong seller's gateway."""
+    stray = sorted({t.update.account for t in targets} - {account})
+    if stray:
+        raise ValueError(f"push for account {account!r} given targets of {', '.join(stray)}")
 
 
 class _Push:
@@ -138,8 +152,10 @@ class _Push:
         clock: Clock,
         wait: bool,
         on_wait: Callable[[str], None] | None,
+        account: str,
     ) -> None:
         self.db = db
+        self.account = account
         self.gateway = gateway
         self.clock = clock
         self.wait = wait
@@ -160,12 +176,12 @@ class _Push:
     def release(self) -> None:
         """Rows a crash left ``sending`` (answer never recorded) go back to ``pending``."""
         with self.db.begin() as conn:
-            self.report.resumed += ob.release_interrupted(conn)
+            self.report.resumed += ob.release_interrupted(conn, self.account)
 
     def poll_feeds(self) -> None:
         """Read each feed in flight once (to its end when ``wait``); close what finished."""
         with self.db.connect() as conn:
-            sent = ob.rows_in(conn, State.SENT)
+            sent = ob.rows_in(conn, State.SENT, account=self.account)
         by_feed: dict[str, list[OutboxRow]] = {}
         for row in sent:  # oldest first = the order the feed's messages were numbered in
             by_feed.setdefault(row.feed_id or "", []).append(row)
@@ -329,6 +345,7 @@ class _Push:
                     submission_id,
                     feed_id,
                     message[r.id] or "",
+                    r.account,
                 )
 
     def _note(
@@ -344,7 +361,15 @@ class _Push:
         with self._lock:
             for r in rows:
                 self.report.outcomes[r.id] = PushOutcome(
-                    r.sku, r.marketplace_id, r.quantity, state, via, None, feed_id, message
+                    r.sku,
+                    r.marketplace_id,
+                    r.quantity,
+                    state,
+                    via,
+                    None,
+                    feed_id,
+                    message,
+                    r.account,
                 )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from stockguard.core.amazon.listings_report import ListingQuantities
 from stockguard.core.clock import Clock, SystemClock
-from stockguard.core.domain import MARKETPLACES_BY_ID
+from stockguard.core.domain import DEFAULT_ACCOUNT, MARKETPLACES_BY_ID
 from stockguard.core.errors import AmazonAuthError, AmazonError
 from stockguard.core.store import outbox as ob
 from stockguard.core.store import outbox_order as order
@@ -56,22 +56,23 @@ def verify(
     *,
     limit: int | None = None,
     bulk_after: int = BULK_AFTER,
+    account: str = DEFAULT_ACCOUNT,
 ) -> VerifyReport:
     """Read accepted quantities back; mark them applied, or re-queue what Amazon did not apply.
 
     Only the newest target of each pool is compared with Amazon (an older one is history: a
     newer target replaces it), in every marketplace of the pool. ``limit``: at most this many
     rows, oldest first, so one run ends quickly (getListingsItem allows 5 per second); the
-    rest wait their turn.
+    rest wait their turn. Only ``account``'s rows: ``gateway`` is that seller account's.
     """
     now = (clock or SystemClock()).now()
     with db.connect() as conn:
-        rows = ob.latest_accepted(conn, skus)
+        rows = ob.latest_accepted(conn, skus, account)
     if limit is not None:
         rows = rows[: max(0, limit)]
     result = VerifyReport([], [], [])
     listed = pool_marketplaces(db, sorted({r.sku for r in rows}))
-    markets = {r.id: _markets(r, listed.get(r.sku, [])) for r in rows}
+    markets = {r.id: _markets(r, listed.get(r.pool, [])) for r in rows}
     reports = _read_all(gateway, markets.values()) if len(rows) > bulk_after else None
     for row in rows:
         shown = _read_pool(gateway, row, markets[row.id], reports)

@@ -1,6 +1,7 @@
 """Tables of the seller's catalogue: listings and the supplier sources behind each one.
 
-A listing is one seller SKU on one marketplace (``sku`` + ``marketplace`` is unique); its
+A listing is one seller account's SKU on one marketplace (``account`` + ``sku`` +
+``marketplace`` is unique); its
 sources are ordered (``position``) because the import keeps the order the seller wrote them in.
 Money is stored as ``Numeric`` (never float) beside its currency.
 """
@@ -19,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from stockguard.core.domain import DEFAULT_ACCOUNT
 from stockguard.core.store.metadata import UTCDateTime, metadata
 
 listings = Table(
@@ -37,7 +39,9 @@ listings = Table(
     Column("pack_size", Integer, nullable=False, default=1),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("sku", "marketplace", name="uq_listings_sku_marketplace"),
+    # The seller account it belongs to (core/accounts.py); last: added by migration 6.
+    Column("account", String(40), nullable=False, server_default=DEFAULT_ACCOUNT),
+    UniqueConstraint("account", "sku", "marketplace", name="uq_listings_account_sku_marketplace"),
 )
 
 sources = Table(

@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from stockguard.core.domain import (
+    DEFAULT_ACCOUNT,
     Listing,
     ListingKey,
     Money,
+    PoolKey,
     QuantityUpdate,
     Source,
     SourceKind,
@@ -40,7 +42,8 @@ class SaveResult:
 
 
 def save_listings(db: Engine, items: Sequence[Listing], now: datetime) -> SaveResult:
-    """Insert or replace listings (key: SKU + marketplace) and their sources, in one transaction."""
+    """Insert or replace listings (key: account + SKU + marketplace) and their sources, in one
+    transaction."""
     inserted = updated = 0
     with db.begin() as conn:
         for start in range(0, len(items), _CHUNK):
@@ -53,20 +56,20 @@ def save_listing_chunk(conn: Connection, items: Sequence[Listing], now: datetime
     """Insert or replace up to ``_CHUNK`` listings and their sources inside the caller's
     transaction; reads only the ids of these SKUs, so a streamed import stays small."""
     existing = _ids_of(conn, items)
-    fresh = [item for item in items if (item.sku, item.marketplace) not in existing]
-    known = [item for item in items if (item.sku, item.marketplace) in existing]
+    fresh = [item for item in items if _own(item) not in existing]
+    known = [item for item in items if _own(item) in existing]
     if fresh:
         conn.execute(insert(listings), [_row(item, now, created=True) for item in fresh])
     if known:
         conn.execute(
             update(listings).where(listings.c.id == bindparam("_id")),
-            [{**_row(item, now), "_id": existing[(item.sku, item.marketplace)]} for item in known],
+            [{**_row(item, now), "_id": existing[_own(item)]} for item in known],
         )
-        touched = [existing[(item.sku, item.marketplace)] for item in known]
+        touched = [existing[_own(item)] for item in known]
         conn.execute(delete(sources).where(sources.c.listing_id.in_(touched)))
     ids = _ids_of(conn, items) if fresh else existing
     source_rows = [
-        _source_row(ids[(item.sku, item.marketplace)], position, source)
+        _source_row(ids[_own(item)], position, source)
         for item in items
         for position, source in enumerate(item.sources)
     ]
@@ -77,20 +80,24 @@ def save_listing_chunk(conn: Connection, items: Sequence[Listing], now: datetime
 
 def get_listing(db: Engine, key: ListingKey) -> Listing | None:
     """One listing by its key; None if absent."""
-    found = find_listings(db, sku=key.sku, marketplace=key.code)
+    found = find_listings(db, sku=key.sku, marketplace=key.code, account=key.account)
     return found[0] if found else None
 
 
 def find_listings(
-    db: Engine, *, sku: str | None = None, marketplace: str | None = None
+    db: Engine,
+    *,
+    sku: str | None = None,
+    marketplace: str | None = None,
+    account: str | None = None,
 ) -> list[Listing]:
-    """Listings ordered by marketplace and SKU, optionally filtered.
+    """Listings ordered by marketplace, SKU and account, optionally filtered.
 
     Two queries whatever the catalogue's size (listings, then their sources through a join
     on the same filter), read as plain tuples: 100,000 listings load in about a second.
     """
     query = select(listings.c.id, *_LISTING_COLUMNS).order_by(
-        listings.c.marketplace, listings.c.sku
+        listings.c.marketplace, listings.c.sku, listings.c.account
     )
     joined = (
         select(sources.c.listing_id, *_SOURCE_COLUMNS)
@@ -102,6 +109,9 @@ def find_listings(
     if marketplace is not None:
         query = query.where(listings.c.marketplace == marketplace)
         joined = joined.where(listings.c.marketplace == marketplace)
+    if account is not None:
+        query = query.where(listings.c.account == account)
+        joined = joined.where(listings.c.account == account)
     with db.connect() as conn:
         by_listing = _sources_by_listing(conn.execute(joined).all())
         rows = conn.execute(query).all()
@@ -110,37 +120,50 @@ def find_listings(
 
 def listing_versions(db: Engine) -> dict[ListingKey, datetime]:
     """Per listing: when its catalogue row was last written (its version)."""
-    query = select(listings.c.sku, listings.c.marketplace, listings.c.updated_at)
+    query = select(
+        listings.c.sku, listings.c.marketplace, listings.c.account, listings.c.updated_at
+    )
     with db.connect() as conn:
-        return {ListingKey.of(row[0], row[1]): row[2] for row in conn.execute(query)}
+        return {ListingKey.of(row[0], row[1], row[2]): row[3] for row in conn.execute(query)}
 
 
 def quantity_updates(
-    db: Engine, skus: Sequence[str], quantity: int, default_market: str
+    db: Engine,
+    skus: Sequence[str],
+    quantity: int,
+    default_market: str,
+    account: str = DEFAULT_ACCOUNT,
 ) -> list[QuantityUpdate]:
-    """One update per SKU: its quantity is one pool on Amazon, whatever the marketplaces it
-    is listed in. Addressed (marketplace, product type) to the catalogue's primary listing;
-    a SKU the catalogue lacks goes to ``default_market`` as product type PRODUCT."""
+    """One update per SKU of ``account``: its quantity is one pool on Amazon, whatever the
+    marketplaces it is listed in. Addressed (marketplace, product type) to the catalogue's
+    primary listing; a SKU the catalogue lacks goes to ``default_market`` as PRODUCT."""
     updates: list[QuantityUpdate] = []
     for sku in skus:
-        found = find_listings(db, sku=sku) or [Listing(sku, default_market)]
+        found = find_listings(db, sku=sku, account=account) or [
+            Listing(sku, default_market, account=account)
+        ]
         item = min(found, key=lambda i: primary_first(i.key))
-        updates.append(QuantityUpdate(sku, quantity, item.key.marketplace_id, item.product_type))
+        updates.append(
+            QuantityUpdate(sku, quantity, item.key.marketplace_id, item.product_type, account)
+        )
     return updates
 
 
-def pool_marketplaces(db: Engine, skus: Sequence[str]) -> dict[str, list[str]]:
-    """Per SKU: the marketplace ids the catalogue lists it in, primary first (a pool's
-    quantity is read back in each of them)."""
-    found: dict[str, list[ListingKey]] = {}
+def pool_marketplaces(db: Engine, skus: Sequence[str]) -> dict[PoolKey, list[str]]:
+    """Per pool of these SKUs (every account's): the marketplace ids the catalogue lists it
+    in, primary first (a pool's quantity is read back in each of them)."""
+    found: dict[PoolKey, list[ListingKey]] = {}
     with db.connect() as conn:
         for chunk in (skus[i : i + _CHUNK] for i in range(0, len(skus), _CHUNK)):
-            query = select(listings.c.sku, listings.c.marketplace).where(listings.c.sku.in_(chunk))
-            for sku, code in conn.execute(query):
-                found.setdefault(sku, []).append(ListingKey(sku, market_id(code)))
+            query = select(listings.c.sku, listings.c.marketplace, listings.c.account).where(
+                listings.c.sku.in_(chunk)
+            )
+            for sku, code, account in conn.execute(query):
+                key = ListingKey(sku, market_id(code), account)
+                found.setdefault(key.pool, []).append(key)
     return {
-        sku: [k.marketplace_id for k in sorted(keys, key=primary_first)]
-        for sku, keys in found.items()
+        pool: [k.marketplace_id for k in sorted(keys, key=primary_first)]
+        for pool, keys in found.items()
     }
 
 
@@ -150,21 +173,35 @@ def count_listings(db: Engine) -> int:
         return int(conn.scalar(select(func.count()).select_from(listings)) or 0)
 
 
-def listing_marketplaces(db: Engine) -> list[str]:
-    """The marketplace codes the catalogue lists, sorted (US, UK, ...)."""
+def listing_marketplaces(db: Engine, account: str | None = None) -> list[str]:
+    """The marketplace codes the catalogue lists (for ``account``, or any), sorted."""
+    query = select(listings.c.marketplace).distinct()
+    if account is not None:
+        query = query.where(listings.c.account == account)
     with db.connect() as conn:
-        return sorted(conn.scalars(select(listings.c.marketplace).distinct()))
+        return sorted(conn.scalars(query))
 
 
-def _ids_of(conn: Connection, items: Sequence[Listing]) -> dict[tuple[str, str], int]:
+def listing_accounts(db: Engine) -> list[str]:
+    """The seller accounts the catalogue has listings of, sorted."""
+    with db.connect() as conn:
+        return sorted(conn.scalars(select(listings.c.account).distinct()))
+
+
+def _own(item: Listing) -> tuple[str, str, str]:
+    """A listing's unique key in the table's own columns: account, SKU, marketplace code."""
+    return (item.account, item.sku, item.marketplace)
+
+
+def _ids_of(conn: Connection, items: Sequence[Listing]) -> dict[tuple[str, str, str], int]:
     """The ids of the stored listings among ``items`` (at most ``_CHUNK`` of them), by
-    (SKU, marketplace code): the table's own columns."""
-    wanted = {(item.sku, item.marketplace) for item in items}
-    skus = sorted({sku for sku, _ in wanted})
-    query = select(listings.c.sku, listings.c.marketplace, listings.c.id).where(
+    ``_own`` key."""
+    wanted = {_own(item) for item in items}
+    skus = sorted({sku for _, sku, _ in wanted})
+    query = select(listings.c.account, listings.c.sku, listings.c.marketplace, listings.c.id).where(
         listings.c.sku.in_(skus)
     )
-    found = {(row.sku, row.marketplace): row.id for row in conn.execute(query)}
+    found = {(row.account, row.sku, row.marketplace): row.id for row in conn.execute(query)}
     return {key: value for key, value in found.items() if key in wanted}
 
 
@@ -193,6 +230,7 @@ def _row(item: Listing, now: datetime, *, created: bool = False) -> dict[str, An
         "max_cost_currency": item.max_cost.currency if item.max_cost else None,
         "safety_buffer": item.safety_buffer,
         "pack_size": item.pack_size,
+        "account": item.account,
         "updated_at": now,
     }
     if created:
@@ -223,6 +261,7 @@ _LISTING_COLUMNS = (
     listings.c.max_cost_currency,
     listings.c.safety_buffer,
     listings.c.pack_size,
+    listings.c.account,
 )
 _SOURCE_COLUMNS = (
     sources.c.kind,
@@ -235,12 +274,24 @@ _KINDS = {kind.value: kind for kind in SourceKind}
 
 
 def _listing(columns: Sequence[Any], found: tuple[Source, ...]) -> Listing:
-    (sku, market, asin, product_type, handling, default, amount, currency, buffer, pack) = columns
+    (
+        sku,
+        market,
+        asin,
+        product_type,
+        handling,
+        default,
+        amount,
+        currency,
+        buffer,
+        pack,
+        account,
+    ) = columns
     max_cost = None
     if amount is not None:
         max_cost = Money(_trim(Decimal(amount)), currency or "")
     return Listing(
-        sku, market, asin, product_type, handling, default, found, max_cost, buffer, pack
+        sku, market, asin, product_type, handling, default, found, max_cost, buffer, pack, account
     )
 
 

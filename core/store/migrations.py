@@ -26,10 +26,12 @@ def _decisions_by_listing(conn: Connection) -> None:
 
 
 def _decision_reviews(conn: Connection) -> None:
-    from stockguard.core.store.review_tables import decision_marks, decision_reviews
+    from stockguard.core.store.migrate_accounts import reviews_v3
+    from stockguard.core.store.review_tables import decision_marks
 
-    # stores made before v1 was frozen have them; an older one decides everything once
-    decision_reviews.create(conn, checkfirst=True)
+    # stores made before v1 was frozen have them; an older one decides everything once.
+    # The table as it was then (migration 6 adds the account to its key).
+    reviews_v3.create(conn, checkfirst=True)
     decision_marks.create(conn, checkfirst=True)
 
 
@@ -45,10 +47,17 @@ def _refused_feed_files(conn: Connection) -> None:
     refused_feed_files.create(conn, checkfirst=True)  # stores made before v1 was frozen have it
 
 
+def _seller_accounts(conn: Connection) -> None:
+    from stockguard.core.store.migrate_accounts import seller_accounts
+
+    seller_accounts(conn)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial_schema),
     (2, "index decisions by listing", _decisions_by_listing),
     (3, "decision reviews and marks", _decision_reviews),
     (4, "item codes resolved for page URLs", _api_codes),
     (5, "refused feed files kept for acceptance", _refused_feed_files),
+    (6, "a seller account on listings, decisions, outbox and orders", _seller_accounts),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, Index, Integer, Numeric, String, Table, Text
 
+from stockguard.core.domain import DEFAULT_ACCOUNT
 from stockguard.core.store.metadata import UTCDateTime, metadata
 
 observations = Table(
@@ -46,6 +47,7 @@ decisions = Table(
     Column("evidence", Text, nullable=False),
     Column("source_ref", String(2000), nullable=True),
     Column("observation_id", Integer, nullable=True),  # the observation behind it, if stored
+    Column("account", String(40), nullable=False, server_default=DEFAULT_ACCOUNT),  # migration 6
 )
 Index("ix_decisions_sku_time", decisions.c.sku, decisions.c.decided_at)
 # "The newest decision of every listing" (status, the engine's current view) reads this index

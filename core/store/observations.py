@@ -222,8 +222,10 @@ def decision_history(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 100,
+    account: str | None = None,
 ) -> list[DecisionRecord]:
-    """A SKU's decisions, newest first, each with the observation it rested on."""
+    """A SKU's decisions (every account's, or ``account``'s), newest first, each with the
+    observation it rested on."""
     query = (
         select(decisions, *_joined_columns())
         .select_from(
@@ -231,6 +233,8 @@ def decision_history(
         )
         .where(decisions.c.sku == sku)
     )
+    if account is not None:
+        query = query.where(decisions.c.account == account)
     if since is not None:
         query = query.where(decisions.c.decided_at >= since)
     if until is not None:
@@ -281,6 +285,7 @@ def _decision_row(d: Decision, previous: int | None, observation_id: int | None)
         "evidence": d.evidence,
         "source_ref": d.source_ref,
         "observation_id": observation_id,
+        "account": d.account,
     }
 
 
@@ -293,6 +298,7 @@ def _decision_record(row: Row[Any]) -> DecisionRecord:
         evidence=row.evidence,
         decided_at=row.decided_at,
         source_ref=row.source_ref,
+        account=row.account,
     )
     seen = None
     if row.obs_id is not None:

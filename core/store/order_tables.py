@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from stockguard.core.domain import DEFAULT_ACCOUNT
 from stockguard.core.store.metadata import UTCDateTime, metadata
 
 orders = Table(
@@ -36,6 +37,8 @@ orders = Table(
     Column("latest_ship_date", UTCDateTime()),
     Column("first_seen_at", UTCDateTime(), nullable=False),
     Column("pulled_at", UTCDateTime(), nullable=False),
+    # The seller account it was pulled through (migration 6); order ids are Amazon-wide unique.
+    Column("account", String(40), nullable=False, server_default=DEFAULT_ACCOUNT),
     Index("ix_orders_marketplace_purchased", "marketplace_id", "purchased_at"),
 )
 

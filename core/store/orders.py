@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 
-from stockguard.core.domain import Order, OrderItem, OrderStatus, Party
+from stockguard.core.domain import DEFAULT_ACCOUNT, Order, OrderItem, OrderStatus, Party
 from stockguard.core.store.order_tables import (
     order_items,
     order_pull_state,
@@ -22,6 +22,12 @@ from stockguard.core.store.order_tables import (
 )
 
 PULL_MARK = "orders"
+
+
+def pull_mark(account: str) -> str:
+    """The name of ``account``'s pull mark: ``orders`` for the default account (as ever),
+    ``orders:NAME`` for another (each account's orders are pulled on their own)."""
+    return PULL_MARK if account == DEFAULT_ACCOUNT else f"{PULL_MARK}:{account}"
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ def _order_values(order: Order) -> dict[str, Any]:
         "cancelled_by": order.cancelled_by,
         "cancel_reason": order.cancel_reason,
         "latest_ship_date": order.latest_ship_date,
+        "account": order.account,
     }
 
 
@@ -155,8 +162,10 @@ def load_orders(
     since: datetime | None = None,
     *,
     statuses: Sequence[OrderStatus] | None = None,
+    account: str | None = None,
 ) -> list[Order]:
-    """Stored orders (purchased at or after ``since``), oldest purchase first, with items."""
+    """Stored orders (purchased at or after ``since``; every account's or ``account``'s),
+    oldest purchase first, with items."""
     query = select(orders).order_by(orders.c.purchased_at, orders.c.order_id)
     if statuses is not None:
         query = query.where(orders.c.status.in_([s.value for s in statuses]))
@@ -164,6 +173,8 @@ def load_orders(
         query = query.where(orders.c.marketplace_id == marketplace_id)
     if since is not None:
         query = query.where(orders.c.purchased_at >= since)
+    if account is not None:
+        query = query.where(orders.c.account == account)
     with db.connect() as conn:
         rows = conn.execute(query).all()
         items = _items_for(conn, [r.order_id for r in rows])
@@ -225,6 +236,7 @@ def _to_order(row: Row[Any], items: tuple[OrderItem, ...]) -> Order:
         cancelled_by=_party(row.cancelled_by),
         cancel_reason=row.cancel_reason,
         latest_ship_date=row.latest_ship_date,
+        account=row.account,
     )
 
 

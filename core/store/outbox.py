@@ -15,9 +15,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, true, update
 
-from stockguard.core.domain import ListingKey, PoolKey, QuantityUpdate
+from stockguard.core.domain import DEFAULT_ACCOUNT, ListingKey, PoolKey, QuantityUpdate
 from stockguard.core.store.outbox_tables import outbox
 from stockguard.core.store.rows import from_row
 
@@ -61,11 +61,19 @@ class OutboxRow:
     decision_ref: str | None = None
     created_at: datetime | None = None
     closed_at: datetime | None = None
+    account: str = DEFAULT_ACCOUNT
 
     @property
     def update(self) -> QuantityUpdate:
         """The quantity change this row carries."""
-        return QuantityUpdate(self.sku, self.quantity, self.marketplace_id, self.product_type)
+        return QuantityUpdate(
+            self.sku, self.quantity, self.marketplace_id, self.product_type, self.account
+        )
+
+    @property
+    def pool(self) -> PoolKey:
+        """The quantity this row sets: its account's SKU."""
+        return PoolKey(self.sku, self.account)
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,10 @@ def idempotency_key(target: Target, now: datetime) -> str:
     """The decision's ref when there is one (re-enqueueing it is a no-op), else a fresh key."""
     u = target.update
     tail = target.decision_ref or f"{now.isoformat()}:{uuid.uuid4().hex[:12]}"
-    key = f"{u.marketplace_id}:{u.sku}:{u.quantity}:{tail}"
+    # Another account's same SKU and decision is another row: its account leads the key
+    # (the one account of a single-account store keeps the keys it always had).
+    owner = "" if u.account == DEFAULT_ACCOUNT else f"{u.account}:"
+    key = f"{owner}{u.marketplace_id}:{u.sku}:{u.quantity}:{tail}"
     return key if len(key) <= 200 else hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -116,7 +127,7 @@ def enqueue(
             effective[u.pool] = u.quantity
             seen.add(keys[id(target)])
             fresh.append(_new_row(target, keys[id(target)], now))
-    superseded = _supersede(conn, [r["sku"] for r in fresh], now)
+    superseded = _supersede(conn, [PoolKey(r["sku"], r["account"]) for r in fresh], now)
     queued: list[int] = []
     if fresh:
         conn.execute(insert(outbox), fresh)
@@ -130,7 +141,7 @@ def effective_quantities(conn: Connection, skus: Sequence[str]) -> dict[PoolKey,
     wanted = sorted(set(skus))
     if len(wanted) > _WHOLE_OUTBOX_ABOVE:
         # Most of the catalogue: one grouped pass over the outbox beats hundreds of IN lists.
-        newest = select(func.max(outbox.c.id)).group_by(outbox.c.sku)
+        newest = select(func.max(outbox.c.id)).group_by(outbox.c.account, outbox.c.sku)
         ids = newest.where(outbox.c.state.in_([s.value for s in OPEN])).union_all(
             newest.where(outbox.c.state.in_([s.value for s in DONE]))
         )
@@ -144,27 +155,30 @@ def effective_quantities(conn: Connection, skus: Sequence[str]) -> dict[PoolKey,
     opened, done = {s.value for s in OPEN}, {s.value for s in DONE}
     keep = set(wanted)
     for batch in batches:
-        for sku, quantity, state in conn.execute(batch.order_by(outbox.c.id)):
+        for sku, quantity, state, account in conn.execute(batch.order_by(outbox.c.id)):
             if sku in keep and (state in opened or state in done):
                 target = open_q if state in opened else done_q
-                target[PoolKey(sku)] = quantity  # ordered by id: the newest row wins
+                target[PoolKey(sku, account)] = quantity  # ordered by id: the newest row wins
     return {**done_q, **open_q}
 
 
 _WHOLE_OUTBOX_ABOVE = 4 * _CHUNK  # SKUs asked for, above which the whole outbox is read
-_EFFECTIVE = select(outbox.c.sku, outbox.c.quantity, outbox.c.state)
+_EFFECTIVE = select(outbox.c.sku, outbox.c.quantity, outbox.c.state, outbox.c.account)
 
 
 def last_known(conn: Connection, skus: Sequence[str] | None = None) -> dict[ListingKey, int]:
     """Per listing: the quantity Amazon last accepted or showed on read-back there."""
-    return {ListingKey(sku, market): quantity for sku, market, quantity in _done_rows(conn, skus)}
+    return {
+        ListingKey(sku, market, account): quantity
+        for sku, market, quantity, account in _done_rows(conn, skus)
+    }
 
 
-def _done_rows(conn: Connection, skus: Sequence[str] | None) -> list[tuple[str, str, int]]:
-    """(SKU, marketplace id, quantity) of the accepted and applied rows, oldest first."""
-    query = select(outbox.c.sku, outbox.c.marketplace_id, outbox.c.quantity).where(
-        outbox.c.state.in_([s.value for s in DONE])
-    )
+def _done_rows(conn: Connection, skus: Sequence[str] | None) -> list[tuple[str, str, int, str]]:
+    """(SKU, marketplace id, quantity, account) of the accepted and applied rows, oldest first."""
+    query = select(
+        outbox.c.sku, outbox.c.marketplace_id, outbox.c.quantity, outbox.c.account
+    ).where(outbox.c.state.in_([s.value for s in DONE]))
     batches = (
         [query]
         if skus is None
@@ -172,16 +186,16 @@ def _done_rows(conn: Connection, skus: Sequence[str] | None) -> list[tuple[str, 
     )
     # A SKU's rows all fall in one batch, so its own rows come in id order.
     return [
-        (sku, market_id, quantity)
+        (sku, market_id, quantity, account)
         for batch in batches
-        for sku, market_id, quantity in conn.execute(batch.order_by(outbox.c.id))
+        for sku, market_id, quantity, account in conn.execute(batch.order_by(outbox.c.id))
     ]
 
 
 def last_known_pools(conn: Connection, skus: Sequence[str] | None = None) -> dict[PoolKey, int]:
     """Per pool: the quantity Amazon last accepted or showed, in any of the SKU's marketplaces
     (one quantity for all of them)."""
-    return {PoolKey(sku): quantity for sku, _, quantity in _done_rows(conn, skus)}
+    return {PoolKey(sku, account): q for sku, _, q, account in _done_rows(conn, skus)}
 
 
 def record_readback(conn: Connection, update: QuantityUpdate, now: datetime) -> None:
@@ -200,7 +214,7 @@ def record_readbacks(conn: Connection, updates: Sequence[QuantityUpdate], now: d
     batch = uuid.uuid4().hex[:12]  # with the position, a unique key without a query
     rows = []
     for n, u in enumerate(updates):
-        key = f"readback:{batch}:{n}:{u.marketplace_id}:{u.sku}"[:200]
+        key = f"readback:{batch}:{n}:{u.account}:{u.marketplace_id}:{u.sku}"[:200]
         row = _new_row(Target(u, reason="read-back"), key, now)
         row.update(kind="readback", state=State.APPLIED.value, sent_at=now, closed_at=now)
         rows.append(row)
@@ -209,9 +223,16 @@ def record_readbacks(conn: Connection, updates: Sequence[QuantityUpdate], now: d
     return len(rows)
 
 
-def rows_in(conn: Connection, *states: State, ids: Iterable[int] | None = None) -> list[OutboxRow]:
-    """Rows in any of ``states`` (optionally only these ids), oldest first."""
+def rows_in(
+    conn: Connection,
+    *states: State,
+    ids: Iterable[int] | None = None,
+    account: str | None = None,
+) -> list[OutboxRow]:
+    """Rows in any of ``states`` (optionally only these ids, this account's), oldest first."""
     query = select(outbox).where(outbox.c.state.in_([s.value for s in states]))
+    if account is not None:
+        query = query.where(outbox.c.account == account)
     if ids is None:
         return [_row(r) for r in conn.execute(query.order_by(outbox.c.id))]
     found: list[OutboxRow] = []
@@ -220,14 +241,23 @@ def rows_in(conn: Connection, *states: State, ids: Iterable[int] | None = None) 
     return sorted(found, key=lambda r: r.id)
 
 
-def latest_accepted(conn: Connection, skus: Sequence[str] | None = None) -> list[OutboxRow]:
-    """Rows to read back: per pool (SKU), the newest live row, when it is accepted.
+def latest_accepted(
+    conn: Connection, skus: Sequence[str] | None = None, account: str | None = None
+) -> list[OutboxRow]:
+    """Rows to read back: per pool (account + SKU), the newest live row, when it is accepted
+    (only ``account``'s when given).
 
     A pool with a newer target still in flight is skipped: that target will replace it.
     """
     live = [s.value for s in (*OPEN, *DONE)]
-    newest = select(func.max(outbox.c.id)).where(outbox.c.state.in_(live)).group_by(outbox.c.sku)
+    newest = (
+        select(func.max(outbox.c.id))
+        .where(outbox.c.state.in_(live))
+        .group_by(outbox.c.account, outbox.c.sku)
+    )
     query = select(outbox).where(outbox.c.id.in_(newest), outbox.c.state == State.ACCEPTED.value)
+    if account is not None:
+        query = query.where(outbox.c.account == account)
     wanted = None if skus is None else set(skus)
     rows = [_row(r) for r in conn.execute(query.order_by(outbox.c.id))]
     return [r for r in rows if wanted is None or r.sku in wanted]
@@ -247,11 +277,11 @@ def newest_id(conn: Connection) -> int:
 def written_since(conn: Connection, after_id: int) -> tuple[int, set[PoolKey]]:
     """(newest row id, the pool of every row written after ``after_id``): what anyone — a
     manual push, a cancellation, a read-back — put in the outbox since then."""
-    query = select(outbox.c.id, outbox.c.sku).where(outbox.c.id > after_id)
+    query = select(outbox.c.id, outbox.c.sku, outbox.c.account).where(outbox.c.id > after_id)
     newest, keys = after_id, set()
     for row in conn.execute(query):
         newest = max(newest, row.id)
-        keys.add(PoolKey(row.sku))
+        keys.add(PoolKey(row.sku, row.account))
     return newest, keys
 
 
@@ -338,15 +368,17 @@ def set_states(conn: Connection, changes: Sequence[dict[str, Any]], now: datetim
     conn.execute(statement, params)
 
 
-def release_interrupted(conn: Connection) -> int:
+def release_interrupted(conn: Connection, account: str | None = None) -> int:
     """After a crash: ``sending`` rows (answer unknown) become pending again; returns how many.
 
     Re-sending is safe because a quantity is absolute: applying 0 twice is still 0. Rows with a
-    recorded feed id are ``sent`` and are polled instead, never resubmitted.
+    recorded feed id are ``sent`` and are polled instead, never resubmitted. ``account``:
+    only that account's rows (its pusher's).
     """
+    mine = true() if account is None else outbox.c.account == account
     result = conn.execute(
         update(outbox)
-        .where(outbox.c.state == State.SENDING.value)
+        .where(outbox.c.state == State.SENDING.value, mine)
         .values(
             state=State.PENDING.value,
             feed_id=None,
@@ -356,18 +388,19 @@ def release_interrupted(conn: Connection) -> int:
     return int(result.rowcount or 0)
 
 
-def _supersede(conn: Connection, skus: Sequence[str], now: datetime) -> int:
-    """Supersede the ``pending`` rows of these SKUs' pools (any marketplace).
+def _supersede(conn: Connection, pools: Sequence[PoolKey], now: datetime) -> int:
+    """Supersede the ``pending`` rows of these pools (any marketplace).
 
     Never a ``sending`` row: it may be in flight in another thread or process, and only its
     sender may close it (a newer row then goes out after it, so the newer target still wins).
     """
     ids: list[int] = []
-    for chunk in _chunks(sorted(set(skus))):
-        query = select(outbox.c.id).where(
+    wanted = set(pools)
+    for chunk in _chunks(sorted({p.sku for p in wanted})):
+        query = select(outbox.c.id, outbox.c.sku, outbox.c.account).where(
             outbox.c.sku.in_(chunk), outbox.c.state == State.PENDING.value
         )
-        ids += list(conn.scalars(query))
+        ids += [r.id for r in conn.execute(query) if PoolKey(r.sku, r.account) in wanted]
     mark_superseded(conn, ids, now, "superseded by a newer target")
     return len(ids)
 
@@ -411,6 +444,7 @@ def _new_row(target: Target, key: str, now: datetime) -> dict[str, Any]:
         "state": State.PENDING.value,
         "attempts": 0,
         "created_at": now,
+        "account": u.account,
     }
 
 

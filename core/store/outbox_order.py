@@ -22,7 +22,7 @@ from stockguard.core.store.outbox_tables import outbox
 
 
 def supersede_older_pending(conn: Connection, now: datetime) -> int:
-    """Before a push round: a pending row with a newer target of the same pool (SKU)
+    """Before a push round: a pending row with a newer target of the same pool (account + SKU)
     (in any state but superseded; read-backs are observations, not targets) is superseded.
 
     So a crash leftover released to ``pending`` and a newer target never both go out, and a
@@ -31,39 +31,41 @@ def supersede_older_pending(conn: Connection, now: datetime) -> int:
     targets = outbox.c.kind != "readback"
     pending = list(
         conn.execute(
-            select(outbox.c.id, outbox.c.sku).where(outbox.c.state == State.PENDING.value, targets)
+            select(outbox.c.id, outbox.c.sku, outbox.c.account).where(
+                outbox.c.state == State.PENDING.value, targets
+            )
         )
     )
-    newest: dict[str, int] = {}
+    newest: dict[tuple[str, str], int] = {}
     for chunk in _chunks(sorted({r.sku for r in pending})):  # only the SKUs with pending rows
         query = (
-            select(outbox.c.sku, func.max(outbox.c.id).label("top"))
+            select(outbox.c.account, outbox.c.sku, func.max(outbox.c.id).label("top"))
             .where(outbox.c.sku.in_(chunk), targets, outbox.c.state != State.SUPERSEDED.value)
-            .group_by(outbox.c.sku)
+            .group_by(outbox.c.account, outbox.c.sku)
         )
-        newest.update({r.sku: r.top for r in conn.execute(query)})
-    ids = [r.id for r in pending if newest.get(r.sku, r.id) > r.id]
+        newest.update({(r.account, r.sku): r.top for r in conn.execute(query)})
+    ids = [r.id for r in pending if newest.get((r.account, r.sku), r.id) > r.id]
     mark_superseded(conn, ids, now, "superseded by a newer target")
     return len(ids)
 
 
 def newer_done_rows(conn: Connection, rows: Sequence[OutboxRow]) -> list[OutboxRow]:
-    """Rows newer than any of ``rows`` (same pool: SKU) already accepted or applied:
+    """Rows newer than any of ``rows`` (same pool: account + SKU) already accepted or applied:
     an older feed finishing after them may have overwritten what they set."""
     if not rows:
         return []
-    oldest: dict[str, int] = {}
+    oldest: dict[tuple[str, str], int] = {}
     for r in rows:
-        oldest[r.sku] = min(oldest.get(r.sku, r.id), r.id)
+        oldest[(r.account, r.sku)] = min(oldest.get((r.account, r.sku), r.id), r.id)
     found: list[OutboxRow] = []
-    for chunk in _chunks(sorted(oldest)):
+    for chunk in _chunks(sorted({sku for _, sku in oldest})):
         query = select(outbox).where(
             outbox.c.sku.in_(chunk),
             outbox.c.kind != "readback",
             outbox.c.state.in_([s.value for s in DONE]),
         )
         for raw in conn.execute(query.order_by(outbox.c.id)):
-            floor = oldest.get(raw.sku)
+            floor = oldest.get((raw.account, raw.sku))
             if floor is not None and raw.id > floor:
                 found.append(_row(raw))
     return found
@@ -84,10 +86,11 @@ def reassert(conn: Connection, ids: Sequence[int], note: str) -> int:
 
 
 def has_newer_target(conn: Connection, row: OutboxRow) -> bool:
-    """A newer target (not a read-back, not superseded) exists for the row's pool (SKU, in
-    any marketplace): the row is history, and Amazon is compared with the newer one."""
+    """A newer target (not a read-back, not superseded) exists for the row's pool (account +
+    SKU, in any marketplace): the row is history, and Amazon is compared with the newer one."""
     query = select(func.count()).where(
         outbox.c.sku == row.sku,
+        outbox.c.account == row.account,
         outbox.c.id > row.id,
         outbox.c.kind != "readback",
         outbox.c.state != State.SUPERSEDED.value,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, String, Table, Text
 
+from stockguard.core.domain import DEFAULT_ACCOUNT
 from stockguard.core.store.metadata import UTCDateTime, metadata
 
 outbox = Table(
@@ -37,6 +38,8 @@ outbox = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime(), nullable=True),
     Column("closed_at", UTCDateTime(), nullable=True),
+    # The seller account whose quantity this is: a pool is account + SKU (migration 6).
+    Column("account", String(40), nullable=False, server_default=DEFAULT_ACCOUNT),
 )
 
 # The pusher's two hot questions: "what is open?" and "what did this SKU last get?".

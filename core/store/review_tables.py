@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, String, Table
 
+from stockguard.core.domain import DEFAULT_ACCOUNT
 from stockguard.core.store.metadata import UTCDateTime, metadata
 
 decision_reviews = Table(
@@ -23,6 +24,8 @@ decision_reviews = Table(
     Column("decided_at", UTCDateTime(), nullable=False),
     Column("review_at", UTCDateTime(), nullable=True),  # None: only news changes it
     Column("listing_updated_at", UTCDateTime(), nullable=True),  # the catalogue row decided on
+    # The listing's seller account, part of its key (migration 6 rebuilt the key with it).
+    Column("account", String(40), primary_key=True, server_default=DEFAULT_ACCOUNT),
 )
 Index("ix_decision_reviews_review_at", decision_reviews.c.review_at)
 

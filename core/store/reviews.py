@@ -23,7 +23,7 @@ from stockguard.core.store.observation_tables import observations
 from stockguard.core.store.order_tables import order_items, order_status_history
 from stockguard.core.store.review_tables import decision_marks, decision_reviews
 
-_CHUNK = 400  # listing keys per DELETE ... IN (...): two parameters each
+_CHUNK = 300  # listing keys per DELETE ... IN (...): three parameters each
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,13 @@ def due_listings(conn: Connection, now: datetime) -> set[ListingKey]:
     decision's review time has come."""
     r = decision_reviews
     joined = listings.outerjoin(
-        r, (r.c.sku == listings.c.sku) & (r.c.marketplace == listings.c.marketplace)
+        r,
+        (r.c.sku == listings.c.sku)
+        & (r.c.marketplace == listings.c.marketplace)
+        & (r.c.account == listings.c.account),
     )
     query = (
-        select(listings.c.sku, listings.c.marketplace)
+        select(listings.c.sku, listings.c.marketplace, listings.c.account)
         .select_from(joined)
         .where(
             or_(
@@ -82,15 +85,14 @@ def due_listings(conn: Connection, now: datetime) -> set[ListingKey]:
             )
         )
     )
-    return {ListingKey.of(row[0], row[1]) for row in conn.execute(query)}
+    return {ListingKey.of(row[0], row[1], row[2]) for row in conn.execute(query)}
 
 
 def decided_targets(conn: Connection) -> dict[ListingKey, int]:
     """The newest decided quantity of every listing decided so far."""
-    query = select(
-        decision_reviews.c.sku, decision_reviews.c.marketplace, decision_reviews.c.target_quantity
-    )
-    return {ListingKey.of(row[0], row[1]): int(row[2]) for row in conn.execute(query)}
+    r = decision_reviews
+    query = select(r.c.sku, r.c.marketplace, r.c.account, r.c.target_quantity)
+    return {ListingKey.of(row[0], row[1], row[2]): int(row[3]) for row in conn.execute(query)}
 
 
 def observed_since(conn: Connection, after_id: int) -> tuple[int, set[str]]:
@@ -123,11 +125,11 @@ def ordered_since(conn: Connection, after_id: int) -> tuple[int, set[str]]:
 def record_reviews(conn: Connection, reviews: Sequence[Review], marks: Marks | None) -> None:
     """Replace these listings' review rows and store the marks (unless None: none taken in
     yet), in the caller's transaction."""
-    keys = [(review.key.sku, review.key.code) for review in reviews]  # the table's columns
+    keys = [(r.key.sku, r.key.code, r.key.account) for r in reviews]  # the table's columns
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
         r = decision_reviews
-        conn.execute(delete(r).where(tuple_(r.c.sku, r.c.marketplace).in_(chunk)))
+        conn.execute(delete(r).where(tuple_(r.c.sku, r.c.marketplace, r.c.account).in_(chunk)))
     if reviews:
         conn.execute(insert(decision_reviews), [_review_row(review) for review in reviews])
     if marks is not None:
@@ -153,4 +155,5 @@ def _review_row(review: Review) -> dict[str, object]:
         "decided_at": review.decided_at,
         "review_at": review.review_at,
         "listing_updated_at": review.listing_updated_at,
+        "account": review.key.account,
     }

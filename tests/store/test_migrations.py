@@ -77,3 +77,69 @@ def test_migrations_from_empty_give_the_declared_schema(db_url: str, declared_ur
     finally:
         migrated.dispose()
         declared.dispose()
+
+
+def test_migration_6_keeps_an_older_stores_rows_as_the_default_account(db_url: str) -> None:
+    """A store at version 5 with a listing, its sources and a review: after migration 6 they
+    are all still there (the SQLite rebuild must not cascade-delete the sources), as the
+    account ``default``, and the same SKU can then be listed by a second account."""
+    from datetime import UTC, datetime
+
+    from stockguard.core.store.db import _version_meta, schema_version
+    from stockguard.core.store.migrations import MIGRATIONS
+
+    db = open_store(db_url, migrate=False)
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    try:
+        with db.begin() as conn:
+            _version_meta.create_all(conn)
+            for version, name, step in MIGRATIONS[:5]:
+                step(conn)
+                conn.execute(
+                    schema_version.insert().values(version=version, name=name, applied_at=at)
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO listings (id, sku, marketplace, asin, product_type, handling_days,"
+                    " default_quantity, safety_buffer, pack_size, created_at, updated_at)"
+                    " VALUES (7, 'A-1', 'US', '', 'PRODUCT', 2, 1, 0, 1, :at, :at)"
+                ),
+                {"at": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO sources (listing_id, position, kind, ref, supplier, required)"
+                    " VALUES (7, 0, 'page', 'https://shop.test/a', 'shop', false)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO decision_reviews (sku, marketplace, target_quantity, decided_at)"
+                    " VALUES ('A-1', 'US', 1, :at)"
+                ),
+                {"at": at},
+            )
+        db.dispose()
+        db = open_store(db_url)
+        with db.begin() as conn:
+            assert conn.execute(text("SELECT account, sku FROM listings")).all() == [
+                ("default", "A-1")
+            ]
+            assert conn.execute(text("SELECT listing_id, ref FROM sources")).all() == [
+                (7, "https://shop.test/a")
+            ]
+            assert conn.execute(text("SELECT account FROM decision_reviews")).all() == [
+                ("default",)
+            ]
+            conn.execute(
+                text(
+                    "INSERT INTO listings (sku, marketplace, asin, product_type, handling_days,"
+                    " default_quantity, safety_buffer, pack_size, created_at, updated_at, account)"
+                    " VALUES ('A-1', 'US', '', 'PRODUCT', 2, 1, 0, 1, :at, :at, 'other')"
+                ),
+                {"at": at},
+            )
+            conn.execute(text("DELETE FROM listings WHERE id = 7"))  # still cascades
+            assert conn.execute(text("SELECT count(*) FROM sources")).scalar() == 0
+    finally:
+        db.dispose()
