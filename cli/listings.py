@@ -11,6 +11,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from stockguard.cli.api_codes import Resolution, resolve_rakuten_codes, unresolved
+from stockguard.cli.catalogue.accounts import CatalogueAccounts
 from stockguard.cli.catalogue.importer import ImportReport, import_listings_file
 from stockguard.cli.catalogue.sources import SourceRules
 from stockguard.cli.context import EXIT_OK, EXIT_PARTIAL, AppContext
@@ -65,6 +66,7 @@ def import_command(app: AppContext, csv_file: Path, dry_run: bool) -> int:
                 dry_run=dry_run,
                 rules=SourceRules.of(app.settings),
                 on_row=advance,
+                accounts=CatalogueAccounts.of(app.settings),
             )
         resolution = None if dry_run else _resolve_codes(app, db, report)
     finally:
@@ -107,6 +109,7 @@ def _resolve_codes(app: AppContext, db: Engine, report: ImportReport) -> Resolut
 @listings_group.command("show")
 @click.option("--marketplace", "market", metavar="CODE", help="Only this marketplace (US, UK...).")
 @click.option("--sku", help="Only this SKU.")
+@click.option("--account", metavar="NAME", help="Only this seller account's listings.")
 @click.option("--limit", type=int, default=200, show_default=True, help="Rows to print (0: all).")
 @click.option(
     "--csv",
@@ -120,6 +123,7 @@ def show_command(
     app: AppContext,
     market: str | None,
     sku: str | None,
+    account: str | None,
     limit: int,
     csv_path: Path | None,
     encoding: str,
@@ -141,15 +145,17 @@ def show_command(
             ) from None
     db = open_store(app.settings.store.url)
     try:
-        found = find_listings(db, sku=sku, marketplace=code)
+        found = find_listings(db, sku=sku, marketplace=code, account=account)
         total = count_listings(db)
         with db.connect() as conn:
             known = last_known_pools(conn, [item.sku for item in found])
     finally:
         db.dispose()
     shown = found if limit <= 0 else found[:limit]
+    # The account is shown when there is more than one to tell apart.
+    several = len(app.settings.amazon.accounts) > 1 or len({i.account for i in found}) > 1
     console = Console()
-    console.print(_table(shown, known))
+    console.print(_table(shown, known, several))
     more = (
         tr(" (first {count} shown; --limit 0 for all)", count=len(shown))
         if len(shown) < len(found)
@@ -157,7 +163,8 @@ def show_command(
     )
     console.print(plain(tr("{found} of {total} listings", found=len(found), total=total) + more))
     if csv_path is not None:
-        rows = write_excel_csv(csv_path, CSV_COLUMNS, _csv_rows(found, known), encoding)
+        columns = (*CSV_COLUMNS, "account") if several else CSV_COLUMNS
+        rows = write_excel_csv(csv_path, columns, _csv_rows(found, known, several), encoding)
         console.print(plain(tr("{rows} rows written to {path}", rows=rows, path=csv_path)))
     return EXIT_OK
 
@@ -165,7 +172,9 @@ def show_command(
 CSV_COLUMNS = ("sku", "marketplace", "asin", "quantity", "handling_days", "sources", "amazon")
 
 
-def _csv_rows(items: list[Listing], known: dict[PoolKey, int]) -> Iterator[tuple[object, ...]]:
+def _csv_rows(
+    items: list[Listing], known: dict[PoolKey, int], several: bool
+) -> Iterator[tuple[object, ...]]:
     for item in items:
         amazon = known.get(item.key.pool)
         sources = " ".join(_source_label(s.kind, s.ref, s.supplier) for s in item.sources)
@@ -177,10 +186,11 @@ def _csv_rows(items: list[Listing], known: dict[PoolKey, int]) -> Iterator[tuple
             item.handling_days,
             sources,
             "" if amazon is None else amazon,
+            *((item.account,) if several else ()),
         )
 
 
-def _table(items: list[Listing], known: dict[PoolKey, int]) -> Table:
+def _table(items: list[Listing], known: dict[PoolKey, int], several: bool) -> Table:
     table = Table(title=tr("Listings"))
     table.add_column(tr("SKU"), no_wrap=True)
     table.add_column(tr("Mkt"), no_wrap=True)
@@ -189,6 +199,8 @@ def _table(items: list[Listing], known: dict[PoolKey, int]) -> Table:
     table.add_column(tr("Handling"), justify="right", no_wrap=True)
     table.add_column(tr("Sources"), overflow="fold")
     table.add_column("Amazon", justify="right", no_wrap=True)  # last accepted quantity
+    if several:
+        table.add_column(tr("Account"), no_wrap=True)
     for item in items:
         amazon = known.get(item.key.pool)
         cells = (
@@ -199,6 +211,7 @@ def _table(items: list[Listing], known: dict[PoolKey, int]) -> Table:
             f"{item.handling_days} d",
             "\n".join(_source_label(s.kind, s.ref, s.supplier) for s in item.sources),
             "—" if amazon is None else amazon,
+            *((item.account,) if several else ()),
         )
         table.add_row(*map(plain, cells))
     return table

@@ -53,6 +53,10 @@ ALIASES = {
     "currency_code": "currency",
     "安全在庫": "safety_buffer",
     "入数": "pack_size",
+    # account (the seller account: core/accounts.py)
+    "seller_account": "account",
+    "アカウント": "account",
+    "出品アカウント": "account",
 }
 SOURCE_ALIASES = ("仕入れ先url", "仕入先url", "仕入れurl", "仕入れ先", "仕入先")
 _SOURCE_COLUMN = re.compile(r"^sources?(_\d+)?$")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import TextIO
 from sqlalchemy import Connection, Engine
 
 from stockguard.cli.api_codes import PageLine, rakuten_pages
+from stockguard.cli.catalogue.accounts import AccountError, CatalogueAccounts
 from stockguard.cli.catalogue.columns import REQUIRED, read_header
 from stockguard.cli.catalogue.rows import RowError, row_listing
 from stockguard.cli.catalogue.sources import SourceRules
@@ -35,7 +37,16 @@ from stockguard.core.domain import Listing, SourceKind
 from stockguard.core.errors import FileRefused
 from stockguard.core.store.listings import SaveResult, save_listing_chunk
 
-USED = (*REQUIRED, "product_type", "max_cost", "currency", "safety_buffer", "pack_size", "variant")
+USED = (
+    *REQUIRED,
+    "product_type",
+    "max_cost",
+    "currency",
+    "safety_buffer",
+    "pack_size",
+    "variant",
+    "account",
+)
 _CHUNK_ROWS = 500  # good rows saved at once (core/store/listings.py reads their ids)
 _READ_BYTES = 1 << 20
 _BOMS = (
@@ -77,22 +88,25 @@ def import_listings_file(
     dry_run: bool = False,
     rules: SourceRules | None = None,
     on_row: Callable[[], None] = lambda: None,
+    accounts: CatalogueAccounts | None = None,
 ) -> ImportReport:
     """Stream ``path`` into the store (unless ``dry_run``): good rows saved, bad rows named.
-    ``on_row`` is called after each row read (a progress display counts them)."""
+    ``on_row`` is called after each row read (a progress display counts them); ``accounts``:
+    the configured seller accounts a row may name (default: the one ``default``)."""
     rules = rules or SourceRules()
+    known = accounts or CatalogueAccounts()
     encoding = detect_encoding(path)
     if dry_run:
-        return _import(None, path, encoding, rules, now, on_row)
+        return _import(None, path, encoding, (rules, known), now, on_row)
     with db.begin() as conn:
-        return _import(conn, path, encoding, rules, now, on_row)
+        return _import(conn, path, encoding, (rules, known), now, on_row)
 
 
 def _import(
     conn: Connection | None,
     path: Path,
     encoding: str,
-    rules: SourceRules,
+    rules: tuple[SourceRules, CatalogueAccounts],
     now: datetime,
     on_row: Callable[[], None],
 ) -> ImportReport:
@@ -110,7 +124,7 @@ def _import(
         chunk.clear()
 
     with _open_text(path, encoding) as stream:
-        for outcome in iter_catalogue(stream, str(path), rules):
+        for outcome in iter_catalogue(stream, str(path), *rules):
             rows += 1
             on_row()
             if isinstance(outcome, str):
@@ -128,25 +142,38 @@ def _import(
     return ImportReport(rows, good, errors, encoding, saved, warnings, pages)
 
 
-def read_listings_csv(path: Path, rules: SourceRules | None = None) -> ParsedCatalogue:
+def read_listings_csv(
+    path: Path, rules: SourceRules | None = None, accounts: CatalogueAccounts | None = None
+) -> ParsedCatalogue:
     """Read and validate a whole catalogue file into memory (for small files and previews)."""
     encoding = detect_encoding(path)
     with _open_text(path, encoding) as stream:
-        return _parsed(stream, str(path), encoding, rules or SourceRules())
+        return _parsed(stream, str(path), encoding, rules or SourceRules(), accounts)
 
 
 def parse_listings_text(
-    text: str, name: str, encoding: str = "utf-8", rules: SourceRules | None = None
+    text: str,
+    name: str,
+    encoding: str = "utf-8",
+    rules: SourceRules | None = None,
+    accounts: CatalogueAccounts | None = None,
 ) -> ParsedCatalogue:
     """Validate every row of the decoded CSV text ``text`` (``name`` is used in messages)."""
-    return _parsed(io.StringIO(text, newline=""), name, encoding, rules or SourceRules())
+    stream = io.StringIO(text, newline="")
+    return _parsed(stream, name, encoding, rules or SourceRules(), accounts)
 
 
-def _parsed(stream: TextIO, name: str, encoding: str, rules: SourceRules) -> ParsedCatalogue:
+def _parsed(
+    stream: TextIO,
+    name: str,
+    encoding: str,
+    rules: SourceRules,
+    accounts: CatalogueAccounts | None,
+) -> ParsedCatalogue:
     good: list[Listing] = []
     errors: list[str] = []
     warnings: list[str] = []
-    for outcome in iter_catalogue(stream, name, rules):
+    for outcome in iter_catalogue(stream, name, rules, accounts or CatalogueAccounts()):
         if isinstance(outcome, str):
             errors.append(outcome)
         else:
@@ -156,9 +183,10 @@ def _parsed(stream: TextIO, name: str, encoding: str, rules: SourceRules) -> Par
 
 
 def iter_catalogue(
-    stream: TextIO, name: str, rules: SourceRules
+    stream: TextIO, name: str, rules: SourceRules, accounts: CatalogueAccounts | None = None
 ) -> Iterator[tuple[int, Listing] | str]:
     """Each non-blank row as (line, its Listing), or as the message that refuses it."""
+    known = accounts or CatalogueAccounts()
     storable.read_long_csv_fields()  # a long cell refuses its row below, not the whole file
     first = stream.readline()
     if not first.strip():
@@ -167,8 +195,8 @@ def iter_catalogue(
     header = next(csv.reader([first], delimiter=delimiter))
     found = read_header(header, name)
     reader = csv.reader(stream, delimiter=delimiter)
-    first_line: dict[tuple[str, str], int] = {}
-    pools: dict[str, tuple[int, int]] = {}  # SKU -> (line, stock terms) of its first listing
+    first_line: dict[tuple[str, str, str], int] = {}
+    pools: dict[tuple[str, str], tuple[int, int]] = {}  # a pool's first (line, stock terms)
     end = 1
     for cells in reader:
         line, end = end + 1, reader.line_num + 1
@@ -179,13 +207,15 @@ def iter_catalogue(
         try:
             _fits(record, sources)
             listing = storable.listing(row_listing(record, sources, rules))
-            key = (listing.sku, listing.marketplace)
+            account = known.account(record.get("account", ""), listing.marketplace)
+            listing = dataclasses.replace(listing, account=account)
+            key = (account, listing.sku, listing.marketplace)
             if key in first_line:
                 raise RowError(
                     f"duplicate SKU for {listing.marketplace} (first on line {first_line[key]})"
                 )
             _same_pool(listing, line, pools)
-        except (RowError, storable.Unstorable) as exc:
+        except (RowError, AccountError, storable.Unstorable) as exc:
             sku = record.get("sku", "")
             yield f"{name}:{line}: {exc}" + (f" (sku {sku})" if sku else "")
             continue
@@ -193,7 +223,7 @@ def iter_catalogue(
         yield line, listing
 
 
-def _same_pool(listing: Listing, line: int, pools: dict[str, tuple[int, int]]) -> None:
+def _same_pool(listing: Listing, line: int, pools: dict[tuple[str, str], tuple[int, int]]) -> None:
     """One SKU listed in several marketplaces shares one quantity on Amazon (a seller's
     merchant-fulfilled inventory is per SKU): its rows must agree on what decides it."""
     terms = hash(
@@ -206,7 +236,7 @@ def _same_pool(listing: Listing, line: int, pools: dict[str, tuple[int, int]]) -
             listing.max_cost,
         )
     )
-    first = pools.setdefault(listing.sku, (line, terms))
+    first = pools.setdefault((listing.account, listing.sku), (line, terms))
     if first[1] != terms:
         raise RowError(
             f"{listing.sku} is also listed on line {first[0]} with other sources or stock "
