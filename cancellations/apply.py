@@ -8,6 +8,7 @@ current state when a crash left no feed id behind.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -19,7 +20,7 @@ from stockguard.cancellations.reasons import why_not_cancellable
 from stockguard.cancellations.store import cancellation_plan as plan_store
 from stockguard.cancellations.store.cancellation_plan import CancellationRow, CancelState
 from stockguard.core.clock import Clock
-from stockguard.core.domain import CancelReason, Order, OrderStatus
+from stockguard.core.domain import DEFAULT_ACCOUNT, CancelReason, Order, OrderStatus
 from stockguard.core.errors import AmazonError, StockguardError
 from stockguard.core.store.orders import upsert_orders
 
@@ -50,26 +51,33 @@ def apply_cancellations(
     zero: ZeroListing | None = None,
     hook: Hook | None = None,
     retry_failed: bool = False,
+    account: str | None = None,
 ) -> ApplyResult:
-    """Send every planned cancellation once; resume what an earlier run left in flight."""
+    """Send every planned cancellation once; resume what an earlier run left in flight.
+    ``account``: only the cancellations of that seller account's orders (``gateway`` is its;
+    None: every one, a single-account store)."""
     result = ApplyResult()
-    zero = zero or gateway_zeroer(gateway)
+    zero = zero or gateway_zeroer(gateway, account or DEFAULT_ACCOUNT)
     hook = hook or (lambda _stage: None)
-    _resume_sent(db, gateway, clock, result)
+    _resume_sent(db, gateway, clock, result, account)
     if retry_failed:
-        failed = plan_store.rows_in(db, [CancelState.FAILED])
+        failed = plan_store.rows_in(db, [CancelState.FAILED], account)
         plan_store.claim(db, failed, CancelState.FAILED, CancelState.PLANNED, clock.now())
-    cleared = _recheck(db, gateway, clock, result)
+    cleared = _recheck(db, gateway, clock, result, account)
     _send(db, gateway, clock, result, hook, cleared)
-    _restock_zeros(db, zero, clock, result)
+    _restock_zeros(db, zero, clock, result, account)
     return result
 
 
 def _resume_sent(
-    db: Engine, gateway: CancellationGateway, clock: Clock, result: ApplyResult
+    db: Engine,
+    gateway: CancellationGateway,
+    clock: Clock,
+    result: ApplyResult,
+    account: str | None,
 ) -> None:
     by_feed: dict[str, list[CancellationRow]] = {}
-    for row in plan_store.rows_in(db, [CancelState.SENT]):
+    for row in plan_store.rows_in(db, [CancelState.SENT], account):
         by_feed.setdefault(row.feed_id or "", []).append(row)
     for feed_id, rows in by_feed.items():
         if not feed_id:  # cannot happen (sent always carries one); never resend blindly
@@ -80,7 +88,11 @@ def _resume_sent(
 
 
 def _recheck(
-    db: Engine, gateway: CancellationGateway, clock: Clock, result: ApplyResult
+    db: Engine,
+    gateway: CancellationGateway,
+    clock: Clock,
+    result: ApplyResult,
+    account: str | None,
 ) -> set[str]:
     """Fetch each order about to be cancelled and decide: done, refused, or cleared to send.
 
@@ -88,7 +100,7 @@ def _recheck(
     and an order that shipped a minute ago must not be cancelled.
     """
     cleared: set[str] = set()
-    rows = plan_store.rows_in(db, [CancelState.PLANNED, CancelState.SENDING])
+    rows = plan_store.rows_in(db, [CancelState.PLANNED, CancelState.SENDING], account)
     for order_id, group in _by_order(rows).items():
         try:
             order = gateway.get_order(order_id)
@@ -96,7 +108,7 @@ def _recheck(
             result.errors.append(f"order {order_id}: re-check failed: {exc.message}")
             continue
         if order is not None:
-            upsert_orders(db, [order], clock.now())
+            upsert_orders(db, [_owned(order, account)], clock.now())
         verdict = _judge(order)
         if verdict is None:
             stuck = [r for r in group if r.state is CancelState.SENDING]
@@ -112,6 +124,11 @@ def _recheck(
         else:
             result.refused[order_id] = why
     return cleared
+
+
+def _owned(order: Order, account: str | None) -> Order:
+    """The order as the account it was fetched through owns it."""
+    return order if account is None else dataclasses.replace(order, account=account)
 
 
 def _judge(order: Order | None) -> tuple[CancelState, str] | None:
@@ -238,10 +255,12 @@ def _message_ids(rows: list[CancellationRow]) -> dict[int, str]:
     return {r.message_id: r.order_id for r in rows if r.message_id is not None}
 
 
-def _restock_zeros(db: Engine, zero: ZeroListing, clock: Clock, result: ApplyResult) -> None:
+def _restock_zeros(
+    db: Engine, zero: ZeroListing, clock: Clock, result: ApplyResult, account: str | None
+) -> None:
     """Quantity 0 after every done BuyerCanceled: Amazon put the cancelled units back."""
     reason = CancelReason.BUYER_CANCELED.value
-    for order_id, sku, marketplace_id in plan_store.pending_restock_zeros(db, reason):
+    for order_id, sku, marketplace_id in plan_store.pending_restock_zeros(db, reason, account):
         try:
             zero(sku, marketplace_id)
         except StockguardError as exc:  # not recorded: retried by the next apply

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from stockguard.core.amazon.results import FeedResult, SubmissionResult
 from stockguard.core.clock import Clock
 from stockguard.core.config import AmazonSettings
-from stockguard.core.domain import Order, QuantityUpdate
+from stockguard.core.domain import DEFAULT_ACCOUNT, Order, QuantityUpdate
 from stockguard.core.errors import CancellationError
 from stockguard.core.store import outbox
 from stockguard.core.store.outbox import Target
@@ -43,11 +43,12 @@ class CancellationGateway(Protocol):
     def patch_quantity(self, update: QuantityUpdate) -> SubmissionResult: ...
 
 
-def gateway_zeroer(gateway: CancellationGateway) -> ZeroListing:
-    """Zero a listing directly with patchListingsItem (when no push pipeline is wired in)."""
+def gateway_zeroer(gateway: CancellationGateway, account: str = DEFAULT_ACCOUNT) -> ZeroListing:
+    """Zero a listing of ``account`` (``gateway`` is its) directly with patchListingsItem
+    (when no push pipeline is wired in)."""
 
     def zero(sku: str, marketplace_id: str) -> None:
-        answer = gateway.patch_quantity(QuantityUpdate(sku, 0, marketplace_id))
+        answer = gateway.patch_quantity(QuantityUpdate(sku, 0, marketplace_id, account=account))
         if not answer.accepted:
             issues = "; ".join(i.message for i in answer.issues) or "no detail"
             raise CancellationError(f"SKU {sku}: quantity 0 answered {answer.status}: {issues}")
@@ -55,8 +56,11 @@ def gateway_zeroer(gateway: CancellationGateway) -> ZeroListing:
     return zero
 
 
-def outbox_zeroer(db: Engine, clock: Clock, reason: str = "cancellation") -> ZeroListing:
-    """Zero a listing through the push pipeline: enqueue quantity 0 in the outbox.
+def outbox_zeroer(
+    db: Engine, clock: Clock, reason: str = "cancellation", account: str = DEFAULT_ACCOUNT
+) -> ZeroListing:
+    """Zero a listing of ``account`` through the push pipeline: enqueue quantity 0 in the
+    outbox.
 
     Forced, because the outbox skips a quantity it believes Amazon already has, and a
     restock after BuyerCanceled is exactly Amazon changing the quantity behind its back. The
@@ -64,7 +68,7 @@ def outbox_zeroer(db: Engine, clock: Clock, reason: str = "cancellation") -> Zer
     """
 
     def zero(sku: str, marketplace_id: str) -> None:
-        target = Target(QuantityUpdate(sku, 0, marketplace_id), reason=reason)
+        target = Target(QuantityUpdate(sku, 0, marketplace_id, account=account), reason=reason)
         with db.begin() as conn:
             outbox.enqueue(conn, [target], clock.now(), force=True)
 

@@ -3,7 +3,9 @@
 Every marketplace the catalogue lists is pulled, plus the configured ``[amazon] marketplace``,
 as long as it is in the account's region (an account's endpoint serves NA, EU or FE; a
 marketplace of another region cannot be read with it: the pull names those once, in its result
-and one warning). One search covers up to 50 marketplaces.
+and one warning). One search covers up to 50 marketplaces. Each seller account is pulled
+through its own gateway (``account``): its orders are stored as its own, with marks of its
+own (``orders:NAME:US``; the ``default`` account keeps the plain names it always had).
 
 Incremental by lastUpdatedAfter: each marketplace's newest ``last_updated_at`` seen is stored
 as its high-water mark and the next pull starts a little before the oldest mark
@@ -15,6 +17,7 @@ two-cancellations rule 30).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,10 +28,10 @@ from sqlalchemy import Engine
 
 from stockguard.core.clock import Clock
 from stockguard.core.config import AmazonSettings
-from stockguard.core.domain import Marketplace, Order, marketplace
+from stockguard.core.domain import DEFAULT_ACCOUNT, Marketplace, Order, marketplace
 from stockguard.core.errors import ConfigError
 from stockguard.core.store.listings import listing_marketplaces
-from stockguard.core.store.orders import PULL_MARK, get_high_water, set_high_water, upsert_orders
+from stockguard.core.store.orders import get_high_water, pull_mark, set_high_water, upsert_orders
 
 DEFAULT_LOOKBACK = timedelta(days=30)
 PULL_OVERLAP = timedelta(minutes=5)
@@ -74,13 +77,16 @@ class PullResult:
         return other_region_note(self.markets)
 
 
-def markets_to_pull(db: Engine, settings: AmazonSettings) -> Markets:
-    """The configured marketplace and every catalogue marketplace of its region."""
+def markets_to_pull(
+    db: Engine, settings: AmazonSettings, account: str = DEFAULT_ACCOUNT
+) -> Markets:
+    """The configured marketplace and every marketplace of its region the catalogue lists
+    ``account``'s listings in."""
     try:
         home = marketplace(settings.marketplace)
     except KeyError:
         raise ConfigError(f"[amazon] marketplace: unknown {settings.marketplace!r}") from None
-    listed = [marketplace(code) for code in listing_marketplaces(db)]
+    listed = [marketplace(code) for code in listing_marketplaces(db, account)]
     same = [m for m in listed if m.region == home.region and m != home]
     other = [m for m in listed if m.region != home.region]
     return Markets((home, *same), tuple(other))
@@ -103,11 +109,14 @@ def pull_orders(
     *,
     since: datetime | None = None,
     lookback: timedelta = DEFAULT_LOOKBACK,
+    account: str = DEFAULT_ACCOUNT,
 ) -> PullResult:
-    """Fetch orders updated since the marks (or ``since``), upsert them, advance the marks."""
-    markets = markets_to_pull(db, gateway.settings)
+    """Fetch ``account``'s orders (``gateway`` is its) updated since its marks (or
+    ``since``), upsert them as its own, advance its marks."""
+    markets = markets_to_pull(db, gateway.settings, account)
     _warn_once(markets)
-    marks = {m.code: _mark(db, m, markets.pulled[0]) for m in markets.pulled}
+    name = pull_mark(account)
+    marks = {m.code: _mark(db, m, markets.pulled[0], name) for m in markets.pulled}
     if since is None:
         starts = [
             mark - PULL_OVERLAP if mark else clock.now() - lookback for mark in marks.values()
@@ -116,14 +125,18 @@ def pull_orders(
     fetched = gateway.search_orders(
         since, marketplace_ids=[m.marketplace_id for m in markets.pulled]
     )
-    mine = [order for order in fetched if order.fulfilled_by == "MERCHANT"]
+    mine = [
+        dataclasses.replace(order, account=account)
+        for order in fetched
+        if order.fulfilled_by == "MERCHANT"
+    ]
     stored = upsert_orders(db, mine, clock.now())
     newest = _newest(fetched)
     for code, mark in marks.items():
         if newest is not None or mark is None:
-            set_high_water(db, newest or since, clock.now(), name=f"{PULL_MARK}:{code}")
-    if newest is not None or get_high_water(db) is None:
-        set_high_water(db, newest or since, clock.now())
+            set_high_water(db, newest or since, clock.now(), name=f"{name}:{code}")
+    if newest is not None or get_high_water(db, name) is None:
+        set_high_water(db, newest or since, clock.now(), name=name)
     return PullResult(
         updated_after=since,
         fetched=len(fetched),
@@ -131,23 +144,23 @@ def pull_orders(
         new=stored.new,
         updated=stored.updated,
         status_changes=stored.status_changes,
-        high_water=_oldest_mark(db, markets),
+        high_water=_oldest_mark(db, markets, name),
         markets=markets,
     )
 
 
-def _mark(db: Engine, market: Marketplace, home: Marketplace) -> datetime | None:
+def _mark(db: Engine, market: Marketplace, home: Marketplace, name: str) -> datetime | None:
     """A marketplace's mark; the configured one falls back to the mark of the days when only
-    it was pulled (one mark named ``orders``)."""
-    own = get_high_water(db, f"{PULL_MARK}:{market.code}")
+    it was pulled (one mark named ``orders``, or ``orders:NAME``)."""
+    own = get_high_water(db, f"{name}:{market.code}")
     if own is None and market == home:
-        return get_high_water(db)
+        return get_high_water(db, name)
     return own
 
 
-def _oldest_mark(db: Engine, markets: Markets) -> datetime | None:
+def _oldest_mark(db: Engine, markets: Markets, name: str) -> datetime | None:
     home = markets.pulled[0]
-    marks = [_mark(db, m, home) for m in markets.pulled]
+    marks = [_mark(db, m, home, name) for m in markets.pulled]
     return min((m for m in marks if m is not None), default=None)
 
 

@@ -33,7 +33,7 @@ from stockguard.cancellations.rate import (
 )
 from stockguard.cancellations.store.mail import HealthFigure
 from stockguard.core.config import CancellationSettings
-from stockguard.core.domain import MARKETPLACES_BY_ID, Marketplace, Order
+from stockguard.core.domain import DEFAULT_ACCOUNT, MARKETPLACES_BY_ID, Marketplace, Order
 from stockguard.core.errors import InputError
 from stockguard.core.excel_csv import write_excel_csv
 
@@ -83,6 +83,7 @@ class MarketplaceReport:
     flags: list[outlook.Flag]
     health: HealthFigure | None
     counted: tuple[CountedCancellation, ...] = ()  # in the windows of the report's days
+    account: str = DEFAULT_ACCOUNT  # the seller account: Amazon measures the rate per account
 
     @property
     def current(self) -> DayFigures:

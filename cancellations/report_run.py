@@ -7,6 +7,7 @@ latest stored account-health figures; ``fetch_health`` asks Amazon for a fresh r
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -19,7 +20,7 @@ from stockguard.cancellations.store.cancellation_plan import OPEN_STATES, rows_i
 from stockguard.cancellations.store.mail import HealthFigure, latest_health, save_health
 from stockguard.core.amazon.gateway import AmazonGateway
 from stockguard.core.config import CancellationSettings
-from stockguard.core.domain import CancelReason, marketplace
+from stockguard.core.domain import DEFAULT_ACCOUNT, CancelReason, Order, marketplace
 from stockguard.core.errors import InputError
 from stockguard.core.store.orders import load_orders
 
@@ -59,27 +60,42 @@ def gather_reports(
     first: date | None = None,
     last: date | None = None,
     markets: Sequence[str] = (),
+    account: str | None = None,
 ) -> list[MarketplaceReport]:
-    """One report per marketplace (those asked for, else every one with orders or a figure)."""
+    """One report per seller account and marketplace (those asked for, else every one with
+    orders or a figure): Amazon measures the rate per seller account, so two accounts'
+    orders never share a rate. ``account``: only that account's."""
     if first is not None and last is not None and first > last:
         raise InputError(f"--from {first} is after --to {last}")
     # Enough history for the first window, the 30-day offer look-back and time-zone slack.
     base = first or (last or now.date()) - timedelta(days=settings.window_days)
     earliest = base - timedelta(days=settings.window_days + OFFER_DAYS + 2)
-    orders = load_orders(db, since=datetime.combine(earliest, time(), tzinfo=UTC))
+    since = datetime.combine(earliest, time(), tzinfo=UTC)
+    orders = load_orders(db, since=since, account=account)
     health = latest_health(db)
-    wanted = marketplace_ids(markets) or marketplaces_in(orders, health)
     planned = planned_order_ids(db)
-    return [
-        build_report(
-            orders,
-            market_id,
-            now=now,
-            settings=settings,
-            first=first,
-            last=last,
-            health=health.get(market_id),
-            planned=planned,
-        )
-        for market_id in wanted
-    ]
+    by_account: dict[str, list[Order]] = {}
+    for order in orders:
+        by_account.setdefault(order.account, []).append(order)
+    if not by_account:
+        by_account[account or DEFAULT_ACCOUNT] = []
+    reports = []
+    for name, mine in sorted(by_account.items()):
+        wanted = marketplace_ids(markets) or marketplaces_in(mine, health)
+        reports += [
+            dataclasses.replace(
+                build_report(
+                    mine,
+                    market_id,
+                    now=now,
+                    settings=settings,
+                    first=first,
+                    last=last,
+                    health=health.get(market_id),
+                    planned=planned,
+                ),
+                account=name,
+            )
+            for market_id in wanted
+        ]
+    return reports

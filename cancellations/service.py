@@ -101,13 +101,18 @@ def plan_cancellations(
     *,
     zero: ZeroListing | None = None,
     max_age: timedelta = DEFAULT_MAX_AGE,
+    account: str | None = None,
 ) -> Plan:
-    """Route every open order; record AUTO_CANCEL rows; zero listings at risk (if ``zero``)."""
+    """Route every open order (``account``'s, or every account's); record AUTO_CANCEL rows;
+    zero listings at risk (if ``zero``: it zeroes listings of ``account``)."""
     lookup, now, flags = _lookup(verdicts), clock.now(), flags or {}
     routed: list[tuple[Order, Route]] = []
     wanted: list[NewCancellation] = []
-    for order in load_orders(db, statuses=OPEN_ORDER_STATUSES):
-        found = {i.sku: lookup(ListingKey(i.sku, order.marketplace_id)) for i in order.items}
+    for order in load_orders(db, statuses=OPEN_ORDER_STATUSES, account=account):
+        found = {
+            i.sku: lookup(ListingKey(i.sku, order.marketplace_id, order.account))
+            for i in order.items
+        }
         route = choose_route(
             order, found, flags.get(order.order_id, frozenset()), now=now, max_age=max_age
         )

@@ -28,7 +28,7 @@ from stockguard.core.clock import Clock
 from stockguard.core.config import Settings
 from stockguard.core.domain import ListingKey, OrderStatus, PoolKey, primary_first
 from stockguard.core.store import observations as obs_store
-from stockguard.core.store.orders import get_high_water, load_orders
+from stockguard.core.store.orders import get_high_water, load_orders, pull_mark
 from stockguard.sync.pusher import push, verify
 from stockguard.sync.runlock import RunLock
 from stockguard.sync.scheduler import JobSpec
@@ -80,10 +80,13 @@ def build_jobs(
         voice.passed(report)
 
     def push_resume() -> None:
-        voice.pushed(push(wired.db, wired.gateway, None, clock))
+        for account, gateway in wired.gateways.items():
+            voice.pushed(push(wired.db, gateway, None, clock, account=account))
 
     def read_back() -> None:
-        voice.verified(verify(wired.db, wired.gateway, clock=clock, limit=READBACKS_PER_RUN))
+        for account, gateway in wired.gateways.items():
+            found = verify(wired.db, gateway, clock=clock, limit=READBACKS_PER_RUN, account=account)
+            voice.verified(found)
         engine.learn_unknown()  # listings never set: decided again by the next check pass
 
     def orders_and_cancellations() -> None:
@@ -122,9 +125,12 @@ def build_jobs(
 def pull_and_reconcile(wired: Wired, clock: Clock) -> int:
     """Pull orders; re-read and re-assert the quantity of every SKU an order touched since the
     last pull (a sale lowered it; a BuyerCanceled cancellation restocked it). New orders."""
-    mark = get_high_water(wired.db)
-    pulled = pull_orders(wired.db, wired.gateway, clock)
-    since = mark or clock.now() - timedelta(days=1)
+    marks = [get_high_water(wired.db, pull_mark(account)) for account in wired.gateways]
+    new = 0
+    for account, gateway in wired.gateways.items():  # each account's orders, its own limits
+        new += pull_orders(wired.db, gateway, clock, account=account).new
+    known = [m for m in marks if m is not None]
+    since = min(known) if len(known) == len(marks) else clock.now() - timedelta(days=1)
     touched = {
         line.sku
         for order in load_orders(wired.db, since=since - timedelta(days=30))
@@ -135,7 +141,7 @@ def pull_and_reconcile(wired: Wired, clock: Clock) -> int:
         if not wired.engine.listings:
             wired.engine.load()
         wired.engine.reconcile(touched)
-    return pulled.new
+    return new
 
 
 def run_cancellation_pass(
@@ -150,12 +156,14 @@ def run_cancellation_pass(
     open_orders = load_orders(wired.db, statuses=(OrderStatus.UNSHIPPED,))
     skus = {item.sku for order in open_orders for item in order.items}
     verdicts = fresh_verdicts(wired, skus, notices)
-    zero = outbox_zeroer(wired.db, clock)
-    plan = plan_cancellations(wired.db, clock, verdicts, zero=zero)
-    counters.cancellations_planned += plan.new_rows
-    pushed = push(wired.db, wired.gateway, None, clock)  # the zeroings the plan queued
-    if notices is not None:
-        notices.pushed(pushed)
+    for account, gateway in wired.gateways.items():  # each account's orders and listings
+        zero = outbox_zeroer(wired.db, clock, account=account)
+        plan = plan_cancellations(wired.db, clock, verdicts, zero=zero, account=account)
+        counters.cancellations_planned += plan.new_rows
+        # The zeroings the plan queued, through the account's own gateway.
+        pushed = push(wired.db, gateway, None, clock, account=account)
+        if notices is not None:
+            notices.pushed(pushed)
 
 
 def apply_planned_cancellations(
@@ -166,10 +174,24 @@ def apply_planned_cancellations(
     waiting for the feed must not hold the checks back."""
     if not settings.cancellations.auto_apply:
         return None
-    zero = outbox_zeroer(wired.db, clock)
-    result = apply_cancellations(wired.db, wired.gateway, clock, zero=zero)
-    push(wired.db, wired.gateway, None, clock)
+    result = ApplyResult()
+    for account, gateway in wired.gateways.items():
+        zero = outbox_zeroer(wired.db, clock, account=account)
+        some = apply_cancellations(wired.db, gateway, clock, zero=zero, account=account)
+        push(wired.db, gateway, None, clock, account=account)
+        _add(result, some)
     return result
+
+
+def _add(into: ApplyResult, more: ApplyResult) -> None:
+    """One account's apply added to the run's result."""
+    into.feed_ids += more.feed_ids
+    into.done.update(more.done)
+    into.failed.update(more.failed)
+    into.refused.update(more.refused)
+    into.resumed += more.resumed
+    into.zeroed += more.zeroed
+    into.errors += more.errors
 
 
 def fresh_verdicts(

@@ -14,6 +14,7 @@ from stockguard.cancellations.chart import percent
 from stockguard.cancellations.report import MarketplaceReport
 from stockguard.cancellations.report_lines import summary_lines
 from stockguard.cli.plain import plain, styled
+from stockguard.core.domain import DEFAULT_ACCOUNT
 from stockguard.core.i18n import tr
 
 DAY_COLUMNS = ("day", "orders", "seller cxl", "rate", "target", "budget")
@@ -34,7 +35,9 @@ def _day_table(report: MarketplaceReport) -> Table:
     market = report.marketplace
     title = tr(
         "{market} cancellation rate (7-day windows, {zone})",
-        market=market.code,
+        market=market.code
+        if report.account == DEFAULT_ACCOUNT
+        else f"{report.account} {market.code}",
         zone=market.timezone,
     )
     table = Table(title=title)

@@ -45,6 +45,11 @@ def report_group() -> None:
 @click.option("--png", "png_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--health", is_flag=True, help="Fetch Amazon's account-health report first.")
 @click.option(
+    "--account",
+    metavar="NAME",
+    help="Only this seller account (default: each account's rate, shown separately).",
+)
+@click.option(
     "--encoding",
     type=click.Choice(["utf-8-sig", "utf-8", "cp932"]),
     default="utf-8-sig",
@@ -61,9 +66,11 @@ def report_cancellations_command(
     html_path: Path | None,
     png_path: Path | None,
     health: bool,
+    account: str | None,
     encoding: str,
 ) -> int:
-    """The rolling 7-day cancellation rate per marketplace and day, and the budget left.
+    """The rolling 7-day cancellation rate per seller account, marketplace and day, and the
+    budget left.
 
     Days are the marketplace's local calendar days (default: the last 7). Amazon's own figure
     is shown beside the local one once fetched with --health.
@@ -100,6 +107,7 @@ def report_cancellations_command(
                 markets=markets,
                 first=first.date() if first else None,
                 last=last.date() if last else None,
+                account=account,
             )
     finally:
         db.dispose()

@@ -1,4 +1,7 @@
-"""The composition root: settings in, a ready SyncEngine (store, gateway, checker) out.
+"""The composition root: settings in, a ready SyncEngine (store, gateways, checker) out.
+
+One AmazonGateway per configured seller account (``core.accounts``), each with its own
+credentials and rate limiter: Amazon's limits are per seller account.
 
 The only place where the supplier package meets the engine: the engine gets a checker
 callable built here from the fetcher, the page adapters and the configured item APIs
@@ -10,16 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from stockguard.cli.api_checker import ApiChecker
 from stockguard.cli.apis import build_readers
+from stockguard.core.accounts import Account, accounts
 from stockguard.core.amazon.gateway import AmazonGateway
 from stockguard.core.clock import Clock
 from stockguard.core.config import SellerPhraseSettings, Settings
-from stockguard.core.domain import Observation, Source, SourceKind
+from stockguard.core.domain import DEFAULT_ACCOUNT, Observation, Source, SourceKind
 from stockguard.core.store import open_store
 from stockguard.core.store.api_codes import stored_codes
 from stockguard.core.store.observations import latest_observations
@@ -88,12 +92,28 @@ class Wired:
     """Everything a command needs, closed together."""
 
     db: Engine
-    gateway: AmazonGateway
+    gateway: AmazonGateway  # the first account's (the only one, without [[amazon.accounts]])
     engine: SyncEngine
     stack: ExitStack
+    gateways: dict[str, AmazonGateway] = field(default_factory=dict)  # per account, by name
+
+    def __post_init__(self) -> None:
+        if not self.gateways:
+            self.gateways = {DEFAULT_ACCOUNT: self.gateway}
 
     def close(self) -> None:
         self.stack.close()
+
+
+def account_gateways(
+    settings: Settings, clock: Clock, stack: ExitStack
+) -> dict[str, AmazonGateway]:
+    """A gateway per configured account, closed with ``stack``."""
+    return {a.name: _gateway(a, clock, stack) for a in accounts(settings)}
+
+
+def _gateway(account: Account, clock: Clock, stack: ExitStack) -> AmazonGateway:
+    return stack.enter_context(AmazonGateway(account.amazon, account.secrets, clock))
 
 
 def wire(settings: Settings, clock: Clock) -> Wired:
@@ -101,17 +121,17 @@ def wire(settings: Settings, clock: Clock) -> Wired:
     stack = ExitStack()
     db = open_store(settings.store.url)
     stack.callback(db.dispose)
-    gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
+    gateways = account_gateways(settings, clock, stack)
     fetcher = stack.enter_context(Fetcher(settings.suppliers, clock))
     apis = api_checker(settings, clock, db)
     stack.callback(apis.close)
     engine = SyncEngine(
         db,
-        gateway,
+        gateways,
         page_checker(fetcher, apis, settings.suppliers.phrases),
         settings,
         clock,
         lane=apis.lane,
         quotas=apis.quotas(),
     )
-    return Wired(db, gateway, engine, stack)
+    return Wired(db, next(iter(gateways.values())), engine, stack, gateways)

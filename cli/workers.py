@@ -16,6 +16,7 @@ import click
 
 from stockguard.cli.context import AppContext
 from stockguard.cli.wiring import Wired, page_checker
+from stockguard.core.accounts import accounts
 from stockguard.core.clock import Clock, SystemClock
 from stockguard.core.config import Settings
 from stockguard.sync.scheduler import JobSpec
@@ -27,14 +28,21 @@ commands: list[click.Command] = []
 
 
 def account_of(settings: Settings) -> str:
-    """The seller account the jobs and locks are keyed by (one configured account today)."""
-    return settings.amazon.seller_id or "default"
+    """The first seller account's lock key (see ``lock_keys``)."""
+    return lock_keys(settings)[0]
+
+
+def lock_keys(settings: Settings) -> list[str]:
+    """One lock key per configured seller account: its seller id (Amazon's limits are the
+    seller's, whichever store pushes for it), else its name (``default``)."""
+    return [a.amazon.seller_id or a.name for a in accounts(settings)]
 
 
 def start_dispatching(wired: Wired, settings: Settings, clock: Clock) -> list[JobSpec]:
     """Make ``wired`` the dispatcher: its engine defers host batches instead of fetching,
-    under the seller account's lock. Returns the extra job of `run` (the stalled-job sweep);
-    everything opened here closes with ``wired``."""
+    under one lock per seller account (its pushes and feeds keep Amazon's per-account limits
+    cluster-wide: a second dispatcher for any of them is refused). Returns the extra job of
+    `run` (the stalled-job sweep); everything opened here closes with ``wired``."""
     from stockguard.sync.workers.batch import check_host_batch
     from stockguard.sync.workers.dispatch import Dispatcher, DispatchingEngine
     from stockguard.sync.workers.jobs_app import build_app, ensure_schema
@@ -42,15 +50,17 @@ def start_dispatching(wired: Wired, settings: Settings, clock: Clock) -> list[Jo
 
     conninfo = require_postgres(settings)
     ensure_schema(conninfo)
-    account = account_of(settings)
-    lock = AccountLock(conninfo, account)
-    lock.acquire()
-    wired.stack.callback(lock.release)
+    keys = lock_keys(settings)
+    for key in keys:  # released by the stack, also when a later one is refused
+        lock = AccountLock(conninfo, key)
+        lock.acquire()
+        wired.stack.callback(lock.release)
     app = build_app(conninfo, check_host_batch, settings.workers.queue)
-    dispatcher = Dispatcher(app, settings.workers, account)
+    # A batch is a host's sources, shared by the accounts that list them: labelled by all.
+    dispatcher = Dispatcher(app, settings.workers, ",".join(keys))
     wired.stack.callback(dispatcher.close)
     old = wired.engine
-    engine = DispatchingEngine(wired.db, wired.gateway, old.checker, settings, clock)
+    engine = DispatchingEngine(wired.db, wired.gateways, old.checker, settings, clock)
     engine.attach(dispatcher)
     wired.engine = engine
     sweep_every = max(settings.workers.stalled_after_seconds / 4, 0.5)

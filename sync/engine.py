@@ -22,7 +22,10 @@ One pass (``sync_once``):
 6. quantities Amazon accepted are read back (ACCEPTED is not applied).
 
 The engine never imports the supplier or cancellation packages: it receives a checker and a
-gateway as arguments.
+gateway per seller account as arguments. One engine serves every account of the store: the
+sources are shared (a page two accounts list is checked once), each listing is decided in its
+own account's pool, and its pushes and read-backs go through its account's gateway (each with
+its own rate limits: Amazon's limits are per seller account).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from sqlalchemy import Engine
 from stockguard.core.clock import Clock
 from stockguard.core.config import PolicySettings, Settings
 from stockguard.core.domain import (
+    DEFAULT_ACCOUNT,
     Availability,
     Decision,
     Listing,
@@ -56,6 +60,7 @@ from stockguard.core.domain import (
     SourceKind,
     primary_first,
 )
+from stockguard.core.errors import ConfigError
 from stockguard.core.store import observations as obs_store
 from stockguard.core.store import outbox
 from stockguard.core.store.feeds import latest_feed_observations
@@ -124,7 +129,7 @@ class SyncEngine:
     def __init__(
         self,
         db: Engine,
-        gateway: EngineGateway,
+        gateway: EngineGateway | Mapping[str, EngineGateway],
         checker: SourceChecker,
         settings: Settings,
         clock: Clock,
@@ -133,11 +138,15 @@ class SyncEngine:
         lane: Callable[[Source], str] | None = None,
         quotas: Mapping[str, QuotaLane] | None = None,
     ) -> None:
-        """``lane``: the planner budget a source spends (default ``default_lane``: its host,
-        or its API); ``quotas``: the item APIs' lanes (the composition root's)."""
+        """``gateway``: one per seller account by name (a single gateway: the ``default``
+        account's); ``lane``: the planner budget a source spends (default ``default_lane``: its
+        host, or its API); ``quotas``: the item APIs' lanes (the composition root's)."""
         self.db = db
         self.lane = lane or default_lane
-        self.gateway = gateway
+        self.gateways: dict[str, EngineGateway] = (
+            dict(gateway) if isinstance(gateway, Mapping) else {DEFAULT_ACCOUNT: gateway}
+        )
+        self.gateway = next(iter(self.gateways.values()))  # the first account's
         self.checker = checker
         self.settings = settings
         self.clock = clock
@@ -153,7 +162,7 @@ class SyncEngine:
             PoolKey, tuple[ListingKey, ...]
         ] = {}  # each pool's listings, primary first
         self.by_ref: dict[str, list[tuple[Listing, Source]]] = {}
-        self.sales: dict[str, list[policy.Sale]] = {}  # recent Amazon orders per SKU
+        self.sales: dict[PoolKey, list[policy.Sale]] = {}  # recent Amazon orders per pool
         self._loaded_orders = False
         self._observation_ids: dict[str, int] = {}
         self.queue = DecisionQueue(settings.policy)  # what to decide whatever is checked
@@ -202,16 +211,18 @@ class SyncEngine:
         self._tell_planner(self.current_quantities(list(self.listings.values())))
 
     def load_sales(self, orders: Sequence[Order] | None = None) -> None:
-        """Units sold on Amazon per SKU within the observation age (older orders cannot be
-        after any observation the policy still uses), from ``orders`` or the store."""
+        """Units sold on Amazon per pool (the order's account and SKU) within the observation
+        age (older orders cannot be after any observation the policy still uses), from
+        ``orders`` or the store."""
         hours = self.settings.policy.max_observation_age_hours
         since = self.clock.now() - timedelta(hours=hours)
-        sales: dict[str, list[policy.Sale]] = {}
+        sales: dict[PoolKey, list[policy.Sale]] = {}
         for order in load_orders(self.db, since=since) if orders is None else orders:
             if order.status is OrderStatus.CANCELLED or order.purchased_at < since:
                 continue
             for line in order.items:
-                sales.setdefault(line.sku, []).append((order.purchased_at, line.quantity))
+                pool = PoolKey(line.sku, order.account)
+                sales.setdefault(pool, []).append((order.purchased_at, line.quantity))
         self.sales = sales
 
     def _tell_planner(self, quantities: Mapping[ListingKey, int]) -> None:
@@ -252,8 +263,32 @@ class SyncEngine:
         if learnt:  # Amazon's quantity is known now: decide those listings again
             self._settle(learnt, report)
         if verify:
-            report.verified = read_back(self.db, self.gateway, clock=self.clock)
+            report.verified = self.read_back()
         return report
+
+    def read_back(self, limit: int | None = None) -> VerifyReport:
+        """Read accepted quantities back, each account's through its own gateway."""
+        reports = [
+            read_back(self.db, gateway, clock=self.clock, limit=limit, account=account)
+            for account, gateway in self.gateways.items()
+        ]
+        return VerifyReport(
+            [sku for r in reports for sku in r.applied],
+            [pair for r in reports for pair in r.requeued],
+            [sku for r in reports for sku in r.unreadable],
+        )
+
+    def gateway_of(self, account: str) -> EngineGateway:
+        """The gateway of a seller account; a listing of an account without one (not in the
+        config any more) is a ConfigError naming it, never pushed through another's."""
+        try:
+            return self.gateways[account]
+        except KeyError:
+            known = ", ".join(self.gateways)
+            raise ConfigError(
+                f"the catalogue has listings of seller account {account!r}, which is not "
+                f"configured (configured: {known}); add it to [[amazon.accounts]] or re-import"
+            ) from None
 
     def due(self) -> set[ListingKey]:
         """Listings whose decision can have changed whatever is checked (DecisionQueue)."""
@@ -364,7 +399,7 @@ class SyncEngine:
                     current.get(item.key),
                     now,
                     self.settings.policy,
-                    sales=self.sales.get(item.sku, ()),
+                    sales=self.sales.get(item.key.pool, ()),
                 )
                 for item in chosen
             ]
@@ -407,7 +442,8 @@ class SyncEngine:
         keys = {k for k in self.listings if k.sku in wanted}
         report = PassReport()
         self.load_sales()  # an order is a pack bought from the supplier: see policy.decide
-        read_each(self.db, self.gateway, [self.listings[k] for k in sorted(keys)], self.clock)
+        for account, items in _by_account([self.listings[k] for k in sorted(keys)]).items():
+            read_each(self.db, self.gateway_of(account), items, self.clock)
         self._settle(keys, report)
         return report
 
@@ -437,9 +473,16 @@ class SyncEngine:
         asked = [i for i in items if i.key not in self._unlisted]
         known = self.current_quantities(asked)
         unknown = [i for i in asked if i.key not in known]
-        if bulk and len(unknown) > self.reads_per_pass:
-            return read_all(self.db, self.gateway, unknown, self.clock)
-        return read_each(self.db, self.gateway, unknown[: self.reads_per_pass], self.clock)
+        learnt = Learnt()
+        for account, some in _by_account(unknown).items():
+            gateway = self.gateway_of(account)  # each account's reads spend its own limits
+            if bulk and len(some) > self.reads_per_pass:
+                found = read_all(self.db, gateway, some, self.clock)
+            else:
+                found = read_each(self.db, gateway, some[: self.reads_per_pass], self.clock)
+            learnt.known |= found.known
+            learnt.not_listed |= found.not_listed
+        return learnt
 
     def _learnt(self, learnt: Learnt) -> None:
         self._unlisted |= learnt.not_listed
@@ -468,9 +511,26 @@ class SyncEngine:
         return changed
 
     def push(self, changes: Sequence[Change]) -> PushReport:
-        """Send the changes (zeroings first) through the outbox: one target per pool."""
-        targets = [self._target(change) for change in changes]
-        result = push(self.db, self.gateway, targets, self.clock, reason="sync")
+        """Send the changes (zeroings first) through the outbox: one target per pool, each
+        account's through its own gateway."""
+        by_account: dict[str, list[outbox.Target]] = {}
+        for change in changes:
+            target = self._target(change)
+            by_account.setdefault(target.update.account, []).append(target)
+        result = PushReport()
+        for account in by_account:
+            self.gateway_of(account)  # a listing of an unconfigured account: say so first
+        for account, gateway in self.gateways.items():
+            # Every configured account drains its outbox rows (a crash's leftovers too).
+            some = push(
+                self.db,
+                gateway,
+                by_account.get(account, []),
+                self.clock,
+                reason="sync",
+                account=account,
+            )
+            _merge(result, some)
         # The planner learns only what Amazon took (or is processing), never a refusal.
         taken = {o.pool for o in result.outcomes.values() if o.state in _TAKEN}
         shown = {
@@ -487,7 +547,11 @@ class SyncEngine:
         # any marketplace of the SKU sets them all, and one fixed address keeps it one row.
         item = self.listings[self.pools[decision.key.pool][0]]
         update = QuantityUpdate(
-            decision.sku, decision.target_quantity, item.key.marketplace_id, item.product_type
+            decision.sku,
+            decision.target_quantity,
+            item.key.marketplace_id,
+            item.product_type,
+            item.account,
         )
         # The quantity it changes is part of the key: the same decision met again at the same
         # instant after someone else changed Amazon is a new change, not a duplicate.
@@ -528,6 +592,25 @@ def _host(url: str) -> str:
     if plain is not None:
         return plain.group(1).lower()
     return urlsplit(url).hostname or "feed"
+
+
+def _by_account(items: Iterable[Listing]) -> dict[str, list[Listing]]:
+    """Listings grouped by seller account, in their order."""
+    found: dict[str, list[Listing]] = {}
+    for item in items:
+        found.setdefault(item.account, []).append(item)
+    return found
+
+
+def _merge(into: PushReport, more: PushReport) -> None:
+    """Add one account's push to the pass's report."""
+    into.queued += more.queued
+    into.unchanged += more.unchanged
+    into.resumed += more.resumed
+    into.superseded += more.superseded
+    into.reasserted += more.reasserted
+    into.feed_ids += more.feed_ids
+    into.outcomes.update(more.outcomes)
 
 
 def _refused(report: PassReport) -> set[PoolKey]:

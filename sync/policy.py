@@ -311,6 +311,7 @@ def _decision(
         decided_at=now,
         source_ref=verdict.source_ref or None,
         review_at=review_at,
+        account=listing.account,
     )
 
 

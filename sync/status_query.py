@@ -76,8 +76,8 @@ class Delivery:
 
 
 def _newest_ids(skus: Sequence[str] | None = None) -> Subquery:
-    """Per pool (SKU: one quantity for all its marketplaces on Amazon), in one pass over the
-    outbox (or over the rows of ``skus``): the newest row Amazon accepted or showed
+    """Per pool (account + SKU: one quantity for all its marketplaces on Amazon), in one pass
+    over the outbox (or over the rows of ``skus``): the newest row Amazon accepted or showed
     (``known``), the newest open one (``opened``) and the newest push (``pushed``)."""
 
     def newest_where(condition: ColumnElement[bool], name: str) -> ColumnElement[int]:
@@ -87,13 +87,14 @@ def _newest_ids(skus: Sequence[str] | None = None) -> Subquery:
     push_states = [s.value for s in (*OPEN, *DONE, State.FAILED)]
     query = select(
         outbox.c.sku,
+        outbox.c.account,
         newest_where(states.in_([s.value for s in DONE]), "known"),
         newest_where(states.in_([s.value for s in OPEN]), "opened"),
         newest_where(and_(states.in_(push_states), outbox.c.kind != "readback"), "pushed"),
     )
     if skus is not None:
         query = query.where(outbox.c.sku.in_(skus))
-    return query.group_by(outbox.c.sku).subquery("newest")
+    return query.group_by(outbox.c.account, outbox.c.sku).subquery("newest")
 
 
 def _per_listing() -> Select[tuple[object, ...]]:
@@ -101,19 +102,30 @@ def _per_listing() -> Select[tuple[object, ...]]:
     ids = _newest_ids()
     known, opened, pushed = outbox.alias("known"), outbox.alias("opened"), outbox.alias("pushed")
     dec_ids = (
-        select(decisions.c.sku, decisions.c.marketplace, func.max(decisions.c.id).label("id"))
-        .group_by(decisions.c.sku, decisions.c.marketplace)
+        select(
+            decisions.c.sku,
+            decisions.c.marketplace,
+            decisions.c.account,
+            func.max(decisions.c.id).label("id"),
+        )
+        .group_by(decisions.c.account, decisions.c.sku, decisions.c.marketplace)
         .subquery("dec_ids")
     )
     dec = decisions.alias("dec")
     joined = (
-        listings.outerjoin(ids, ids.c.sku == listings.c.sku)  # the pool's rows
+        listings.outerjoin(  # the pool's rows
+            ids, and_(ids.c.sku == listings.c.sku, ids.c.account == listings.c.account)
+        )
         .outerjoin(known, known.c.id == ids.c.known)
         .outerjoin(opened, opened.c.id == ids.c.opened)
         .outerjoin(pushed, pushed.c.id == ids.c.pushed)
         .outerjoin(
             dec_ids,
-            and_(dec_ids.c.sku == listings.c.sku, dec_ids.c.marketplace == listings.c.marketplace),
+            and_(
+                dec_ids.c.sku == listings.c.sku,
+                dec_ids.c.marketplace == listings.c.marketplace,
+                dec_ids.c.account == listings.c.account,
+            ),
         )
         .outerjoin(dec, dec.c.id == dec_ids.c.id)
     )
@@ -238,6 +250,7 @@ def deliveries(conn: Connection, skus: Sequence[str]) -> dict[PoolKey, Delivery]
         known, pushed = outbox.alias("known"), outbox.alias("pushed")
         query = select(
             ids.c.sku,
+            ids.c.account,
             known.c.quantity,
             pushed.c.id,
             pushed.c.quantity,
@@ -249,10 +262,10 @@ def deliveries(conn: Connection, skus: Sequence[str]) -> dict[PoolKey, Delivery]
                 pushed, pushed.c.id == ids.c.pushed
             )
         )
-        for sku, amazon, push_id, quantity, state, feed_id, error in conn.execute(query):
+        for sku, account, amazon, push_id, quantity, state, feed_id, error in conn.execute(query):
             if sku not in keep or (amazon is None and push_id is None):
                 continue  # not asked for, or only rows neither known nor pushed
-            found[PoolKey(sku)] = Delivery(
+            found[PoolKey(sku, account)] = Delivery(
                 None if amazon is None else int(amazon),
                 None if push_id is None else int(quantity),
                 None if push_id is None else str(state),

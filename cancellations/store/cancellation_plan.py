@@ -14,12 +14,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, insert, select, update
+from sqlalchemy import Connection, Engine, Row, and_, insert, select, true, update
 
 from stockguard.core.store.order_tables import (
     cancellation_journal,
     cancellations,
     order_listing_zeros,
+    orders,
 )
 from stockguard.core.store.rows import from_row
 
@@ -145,11 +146,13 @@ def _supersede(conn: Connection, new: NewCancellation, now: datetime) -> None:
         _set(conn, row_id, CancelState.REFUSED, now, detail=f"superseded by {new.reason}")
 
 
-def rows_in(db: Engine, states: Sequence[CancelState]) -> list[CancellationRow]:
-    """Rows in any of ``states``, oldest first."""
+def rows_in(
+    db: Engine, states: Sequence[CancelState], account: str | None = None
+) -> list[CancellationRow]:
+    """Rows in any of ``states`` (of ``account``'s orders, when given), oldest first."""
     query = (
         select(cancellations)
-        .where(cancellations.c.state.in_([s.value for s in states]))
+        .where(cancellations.c.state.in_([s.value for s in states]), _of(account))
         .order_by(cancellations.c.id)
     )
     with db.connect() as conn:
@@ -278,8 +281,20 @@ def record_zero(
         )
 
 
-def pending_restock_zeros(db: Engine, reason: str) -> list[tuple[str, str, str]]:
-    """(order id, SKU, marketplace) of done ``reason`` cancellations not yet re-zeroed."""
+def _of(account: str | None) -> Any:
+    """Rows of ``account``'s orders (None: every account's): a cancellation belongs to the
+    seller account of its order."""
+    if account is None:
+        return true()
+    mine = select(orders.c.order_id).where(orders.c.account == account)
+    return cancellations.c.order_id.in_(mine)
+
+
+def pending_restock_zeros(
+    db: Engine, reason: str, account: str | None = None
+) -> list[tuple[str, str, str]]:
+    """(order id, SKU, marketplace) of done ``reason`` cancellations not yet re-zeroed (of
+    ``account``'s orders, when given)."""
     zeros = order_listing_zeros
     query = (
         select(cancellations.c.order_id, cancellations.c.sku, cancellations.c.marketplace_id)
@@ -295,6 +310,7 @@ def pending_restock_zeros(db: Engine, reason: str) -> list[tuple[str, str, str]]
             cancellations.c.state == CancelState.DONE.value,
             cancellations.c.reason == reason,
             zeros.c.order_id.is_(None),
+            _of(account),
         )
         .distinct()
         .order_by(cancellations.c.order_id, cancellations.c.sku)
