@@ -42,6 +42,16 @@ class ApplyResult:
         """Nothing failed and nothing went wrong."""
         return not self.failed and not self.errors
 
+    def add(self, more: ApplyResult) -> None:
+        """Add another account's apply to this one (a run over several accounts)."""
+        self.feed_ids += more.feed_ids
+        self.done.update(more.done)
+        self.failed.update(more.failed)
+        self.refused.update(more.refused)
+        self.resumed += more.resumed
+        self.zeroed += more.zeroed
+        self.errors += more.errors
+
 
 def apply_cancellations(
     db: Engine,

@@ -91,9 +91,19 @@ commands.append(emulator_command)
     help="Marketplace for a SKU not in the catalogue (default: [amazon] marketplace).",
 )
 @click.option("--force", is_flag=True, help="Send even when Amazon already has this quantity.")
+@click.option(
+    "--account",
+    metavar="NAME",
+    help="The seller account of the SKUs (needed with several; resuming: every account).",
+)
 @click.pass_obj
 def push_command(
-    app: object, skus: tuple[str, ...], quantity: int | None, market: str | None, force: bool
+    app: object,
+    skus: tuple[str, ...],
+    quantity: int | None,
+    market: str | None,
+    force: bool,
+    account: str | None,
 ) -> int:
     """Set listings' quantity on Amazon through the outbox, and print Amazon's answer.
 
@@ -115,7 +125,14 @@ def push_command(
         raise click.UsageError("--sku is required with --quantity")
     assert isinstance(app, AppContext)
     lines, status = push_quantities(
-        app.settings, SystemClock(), skus, quantity, market, force=force, on_wait=_waiting
+        app.settings,
+        SystemClock(),
+        skus,
+        quantity,
+        market,
+        force=force,
+        on_wait=_waiting,
+        account=account,
     )
     for line in lines:
         click.echo(line)
@@ -131,37 +148,51 @@ def push_quantities(
     *,
     force: bool = False,
     on_wait: Callable[[str], None] | None = None,
+    account: str | None = None,
 ) -> tuple[list[str], int]:
-    """`push`'s work, shared with the dashboard: set ``skus`` to ``quantity`` (none: resume
-    the outbox) under the one-writer rules; Amazon's answer as lines, and the exit status.
-    Raises ``Refused`` when another sender holds the database."""
+    """`push`'s work, shared with the dashboard: set ``skus`` of ``account`` (None: the only
+    one) to ``quantity`` (no SKUs: resume the outbox of ``account``, else of every account)
+    under the one-writer rules; Amazon's answer as lines, and the exit status. Raises
+    ``Refused`` when another sender holds the database."""
     from stockguard.cli.writer import sole_writer
+    from stockguard.core.accounts import accounts, find_account
     from stockguard.core.amazon.gateway import AmazonGateway
     from stockguard.core.store import open_store
     from stockguard.core.store.listings import quantity_updates
     from stockguard.sync.pusher import push
 
+    chosen = (
+        [find_account(settings, account)]
+        if skus or account is not None
+        else list(accounts(settings))
+    )
     db = open_store(settings.store.url)
+    lines: list[str] = []
+    status = 0
     try:
-        market = market or settings.amazon.marketplace
-        targets = quantity_updates(db, skus, quantity or 0, market)
-        with sole_writer(db, clock, "push", settings, hand_over=True) as service:
-            if service is not None:
-                every = settings.scheduler.push_every
-                return _hand_over(db, targets, force, service, every, clock), 0
-            with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
-                report = push(
-                    db,
-                    gateway,
-                    targets if skus else None,
-                    clock,
-                    force=force,
-                    wait=True,
-                    on_wait=on_wait,
-                )
+        for one in chosen:  # each account's rows through its own gateway
+            market = market or one.amazon.marketplace
+            targets = quantity_updates(db, skus, quantity or 0, market, one.name)
+            with sole_writer(db, clock, "push", settings, hand_over=True) as service:
+                if service is not None:
+                    every = settings.scheduler.push_every
+                    return _hand_over(db, targets, force, service, every, clock), 0
+                with AmazonGateway(one.amazon, one.secrets, clock) as gateway:
+                    report = push(
+                        db,
+                        gateway,
+                        targets if skus else None,
+                        clock,
+                        force=force,
+                        wait=True,
+                        on_wait=on_wait,
+                        account=one.name,
+                    )
+            lines += _report_lines(report)
+            status = max(status, 0 if report.ok and not report.in_flight else 1)
     finally:
         db.dispose()
-    return _report_lines(report), 0 if report.ok and not report.in_flight else 1
+    return lines, status
 
 
 def _waiting(feed_id: str) -> None:

@@ -10,6 +10,7 @@ import click
 
 from stockguard.cli.context import AppContext, iso_time
 from stockguard.cli.progress import step
+from stockguard.core.domain import DEFAULT_ACCOUNT
 from stockguard.core.i18n import tr
 
 if TYPE_CHECKING:
@@ -17,8 +18,10 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
+    from stockguard.cancellations.pull import PullResult
     from stockguard.cancellations.reasons import SellerFlag, SupplierCheck
     from stockguard.cancellations.service import Plan
+    from stockguard.core.accounts import Account
     from stockguard.core.clock import Clock
     from stockguard.core.config import Settings
     from stockguard.core.domain import ListingKey
@@ -47,8 +50,9 @@ def orders_group() -> None:
     help="Fetch orders updated after this time (default: the last pull's mark, "
     "or 30 days back on the first pull).",
 )
+@click.option("--account", metavar="NAME", help="Only this seller account (default: every one).")
 @click.pass_obj
-def orders_pull_command(app: AppContext, since: datetime | None) -> int:
+def orders_pull_command(app: AppContext, since: datetime | None, account: str | None) -> int:
     """Fetch new and updated seller-fulfilled orders and their items; keep status history.
 
     \b
@@ -62,26 +66,40 @@ def orders_pull_command(app: AppContext, since: datetime | None) -> int:
     from stockguard.core.store import open_store
 
     settings, clock = app.settings, SystemClock()
+    chosen = _accounts(settings, account)
     db = open_store(settings.store.url)
     try:
-        with (
-            AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
-            step(tr("fetching orders from Amazon")),
-        ):
-            result = pull_orders(db, gateway, clock, since=since)
+        for one in chosen:  # each account's orders through its own gateway
+            with (
+                AmazonGateway(one.amazon, one.secrets, clock) as gateway,
+                step(tr("fetching orders from Amazon")),
+            ):
+                result = pull_orders(db, gateway, clock, since=since, account=one.name)
+            who = f"{one.name}: " if len(chosen) > 1 or one.name != DEFAULT_ACCOUNT else ""
+            _print_pull(who, result)
     finally:
         db.dispose()
+    return 0
+
+
+def _accounts(settings: Settings, name: str | None) -> list[Account]:
+    """The account named (checked), else every configured one."""
+    from stockguard.core.accounts import accounts, find_account
+
+    return [find_account(settings, name)] if name is not None else list(accounts(settings))
+
+
+def _print_pull(who: str, result: PullResult) -> None:
     mark = result.high_water.isoformat() if result.high_water else "-"
     pulled = ", ".join(m.code for m in result.markets.pulled) if result.markets else "-"
     click.echo(
-        f"{result.fetched} order(s) updated after {result.updated_after.isoformat()} "
+        f"{who}{result.fetched} order(s) updated after {result.updated_after.isoformat()} "
         f"(marketplaces {pulled}): "
         f"{result.new} new, {result.updated} updated, {result.status_changes} status change(s); "
         f"next pull from {mark}"
     )
     if result.skipped_note():
-        click.echo(f"warning: {result.skipped_note()}", err=True)
-    return 0
+        click.echo(f"warning: {who}{result.skipped_note()}", err=True)
 
 
 @click.group("cancellations")
@@ -167,6 +185,7 @@ def _verdict_lookup(db: Engine, path: Path | None) -> Callable[[ListingKey], Sup
     show_default=True,
     help="Language of the ready-to-paste buyer reply.",
 )
+@click.option("--account", metavar="NAME", help="Only this seller account (default: every one).")
 @click.pass_obj
 def cancellations_plan_command(
     app: AppContext,
@@ -175,6 +194,7 @@ def cancellations_plan_command(
     no_pull: bool,
     no_zero: bool,
     lang: str,
+    account: str | None,
 ) -> int:
     """List each proposed cancellation (order, items, reason, evidence, route) and record it.
 
@@ -201,20 +221,26 @@ def cancellations_plan_command(
     try:
         lookup = _verdict_lookup(db, verdicts_path)
         # Beside `stockguard run` the zeroings are only queued: the service sends them.
-        with (
-            sole_writer(db, clock, "cancellations", settings, hand_over=True) as service,
-            AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
-        ):
-            if not no_pull:
-                pull_orders(db, gateway, clock)
-            zero = None if no_zero else outbox_zeroer(db, clock, "order at risk")
-            plan = plan_cancellations(db, clock, lookup, seller_flags, zero=zero)
-            send = plan.zeroed and service is None
-            pushed = push(db, gateway, clock=clock) if send else None
+        failed = False
+        for one in _accounts(settings, account):  # each account's orders and gateway
+            with (
+                sole_writer(db, clock, "cancellations", settings, hand_over=True) as service,
+                AmazonGateway(one.amazon, one.secrets, clock) as gateway,
+            ):
+                if not no_pull:
+                    pull_orders(db, gateway, clock, account=one.name)
+                zero = (
+                    None if no_zero else outbox_zeroer(db, clock, "order at risk", account=one.name)
+                )
+                plan = plan_cancellations(
+                    db, clock, lookup, seller_flags, zero=zero, account=one.name
+                )
+                send = plan.zeroed and service is None
+                pushed = push(db, gateway, clock=clock, account=one.name) if send else None
+            _print_plan(plan, lang)
+            failed = failed or bool(plan.errors) or (pushed is not None and not pushed.ok)
     finally:
         db.dispose()
-    _print_plan(plan, lang)
-    failed = bool(plan.errors) or (pushed is not None and not pushed.ok)
     return 1 if failed else 0
 
 
@@ -286,10 +312,11 @@ def cancellations_apply_command(app: AppContext, retry_failed: bool) -> int:
 
 
 def apply_planned(
-    settings: Settings, clock: Clock, *, retry_failed: bool = False
+    settings: Settings, clock: Clock, *, retry_failed: bool = False, account: str | None = None
 ) -> tuple[list[str], list[str], int]:
     """`cancellations apply`'s work, shared with the dashboard, under the one-writer rules:
     (lines for stdout, error lines, exit status). Raises ``Refused`` when it may not send."""
+    from stockguard.cancellations.apply import ApplyResult
     from stockguard.cancellations.ports import outbox_zeroer
     from stockguard.cancellations.service import apply_cancellations
     from stockguard.cli.writer import Refused, sole_writer
@@ -298,23 +325,29 @@ def apply_planned(
     from stockguard.sync.pusher import push
 
     db = open_store(settings.store.url)
+    result, pushed_ok = ApplyResult(), True
     try:
-        # Beside `stockguard run`: refused when the service applies cancellations itself;
-        # otherwise the feed goes out here and the re-zeroings are left to the service.
-        with (
-            sole_writer(db, clock, "cancellations", settings, hand_over=True) as service,
-            AmazonGateway(settings.amazon, settings.secrets, clock) as gateway,
-        ):
-            if service is not None and settings.cancellations.auto_apply:
-                raise Refused(
-                    f"stockguard run (pid {service.pid} on {service.host}) applies "
-                    "cancellations itself on this database ([cancellations] auto_apply); "
-                    "use `stockguard cancellations plan` to see them"
+        for one in _accounts(settings, account):  # each account's cancellations, its gateway
+            # Beside `stockguard run`: refused when the service applies cancellations itself;
+            # otherwise the feed goes out here and the re-zeroings are left to the service.
+            with (
+                sole_writer(db, clock, "cancellations", settings, hand_over=True) as service,
+                AmazonGateway(one.amazon, one.secrets, clock) as gateway,
+            ):
+                if service is not None and settings.cancellations.auto_apply:
+                    raise Refused(
+                        f"stockguard run (pid {service.pid} on {service.host}) applies "
+                        "cancellations itself on this database ([cancellations] auto_apply); "
+                        "use `stockguard cancellations plan` to see them"
+                    )
+                zero = outbox_zeroer(db, clock, "restock after BuyerCanceled", account=one.name)
+                some = apply_cancellations(
+                    db, gateway, clock, zero=zero, retry_failed=retry_failed, account=one.name
                 )
-            zero = outbox_zeroer(db, clock, "restock after BuyerCanceled")
-            result = apply_cancellations(db, gateway, clock, zero=zero, retry_failed=retry_failed)
-            send = result.zeroed and service is None
-            pushed = push(db, gateway, clock=clock) if send else None
+                send = some.zeroed and service is None
+                pushed = push(db, gateway, clock=clock, account=one.name) if send else None
+                pushed_ok = pushed_ok and (pushed is None or pushed.ok)
+            result.add(some)
     finally:
         db.dispose()
     out = [tr("resumed feed {feed} from an earlier run", feed=f) for f in result.resumed]
@@ -335,7 +368,7 @@ def apply_planned(
             sent=", ".join(result.feed_ids) or tr("none"),
         )
     )
-    ok = result.ok and (pushed is None or pushed.ok)
+    ok = result.ok and pushed_ok
     errors = [tr("error: {message}", message=e) for e in result.errors]
     return out, errors, 0 if ok else 1
 

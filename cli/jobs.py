@@ -179,19 +179,8 @@ def apply_planned_cancellations(
         zero = outbox_zeroer(wired.db, clock, account=account)
         some = apply_cancellations(wired.db, gateway, clock, zero=zero, account=account)
         push(wired.db, gateway, None, clock, account=account)
-        _add(result, some)
+        result.add(some)
     return result
-
-
-def _add(into: ApplyResult, more: ApplyResult) -> None:
-    """One account's apply added to the run's result."""
-    into.feed_ids += more.feed_ids
-    into.done.update(more.done)
-    into.failed.update(more.failed)
-    into.refused.update(more.refused)
-    into.resumed += more.resumed
-    into.zeroed += more.zeroed
-    into.errors += more.errors
 
 
 def fresh_verdicts(

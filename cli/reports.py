@@ -148,11 +148,13 @@ def report_cancellations_command(
 def _fetch_health_or_warn(db: Engine, settings: Settings, clock: Clock, console: Console) -> int:
     """Fetch Amazon's figure; on an Amazon failure say so and go on with local figures (1)."""
     from stockguard.cancellations.report_run import fetch_health
+    from stockguard.core.accounts import accounts
     from stockguard.core.amazon.gateway import AmazonGateway
     from stockguard.core.errors import AmazonError
 
     try:
-        with AmazonGateway(settings.amazon, settings.secrets, clock) as gateway:
+        first = accounts(settings)[0]  # health is stored per marketplace (docs/accounts.md)
+        with AmazonGateway(first.amazon, first.secrets, clock) as gateway:
             figures = fetch_health(db, gateway, clock.now())
     except AmazonError as exc:
         console.print(plain(f"warning: account-health report unavailable: {exc.message}"))

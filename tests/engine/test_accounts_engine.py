@@ -83,10 +83,7 @@ def two(
     items = read_listings_csv(path, DEMO_RULES, known).listings  # parsed for the seeds
     assert len(items) == len(ROWS)
     with ExitStack() as stack:
-        seeds = {
-            name: emulator_seed([i for i in items if i.account == name])
-            for name in (NA, FE)
-        }
+        seeds = {name: emulator_seed([i for i in items if i.account == name]) for name in (NA, FE)}
         na = stack.enter_context(Emulator(seeds[NA], clock=clock))
         fe = stack.enter_context(Emulator({**seeds[FE], "marketplace": "JP"}, clock=clock))
         settings = two_accounts(engine_settings(db_url, na.base_url), na, fe)
