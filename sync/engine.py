@@ -183,7 +183,7 @@ class SyncEngine:
             if pairs[0][1].kind in _CHECKED:
                 self.planner.add_source(ref, pairs[0][0].sku, self.lane(pairs[0][1]))
         if not self._loaded_orders:  # first load: resume the planner where it stopped
-            self.planner.restore(schedule_store.load_schedule(self.db))
+            self.planner.restore(schedule_store.load_schedule_columns(self.db))
             for order in orders:
                 for line in order.items:
                     self.planner.record_sale(line.sku, order.purchased_at)

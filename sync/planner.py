@@ -39,7 +39,7 @@ import numpy as np
 from stockguard.sync.clock import Clock
 from stockguard.sync.config import PlannerSettings
 from stockguard.sync.domain import Availability, Observation
-from stockguard.sync.planner_state import SourceState, Table
+from stockguard.sync.planner_state import ScheduleColumns, SourceState, Table
 from stockguard.sync.quota import QuotaPacer
 from stockguard.sync.risk import check_index
 from stockguard.sync.risk_history import HistoryModel
@@ -101,7 +101,9 @@ class Planner:
         self.clock = clock
         self.started = clock.now().timestamp()
         self.history_start = (history_start or clock.now()).timestamp()
-        self._orders: list[list[float]] = []  # per listing: history order timestamps
+        # History order timestamps of the listings that have any (most of a large catalogue
+        # never sold: a list per listing cost a second per refit at a million).
+        self._orders: dict[int, list[float]] = {}
         self._first_order = np.inf  # the earliest of them
         self._model: HistoryModel | None = None
         self.t = Table()
@@ -160,9 +162,7 @@ class Planner:
         j = self.t.listing(sku)
         ts = at.timestamp()
         if ts < self.started:
-            while len(self._orders) <= j:
-                self._orders.append([])
-            self._orders[j].append(ts)
+            self._orders.setdefault(j, []).append(ts)
             self._first_order = min(self._first_order, ts)
             self._model = None
         else:
@@ -264,9 +264,11 @@ class Planner:
         self._maybe_refit(ts)
         return self.t.snapshot(self._next_check(ts), self.priorities(ts))
 
-    def restore(self, rows: list[SourceState]) -> None:
-        """Resume from ``snapshot`` rows (``stockguard run`` after a restart)."""
-        self.t.restore(rows)
+    def restore(self, rows: list[SourceState] | ScheduleColumns) -> None:
+        """Resume from ``snapshot`` rows (``stockguard run`` after a restart), or from the
+        same read column by column (``sync.store.schedule.load_schedule_columns``)."""
+        columns = rows if isinstance(rows, ScheduleColumns) else ScheduleColumns.from_states(rows)
+        self.t.restore(columns)
         self._refit_at = -np.inf
 
     # --- internals ----------------------------------------------------------------------
@@ -278,13 +280,13 @@ class Planner:
         self._refit_at = ts
         m = t.listings
         if self._model is None or self._model.listings < m or self._restock_drifted():
-            # A listing without a history order still tells: no sale in the whole window.
-            self._orders += [[] for _ in range(m - len(self._orders))]
-            # The window starts at history_start, or earlier if older orders were given.
+            # The window starts at history_start, or earlier if older orders were given. A
+            # listing without a history order still tells: no sale in the whole window.
             start = min(self.history_start, self._first_order)
-            days = [[(ts - start) / DAY for ts in o] if o else [] for o in self._orders]
+            days = {j: [(at - start) / DAY for at in o] for j, o in self._orders.items()}
             self._model = HistoryModel.fit(
                 days,
+                m,
                 0.0,
                 self.started - start,
                 1.0 / self._restock,
