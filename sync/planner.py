@@ -29,10 +29,13 @@ State lives in numpy arrays (150,000 sources rank in milliseconds); ``snapshot``
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -58,6 +61,21 @@ _CODE = {
 # of 1e100 would swallow them, and a stable sort would then pick the same sources each time).
 _TIER = 1e12
 _FIRST = 4 * _TIER
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _locked(method: _Method) -> _Method:
+    """Run ``method`` holding the planner's lock: the distributed runner's dispatch round
+    ranks on its own thread while the check pass tells the planner what was seen."""
+
+    @functools.wraps(method)
+    def locked(self: Planner, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(_Method, locked)
 
 
 @dataclass(frozen=True)
@@ -115,12 +133,15 @@ class Planner:
         self._restock = 1.0 / settings.prior_outage_days
         self._model_restock = self._restock  # the restock rate the history was read with
         self._rho_mean = settings.prior_stockouts_per_day
+        self._lock = threading.RLock()
 
     # --- what the engine tells the planner -------------------------------------------
+    @_locked
     def add_source(self, ref: str, sku: str, host: str) -> int:
         """Register a source (idempotent); returns its index."""
         return self.t.source(ref, sku, host)
 
+    @_locked
     def observe(self, ref: str, sku: str, host: str, observation: Observation) -> None:
         """Account one check's result: state change counts, exposure, restore confirmations."""
         i = self.add_source(ref, sku, host)
@@ -144,6 +165,7 @@ class Planner:
         t.checked_at[i] = max(float(t.checked_at[i]), at)
         t.streak[i] = t.streak[i] + 1 if code == _IN else 0
 
+    @_locked
     def set_quantity(self, sku: str, quantity: int, at: datetime) -> None:
         """What the engine decided the listing shows; live time counts as sales exposure."""
         j = self.t.listing(sku)
@@ -157,6 +179,7 @@ class Planner:
             t.dark_since[j] = np.nan
         t.live[j] = quantity > 0
 
+    @_locked
     def record_sale(self, sku: str, at: datetime) -> None:
         """One order for ``sku``; orders before the planner started form the history."""
         j = self.t.listing(sku)
@@ -174,6 +197,7 @@ class Planner:
         lane's sources within its quota (riskiest first)."""
         return [ref for ref, _ in self.ranked_due(now, budget)]
 
+    @_locked
     def ranked_due(self, now: datetime, budget: int) -> list[tuple[str, float]]:
         """``due`` with each source's priority (the distributed runner's job priorities)."""
         ts = now.timestamp()
@@ -250,6 +274,7 @@ class Planner:
         priority[since * 24 * 60 < s.min_interval_minutes] = -np.inf
         return priority
 
+    @_locked
     def rates(self) -> Rates:
         """Current estimates, refitted if stale."""
         self._maybe_refit(self.clock.now().timestamp())
@@ -258,12 +283,14 @@ class Planner:
         outs = {t.refs[i]: float(self._stockout_est[i]) for i in range(t.size)}
         return Rates(sales, outs, float(self._restock))
 
+    @_locked
     def snapshot(self) -> list[SourceState]:
         """Per-source state for the store, with each source's next check time."""
         ts = self.clock.now().timestamp()
         self._maybe_refit(ts)
         return self.t.snapshot(self._next_check(ts), self.priorities(ts))
 
+    @_locked
     def restore(self, rows: list[SourceState] | ScheduleColumns) -> None:
         """Resume from ``snapshot`` rows (``stockguard run`` after a restart), or from the
         same read column by column (``sync.store.schedule.load_schedule_columns``)."""

@@ -33,8 +33,9 @@ def account_of(settings: Settings) -> str:
 
 def start_dispatching(wired: Wired, settings: Settings, clock: Clock) -> list[JobSpec]:
     """Make ``wired`` the dispatcher: its engine defers host batches instead of fetching,
-    under the seller account's lock. Returns the extra job of `run` (the stalled-job sweep);
-    everything opened here closes with ``wired``."""
+    under the seller account's lock. Returns the extra jobs of `run` (the dispatch rounds, on
+    a lane of their own, and the stalled-job sweep); everything opened here closes with
+    ``wired``."""
     from stockguard.sync.workers.batch import check_host_batch
     from stockguard.sync.workers.dispatch import Dispatcher, DispatchingEngine
     from stockguard.sync.workers.jobs_app import build_app, ensure_schema
@@ -54,7 +55,10 @@ def start_dispatching(wired: Wired, settings: Settings, clock: Clock) -> list[Jo
     engine.attach(dispatcher)
     wired.engine = engine
     sweep_every = max(settings.workers.stalled_after_seconds / 4, 0.5)
-    return [JobSpec("stalled", dispatcher.sweep, sweep_every, io=True)]
+    return [
+        JobSpec("dispatch", engine.dispatch_round, settings.scheduler.check_every, dispatch=True),
+        JobSpec("stalled", dispatcher.sweep, sweep_every, io=True),
+    ]
 
 
 @click.command("worker")
