@@ -38,14 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simworld import IArr, World, WorldSpec, expected_losses, make_world
 
-from stockguard.suppliers.apis.fakes.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
-from stockguard.suppliers.apis.fakes.yahoo import FakeYahoo, FakeYahooItem
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.cli.api_checker import ApiChecker
-from stockguard.sync.cli.apis import build_readers
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import parse_settings, read_api_secrets
-from stockguard.sync.domain import Availability, Source, SourceKind
+from stockguard.cli.api_checker import ApiChecker
+from stockguard.cli.apis import build_readers
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import parse_settings, read_api_secrets
+from stockguard.core.domain import Availability, Source, SourceKind
+from stockguard.doubles.apis.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
+from stockguard.doubles.apis.yahoo import FakeYahoo, FakeYahooItem
+from stockguard.doubles.emulator import Emulator
 from tests.apis.emulated import asin, emulated_checker, jp_offers
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 10:00 in Japan: no JST day ends in a window

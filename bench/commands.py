@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stockguard.sync.amazon.emulator import Emulator  # noqa: E402
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID  # noqa: E402
-from stockguard.sync.store import open_store  # noqa: E402
+from stockguard.core.store import open_store  # noqa: E402
+from stockguard.doubles.emulator import Emulator  # noqa: E402
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID  # noqa: E402
 
 PHRASES = {"IN_STOCK": "カートに入れる", "OUT_OF_STOCK": "現在在庫切れです", "UNKNOWN": "captcha"}
 STAMP = "%Y-%m-%d %H:%M:%S.%f"
@@ -113,7 +113,7 @@ def run(conf: Path, *args: str) -> tuple[float, float, str]:
         "PYTHONPATH": str(ROOT),
         "COLUMNS": "160",
     }
-    launch = "import sys; from stockguard.sync.cli import main; sys.argv[0] = 'stockguard'; main()"
+    launch = "import sys; from stockguard.cli import main; sys.argv[0] = 'stockguard'; main()"
     command = ["/usr/bin/time", "-f", "TIME %e %M", sys.executable, "-c", launch]
     done = subprocess.run(
         [*command, "--config", str(conf), *args], capture_output=True, text=True, env=env
@@ -136,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         db, conf = work / "stockguard.db", work / "stockguard.toml"
         began = time.perf_counter()
         build(db, args.listings, extra, now, args.seed)
-        print(f"built {args.listings} listings, {args.listings + extra} sources in "
-              f"{time.perf_counter() - began:.1f}s")
+        print(
+            f"built {args.listings} listings, {args.listings + extra} sources in "
+            f"{time.perf_counter() - began:.1f}s"
+        )
         seed = {
             "seller_id": EMULATOR_SELLER_ID,
             "listings": [{"sku": sku(i), "quantity": 2} for i in range(args.listings)],

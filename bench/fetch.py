@@ -15,10 +15,10 @@ import argparse
 import time
 import tracemalloc
 
+from stockguard.core.clock import SystemClock
+from stockguard.core.config import SupplierSettings
+from stockguard.doubles.demoshop import STYLES, DemoProduct, DemoShop
 from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.clock import SystemClock
-from stockguard.sync.config import SupplierSettings
-from stockguard.sync.demoshop import STYLES, DemoProduct, DemoShop
 
 
 def main() -> None:

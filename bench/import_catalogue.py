@@ -63,11 +63,11 @@ def run_import(db_url: str, catalogue: Path) -> tuple[float, float]:
 def pg_schema() -> str | None:
     """A fresh schema's URL, or None when PostgreSQL is unreachable."""
     try:
-        engine = create_engine(PG_SERVER, connect_args={"connect_timeout": 3})
-        with engine.begin() as conn:
+        db = create_engine(PG_SERVER, connect_args={"connect_timeout": 3})
+        with db.begin() as conn:
             schema = f"bench_{uuid.uuid4().hex[:10]}"
             conn.execute(text(f"CREATE SCHEMA {schema}"))
-        engine.dispose()
+        db.dispose()
     except Exception as exc:  # any failure to reach the server: skip PostgreSQL
         print(f"PostgreSQL skipped: {type(exc).__name__}")
         return None
@@ -75,10 +75,10 @@ def pg_schema() -> str | None:
 
 
 def drop_schema(schema: str) -> None:
-    engine = create_engine(PG_SERVER)
-    with engine.begin() as conn:
+    db = create_engine(PG_SERVER)
+    with db.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
+    db.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,7 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 from selectolax.lexbor import LexborHTMLParser
 
+from stockguard.core.domain import Availability
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import OfferKind, ParseOptions, by_offer_kind
 from stockguard.suppliers.buyarea import disabling
@@ -41,7 +42,6 @@ from stockguard.suppliers.page import Page
 from stockguard.suppliers.prices import parse_price
 from stockguard.suppliers.registry import parse_page
 from stockguard.suppliers.shops import amazon, amazon_signs
-from stockguard.sync.domain import Availability
 
 PAGES = Path(__file__).resolve().parents[1].parent / "shared" / "pages"
 OPTIONS = ParseOptions(accept=frozenset({OfferKind.NEW, OfferKind.USED}))  # as the INDEX reads

@@ -30,16 +30,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.amazon.ratelimit import DEFAULT_LIMITS, RateLimiter
-from stockguard.sync.clock import SystemClock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
-from stockguard.sync.errors import AmazonError
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.amazon.ratelimit import DEFAULT_LIMITS, RateLimiter
+from stockguard.core.clock import SystemClock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.domain import MARKETPLACES, QuantityUpdate
+from stockguard.core.errors import AmazonError
+from stockguard.core.store import open_store
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from stockguard.sync.pusher import push
-from stockguard.sync.store import open_store
 
 US = MARKETPLACES["US"].marketplace_id
 FIRST = 100
@@ -83,15 +83,15 @@ def run_stockguard(skus: list[str], args: argparse.Namespace) -> dict[str, float
     clock = SystemClock()
     settings = _settings(patch_burst_max=args.patch_burst)
     with tempfile.TemporaryDirectory() as tmp, _emulator(skus, args) as emu:
-        engine = open_store(str(Path(tmp) / "bench.db"))
+        db = open_store(str(Path(tmp) / "bench.db"))
         gateway = AmazonGateway(_at(settings, emu), EMULATOR_SECRETS, clock)
         updates = [QuantityUpdate(sku, 0, US) for sku in skus]
         start = clock.now()
         wall = time.monotonic()
-        report = push(engine, gateway, updates, clock, wait=True)  # to the feed's end
+        report = push(db, gateway, updates, clock, wait=True)  # to the feed's end
         elapsed = time.monotonic() - wall
         gateway.close()
-        engine.dispose()
+        db.dispose()
         times = zeroed_at(emu, skus, start)
         sent = _sent(emu)
     left = len(skus) - len(report.accepted)

@@ -26,14 +26,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
-from stockguard.sync.store import open_store
-from stockguard.sync.store.outbox import last_known, record_readbacks
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.domain import MARKETPLACES, QuantityUpdate
+from stockguard.core.store import open_store
+from stockguard.core.store.outbox import last_known, record_readbacks
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 
 US = MARKETPLACES["US"].marketplace_id
 

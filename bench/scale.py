@@ -43,25 +43,25 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import create_engine, text
 
+from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.cli.catalogue.sources import SourceRules
+from stockguard.cli.demo_run import emulator_seed
+from stockguard.core.clock import SystemClock
+from stockguard.core.config import parse_settings
+from stockguard.core.domain import Source, SourceKind
+from stockguard.core.store import open_store
+from stockguard.doubles.demoshop import DemoProduct, DemoShop
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from stockguard.suppliers.addresses import AddressPolicy
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.sync.cli.catalogue.sources import SourceRules
-from stockguard.sync.cli.demo_run import emulator_seed
-from stockguard.sync.clock import SystemClock
-from stockguard.sync.config import parse_settings
-from stockguard.sync.demoshop import DemoProduct, DemoShop
-from stockguard.sync.domain import Source, SourceKind
 from stockguard.sync.planner import Planner
-from stockguard.sync.store import open_store
-from stockguard.sync.store.schedule import load_schedule_columns
+from stockguard.sync.planner_store import load_schedule_columns
 from stockguard.sync.workers.batch import check_host_batch
 from stockguard.sync.workers.dispatch import Dispatcher, group_by_host
 from stockguard.sync.workers.jobs_app import build_app, ensure_schema, require_postgres
 
 PG = os.environ.get("STOCKGUARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-LAUNCH = "import sys; from stockguard.sync.cli import main; sys.argv[0] = 'stockguard'; main()"
+LAUNCH = "import sys; from stockguard.cli import main; sys.argv[0] = 'stockguard'; main()"
 SECRETS = {
     "LWA_APP_ID": EMULATOR_SECRETS.lwa_client_id,
     "LWA_CLIENT_SECRET": EMULATOR_SECRETS.lwa_client_secret,

@@ -37,9 +37,9 @@ from simworld import (
     round_robin_live,
 )
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import PlannerSettings, PolicySettings
-from stockguard.sync.domain import Availability, Listing, Observation, Source, SourceKind
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import PlannerSettings, PolicySettings
+from stockguard.core.domain import Availability, Listing, Observation, Source, SourceKind
 from stockguard.sync.planner import Planner
 from stockguard.sync.policy import decide
 

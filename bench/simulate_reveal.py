@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from simulate import Run
 from simworld import WorldSpec, expected_losses, make_world, round_robin, round_robin_live
 
-from stockguard.sync.config import PlannerSettings, PolicySettings
+from stockguard.core.config import PlannerSettings, PolicySettings
 from stockguard.sync.planner import Planner
 
 VARIANTS = {

@@ -18,12 +18,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert
 
-from stockguard.sync.domain import MARKETPLACES
+from stockguard.core.domain import MARKETPLACES
+from stockguard.core.store import open_store
+from stockguard.core.store.listing_tables import listings
+from stockguard.core.store.observation_tables import decisions, observations
+from stockguard.core.store.outbox_tables import outbox
 from stockguard.sync.status import read_status
-from stockguard.sync.store import open_store
-from stockguard.sync.store.listing_tables import listings
-from stockguard.sync.store.observation_tables import decisions, observations
-from stockguard.sync.store.outbox_tables import outbox
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 REASONS = ("in-stock", "out-of-stock", "unknown", "restore-pending", "stale")

@@ -1,6 +1,6 @@
 """Benchmark: time to zero while a slow feed, a read-back and other quotas are pending.
 
-The real `stockguard run` jobs (sync.cli.jobs.build_jobs on sync.scheduler.Service, in this
+The real `stockguard run` jobs (cli.jobs.build_jobs on sync.scheduler.Service, in this
 process) against the SP-API emulator (system clock, Amazon's default rate limits, feeds that
 take ``--feed-seconds`` to process) and the demo shop on loopback, with a catalogue of
 ``--listings`` listings. At the start a bulk restore of two thirds of them is in flight as one
@@ -32,24 +32,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from stockguard.cli import jobs as jobs_module
+from stockguard.cli.catalogue.importer import import_listings_file
+from stockguard.cli.demo_run import DEMO_RULES, demo_settings
+from stockguard.cli.jobs import JobCounters, build_jobs
+from stockguard.cli.wiring import Wired, wire
+from stockguard.core.clock import SystemClock
+from stockguard.core.config import Settings
+from stockguard.core.domain import Availability, QuantityUpdate
+from stockguard.core.store import observations as obs_store
+from stockguard.core.store import outbox
+from stockguard.core.store.outbox import Target
+from stockguard.doubles.demoshop import DemoProduct, DemoShop
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SELLER_ID
 from stockguard.sync import engine as engine_module
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
-from stockguard.sync.cli import jobs as jobs_module
-from stockguard.sync.cli.catalogue.importer import import_listings_file
-from stockguard.sync.cli.demo_run import DEMO_RULES, demo_settings
-from stockguard.sync.cli.jobs import JobCounters, build_jobs
-from stockguard.sync.cli.wiring import Wired, wire
-from stockguard.sync.clock import SystemClock
-from stockguard.sync.config import Settings
-from stockguard.sync.demoshop import DemoProduct, DemoShop
-from stockguard.sync.domain import Availability, QuantityUpdate
 from stockguard.sync.pusher import push
 from stockguard.sync.runlock import RunLock
 from stockguard.sync.scheduler import Service
-from stockguard.sync.store import observations as obs_store
-from stockguard.sync.store import outbox
-from stockguard.sync.store.outbox import Target
 
 US = "ATVPDKIKX0DER"
 STYLES = ("rakuten", "yodobashi", "shopify", "woocommerce")

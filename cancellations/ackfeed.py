@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from stockguard.sync.domain import CancelReason
-from stockguard.sync.errors import CancellationError
+from stockguard.core.domain import CancelReason
+from stockguard.core.errors import CancellationError
 
 FEED_TYPE = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 CONTENT_TYPE = "text/xml; charset=UTF-8"

@@ -16,12 +16,12 @@ from stockguard.cancellations.ackfeed import AckFeed, AckItem, AckOrder, build_a
 from stockguard.cancellations.feedresult import order_errors
 from stockguard.cancellations.ports import CancellationGateway, Hook, ZeroListing, gateway_zeroer
 from stockguard.cancellations.reasons import why_not_cancellable
-from stockguard.sync.clock import Clock
-from stockguard.sync.domain import CancelReason, Order, OrderStatus
-from stockguard.sync.errors import AmazonError, StockguardError
-from stockguard.sync.store import cancellation_plan as plan_store
-from stockguard.sync.store.cancellation_plan import CancellationRow, CancelState
-from stockguard.sync.store.orders import upsert_orders
+from stockguard.cancellations.store import cancellation_plan as plan_store
+from stockguard.cancellations.store.cancellation_plan import CancellationRow, CancelState
+from stockguard.core.clock import Clock
+from stockguard.core.domain import CancelReason, Order, OrderStatus
+from stockguard.core.errors import AmazonError, StockguardError
+from stockguard.core.store.orders import upsert_orders
 
 
 @dataclass
@@ -43,7 +43,7 @@ class ApplyResult:
 
 
 def apply_cancellations(
-    engine: Engine,
+    db: Engine,
     gateway: CancellationGateway,
     clock: Clock,
     *,
@@ -55,32 +55,32 @@ def apply_cancellations(
     result = ApplyResult()
     zero = zero or gateway_zeroer(gateway)
     hook = hook or (lambda _stage: None)
-    _resume_sent(engine, gateway, clock, result)
+    _resume_sent(db, gateway, clock, result)
     if retry_failed:
-        failed = plan_store.rows_in(engine, [CancelState.FAILED])
-        plan_store.claim(engine, failed, CancelState.FAILED, CancelState.PLANNED, clock.now())
-    cleared = _recheck(engine, gateway, clock, result)
-    _send(engine, gateway, clock, result, hook, cleared)
-    _restock_zeros(engine, zero, clock, result)
+        failed = plan_store.rows_in(db, [CancelState.FAILED])
+        plan_store.claim(db, failed, CancelState.FAILED, CancelState.PLANNED, clock.now())
+    cleared = _recheck(db, gateway, clock, result)
+    _send(db, gateway, clock, result, hook, cleared)
+    _restock_zeros(db, zero, clock, result)
     return result
 
 
 def _resume_sent(
-    engine: Engine, gateway: CancellationGateway, clock: Clock, result: ApplyResult
+    db: Engine, gateway: CancellationGateway, clock: Clock, result: ApplyResult
 ) -> None:
     by_feed: dict[str, list[CancellationRow]] = {}
-    for row in plan_store.rows_in(engine, [CancelState.SENT]):
+    for row in plan_store.rows_in(db, [CancelState.SENT]):
         by_feed.setdefault(row.feed_id or "", []).append(row)
     for feed_id, rows in by_feed.items():
         if not feed_id:  # cannot happen (sent always carries one); never resend blindly
             result.errors.append(f"{len(rows)} sent cancellation(s) without a feed id")
             continue
         result.resumed.append(feed_id)
-        _await_feed(engine, gateway, clock, result, feed_id, rows, None)
+        _await_feed(db, gateway, clock, result, feed_id, rows, None)
 
 
 def _recheck(
-    engine: Engine, gateway: CancellationGateway, clock: Clock, result: ApplyResult
+    db: Engine, gateway: CancellationGateway, clock: Clock, result: ApplyResult
 ) -> set[str]:
     """Fetch each order about to be cancelled and decide: done, refused, or cleared to send.
 
@@ -88,7 +88,7 @@ def _recheck(
     and an order that shipped a minute ago must not be cancelled.
     """
     cleared: set[str] = set()
-    rows = plan_store.rows_in(engine, [CancelState.PLANNED, CancelState.SENDING])
+    rows = plan_store.rows_in(db, [CancelState.PLANNED, CancelState.SENDING])
     for order_id, group in _by_order(rows).items():
         try:
             order = gateway.get_order(order_id)
@@ -96,17 +96,17 @@ def _recheck(
             result.errors.append(f"order {order_id}: re-check failed: {exc.message}")
             continue
         if order is not None:
-            upsert_orders(engine, [order], clock.now())
+            upsert_orders(db, [order], clock.now())
         verdict = _judge(order)
         if verdict is None:
             stuck = [r for r in group if r.state is CancelState.SENDING]
             # No feed id was recorded and the order is still open: nothing that reached
             # Amazon cancelled it, so sending again is the only way to cancel it.
-            plan_store.claim(engine, stuck, CancelState.SENDING, CancelState.PLANNED, clock.now())
+            plan_store.claim(db, stuck, CancelState.SENDING, CancelState.PLANNED, clock.now())
             cleared.add(order_id)
             continue
         state, why = verdict
-        plan_store.finish(engine, [r.id for r in group], state, clock.now(), why)
+        plan_store.finish(db, [r.id for r in group], state, clock.now(), why)
         if state is CancelState.DONE:
             result.done[order_id] = f"{group[0].reason}: {why}"
         else:
@@ -132,20 +132,18 @@ def _by_order(rows: list[CancellationRow]) -> dict[str, list[CancellationRow]]:
 
 
 def _send(
-    engine: Engine,
+    db: Engine,
     gateway: CancellationGateway,
     clock: Clock,
     result: ApplyResult,
     hook: Hook,
     cleared: set[str],
 ) -> None:
-    planned = [
-        r for r in plan_store.rows_in(engine, [CancelState.PLANNED]) if r.order_id in cleared
-    ]
+    planned = [r for r in plan_store.rows_in(db, [CancelState.PLANNED]) if r.order_id in cleared]
     if not planned:
         return
     moved = set(
-        plan_store.claim(engine, planned, CancelState.PLANNED, CancelState.SENDING, clock.now())
+        plan_store.claim(db, planned, CancelState.PLANNED, CancelState.SENDING, clock.now())
     )
     rows = [r for r in planned if r.id in moved]  # another applier may have claimed some
     grouped = _by_order(rows)
@@ -158,12 +156,12 @@ def _send(
     try:
         feed_id = gateway.submit_order_acknowledgements(feed.xml)
     except AmazonError as exc:
-        _submit_failed(engine, clock, result, rows, exc)
+        _submit_failed(db, clock, result, rows, exc)
         return
     hook("submitted")
     ids = {order_id: number for number, order_id in feed.message_ids.items()}
     plan_store.claim(
-        engine,
+        db,
         rows,
         CancelState.SENDING,
         CancelState.SENT,
@@ -173,11 +171,11 @@ def _send(
     )
     result.feed_ids.append(feed_id)
     hook("sent")
-    _await_feed(engine, gateway, clock, result, feed_id, rows, feed)
+    _await_feed(db, gateway, clock, result, feed_id, rows, feed)
 
 
 def _submit_failed(
-    engine: Engine,
+    db: Engine,
     clock: Clock,
     result: ApplyResult,
     rows: list[CancellationRow],
@@ -186,13 +184,13 @@ def _submit_failed(
     result.errors.append(f"submitting the acknowledgement feed failed: {exc.message}")
     if exc.transient:
         return  # it may have reached Amazon: left `sending`, re-checked on the next apply
-    plan_store.finish(engine, [r.id for r in rows], CancelState.FAILED, clock.now(), exc.message)
+    plan_store.finish(db, [r.id for r in rows], CancelState.FAILED, clock.now(), exc.message)
     for order_id in _by_order(rows):
         result.failed[order_id] = exc.message
 
 
 def _await_feed(
-    engine: Engine,
+    db: Engine,
     gateway: CancellationGateway,
     clock: Clock,
     result: ApplyResult,
@@ -210,20 +208,20 @@ def _await_feed(
     errors = order_errors(answer, message_ids, list(by_order))
     for order_id, group in by_order.items():
         ids = [r.id for r in group]
-        if order_id in errors and not _cancelled_anyway(engine, gateway, clock, order_id):
-            plan_store.finish(engine, ids, CancelState.FAILED, clock.now(), errors[order_id])
+        if order_id in errors and not _cancelled_anyway(db, gateway, clock, order_id):
+            plan_store.finish(db, ids, CancelState.FAILED, clock.now(), errors[order_id])
             result.failed[order_id] = errors[order_id]
         elif order_id in errors:
             how = f"cancelled (feed {feed_id} said: {errors[order_id]})"
-            plan_store.finish(engine, ids, CancelState.DONE, clock.now(), how)
+            plan_store.finish(db, ids, CancelState.DONE, clock.now(), how)
             result.done[order_id] = f"{group[0].reason}: {how}"
         else:
-            plan_store.finish(engine, ids, CancelState.DONE, clock.now(), f"feed {feed_id}")
+            plan_store.finish(db, ids, CancelState.DONE, clock.now(), f"feed {feed_id}")
             result.done[order_id] = group[0].reason
 
 
 def _cancelled_anyway(
-    engine: Engine, gateway: CancellationGateway, clock: Clock, order_id: str
+    db: Engine, gateway: CancellationGateway, clock: Clock, order_id: str
 ) -> bool:
     """An error like "already cancelled" (a resend after a crash) is not a failure."""
     try:
@@ -232,7 +230,7 @@ def _cancelled_anyway(
         return False  # cannot tell: reported as failed, which keeps the order in sight
     if order is None:
         return False
-    upsert_orders(engine, [order], clock.now())
+    upsert_orders(db, [order], clock.now())
     return order.status is OrderStatus.CANCELLED
 
 
@@ -240,16 +238,16 @@ def _message_ids(rows: list[CancellationRow]) -> dict[int, str]:
     return {r.message_id: r.order_id for r in rows if r.message_id is not None}
 
 
-def _restock_zeros(engine: Engine, zero: ZeroListing, clock: Clock, result: ApplyResult) -> None:
+def _restock_zeros(db: Engine, zero: ZeroListing, clock: Clock, result: ApplyResult) -> None:
     """Quantity 0 after every done BuyerCanceled: Amazon put the cancelled units back."""
     reason = CancelReason.BUYER_CANCELED.value
-    for order_id, sku, marketplace_id in plan_store.pending_restock_zeros(engine, reason):
+    for order_id, sku, marketplace_id in plan_store.pending_restock_zeros(db, reason):
         try:
             zero(sku, marketplace_id)
         except StockguardError as exc:  # not recorded: retried by the next apply
             result.errors.append(f"order {order_id} SKU {sku}: re-zeroing failed: {exc.message}")
             continue
         plan_store.record_zero(
-            engine, order_id, sku, plan_store.RESTOCK_CAUSE, marketplace_id, clock.now()
+            db, order_id, sku, plan_store.RESTOCK_CAUSE, marketplace_id, clock.now()
         )
         result.zeroed.append(sku)

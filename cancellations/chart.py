@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from stockguard.cancellations.rate import DayFigures
-from stockguard.sync.i18n import tr
+from stockguard.core.i18n import tr
 
 Scale = Callable[[float], float]
 WIDTH, HEIGHT = 760, 300

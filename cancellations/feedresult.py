@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from stockguard.cancellations.ackfeed import parse_processing_report
-from stockguard.sync.amazon.results import FeedResult
+from stockguard.core.amazon.results import FeedResult
 
 
 def order_errors(

@@ -16,8 +16,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from stockguard.sync.errors import InputError
-from stockguard.sync.store.mail import HealthFigure
+from stockguard.cancellations.store.mail import HealthFigure
+from stockguard.core.errors import InputError
 
 METRIC_KEYS = ("preFulfillmentCancellationRate", "prefulfillmentCancelRate")
 

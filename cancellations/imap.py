@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from stockguard.cancellations.intake import MailIntake, RawMail
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import MailSettings, Secrets
-from stockguard.sync.errors import ConfigError, StockguardError
-from stockguard.sync.store.mail import ImapMark, load_mark, save_mark
+from stockguard.cancellations.store.mail import ImapMark, load_mark, save_mark
+from stockguard.core.clock import Clock
+from stockguard.core.config import MailSettings, Secrets
+from stockguard.core.errors import ConfigError, StockguardError
 
 _DROPPED = (imaplib.IMAP4.abort, OSError, EOFError)
 
@@ -66,10 +66,10 @@ class ImapConfig:
 class ImapReader:
     """Reads one mailbox into a MailIntake, reconnecting after dropped connections."""
 
-    def __init__(self, config: ImapConfig, intake: MailIntake, engine: Engine, clock: Clock):
+    def __init__(self, config: ImapConfig, intake: MailIntake, db: Engine, clock: Clock):
         self.config = config
         self.intake = intake
-        self.engine = engine
+        self.db = db
         self.clock = clock
         self.fetched = 0
         self.reconnects = 0
@@ -107,13 +107,13 @@ class ImapReader:
         try:
             self._login_and_select(conn)
             uidvalidity = self._uidvalidity(conn)
-            mark = load_mark(self.engine, self.config.mailbox)
+            mark = load_mark(self.db, self.config.mailbox)
             last = mark.last_uid if mark and mark.uidvalidity == uidvalidity else 0
             for uid in self._new_uids(conn, last):
                 raw = self._fetch(conn, uid)
                 mark = ImapMark(self.config.mailbox, uidvalidity, uid)
                 if raw is None:  # expunged meanwhile: nothing to read, move on
-                    save_mark(self.engine, mark, self.clock.now())
+                    save_mark(self.db, mark, self.clock.now())
                     continue
                 self.fetched += 1
                 self.intake.take(RawMail(f"imap://{self.config.mailbox};UID={uid}", raw), mark)

@@ -6,7 +6,7 @@ cross-check: ``agree`` (the stored order carries the official buyer-request flag
 never cancel it as BuyerCanceled on the email alone) or ``not-in-store``. A return request
 becomes a return ``to-decide`` (``stockguard returns list``). Other mail is ignored and not
 recorded; a malformed look-alike is ignored with a warning naming its origin, and so is an
-email with a value neither store holds (a NUL character: ``sync.storable``), the other emails
+email with a value neither store holds (a NUL character: ``core.storable``), the other emails
 of the run applied. Each email is applied once, keyed by Message-ID, however many sources
 carry it.
 """
@@ -21,13 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-import stockguard.sync.storable as storable
+import stockguard.core.storable as storable
 from stockguard.cancellations.mail import MailEvent, MailKind, parse_message
 from stockguard.cancellations.rate import is_official_request
-from stockguard.sync.clock import Clock
-from stockguard.sync.domain import Order
-from stockguard.sync.errors import InputError
-from stockguard.sync.store.mail import (
+from stockguard.cancellations.store.mail import (
     CANCEL_REQUEST,
     RETURN_REQUEST,
     ImapMark,
@@ -35,6 +32,9 @@ from stockguard.sync.store.mail import (
     record_mail,
     save_mark,
 )
+from stockguard.core.clock import Clock
+from stockguard.core.domain import Order
+from stockguard.core.errors import InputError
 
 log = logging.getLogger("stockguard.intake")
 
@@ -80,8 +80,8 @@ def api_check(order: Order | None) -> str:
 class MailIntake:
     """Applies emails to the store; one instance per run, collecting its summary."""
 
-    def __init__(self, engine: Engine, lookup: OrderLookup, clock: Clock) -> None:
-        self.engine = engine
+    def __init__(self, db: Engine, lookup: OrderLookup, clock: Clock) -> None:
+        self.db = db
         self.lookup = lookup
         self.clock = clock
         self.summary = IntakeSummary()
@@ -103,12 +103,12 @@ class MailIntake:
             self._apply(event, record, mark)
             return event
         if mark is not None:
-            save_mark(self.engine, mark, self.clock.now())
+            save_mark(self.db, mark, self.clock.now())
         return event
 
     def _apply(self, event: MailEvent, record: MailRecord, mark: ImapMark | None) -> None:
         check = record.api_check if event.kind is MailKind.CANCEL_REQUEST else ""
-        if record_mail(self.engine, record, self.clock.now(), mark):
+        if record_mail(self.db, record, self.clock.now(), mark):
             self.summary.applied.append((event, check))
         else:
             self.summary.duplicates.append(event)

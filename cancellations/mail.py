@@ -27,8 +27,8 @@ from enum import StrEnum
 
 from bs4 import BeautifulSoup
 
-from stockguard.sync.domain import MARKETPLACES
-from stockguard.sync.storable import Unstorable, parse_integer
+from stockguard.core.domain import MARKETPLACES
+from stockguard.core.storable import Unstorable, parse_integer
 
 ORDER_ID = re.compile(r"\d{3}-\d{7}-\d{7}")
 _CANCEL_SUBJECT = re.compile(

@@ -30,7 +30,7 @@ from stockguard.cancellations.rate import (
     local_day,
     rate_of,
 )
-from stockguard.sync.domain import Order
+from stockguard.core.domain import Order
 
 OFFER_DAYS = 30
 TWO_IN_A_ROW = "two-in-a-row"

@@ -1,6 +1,6 @@
 """What the cancellations service needs from the outside world, as narrow interfaces.
 
-``CancellationGateway`` is the part of ``sync.amazon.gateway.AmazonGateway`` used here;
+``CancellationGateway`` is the part of ``core.amazon.gateway.AmazonGateway`` used here;
 ``ZeroListing`` sets a listing to quantity 0 (the push pipeline when the engine wires one in,
 else ``gateway_zeroer``: patchListingsItem directly).
 """
@@ -13,20 +13,20 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.results import FeedResult, SubmissionResult
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.domain import Order, QuantityUpdate
-from stockguard.sync.errors import CancellationError
-from stockguard.sync.store import outbox
-from stockguard.sync.store.outbox import Target
+from stockguard.core.amazon.results import FeedResult, SubmissionResult
+from stockguard.core.clock import Clock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.domain import Order, QuantityUpdate
+from stockguard.core.errors import CancellationError
+from stockguard.core.store import outbox
+from stockguard.core.store.outbox import Target
 
 ZeroListing = Callable[[str, str], None]  # (sku, marketplace_id); raises on failure
 Hook = Callable[[str], None]  # called with a stage name; tests use it to simulate a crash
 
 
 class CancellationGateway(Protocol):
-    """What the cancellations service needs from ``sync.amazon.gateway.AmazonGateway``."""
+    """What the cancellations service needs from ``core.amazon.gateway.AmazonGateway``."""
 
     settings: AmazonSettings
 
@@ -55,7 +55,7 @@ def gateway_zeroer(gateway: CancellationGateway) -> ZeroListing:
     return zero
 
 
-def outbox_zeroer(engine: Engine, clock: Clock, reason: str = "cancellation") -> ZeroListing:
+def outbox_zeroer(db: Engine, clock: Clock, reason: str = "cancellation") -> ZeroListing:
     """Zero a listing through the push pipeline: enqueue quantity 0 in the outbox.
 
     Forced, because the outbox skips a quantity it believes Amazon already has, and a
@@ -65,7 +65,7 @@ def outbox_zeroer(engine: Engine, clock: Clock, reason: str = "cancellation") ->
 
     def zero(sku: str, marketplace_id: str) -> None:
         target = Target(QuantityUpdate(sku, 0, marketplace_id), reason=reason)
-        with engine.begin() as conn:
+        with db.begin() as conn:
             outbox.enqueue(conn, [target], clock.now(), force=True)
 
     return zero

@@ -23,12 +23,12 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.domain import Marketplace, Order, marketplace
-from stockguard.sync.errors import ConfigError
-from stockguard.sync.store.listings import listing_marketplaces
-from stockguard.sync.store.orders import PULL_MARK, get_high_water, set_high_water, upsert_orders
+from stockguard.core.clock import Clock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.domain import Marketplace, Order, marketplace
+from stockguard.core.errors import ConfigError
+from stockguard.core.store.listings import listing_marketplaces
+from stockguard.core.store.orders import PULL_MARK, get_high_water, set_high_water, upsert_orders
 
 DEFAULT_LOOKBACK = timedelta(days=30)
 PULL_OVERLAP = timedelta(minutes=5)
@@ -74,13 +74,13 @@ class PullResult:
         return other_region_note(self.markets)
 
 
-def markets_to_pull(engine: Engine, settings: AmazonSettings) -> Markets:
+def markets_to_pull(db: Engine, settings: AmazonSettings) -> Markets:
     """The configured marketplace and every catalogue marketplace of its region."""
     try:
         home = marketplace(settings.marketplace)
     except KeyError:
         raise ConfigError(f"[amazon] marketplace: unknown {settings.marketplace!r}") from None
-    listed = [marketplace(code) for code in listing_marketplaces(engine)]
+    listed = [marketplace(code) for code in listing_marketplaces(db)]
     same = [m for m in listed if m.region == home.region and m != home]
     other = [m for m in listed if m.region != home.region]
     return Markets((home, *same), tuple(other))
@@ -97,7 +97,7 @@ def other_region_note(markets: Markets) -> str:
 
 
 def pull_orders(
-    engine: Engine,
+    db: Engine,
     gateway: OrderSource,
     clock: Clock,
     *,
@@ -105,9 +105,9 @@ def pull_orders(
     lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> PullResult:
     """Fetch orders updated since the marks (or ``since``), upsert them, advance the marks."""
-    markets = markets_to_pull(engine, gateway.settings)
+    markets = markets_to_pull(db, gateway.settings)
     _warn_once(markets)
-    marks = {m.code: _mark(engine, m, markets.pulled[0]) for m in markets.pulled}
+    marks = {m.code: _mark(db, m, markets.pulled[0]) for m in markets.pulled}
     if since is None:
         starts = [
             mark - PULL_OVERLAP if mark else clock.now() - lookback for mark in marks.values()
@@ -117,13 +117,13 @@ def pull_orders(
         since, marketplace_ids=[m.marketplace_id for m in markets.pulled]
     )
     mine = [order for order in fetched if order.fulfilled_by == "MERCHANT"]
-    stored = upsert_orders(engine, mine, clock.now())
+    stored = upsert_orders(db, mine, clock.now())
     newest = _newest(fetched)
     for code, mark in marks.items():
         if newest is not None or mark is None:
-            set_high_water(engine, newest or since, clock.now(), name=f"{PULL_MARK}:{code}")
-    if newest is not None or get_high_water(engine) is None:
-        set_high_water(engine, newest or since, clock.now())
+            set_high_water(db, newest or since, clock.now(), name=f"{PULL_MARK}:{code}")
+    if newest is not None or get_high_water(db) is None:
+        set_high_water(db, newest or since, clock.now())
     return PullResult(
         updated_after=since,
         fetched=len(fetched),
@@ -131,23 +131,23 @@ def pull_orders(
         new=stored.new,
         updated=stored.updated,
         status_changes=stored.status_changes,
-        high_water=_oldest_mark(engine, markets),
+        high_water=_oldest_mark(db, markets),
         markets=markets,
     )
 
 
-def _mark(engine: Engine, market: Marketplace, home: Marketplace) -> datetime | None:
+def _mark(db: Engine, market: Marketplace, home: Marketplace) -> datetime | None:
     """A marketplace's mark; the configured one falls back to the mark of the days when only
     it was pulled (one mark named ``orders``)."""
-    own = get_high_water(engine, f"{PULL_MARK}:{market.code}")
+    own = get_high_water(db, f"{PULL_MARK}:{market.code}")
     if own is None and market == home:
-        return get_high_water(engine)
+        return get_high_water(db)
     return own
 
 
-def _oldest_mark(engine: Engine, markets: Markets) -> datetime | None:
+def _oldest_mark(db: Engine, markets: Markets) -> datetime | None:
     home = markets.pulled[0]
-    marks = [_mark(engine, m, home) for m in markets.pulled]
+    marks = [_mark(db, m, home) for m in markets.pulled]
     return min((m for m in marks if m is not None), default=None)
 
 

@@ -34,7 +34,7 @@ from enum import StrEnum
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from stockguard.sync.domain import Order, OrderStatus, Party
+from stockguard.core.domain import Order, OrderStatus, Party
 
 MERCHANT = "MERCHANT"
 _BUYER_REASONS = ("buyercanceled", "buyercancelled")

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from stockguard.cancellations.rate import request_scope
 from stockguard.cancellations.replies import CancelRequestReply, cancel_request_reply
-from stockguard.sync.domain import Availability, CancelReason, Order, OrderStatus
+from stockguard.core.domain import Availability, CancelReason, Order, OrderStatus
 
 DEFAULT_MAX_AGE = timedelta(hours=24)
 

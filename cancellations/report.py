@@ -3,7 +3,7 @@
 Built from stored orders (``cancellations.rate`` / ``outlook`` hold the definitions) and,
 when one was fetched, Amazon's own figure (``health``). The target is Amazon's stated
 ``targetValue`` for the marketplace when known, else ``[cancellations] target_rate``.
-Outputs: the summary lines (printed by ``sync.cli.report_view``, also in the HTML), CSV
+Outputs: the summary lines (printed by ``cli.report_view``, also in the HTML), CSV
 (``write_csv``, one row per marketplace and day, columns in ``CSV_COLUMNS`` and
 docs/report.md), HTML and PNG (``cancellations.chart``).
 """
@@ -31,11 +31,11 @@ from stockguard.cancellations.rate import (
     orders_for_next_slot,
     seller_orders,
 )
-from stockguard.sync.config import CancellationSettings
-from stockguard.sync.domain import MARKETPLACES_BY_ID, Marketplace, Order
-from stockguard.sync.errors import InputError
-from stockguard.sync.excel_csv import write_excel_csv
-from stockguard.sync.store.mail import HealthFigure
+from stockguard.cancellations.store.mail import HealthFigure
+from stockguard.core.config import CancellationSettings
+from stockguard.core.domain import MARKETPLACES_BY_ID, Marketplace, Order
+from stockguard.core.errors import InputError
+from stockguard.core.excel_csv import write_excel_csv
 
 CSV_COLUMNS = (
     "date",

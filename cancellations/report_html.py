@@ -13,7 +13,7 @@ from html import escape
 from stockguard.cancellations.chart import percent, svg_chart
 from stockguard.cancellations.report import MarketplaceReport
 from stockguard.cancellations.report_lines import summary_lines
-from stockguard.sync.i18n import locale, tr, when
+from stockguard.core.i18n import locale, tr, when
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 60em; }

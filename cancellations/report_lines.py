@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from stockguard.cancellations.chart import percent
 from stockguard.cancellations.report import MarketplaceReport
-from stockguard.sync.i18n import tr
+from stockguard.core.i18n import tr
 
 
 def summary_lines(report: MarketplaceReport) -> list[str]:

@@ -33,12 +33,12 @@ from stockguard.cancellations.reasons import (
     SupplierCheck,
     choose_route,
 )
-from stockguard.sync.clock import Clock
-from stockguard.sync.domain import Order, OrderStatus
-from stockguard.sync.errors import StockguardError
-from stockguard.sync.store import cancellation_plan as plan_store
-from stockguard.sync.store.cancellation_plan import CancelState, NewCancellation
-from stockguard.sync.store.orders import load_orders
+from stockguard.cancellations.store import cancellation_plan as plan_store
+from stockguard.cancellations.store.cancellation_plan import CancelState, NewCancellation
+from stockguard.core.clock import Clock
+from stockguard.core.domain import Order, OrderStatus
+from stockguard.core.errors import StockguardError
+from stockguard.core.store.orders import load_orders
 
 __all__ = [
     "ApplyResult",
@@ -91,7 +91,7 @@ def _lookup(verdicts: Verdicts) -> Callable[[str], SupplierCheck | None]:
 
 
 def plan_cancellations(
-    engine: Engine,
+    db: Engine,
     clock: Clock,
     verdicts: Verdicts,
     flags: Mapping[str, frozenset[SellerFlag]] | None = None,
@@ -103,7 +103,7 @@ def plan_cancellations(
     lookup, now, flags = _lookup(verdicts), clock.now(), flags or {}
     routed: list[tuple[Order, Route]] = []
     wanted: list[NewCancellation] = []
-    for order in load_orders(engine, statuses=OPEN_ORDER_STATUSES):
+    for order in load_orders(db, statuses=OPEN_ORDER_STATUSES):
         found = {item.sku: lookup(item.sku) for item in order.items}
         route = choose_route(
             order, found, flags.get(order.order_id, frozenset()), now=now, max_age=max_age
@@ -113,9 +113,9 @@ def plan_cancellations(
         routed.append((order, route))
         if route.kind is RouteKind.AUTO_CANCEL:
             wanted.extend(_new_rows(order, route))
-    new_rows = plan_store.record_planned(engine, wanted, now)
-    zeroed, errors = _zero_routes(engine, routed, zero, clock) if zero else ((), ())
-    entries = tuple(PlannedOrder(o, r, _state_of(engine, o.order_id)) for o, r in routed)
+    new_rows = plan_store.record_planned(db, wanted, now)
+    zeroed, errors = _zero_routes(db, routed, zero, clock) if zero else ((), ())
+    entries = tuple(PlannedOrder(o, r, _state_of(db, o.order_id)) for o, r in routed)
     return Plan(entries, new_rows, tuple(zeroed), tuple(errors))
 
 
@@ -136,19 +136,19 @@ def _new_rows(order: Order, route: Route) -> list[NewCancellation]:
     ]
 
 
-def _state_of(engine: Engine, order_id: str) -> str:
-    rows = [r for r in plan_store.all_rows(engine, order_id) if r.state is not CancelState.REFUSED]
+def _state_of(db: Engine, order_id: str) -> str:
+    rows = [r for r in plan_store.all_rows(db, order_id) if r.state is not CancelState.REFUSED]
     return rows[-1].state.value if rows else ""
 
 
 def _zero_routes(
-    engine: Engine, routed: list[tuple[Order, Route]], zero: ZeroListing, clock: Clock
+    db: Engine, routed: list[tuple[Order, Route]], zero: ZeroListing, clock: Clock
 ) -> tuple[list[tuple[str, str]], list[str]]:
     zeroed: list[tuple[str, str]] = []
     errors: list[str] = []
     for order, route in routed:
         for sku, cause in route.zero_skus:
-            if plan_store.zero_recorded(engine, order.order_id, sku, cause.value):
+            if plan_store.zero_recorded(db, order.order_id, sku, cause.value):
                 continue
             try:
                 zero(sku, order.marketplace_id)
@@ -156,7 +156,7 @@ def _zero_routes(
                 errors.append(f"order {order.order_id} SKU {sku}: zeroing failed: {exc.message}")
                 continue
             plan_store.record_zero(
-                engine, order.order_id, sku, cause.value, order.marketplace_id, clock.now()
+                db, order.order_id, sku, cause.value, order.marketplace_id, clock.now()
             )
             zeroed.append((sku, cause.value))
     return zeroed, errors
@@ -172,7 +172,7 @@ class RunResult:
 
 
 def run_cancellations(
-    engine: Engine,
+    db: Engine,
     gateway: CancellationGateway,
     clock: Clock,
     verdicts: Verdicts,
@@ -183,7 +183,7 @@ def run_cancellations(
 ) -> RunResult:
     """What the scheduled service calls: plan always, apply only when ``auto_apply``."""
     zero = zero or gateway_zeroer(gateway)
-    pulled = pull_orders(engine, gateway, clock)
-    plan = plan_cancellations(engine, clock, verdicts, flags, zero=zero)
-    applied = apply_cancellations(engine, gateway, clock, zero=zero) if auto_apply else None
+    pulled = pull_orders(db, gateway, clock)
+    plan = plan_cancellations(db, clock, verdicts, flags, zero=zero)
+    applied = apply_cancellations(db, gateway, clock, zero=zero) if auto_apply else None
     return RunResult(pulled, plan, applied)

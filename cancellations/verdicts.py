@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stockguard.cancellations.reasons import SupplierCheck
-from stockguard.sync.domain import Availability, Listing, Observation
-from stockguard.sync.errors import InputError
+from stockguard.core.domain import Availability, Listing, Observation
+from stockguard.core.errors import InputError
 from stockguard.sync.policy import listing_usable, required_refs
 
 VERDICT_COLUMNS = ("sku", "availability", "checked_at", "evidence")

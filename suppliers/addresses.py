@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from stockguard.sync.config import SupplierSettings
-from stockguard.sync.errors import ConfigError
+from stockguard.core.config import SupplierSettings
+from stockguard.core.errors import ConfigError
 
 __all__ = ["AddressPolicy", "AddressRefused", "IPAddress"]
 

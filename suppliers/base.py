@@ -19,10 +19,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from stockguard.core.domain import Availability, Money, Observation, Source, UnknownReason
 from stockguard.suppliers import block, phrases
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.seller_phrases import NO_SELLER_PHRASES, SellerPhrases, annotate
-from stockguard.sync.domain import Availability, Money, Observation, Source, UnknownReason
 
 
 class OfferKind(StrEnum):

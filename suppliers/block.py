@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from stockguard.core.domain import UnknownReason
 from stockguard.suppliers.page import Page
-from stockguard.sync.domain import UnknownReason
 
 BLOCKING_STATUS = frozenset({403, 429, 503, 999})
 SMALL_PAGE = 300_000

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from stockguard.core.domain import Availability, Observation, UnknownReason
+from stockguard.core.i18n import tr
+from stockguard.core.storable import observation as storable_observation
 from stockguard.suppliers.base import DEFAULT_OPTIONS, ParseOptions
 from stockguard.suppliers.registry import by_host, parse_page
-from stockguard.sync.domain import Availability, Observation, UnknownReason
-from stockguard.sync.i18n import tr
-from stockguard.sync.storable import observation as storable_observation
 
 
 class FetchedPage(Protocol):
@@ -40,7 +40,7 @@ def check_fetched(
     result: FetchedPage, *, options: ParseOptions = DEFAULT_OPTIONS, adapter: str | None = None
 ) -> Observation:
     """The Observation for one fetch: parsed when an answer came back, else UNKNOWN error;
-    UNKNOWN error too when the page states a value neither store holds (``sync.storable``)."""
+    UNKNOWN error too when the page states a value neither store holds (``core.storable``)."""
     return storable_observation(_observe(result, options, adapter))
 
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from stockguard.core.domain import Availability, Money
 from stockguard.suppliers.dom import Document, text_of
 from stockguard.suppliers.phrases import delay_days, find, normal, parse_quantity, snippet
 from stockguard.suppliers.prices import parse_price, parse_price_range, price_from_value
-from stockguard.sync.domain import Availability, Money
 
 __all__ = [
     "StructuredOffer",

@@ -29,13 +29,13 @@ from urllib.parse import urlsplit
 
 import requests
 
+from stockguard.core.clock import Clock
+from stockguard.core.config import SupplierSettings
 from stockguard.suppliers.addresses import policy_of
 from stockguard.suppliers.charset import decode_body
 from stockguard.suppliers.fetch_guard import GuardedAdapter, refusal
 from stockguard.suppliers.fetch_http import HttpAttempt, attempt_once, request_headers
 from stockguard.suppliers.politeness import HostGate
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import SupplierSettings
 
 __all__ = ["FetchRequest", "FetchResult", "Fetcher"]
 

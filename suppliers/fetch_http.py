@@ -16,9 +16,9 @@ import requests
 import urllib3.exceptions
 from requests.structures import CaseInsensitiveDict
 
+from stockguard.core.clock import Clock
+from stockguard.core.config import SupplierSettings
 from stockguard.suppliers.addresses import AddressRefused
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import SupplierSettings
 
 _CHUNK = 64 * 1024
 _NO_RETRY_5XX = {501}  # "not implemented" will not heal

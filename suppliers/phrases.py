@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stockguard.sync.domain import Availability
+from stockguard.core.domain import Availability
 
 if TYPE_CHECKING:
     from stockguard.suppliers.seller_phrases import SellerPhrase, SellerPhrases

@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-from stockguard.sync.clock import Clock
+from stockguard.core.clock import Clock
 
 _RECENT = 256  # start times kept per host (for tests, status and the planner's budget)
 

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from stockguard.sync.domain import Money
+from stockguard.core.domain import Money
 
 # Longest first: "NT$" must win over "$".
 SYMBOLS: tuple[tuple[str, str], ...] = (

@@ -16,10 +16,10 @@ from datetime import datetime
 from functools import cache
 from urllib.parse import parse_qs, urlsplit
 
+from stockguard.core.domain import Observation
+from stockguard.core.errors import ConfigError
 from stockguard.suppliers.base import DEFAULT_OPTIONS, PageAdapter, ParseOptions
 from stockguard.suppliers.page import Page, host_of
-from stockguard.sync.domain import Observation
-from stockguard.sync.errors import ConfigError
 
 ADAPTERS: dict[str, str] = {
     "amazon": "stockguard.suppliers.shops.amazon:ADAPTER",

@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from stockguard.core.config import SellerPhraseSettings
+from stockguard.core.errors import ConfigError
 from stockguard.suppliers import phrases
 from stockguard.suppliers.page import host_of
-from stockguard.sync.config import SellerPhraseSettings
-from stockguard.sync.errors import ConfigError
 
 SELLER_MEANINGS = {
     "in_stock": phrases.IN_STOCK,

@@ -25,13 +25,13 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.listings_report import ListingQuantities
-from stockguard.sync.clock import Clock
-from stockguard.sync.domain import Listing, QuantityUpdate
-from stockguard.sync.domain import marketplace as find_marketplace
-from stockguard.sync.errors import AmazonAuthError, AmazonError
+from stockguard.core.amazon.listings_report import ListingQuantities
+from stockguard.core.clock import Clock
+from stockguard.core.domain import Listing, QuantityUpdate
+from stockguard.core.domain import marketplace as find_marketplace
+from stockguard.core.errors import AmazonAuthError, AmazonError
+from stockguard.core.store import outbox
 from stockguard.sync.pusher import push_lock
-from stockguard.sync.store import outbox
 
 log = logging.getLogger("stockguard.engine")
 

@@ -3,7 +3,7 @@
 An API source names an official item API and the item's code there:
 
 * ``api:amazon-jp:B0XXXXXXXX`` — an ASIN on one Amazon marketplace (``amazon-<code>`` for any
-  marketplace in ``sync.domain.MARKETPLACES``: ``amazon-us``, ``amazon-uk``…), read through
+  marketplace in ``core.domain.MARKETPLACES``: ``amazon-us``, ``amazon-uk``…), read through
   SP-API Product Pricing;
 * ``api:rakuten:SHOP:ITEM`` — a Rakuten Ichiba ``itemCode`` (``shopCode:itemId``; the item id
   is Rakuten's, not the slug of the item's URL);
@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from stockguard.sync.domain import MARKETPLACES, Source, SourceKind
+from stockguard.core.domain import MARKETPLACES, Source, SourceKind
 
 PREFIX = "api:"
 # Each Amazon marketplace's storefront host (where its /dp/ASIN pages live).

@@ -8,7 +8,7 @@ cancellation's zeroing, a quantity not read yet), because an observation was sto
 process, because an order changed what a supplier has left, or because the policy settings
 changed.
 
-The queue keeps this in the store (sync/store/reviews.py), not in memory: each recorded
+The queue keeps this in the store (core/store/reviews.py), not in memory: each recorded
 decision writes its listing's review row and the marks of what it took in, in the same
 transaction. So a new process (`sync --once`, `plan`) decides only the listings whose decision
 can have changed — the first pass on a store, or under new policy settings, decides them all —
@@ -23,10 +23,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
-from stockguard.sync.config import PolicySettings
-from stockguard.sync.domain import Decision, Listing, Source
-from stockguard.sync.store import reviews
-from stockguard.sync.store.reviews import Key, Marks, Review
+from stockguard.core.config import PolicySettings
+from stockguard.core.domain import Decision, Listing, Source
+from stockguard.core.store import reviews
+from stockguard.core.store.reviews import Key, Marks, Review
 
 
 def fingerprint(settings: PolicySettings) -> str:

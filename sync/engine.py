@@ -35,12 +35,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
-from stockguard.sync import api_refs, policy
-from stockguard.sync.amazon_quantities import Learnt, QuantityReader, read_all, read_each
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import PolicySettings, Settings
-from stockguard.sync.decision_queue import DecisionQueue
-from stockguard.sync.domain import (
+from stockguard.core.clock import Clock
+from stockguard.core.config import PolicySettings, Settings
+from stockguard.core.domain import (
     MARKETPLACES_BY_ID,
     Availability,
     Decision,
@@ -52,16 +49,19 @@ from stockguard.sync.domain import (
     Source,
     SourceKind,
 )
-from stockguard.sync.domain import marketplace as find_marketplace
+from stockguard.core.domain import marketplace as find_marketplace
+from stockguard.core.store import observations as obs_store
+from stockguard.core.store import outbox
+from stockguard.core.store.feeds import latest_feed_observations
+from stockguard.core.store.listings import find_listings, listing_versions
+from stockguard.core.store.orders import load_orders
+from stockguard.sync import api_refs, policy
+from stockguard.sync import planner_store as schedule_store
+from stockguard.sync.amazon_quantities import Learnt, QuantityReader, read_all, read_each
+from stockguard.sync.decision_queue import DecisionQueue
 from stockguard.sync.planner import Planner, QuotaLane
 from stockguard.sync.pusher import PushReport, QuantityGateway, VerifyReport, push
 from stockguard.sync.pusher import verify as read_back
-from stockguard.sync.store import observations as obs_store
-from stockguard.sync.store import outbox
-from stockguard.sync.store import schedule as schedule_store
-from stockguard.sync.store.feeds import latest_feed_observations
-from stockguard.sync.store.listings import find_listings, listing_versions
-from stockguard.sync.store.orders import load_orders
 
 HISTORY_DEPTH = 6  # observations per source the policy sees (K-in-a-row restores need few)
 READBACKS_PER_PASS = 50  # getListingsItem allows 5/s: learning 50 quantities costs ~10 s

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, case, func, select
 
-from stockguard.sync.domain import Availability, UnknownReason
-from stockguard.sync.store.observation_tables import observations
+from stockguard.core.domain import Availability, UnknownReason
+from stockguard.core.store.observation_tables import observations
 
 FEED_HOST = "feed"
 

@@ -24,7 +24,7 @@ budgets: per pass, as many items as the calls the quota allows within
 ``api_horizon_seconds`` times the API's batch size, riskiest first.
 
 State lives in numpy arrays (150,000 sources rank in milliseconds); ``snapshot`` and
-``restore`` carry it through the store (sync/store/schedule.py) across restarts.
+``restore`` carry it through the store (sync/planner_store.py) across restarts.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import PlannerSettings
-from stockguard.sync.domain import Availability, Observation
+from stockguard.core.clock import Clock
+from stockguard.core.config import PlannerSettings
+from stockguard.core.domain import Availability, Observation
 from stockguard.sync.planner_state import ScheduleColumns, SourceState, Table
 from stockguard.sync.quota import QuotaPacer
 from stockguard.sync.risk import check_index
@@ -293,7 +293,7 @@ class Planner:
     @_locked
     def restore(self, rows: list[SourceState] | ScheduleColumns) -> None:
         """Resume from ``snapshot`` rows (``stockguard run`` after a restart), or from the
-        same read column by column (``sync.store.schedule.load_schedule_columns``)."""
+        same read column by column (``sync.planner_store.load_schedule_columns``)."""
         columns = rows if isinstance(rows, ScheduleColumns) else ScheduleColumns.from_states(rows)
         self.t.restore(columns)
         self._refit_at = -np.inf

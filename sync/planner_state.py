@@ -45,7 +45,7 @@ class ScheduleColumns:
     """Stored source states column by column: what ``Planner.restore`` reads at start.
 
     A million ``SourceState`` objects take seconds to build and to take apart again; the
-    PostgreSQL store reads the columns straight into these arrays (sync/store/schedule.py).
+    PostgreSQL store reads the columns straight into these arrays (sync/planner_store.py).
     Times are epoch seconds (0.0: never), states are codes into ``STATE_NAMES``.
     """
 

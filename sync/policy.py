@@ -36,8 +36,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from stockguard.sync.config import PolicySettings
-from stockguard.sync.domain import Availability, Decision, Listing, Observation, Reason, Source
+from stockguard.core.config import PolicySettings
+from stockguard.core.domain import Availability, Decision, Listing, Observation, Reason, Source
 
 IN_STOCK = Reason.IN_STOCK
 RESTORE_PENDING = Reason.RESTORE_PENDING

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from stockguard.sync.amazon.results import FeedResult, ListingIssue
-from stockguard.sync.store.outbox import OutboxRow
+from stockguard.core.amazon.results import FeedResult, ListingIssue
+from stockguard.core.store.outbox import OutboxRow
 
 MAX_FEED_MESSAGES = 25_000
 

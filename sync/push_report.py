@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stockguard.sync.store.outbox import State
+from stockguard.core.store.outbox import State
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Drain the outbox through the Amazon gateway: only changes, urgent zeroings first, bulk by feed.
 
 Every request is preceded by a committed ``sending`` claim and followed by a committed close,
-so a crash at any point leaves the outbox telling the truth (see sync/store/outbox_tables.py).
+so a crash at any point leaves the outbox telling the truth (see core/store/outbox_tables.py).
 One push at a time per database: across processes the run lock (sync/runlock.py) sees to it,
 within a process ``push`` holds a lock per database. A push:
 
@@ -37,17 +37,17 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.results import FeedResult, SubmissionResult
-from stockguard.sync.clock import Clock, SystemClock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.domain import QuantityUpdate
-from stockguard.sync.errors import AmazonAuthError, AmazonError
+from stockguard.core.amazon.results import FeedResult, SubmissionResult
+from stockguard.core.clock import Clock, SystemClock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.domain import QuantityUpdate
+from stockguard.core.errors import AmazonAuthError, AmazonError
+from stockguard.core.store import outbox as ob
+from stockguard.core.store import outbox_order as order
+from stockguard.core.store.outbox import OutboxRow, State, Target
 from stockguard.sync.push_feed import describe_issues, feed_batches, feed_errors, plan
 from stockguard.sync.push_report import PushOutcome, PushReport
 from stockguard.sync.readback import VerifyReport, verify
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store import outbox_order as order
-from stockguard.sync.store.outbox import OutboxRow, State, Target
 
 __all__ = ["PushOutcome", "PushReport", "QuantityGateway", "VerifyReport", "push", "verify"]
 
@@ -82,7 +82,7 @@ class QuantityGateway(Protocol):
 
 
 def push(
-    engine: Engine,
+    db: Engine,
     gateway: QuantityGateway,
     updates: Iterable[QuantityUpdate | Target] | None = None,
     clock: Clock | None = None,
@@ -99,17 +99,17 @@ def push(
     poll each feed to its end (``on_wait(feed_id)`` is called before each wait); by default
     a push never waits for a feed.
     """
-    with push_lock(engine):
-        run = _Push(engine, gateway, clock or SystemClock(), wait, on_wait)
+    with push_lock(db):
+        run = _Push(db, gateway, clock or SystemClock(), wait, on_wait)
         if updates is not None:
             targets = [u if isinstance(u, Target) else Target(u, reason) for u in updates]
             run.enqueue(targets, force)
         run.release()
         wanted: set[int] | None = None  # first round: every pending row
         for _ in range(ROUNDS):
-            with engine.begin() as conn:
+            with db.begin() as conn:
                 run.report.superseded += order.supersede_older_pending(conn, run.clock.now())
-            with engine.connect() as conn:
+            with db.connect() as conn:
                 rows = ob.rows_in(conn, State.PENDING, ids=wanted)
             if rows:
                 run.send_round(rows)
@@ -120,10 +120,10 @@ def push(
         return run.report
 
 
-def push_lock(engine: Engine) -> threading.Lock:
+def push_lock(db: Engine) -> threading.Lock:
     """The lock that keeps two threads of one process from pushing to one database at once
     (a read-back recorded under it cannot land between a push's enqueue and its answer)."""
-    key = engine.url.render_as_string(hide_password=True)
+    key = db.url.render_as_string(hide_password=True)
     with _registry_lock:
         return _push_locks.setdefault(key, threading.Lock())
 
@@ -133,13 +133,13 @@ class _Push:
 
     def __init__(
         self,
-        engine: Engine,
+        db: Engine,
         gateway: QuantityGateway,
         clock: Clock,
         wait: bool,
         on_wait: Callable[[str], None] | None,
     ) -> None:
-        self.engine = engine
+        self.db = db
         self.gateway = gateway
         self.clock = clock
         self.wait = wait
@@ -152,19 +152,19 @@ class _Push:
         self._lock = threading.Lock()
 
     def enqueue(self, targets: list[Target], force: bool) -> None:
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             result = ob.enqueue(conn, targets, self.clock.now(), force=force)
         self.report.queued = len(result.queued)
         self.report.unchanged = result.unchanged + result.duplicate
 
     def release(self) -> None:
         """Rows a crash left ``sending`` (answer never recorded) go back to ``pending``."""
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             self.report.resumed += ob.release_interrupted(conn)
 
     def poll_feeds(self) -> None:
         """Read each feed in flight once (to its end when ``wait``); close what finished."""
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             sent = ob.rows_in(conn, State.SENT)
         by_feed: dict[str, list[OutboxRow]] = {}
         for row in sent:  # oldest first = the order the feed's messages were numbered in
@@ -187,7 +187,7 @@ class _Push:
 
     def _claim(self, rows: list[OutboxRow], kind: str) -> list[OutboxRow]:
         """Mark rows ``sending``; only the rows still pending are returned (and sent)."""
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             ids = set(ob.mark_sending(conn, [r.id for r in rows], kind, self.clock.now()))
         return [dataclasses.replace(r, attempts=r.attempts + 1) for r in rows if r.id in ids]
 
@@ -235,7 +235,7 @@ class _Push:
                 if isinstance(exc, AmazonAuthError):
                     raise
                 continue
-            with self.engine.begin() as conn:
+            with self.db.begin() as conn:
                 ob.mark_sent(conn, [r.id for r in batch], feed_id)
             with self._lock:
                 self.report.feed_ids.append(feed_id)
@@ -280,7 +280,7 @@ class _Push:
         """A newer row of a SKU this feed just set was accepted earlier: send it again, so the
         older feed (Amazon applies it whenever it processes it) cannot have the last word."""
         note = f"re-asserted: older feed {feed_id} finished after it"
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             newer = order.newer_done_rows(conn, applied)
             order.reassert(conn, [r.id for r in newer], note)
         self.report.reasserted += len(newer)
@@ -316,7 +316,7 @@ class _Push:
             {"id": r.id, "state": state, "error": message[r.id], "submission_id": submission_id}
             for r in rows
         ]
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             ob.set_states(conn, changes, self.clock.now())
         with self._lock:
             for r in rows:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from stockguard.sync.clock import Clock
+from stockguard.core.clock import Clock
 
 RATE_MARGIN = 0.98  # the share of the published rate we use (requests arrive with jitter)
 EPSILON_SECONDS = 1e-3  # so float rounding never lands a call a hair early

@@ -16,12 +16,12 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.listings_report import ListingQuantities
-from stockguard.sync.clock import Clock, SystemClock
-from stockguard.sync.errors import AmazonAuthError, AmazonError
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store import outbox_order as order
-from stockguard.sync.store.outbox import State
+from stockguard.core.amazon.listings_report import ListingQuantities
+from stockguard.core.clock import Clock, SystemClock
+from stockguard.core.errors import AmazonAuthError, AmazonError
+from stockguard.core.store import outbox as ob
+from stockguard.core.store import outbox_order as order
+from stockguard.core.store.outbox import State
 
 
 class QuantityReader(Protocol):
@@ -45,7 +45,7 @@ class VerifyReport:
 
 
 def verify(
-    engine: Engine,
+    db: Engine,
     gateway: QuantityReader,
     skus: Sequence[str] | None = None,
     clock: Clock | None = None,
@@ -60,7 +60,7 @@ def verify(
     so one run ends quickly (getListingsItem allows 5 per second); the rest wait their turn.
     """
     now = (clock or SystemClock()).now()
-    with engine.connect() as conn:
+    with db.connect() as conn:
         rows = ob.latest_accepted(conn, skus)
     if limit is not None:
         rows = rows[: max(0, limit)]
@@ -71,7 +71,7 @@ def verify(
             if row.marketplace_id not in shown:
                 result.unreadable.append(row.sku)
                 continue
-            _settle(engine, row, shown[row.marketplace_id].get(row.sku), now, result)
+            _settle(db, row, shown[row.marketplace_id].get(row.sku), now, result)
             continue
         try:
             quantity = gateway.get_quantity(row.sku, marketplace_id=row.marketplace_id)
@@ -80,7 +80,7 @@ def verify(
                 raise
             result.unreadable.append(row.sku)
             continue
-        _settle(engine, row, quantity, now, result)
+        _settle(db, row, quantity, now, result)
     return result
 
 
@@ -97,10 +97,10 @@ def _read_all(gateway: QuantityReader, rows: Sequence[ob.OutboxRow]) -> dict[str
 
 
 def _settle(
-    engine: Engine, row: ob.OutboxRow, shown: int | None, now: datetime, result: VerifyReport
+    db: Engine, row: ob.OutboxRow, shown: int | None, now: datetime, result: VerifyReport
 ) -> None:
     """Applied, or re-queued; one commit per row, so a crash keeps what was read back."""
-    with engine.begin() as conn:
+    with db.begin() as conn:
         if shown == row.quantity:
             change = {"id": row.id, "state": State.APPLIED}
             result.applied.append(row.sku)

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from stockguard.sync.clock import Clock
-from stockguard.sync.errors import AlreadyRunning
-from stockguard.sync.store.lock_tables import run_lock
+from stockguard.core.clock import Clock
+from stockguard.core.errors import AlreadyRunning
+from stockguard.core.store.lock_tables import run_lock
 
 LOCK_NAME = "scheduler"
 
@@ -49,13 +49,13 @@ class RunLock:
 
     def __init__(
         self,
-        engine: Engine,
+        db: Engine,
         clock: Clock,
         stale_after: timedelta = timedelta(minutes=5),
         *,
         command: str = "run",
     ):
-        self.engine = engine
+        self.db = db
         self.clock = clock
         self.stale_after = stale_after
         self.command = command
@@ -67,7 +67,7 @@ class RunLock:
     def acquire(self) -> None:
         """Take the lock, or raise AlreadyRunning naming the holder."""
         now = self.clock.now()
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             row = conn.execute(select(run_lock).where(run_lock.c.name == LOCK_NAME)).first()
             if row is not None:
                 if self._holder_alive(row.host, row.pid, row.heartbeat_at, now):
@@ -75,7 +75,7 @@ class RunLock:
                     raise AlreadyRunning(_refusal(holder), holder=holder)
                 conn.execute(delete(run_lock).where(run_lock.c.name == LOCK_NAME))
         try:
-            with self.engine.begin() as conn:
+            with self.db.begin() as conn:
                 conn.execute(
                     insert(run_lock).values(
                         name=LOCK_NAME,
@@ -91,7 +91,7 @@ class RunLock:
 
     def heartbeat(self) -> None:
         """Show the lock is still held (called by a scheduler job)."""
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             conn.execute(
                 update(run_lock)
                 .where(run_lock.c.owner == self.owner)
@@ -100,7 +100,7 @@ class RunLock:
 
     def release(self) -> None:
         """Give the lock back."""
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             conn.execute(delete(run_lock).where(run_lock.c.owner == self.owner))
 
     @contextmanager

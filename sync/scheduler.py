@@ -24,7 +24,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from stockguard.sync.clock import Clock
+from stockguard.core.clock import Clock
 
 log = logging.getLogger("stockguard.scheduler")
 

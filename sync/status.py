@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, case, func, select
 
+from stockguard.core.i18n import tr, when
+from stockguard.core.store.observation_tables import observations
+from stockguard.core.store.outbox_tables import outbox
 from stockguard.sync.host_health import host_of
-from stockguard.sync.i18n import tr, when
 from stockguard.sync.status_query import AGREE, StateCount, listing_states
-from stockguard.sync.store.observation_tables import observations
-from stockguard.sync.store.outbox_tables import outbox
 
 OPEN_STATES = ("pending", "sending", "sent")
 

@@ -32,11 +32,11 @@ from sqlalchemy import (
     true,
 )
 
-from stockguard.sync.domain import MARKETPLACES
-from stockguard.sync.store.listing_tables import listings
-from stockguard.sync.store.observation_tables import decisions
-from stockguard.sync.store.outbox import DONE, OPEN, State
-from stockguard.sync.store.outbox_tables import outbox
+from stockguard.core.domain import MARKETPLACES
+from stockguard.core.store.listing_tables import listings
+from stockguard.core.store.observation_tables import decisions
+from stockguard.core.store.outbox import DONE, OPEN, State
+from stockguard.core.store.outbox_tables import outbox
 
 # Why a listing's Amazon quantity differs from the policy's target.
 AGREE = ""

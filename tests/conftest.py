@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.store import open_store
+from stockguard.core.clock import ManualClock
+from stockguard.core.store import open_store
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PG_SERVER = os.environ.get(
@@ -77,7 +77,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
+def db(db_url: str) -> Iterator[Engine]:
     """A migrated store on each backend."""
     eng = open_store(db_url)
     yield eng

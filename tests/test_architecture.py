@@ -15,7 +15,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sync", "suppliers", "cancellations")
 CORE_SHARED = (
-    "sync.domain", "sync.errors", "sync.config", "sync.clock", "sync.i18n", "sync.storable"
+    "core.domain",
+    "core.errors",
+    "core.config",
+    "core.clock",
+    "core.i18n",
+    "core.storable",
 )
 
 
@@ -76,11 +81,11 @@ def _violations(prefix: str, allowed: tuple[str, ...], own: tuple[str, ...]) -> 
 
 def test_domain_and_errors_import_only_the_standard_library() -> None:
     stdlib = sys.stdlib_module_names
-    for module in ("sync.domain", "sync.errors"):
+    for module in ("core.domain", "core.errors"):
         outside = {i for i in MODULES[module] if i.split(".")[0] not in stdlib}
         assert not outside, f"{module} imports {outside}"
-    storable = {i for i in MODULES["sync.storable"] if i.split(".")[0] not in stdlib}
-    assert storable == {"sync.domain"}  # the suppliers package may import it
+    storable = {i for i in MODULES["core.storable"] if i.split(".")[0] not in stdlib}
+    assert storable == {"core.domain"}  # the suppliers package may import it
 
 
 def test_suppliers_import_only_the_core_vocabulary() -> None:
@@ -89,8 +94,8 @@ def test_suppliers_import_only_the_core_vocabulary() -> None:
 
 def test_cancellations_import_core_policy_store_and_gateway_only() -> None:
     allowed = (
-        *CORE_SHARED, "sync.policy", "sync.store", "sync.amazon.results", "sync.amazon.gateway",
-        "sync.excel_csv",  # CSV files for Excel (UTF-8 with BOM, CP932): standard library only
+        *CORE_SHARED, "sync.policy", "core.store", "core.amazon.results", "core.amazon.gateway",
+        "core.excel_csv",  # CSV files for Excel (UTF-8 with BOM, CP932): standard library only
     )  # fmt: skip
     assert _violations("cancellations", allowed, ("cancellations",)) == []
 
@@ -100,7 +105,7 @@ def test_core_does_not_import_the_outer_packages_except_the_cli(package: str) ->
     offenders = [
         f"{module} imports {imported}"
         for module, imports in MODULES.items()
-        if module.startswith("sync") and not module.startswith("sync.cli")
+        if module.startswith("sync") and not module.startswith("cli")
         for imported in imports
         if imported.split(".")[0] == package
     ]
@@ -111,7 +116,7 @@ def test_only_the_gateway_imports_sp_api() -> None:
     importers = {
         m for m, imports in MODULES.items() if any(i.split(".")[0] == "sp_api" for i in imports)
     }
-    assert all(m.startswith("sync.amazon.gateway") for m in importers), importers
+    assert all(m.startswith("core.amazon.gateway") for m in importers), importers
 
 
 def test_only_the_dashboard_imports_the_web_framework() -> None:
@@ -119,4 +124,4 @@ def test_only_the_dashboard_imports_the_web_framework() -> None:
     importers = {
         m for m, imports in MODULES.items() if any(i.split(".")[0] in web for i in imports)
     }
-    assert all(m.startswith("sync.cli.dashboard") for m in importers), importers
+    assert all(m.startswith("cli.dashboard") for m in importers), importers

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from stockguard.sync.cli import cli
+from stockguard.cli import cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

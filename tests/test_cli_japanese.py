@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from stockguard.sync import i18n
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.cli.progress import step, tracked
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.cli.progress import step, tracked
+from stockguard.core import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "tests" / "fixtures" / "suppliers" / "generic"

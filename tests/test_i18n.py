@@ -18,11 +18,12 @@ from sqlalchemy import Engine
 
 from stockguard.cancellations.chart import japanese_font, write_png
 from stockguard.cancellations.report import build_report
-from stockguard.sync import i18n
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.cancellations import PLAN_COLUMNS
-from stockguard.sync.cli.engine import CHANGE_COLUMNS
-from stockguard.sync.cli.report_view import DAY_COLUMNS
+from stockguard.cli import cli
+from stockguard.cli.cancellations import PLAN_COLUMNS
+from stockguard.cli.engine import CHANGE_COLUMNS
+from stockguard.cli.report_view import DAY_COLUMNS
+from stockguard.core import i18n
+from stockguard.core.store.orders import upsert_orders
 from stockguard.sync.notify.events import TOPIC_TITLES
 from stockguard.sync.status import Status
 from stockguard.sync.status_query import (
@@ -34,7 +35,6 @@ from stockguard.sync.status_query import (
     RETRYING,
     SENT,
 )
-from stockguard.sync.store.orders import upsert_orders
 from tests.cancellations.rate_orders import US
 from tests.cancellations.test_rate import _us_history
 from tests.cancellations.test_report import NOW, SETTINGS
@@ -97,7 +97,7 @@ def test_times_print_in_the_sellers_zone_with_its_name() -> None:
 
 
 def test_a_bad_display_setting_names_the_key() -> None:
-    from stockguard.sync.errors import ConfigError
+    from stockguard.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"\[display\] timezone: unknown time zone 'Mars/Base'"):
         i18n.configure("ja", "Mars/Base")
@@ -134,9 +134,9 @@ def ja_config(tmp_path: Path) -> Path:
 
 
 def test_the_report_in_japanese_csv_with_bom_or_cp932_html_with_the_orders(
-    engine: Engine, db_url: str, tmp_path: Path
+    db: Engine, db_url: str, tmp_path: Path
 ) -> None:
-    upsert_orders(engine, _us_history(), NOW)
+    upsert_orders(db, _us_history(), NOW)
     out = tmp_path / "rate"
     base = ["--config", str(ja_config(tmp_path)), "--db", db_url, "report", "cancellations"]
     period = ["--from", "2026-03-09", "--to", "2026-03-11", "--marketplace", "us"]

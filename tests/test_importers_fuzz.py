@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.store.feeds import latest_feed_observations
-from stockguard.sync.store.listings import find_listings
-from stockguard.sync.store.mail import list_returns
+from stockguard.cancellations.store.mail import list_returns
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.store.feeds import latest_feed_observations
+from stockguard.core.store.listings import find_listings
 
 FUZZ = settings(
     max_examples=30,
@@ -114,7 +114,7 @@ catalogue_rows = st.lists(
 @given(rows=catalogue_rows, encoding=st.sampled_from(ENCODINGS))
 def test_catalogue_keeps_every_good_row_and_names_every_bad_one(
     db_url: str,
-    engine: Engine,
+    db: Engine,
     tmp_path: Path,
     stockguard: Cli,
     rows: list[tuple[str | None, int, str]],
@@ -138,7 +138,7 @@ def test_catalogue_keeps_every_good_row_and_names_every_bad_one(
 
     assert code == (1 if len(good) < len(rows) else 0), err[:2000]
     named(err, path, lines, [fault is not None for fault, _, _ in rows])
-    stored = {item.sku for item in find_listings(engine) if item.sku.startswith(f"F{run}-")}
+    stored = {item.sku for item in find_listings(db) if item.sku.startswith(f"F{run}-")}
     assert stored == set(good)
 
 
@@ -174,7 +174,7 @@ feed_rows = st.lists(
 @given(rows=feed_rows, encoding=st.sampled_from(ENCODINGS))
 def test_feed_keeps_every_good_row_and_names_every_bad_one(
     db_url: str,
-    engine: Engine,
+    db: Engine,
     tmp_path: Path,
     stockguard: Cli,
     rows: list[tuple[str | None, int, str]],
@@ -206,7 +206,7 @@ def test_feed_keeps_every_good_row_and_names_every_bad_one(
     else:
         assert code == (1 if len(good) < len(rows) else 0), err[:2000]
     named(err, path, lines, [fault is not None for fault, _, _ in rows])
-    stored = latest_feed_observations(engine, supplier)
+    stored = latest_feed_observations(db, supplier)
     assert {code: stored[code].quantity for code in good} == good
 
 
@@ -249,7 +249,7 @@ def return_mail(run: int, n: int, comment: str, fault: str | None) -> bytes:
 @given(mails=st.lists(st.tuples(st.sampled_from([None, *BAD_MAIL]), comments), max_size=5))
 def test_mail_intake_applies_every_good_email_and_names_every_bad_one(
     db_url: str,
-    engine: Engine,
+    db: Engine,
     tmp_path: Path,
     stockguard: Cli,
     mails: list[tuple[str | None, str]],
@@ -268,7 +268,7 @@ def test_mail_intake_applies_every_good_email_and_names_every_bad_one(
     for n in range(1, len(mails) + 1):
         assert (f"{path}#{n}: ignored" in err) == (n in bad), err
     good = {f"204-{run:07d}-{n:07d}" for n, (fault, _) in enumerate(mails) if fault is None}
-    stored = {r.order_id for r in list_returns(engine) if r.order_id.startswith(f"204-{run:07d}")}
+    stored = {r.order_id for r in list_returns(db) if r.order_id.startswith(f"204-{run:07d}")}
     assert stored == good
 
 

@@ -2,7 +2,7 @@
 
 ``AmazonOffersApi`` is the ItemApi for one marketplace (``amazon-jp``…): 20 ASINs per call,
 0.1 calls per second, burst 1 (productPricingV0.json). The HTTP call itself is the
-transport's (sync/amazon/gateway_pricing.py, python-amazon-sp-api); this module only reads
+transport's (core/amazon/gateway_pricing.py, python-amazon-sp-api); this module only reads
 the answer, so it is pure and testable on plain dicts.
 
 An item is buyable iff some New offer ships now (``ShippingTime.availabilityType == NOW``)
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from stockguard.core.domain import Money, UnknownReason
 from stockguard.suppliers.apis.base import ApiQuota
 from stockguard.suppliers.base import Reading, in_stock, out_of_stock, unknown
-from stockguard.sync.domain import Money, UnknownReason
 
 BATCH_SIZE = 20  # ItemOffersRequestList maxItems
 QUOTA = ApiQuota(calls_per_second=0.1, burst=1)  # getItemOffersBatch's usage plan

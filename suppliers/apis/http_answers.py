@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from stockguard.sync.domain import Money
+from stockguard.core.domain import Money
 
 JST = timezone(timedelta(hours=9), "JST")  # Japan has no daylight saving time
 _XML_MESSAGE = re.compile(r"<Message>([^<]{0,300})</Message>")

@@ -33,6 +33,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from stockguard.core.clock import Clock
+from stockguard.core.domain import UnknownReason
+from stockguard.core.errors import ConfigError, SupplierBlocked, SupplierError, SupplierUnavailable
 from stockguard.suppliers.apis.base import ApiQuota
 from stockguard.suppliers.apis.http_answers import (
     Pause,
@@ -43,9 +46,6 @@ from stockguard.suppliers.apis.http_answers import (
 )
 from stockguard.suppliers.apis.rakuten_answers import answer_items, item_verdict
 from stockguard.suppliers.base import Reading, unknown
-from stockguard.sync.clock import Clock
-from stockguard.sync.domain import UnknownReason
-from stockguard.sync.errors import ConfigError, SupplierBlocked, SupplierError, SupplierUnavailable
 
 log = logging.getLogger(__name__)
 

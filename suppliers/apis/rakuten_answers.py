@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from stockguard.core.domain import UnknownReason
 from stockguard.suppliers.apis.http_answers import yen
 from stockguard.suppliers.base import Reading, in_stock, out_of_stock, unknown
-from stockguard.sync.domain import UnknownReason
 
 
 def answer_items(body: Any) -> list[dict[str, Any]] | None:

@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from stockguard.core.clock import Clock
+from stockguard.core.domain import Money, UnknownReason
 from stockguard.suppliers.apis.base import ApiQuota
 from stockguard.suppliers.apis.http_answers import (
     Pause,
@@ -43,8 +45,6 @@ from stockguard.suppliers.apis.http_answers import (
     yen,
 )
 from stockguard.suppliers.base import Reading, in_stock, out_of_stock, unknown
-from stockguard.sync.clock import Clock
-from stockguard.sync.domain import Money, UnknownReason
 
 log = logging.getLogger(__name__)
 

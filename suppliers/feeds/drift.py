@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.domain import Availability, Observation
-from stockguard.sync.storable import INT_MAX
+from stockguard.core.config import FeedSettings
+from stockguard.core.domain import Availability, Observation
+from stockguard.core.storable import INT_MAX
 
 
 @dataclass(frozen=True)

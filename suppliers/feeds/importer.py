@@ -1,6 +1,6 @@
 """Importing one supplier feed file: read, check, guard against drift, then record it.
 
-The store is passed in (``FeedStore``: ``sync.store.feeds.SqlFeedStore`` in production) so this
+The store is passed in (``FeedStore``: ``core.store.feeds.SqlFeedStore`` in production) so this
 package stays free of the database. Nothing is recorded as applied unless the whole file was
 accepted: a refused file (unreadable, a missing column, no usable rows, suspicious drift)
 changes no item. Items that a *full* feed no longer lists become OUT_OF_STOCK (or UNKNOWN
@@ -17,12 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from stockguard.core.clock import Clock
+from stockguard.core.config import FeedSettings
+from stockguard.core.domain import Availability, FeedImportRecord, Observation, UnknownReason
 from stockguard.suppliers.feeds.drift import FeedSummary, check_drift
 from stockguard.suppliers.feeds.reading import FeedRefused, read_feed
 from stockguard.suppliers.feeds.rows import RowProblem, parse_feed
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.domain import Availability, FeedImportRecord, Observation, UnknownReason
 
 
 class FeedStore(Protocol):

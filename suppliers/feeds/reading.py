@@ -14,8 +14,8 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stockguard.sync.errors import InputError
-from stockguard.sync.storable import read_long_csv_fields
+from stockguard.core.errors import InputError
+from stockguard.core.storable import read_long_csv_fields
 
 
 class FeedRefused(InputError):

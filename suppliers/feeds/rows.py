@@ -12,7 +12,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import stockguard.sync.storable as storable
+import stockguard.core.storable as storable
+from stockguard.core.config import FeedSettings
+from stockguard.core.domain import Availability, Money, Observation, UnknownReason
 from stockguard.suppliers.feeds.reading import FeedRefused, RawFeed
 from stockguard.suppliers.feeds.values import (
     CellError,
@@ -23,8 +25,6 @@ from stockguard.suppliers.feeds.values import (
     read_stock,
     sum_stock,
 )
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.domain import Availability, Money, Observation, UnknownReason
 
 BLANK_POLICIES = ("refuse", "zero", "unknown")
 CODE_LENGTH = 200  # feed_items.code

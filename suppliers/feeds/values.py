@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from stockguard.sync.storable import integer, parse_integer, shown
+from stockguard.core.storable import integer, parse_integer, shown
 
 
 class CellError(ValueError):

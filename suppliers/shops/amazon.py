@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from stockguard.core.domain import Availability, Money, UnknownReason
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     OfferKind,
@@ -53,7 +54,6 @@ from stockguard.suppliers.shops.amazon_signs import (
     read_reduced,
     shown,
 )
-from stockguard.sync.domain import Availability, Money, UnknownReason
 
 CURRENCY_BY_DOMAIN = {
     "amazon.co.jp": "JPY", "amazon.com": "USD", "amazon.ca": "CAD", "amazon.com.mx": "MXN",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
 
+from stockguard.core.domain import Availability, Money, UnknownReason
 from stockguard.suppliers.base import (
     OfferKind,
     ParseOptions,
@@ -31,7 +32,6 @@ from stockguard.suppliers.base import (
 )
 from stockguard.suppliers.buyarea import disabling
 from stockguard.suppliers.dom import hides
-from stockguard.sync.domain import Availability, Money, UnknownReason
 
 REDUCED = "page reduced to a few elements"  # starts every reduced-page evidence
 

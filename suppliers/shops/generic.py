@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from selectolax.lexbor import LexborNode
 
+from stockguard.core.domain import Availability, Money, UnknownReason
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     OfferKind,
@@ -34,7 +35,6 @@ from stockguard.suppliers.dom import text_of
 from stockguard.suppliers.extract import StructuredOffer, first_price, structured_offers, summarise
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.prices import parse_price
-from stockguard.sync.domain import Availability, Money, UnknownReason
 
 _PRODUCT_SIGNS = re.compile(
     r"og:type[\"']?\s+content\s*=\s*[\"']?(?:product|og:product)|itemprop\s*=\s*[\"']?price\b"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from stockguard.core.domain import UnknownReason
 from stockguard.suppliers.base import (
     ParseOptions,
     Reading,
@@ -21,7 +22,6 @@ from stockguard.suppliers.base import (
 from stockguard.suppliers.extract import structured_offers
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.shops.generic import decide
-from stockguard.sync.domain import UnknownReason
 
 _STATUS = re.compile(
     r'"(?:status|itemStatus)"\s*:\s*"(on_sale|sold_out|trading|ITEM_STATUS_\w+|STATUS_\w+)"'

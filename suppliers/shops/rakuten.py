@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from stockguard.core.domain import Money, UnknownReason
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     ParseOptions,
@@ -26,7 +27,6 @@ from stockguard.suppliers.base import (
 from stockguard.suppliers.dom import text_of
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.prices import price_from_value
-from stockguard.sync.domain import Money, UnknownReason
 
 _CONDITION = re.compile(r'"purchaseBySellType"\s*:\s*\{\s*"purchaseCondition"\s*:\s*"([^"]+)"')
 _MIN_PRICE = re.compile(r'"minPrice"\s*:\s*"?(\d+(?:\.\d+)?)')

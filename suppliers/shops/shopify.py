@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from stockguard.core.domain import Availability, Money, UnknownReason
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     ParseOptions,
@@ -31,7 +32,6 @@ from stockguard.suppliers.base import (
 from stockguard.suppliers.buyarea import buy_area
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.shops.generic import read_standard
-from stockguard.sync.domain import Availability, Money, UnknownReason
 
 _JSON_SCRIPT = re.compile(
     r"<script\b[^>]*type\s*=\s*[\"']application/json[\"'][^>]*>(.*?)</script\s*>", re.I | re.S

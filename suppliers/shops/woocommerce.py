@@ -23,6 +23,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborNode
 
+from stockguard.core.domain import Availability, Money, UnknownReason
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     ParseOptions,
@@ -38,7 +39,6 @@ from stockguard.suppliers.extract import json_ld_offers, summarise
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.prices import parse_price_range
 from stockguard.suppliers.shops.generic import read_standard
-from stockguard.sync.domain import Availability, Money, UnknownReason
 
 _MAIN_ID = re.compile(r"product-\d+")
 _MARKERS = ("woocommerce-product", "wp-content/plugins/woocommerce", 'class="woocommerce')

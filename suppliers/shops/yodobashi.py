@@ -9,6 +9,7 @@ online stock. Inside the buy box: 販売休止中です / 販売を終了しま�
 
 from __future__ import annotations
 
+from stockguard.core.domain import Availability, UnknownReason
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     ParseOptions,
@@ -21,7 +22,6 @@ from stockguard.suppliers.base import (
 from stockguard.suppliers.dom import text_of
 from stockguard.suppliers.page import Page
 from stockguard.suppliers.prices import parse_price
-from stockguard.sync.domain import Availability, UnknownReason
 
 
 class YodobashiAdapter(ShopAdapter):

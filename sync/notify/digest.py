@@ -11,8 +11,8 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 
-from stockguard.sync.clock import Clock
-from stockguard.sync.i18n import tr
+from stockguard.core.clock import Clock
+from stockguard.core.i18n import tr
 from stockguard.sync.notify.events import TOPIC_TITLES, Event, Topic
 
 log = logging.getLogger("stockguard.notify")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from stockguard.sync.i18n import tr
+from stockguard.core.i18n import tr
 from stockguard.sync.push_report import PushReport
 from stockguard.sync.readback import VerifyReport
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import apprise
 
-from stockguard.sync.errors import ConfigError
+from stockguard.core.errors import ConfigError
 
 log = logging.getLogger("stockguard.notify")
 

@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from stockguard.sync.domain import Availability, Observation, UnknownReason
-from stockguard.sync.i18n import tr
+from stockguard.core.domain import Availability, Observation, UnknownReason
+from stockguard.core.i18n import tr
 from stockguard.sync.notify.events import Event, Topic, host_of
 
 

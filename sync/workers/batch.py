@@ -21,9 +21,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
-from stockguard.sync.clock import Clock
-from stockguard.sync.domain import Observation, Source, SourceKind
-from stockguard.sync.store import observations as obs_store
+from stockguard.core.clock import Clock
+from stockguard.core.domain import Observation, Source, SourceKind
+from stockguard.core.store import observations as obs_store
 
 log = logging.getLogger("stockguard.workers")
 DEFAULT_ACCOUNT = "default"

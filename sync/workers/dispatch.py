@@ -26,11 +26,11 @@ from procrastinate import exceptions as pex
 from procrastinate.jobs import Status
 from sqlalchemy import Engine, func, select
 
-from stockguard.sync.config import WorkersSettings
-from stockguard.sync.domain import Availability, Source, SourceKind
+from stockguard.core.config import WorkersSettings
+from stockguard.core.domain import Availability, Source, SourceKind
+from stockguard.core.store import observations as obs_store
+from stockguard.core.store.observation_tables import observations
 from stockguard.sync.engine import PassReport, SyncEngine
-from stockguard.sync.store import observations as obs_store
-from stockguard.sync.store.observation_tables import observations
 from stockguard.sync.workers.batch import HostBatch, host_lock
 from stockguard.sync.workers.jobs_app import TASK_NAME
 

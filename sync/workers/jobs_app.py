@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from stockguard.sync.config import Settings
-from stockguard.sync.errors import ConfigError
+from stockguard.core.config import Settings
+from stockguard.core.errors import ConfigError
 
 TASK_NAME = "stockguard.check_host_batch"
 _SCHEMA_LOCK = 0x5106_C6A8_D000_0001  # pg advisory lock key: "stockguard applies job schema"

@@ -12,7 +12,7 @@ import hashlib
 
 import psycopg
 
-from stockguard.sync.errors import AlreadyRunning
+from stockguard.core.errors import AlreadyRunning
 
 
 def account_key(account: str) -> int:

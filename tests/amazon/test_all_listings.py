@@ -13,13 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.all_listings import COLUMNS
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import QuantityUpdate
-from stockguard.sync.errors import InputError
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import QuantityUpdate
+from stockguard.core.errors import InputError
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.all_listings import COLUMNS
+from stockguard.doubles.emulator.credentials import EMULATOR_SELLER_ID
 from tests.amazon.test_emulator import call
 from tests.amazon.test_gateway import US, make_gateway
 

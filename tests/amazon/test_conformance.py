@@ -30,11 +30,11 @@ from jsonschema import Draft4Validator, Draft7Validator
 from lxml import etree
 from sp_api.api import Feeds, ListingsItems, Reports
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
-from stockguard.sync.errors import AmazonAuthError, AmazonRejected, AmazonThrottled
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import MARKETPLACES, QuantityUpdate
+from stockguard.core.errors import AmazonAuthError, AmazonRejected, AmazonThrottled
+from stockguard.doubles.emulator import Emulator
 from tests.amazon.spapi_models import OPERATIONS, PRICING_OPERATIONS, operation, validator
 from tests.amazon.spapi_models import model as models
 from tests.amazon.test_emulator import SpClients

@@ -27,11 +27,11 @@ from sp_api.base.exceptions import (
     SellingApiRequestThrottledException,
 )
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.emulator.seed import load_seed_file
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.errors import InputError
+from stockguard.core.clock import ManualClock
+from stockguard.core.errors import InputError
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
+from stockguard.doubles.emulator.seed import load_seed_file
 
 US = "ATVPDKIKX0DER"
 ROOT = Path(__file__).resolve().parents[2]
@@ -509,7 +509,7 @@ def test_cli_prints_its_base_url_and_serves_until_interrupted(tmp_path: Path) ->
     command = [
         sys.executable,
         "-c",
-        "from stockguard.sync.cli import main; main()",
+        "from stockguard.cli import main; main()",
         "emulator",
         "--seed",
         str(seed),

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
 from tests.engine.conftest import StockguardProcess
 
 

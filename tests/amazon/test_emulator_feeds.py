@@ -13,8 +13,8 @@ import pytest
 from sp_api.api import Feeds
 from sp_api.base.exceptions import SellingApiRequestThrottledException
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.clock import ManualClock
+from stockguard.core.clock import ManualClock
+from stockguard.doubles.emulator import Emulator
 from tests.amazon.test_emulator import (
     QTY_PATH,
     SELLER,

@@ -13,9 +13,9 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import MARKETPLACES
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import MARKETPLACES
+from stockguard.doubles.emulator import Emulator
 from tests.amazon.test_emulator import access_token, item_path, merge_body
 
 MARKETS = [MARKETPLACES[c].marketplace_id for c in ("US", "CA", "MX")]

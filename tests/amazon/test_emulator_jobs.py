@@ -17,10 +17,10 @@ from sp_api.api import Feeds, Reports
 from sp_api.base import Marketplaces
 from sp_api.base.exceptions import SellingApiBadRequestException, SellingApiForbiddenException
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.wire import iso
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import MARKETPLACES
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import MARKETPLACES
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.wire import iso
 from tests.amazon.test_emulator import SELLER, SpClients
 
 US, CA, UK = (MARKETPLACES[c].marketplace_id for c in ("US", "CA", "UK"))

@@ -16,10 +16,10 @@ from sp_api.api import ListingsItems
 from sp_api.base import Marketplaces, SellingApiException
 from sp_api.base.exceptions import SellingApiBadRequestException
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
-from stockguard.sync.errors import AmazonRejected
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import MARKETPLACES, QuantityUpdate
+from stockguard.core.errors import AmazonRejected
+from stockguard.doubles.emulator import Emulator
 from tests.amazon.test_emulator import SELLER, SpClients, call, item_path
 from tests.amazon.test_gateway import make_gateway
 

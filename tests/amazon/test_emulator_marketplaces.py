@@ -18,12 +18,12 @@ from sp_api.api import ListingsItems, Orders, Reports
 from sp_api.base import Marketplaces
 from sp_api.base.exceptions import SellingApiBadRequestException, SellingApiForbiddenException
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.regions import NOT_IN_REGION, SALES_CHANNELS
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import MARKETPLACES, QuantityUpdate
-from stockguard.sync.errors import AmazonAuthError, InputError
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import MARKETPLACES, QuantityUpdate
+from stockguard.core.errors import AmazonAuthError, InputError
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.regions import NOT_IN_REGION, SALES_CHANNELS
 from tests.amazon.test_emulator import SELLER, SpClients, merge_body
 from tests.amazon.test_gateway import make_gateway
 

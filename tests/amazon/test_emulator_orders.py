@@ -17,8 +17,8 @@ from jsonschema import Draft4Validator, Draft7Validator
 from lxml import etree
 from sp_api.api import Feeds, Orders, Reports
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.clock import ManualClock
+from stockguard.core.clock import ManualClock
+from stockguard.doubles.emulator import Emulator
 from tests.amazon.spapi_models import OPERATIONS, PRICING_OPERATIONS, operation, validator
 from tests.amazon.test_emulator import SELLER, US, SpClients, call, item_path, small_seed
 

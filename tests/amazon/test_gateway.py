@@ -18,18 +18,18 @@ from typing import Any, ClassVar
 
 import pytest
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import AmazonSettings, Secrets
-from stockguard.sync.domain import OrderStatus, Party, QuantityUpdate
-from stockguard.sync.errors import (
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import AmazonSettings, Secrets
+from stockguard.core.domain import OrderStatus, Party, QuantityUpdate
+from stockguard.core.errors import (
     AmazonAuthError,
     AmazonRejected,
     AmazonThrottled,
     AmazonUnavailable,
 )
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 
 US = "ATVPDKIKX0DER"
 ODD_SKU = "ボール ペン/7"

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from stockguard.sync.amazon import feeds_doc, orders_parse, translate
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.amazon.ratelimit import RateLimiter, backoff_seconds, parse_rate
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import AmazonSettings, Secrets
-from stockguard.sync.domain import OrderStatus, Party, QuantityUpdate
-from stockguard.sync.errors import (
+from stockguard.core.amazon import feeds_doc, orders_parse, translate
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.amazon.ratelimit import RateLimiter, backoff_seconds, parse_rate
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import AmazonSettings, Secrets
+from stockguard.core.domain import OrderStatus, Party, QuantityUpdate
+from stockguard.core.errors import (
     AmazonAuthError,
     AmazonRejected,
     AmazonThrottled,

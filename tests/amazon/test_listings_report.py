@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stockguard.sync.amazon.listings_report import parse
-from stockguard.sync.errors import AmazonError
+from stockguard.core.amazon.listings_report import parse
+from stockguard.core.errors import AmazonError
 
 HEADER = (
     "item-name\titem-description\tlisting-id\tseller-sku\tprice\tquantity\topen-date\t"

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import QuantityUpdate
-from stockguard.sync.errors import AmazonUnavailable
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import QuantityUpdate
+from stockguard.core.errors import AmazonUnavailable
+from stockguard.doubles.emulator import Emulator
 from tests.amazon.test_gateway import make_gateway, seed_listings
 
 US = "ATVPDKIKX0DER"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.gateway_pricing import PricingTransport
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import marketplace
-from stockguard.sync.errors import ApiQuotaRefused
+from stockguard.core.amazon.gateway_pricing import PricingTransport
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import marketplace
+from stockguard.core.errors import ApiQuotaRefused
+from stockguard.doubles.emulator import Emulator
 from tests.amazon.spapi_models import PRICING_OPERATIONS
 from tests.amazon.test_conformance import _check_record
 from tests.apis.emulated import CREDENTIALS

@@ -1,4 +1,4 @@
-"""The default usage plans (sync/amazon/ratelimit.py, also the emulator's) are Amazon's own.
+"""The default usage plans (core/amazon/ratelimit.py, also the emulator's) are Amazon's own.
 
 Each operation's description in Amazon's models carries a "Usage Plan" table (rate per second,
 burst). The gateway starts from these before x-amzn-RateLimit-Limit corrects them, and the
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from stockguard.sync.amazon.ratelimit import DEFAULT_LIMITS
+from stockguard.core.amazon.ratelimit import DEFAULT_LIMITS
 from tests.amazon.spapi_models import model
 
 pytestmark = pytest.mark.shared

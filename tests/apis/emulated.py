@@ -7,13 +7,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from stockguard.cli.api_checker import ApiChecker, PageReader, Previous
+from stockguard.cli.apis import build_readers
+from stockguard.core.clock import Clock
+from stockguard.core.config import ApiSecrets, Settings, parse_settings
+from stockguard.core.domain import Observation, Source
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS
 from stockguard.suppliers.registry import parse_page
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS
-from stockguard.sync.cli.api_checker import ApiChecker, PageReader, Previous
-from stockguard.sync.cli.apis import build_readers
-from stockguard.sync.clock import Clock
-from stockguard.sync.config import ApiSecrets, Settings, parse_settings
-from stockguard.sync.domain import Observation, Source
 
 CREDENTIALS = {
     "lwa_app_id": EMULATOR_SECRETS.lwa_client_id,

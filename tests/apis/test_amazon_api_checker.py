@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import Availability, Source, SourceKind, UnknownReason
-from stockguard.sync.store import open_store
-from stockguard.sync.store.observations import latest_observations, record_observations
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import Availability, Source, SourceKind, UnknownReason
+from stockguard.core.store import open_store
+from stockguard.core.store.observations import latest_observations, record_observations
+from stockguard.doubles.emulator import Emulator
 from tests.apis.emulated import asin, emulated_checker, fixture_pages, jp_offers
 
 PAGES = Path(__file__).parents[1] / "fixtures/suppliers/amazon"

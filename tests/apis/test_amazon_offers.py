@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from stockguard.core.domain import Availability, Money, UnknownReason
 from stockguard.suppliers.apis.amazon import SourcingRule, read_answer, read_offers
-from stockguard.sync.domain import Availability, Money, UnknownReason
 
 AMAZON = "AN1VRQENFRJN5"
 

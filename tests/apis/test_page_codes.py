@@ -12,18 +12,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, inspect
 
-from stockguard.suppliers.apis.fakes.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
-from stockguard.suppliers.apis.fakes.yahoo import FakeYahoo, FakeYahooItem
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.cli.wiring import api_checker
+from stockguard.core.clock import ManualClock, SystemClock
+from stockguard.core.config import Settings, parse_settings, read_api_secrets
+from stockguard.core.domain import Availability, Source, SourceKind
+from stockguard.core.store import open_store
+from stockguard.core.store.api_codes import save_code, stored_codes
+from stockguard.core.store.db import apply_migrations, schema_version
+from stockguard.doubles.apis.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
+from stockguard.doubles.apis.yahoo import FakeYahoo, FakeYahooItem
 from stockguard.sync import api_refs
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.cli.wiring import api_checker
-from stockguard.sync.clock import ManualClock, SystemClock
-from stockguard.sync.config import Settings, parse_settings, read_api_secrets
-from stockguard.sync.domain import Availability, Source, SourceKind
-from stockguard.sync.store import open_store
-from stockguard.sync.store.api_codes import save_code, stored_codes
-from stockguard.sync.store.db import apply_migrations, schema_version
 
 RAKUTEN = [
     FakeRakutenItem("teashop:10000001", "matcha-01", "抹茶", 1980),
@@ -117,9 +117,9 @@ def test_import_resolves_rakuten_pages_once_and_warns_for_the_unresolved(
     assert "app-1" not in err + out
     assert "key-1" not in err + out
     assert "2 resolved, 0 already known, 1 not resolved" in out
-    engine = open_store(db_url)
+    db = open_store(db_url)
     try:
-        assert stored_codes(engine, "rakuten") == {
+        assert stored_codes(db, "rakuten") == {
             MATCHA: "teashop:10000001",
             WHISK: "teashop:10000002",
         }
@@ -129,7 +129,7 @@ def test_import_resolves_rakuten_pages_once_and_warns_for_the_unresolved(
         assert f"{GONE}: Rakuten item code not resolved" in err
         assert sum(fakes[0].statuses.values()) == calls + 1  # only the unresolved one again
     finally:
-        engine.dispose()
+        db.dispose()
 
 
 def test_import_without_rakuten_credentials_asks_nothing(
@@ -157,7 +157,7 @@ def with_env(settings: Settings) -> Settings:
 
 
 def test_the_checker_reads_resolved_rakuten_and_yahoo_pages_through_their_apis(
-    engine: Engine, clock: ManualClock
+    db: Engine, clock: ManualClock
 ) -> None:
     with (
         FakeRakuten(RAKUTEN, [FakeRakutenApp("app-1", "key-1")], clock) as rakuten,
@@ -169,11 +169,11 @@ def test_the_checker_reads_resolved_rakuten_and_yahoo_pages_through_their_apis(
                 "yahoo": {"endpoint": yahoo.base_url, "audit_share": 0.0},
             }
         }
-        checker = api_checker(with_env(parse_settings(raw)), clock, engine)
+        checker = api_checker(with_env(parse_settings(raw)), clock, db)
         try:
             pages = [Source(SourceKind.PAGE, url) for url in (MATCHA, WHISK, KYUSU)]
             assert checker.route(pages[1]) is None  # not resolved yet: a page
-            save_code(engine, "rakuten", WHISK, "teashop:10000002", clock.now())
+            save_code(db, "rakuten", WHISK, "teashop:10000002", clock.now())
             seen = {o.source_ref: o for o in checker.check(pages)}
             assert checker.route(pages[0]) is None  # MATCHA was never resolved
             assert set(seen) == {WHISK, KYUSU}
@@ -185,12 +185,12 @@ def test_the_checker_reads_resolved_rakuten_and_yahoo_pages_through_their_apis(
             checker.close()
 
 
-def test_a_version_3_store_gets_the_api_codes_table(engine: Engine) -> None:
-    from stockguard.sync.store.api_code_tables import api_codes
+def test_a_version_3_store_gets_the_api_codes_table(db: Engine) -> None:
+    from stockguard.core.store.api_code_tables import api_codes
 
-    with engine.begin() as conn:  # as a store made before version 4 was
+    with db.begin() as conn:  # as a store made before version 4 was
         api_codes.drop(conn)
         conn.execute(delete(schema_version).where(schema_version.c.version == 4))
 
-    assert apply_migrations(engine) == [4]
-    assert "api_codes" in inspect(engine).get_table_names()
+    assert apply_migrations(db) == [4]
+    assert "api_codes" in inspect(db).get_table_names()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stockguard.sync.clock import ManualClock
+from stockguard.core.clock import ManualClock
 from stockguard.sync.quota import QuotaPacer
 
 

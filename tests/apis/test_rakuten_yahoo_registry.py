@@ -9,13 +9,13 @@ from dataclasses import replace
 
 import pytest
 
-from stockguard.suppliers.apis.fakes.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
-from stockguard.suppliers.apis.fakes.yahoo import FakeYahoo, FakeYahooItem
-from stockguard.sync.cli.api_checker import ApiChecker
-from stockguard.sync.cli.apis import build_readers
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import Settings, parse_settings, read_api_secrets
-from stockguard.sync.domain import Availability, Source, SourceKind
+from stockguard.cli.api_checker import ApiChecker
+from stockguard.cli.apis import build_readers
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import Settings, parse_settings, read_api_secrets
+from stockguard.core.domain import Availability, Source, SourceKind
+from stockguard.doubles.apis.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
+from stockguard.doubles.apis.yahoo import FakeYahoo, FakeYahooItem
 
 RAKUTEN = [
     FakeRakutenItem("teashop:matcha-01", "matcha-01", "抹茶", 1980),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stockguard.sync.cli.apis import hourly_capacity
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import parse_settings
-from stockguard.sync.domain import Availability, Observation, UnknownReason
+from stockguard.cli.apis import hourly_capacity
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import parse_settings
+from stockguard.core.domain import Availability, Observation, UnknownReason
+from stockguard.core.store import open_store
+from stockguard.core.store.observations import record_observations
 from stockguard.sync.status import read_status
-from stockguard.sync.store import open_store
-from stockguard.sync.store.observations import record_observations
 
 
 def test_status_shows_items_read_against_each_quota(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from stockguard.sync.domain import MARKETPLACES, Order, OrderItem, OrderStatus, Party
+from stockguard.core.domain import MARKETPLACES, Order, OrderItem, OrderStatus, Party
 
 US = MARKETPLACES["US"].marketplace_id
 JP = MARKETPLACES["JP"].marketplace_id

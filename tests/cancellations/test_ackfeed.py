@@ -15,9 +15,9 @@ from stockguard.cancellations.ackfeed import (
     parse_processing_report,
 )
 from stockguard.cancellations.feedresult import order_errors
-from stockguard.sync.amazon.results import FeedResult, ListingIssue
-from stockguard.sync.domain import CancelReason
-from stockguard.sync.errors import CancellationError
+from stockguard.core.amazon.results import FeedResult, ListingIssue
+from stockguard.core.domain import CancelReason
+from stockguard.core.errors import CancellationError
 
 ORDER_A = AckOrder(
     "112-1234567-1234567",

@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 
 from stockguard.cancellations.health import parse_account_health
 from stockguard.cancellations.report_run import fetch_health
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import AmazonSettings
-from stockguard.sync.errors import InputError
-from stockguard.sync.store.mail import latest_health, save_health
+from stockguard.cancellations.store.mail import latest_health, save_health
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import AmazonSettings
+from stockguard.core.errors import InputError
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 
 SCHEMA = "spapi-models/json-schemas/accountHealthReport-2020-11-18.json"
 
@@ -107,20 +107,20 @@ def test_not_a_v2_report() -> None:
         parse_account_health({"accountStatuses": []})
 
 
-def test_stored_figures_come_back_newest_per_marketplace(engine: Engine) -> None:
+def test_stored_figures_come_back_newest_per_marketplace(db: Engine) -> None:
     older = parse_account_health(report())
     newer_doc = copy.deepcopy(report())
     newer_doc["performanceMetrics"][0]["preFulfillmentCancellationRate"]["rate"] = 0.0331
-    save_health(engine, older, datetime(2026, 3, 10, tzinfo=UTC))
-    save_health(engine, parse_account_health(newer_doc)[:1], datetime(2026, 3, 11, tzinfo=UTC))
-    latest = latest_health(engine)
+    save_health(db, older, datetime(2026, 3, 10, tzinfo=UTC))
+    save_health(db, parse_account_health(newer_doc)[:1], datetime(2026, 3, 11, tzinfo=UTC))
+    latest = latest_health(db)
     assert latest["ATVPDKIKX0DER"].rate == Decimal("0.0331")
     assert latest["ATVPDKIKX0DER"].fetched_at == datetime(2026, 3, 11, tzinfo=UTC)
     assert latest["A1VC38T7YXB528"].rate == Decimal("0.05")
     assert latest["A1VC38T7YXB528"].date_from == datetime(2026, 3, 3, tzinfo=UTC)
 
 
-def test_fetched_through_the_gateway_from_the_emulator(engine: Engine, clock: ManualClock) -> None:
+def test_fetched_through_the_gateway_from_the_emulator(db: Engine, clock: ManualClock) -> None:
     # Amazon's own example spelling, served by the local SP-API emulator over real HTTP.
     document = report()
     for entry in document["performanceMetrics"][:2]:
@@ -131,9 +131,9 @@ def test_fetched_through_the_gateway_from_the_emulator(engine: Engine, clock: Ma
             seller_id=EMULATOR_SELLER_ID, endpoint=emulator.base_url, lwa_endpoint=emulator.base_url
         )
         with AmazonGateway(settings, EMULATOR_SECRETS, clock) as gateway:
-            figures = fetch_health(engine, gateway, clock.now())
+            figures = fetch_health(db, gateway, clock.now())
     assert [(f.marketplace_id, f.metric_key, f.rate) for f in figures] == [
         ("ATVPDKIKX0DER", "prefulfillmentCancelRate", Decimal("0.0248")),
         ("A1VC38T7YXB528", "prefulfillmentCancelRate", Decimal("0.05")),
     ]
-    assert latest_health(engine)["ATVPDKIKX0DER"].order_count == 121
+    assert latest_health(db)["ATVPDKIKX0DER"].order_count == 121

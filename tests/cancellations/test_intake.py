@@ -11,13 +11,13 @@ from sqlalchemy import Engine, func, select
 
 from stockguard.cancellations.intake import MailIntake, read_eml_files, read_mbox
 from stockguard.cancellations.mail import MailKind, parse_message
-from stockguard.sync.cli import cli
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import Party
-from stockguard.sync.errors import InputError
-from stockguard.sync.store.mail import list_cancel_requests, list_returns
-from stockguard.sync.store.mail_tables import mail_messages
-from stockguard.sync.store.orders import load_order, upsert_orders
+from stockguard.cancellations.store.mail import list_cancel_requests, list_returns
+from stockguard.cancellations.store.mail_tables import mail_messages
+from stockguard.cli import cli
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import Party
+from stockguard.core.errors import InputError
+from stockguard.core.store.orders import load_order, upsert_orders
 from tests.cancellations.rate_orders import JP, US, order
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
@@ -63,9 +63,9 @@ def test_other_mail_and_informal_buyer_messages_are_ignored() -> None:
         assert parse_message((MAIL / name).read_bytes(), name).kind is MailKind.IGNORED
 
 
-def _stored_orders(engine: Engine) -> None:
+def _stored_orders(db: Engine) -> None:
     upsert_orders(
-        engine,
+        db,
         [
             # the API flags the US request: agree
             order("112-4471029-5530641", "2026-03-09T12:00Z", item_flag=True),
@@ -77,9 +77,9 @@ def _stored_orders(engine: Engine) -> None:
     )
 
 
-def test_files_and_mbox_are_applied_once_with_the_api_cross_check(engine: Engine) -> None:
-    _stored_orders(engine)
-    intake = MailIntake(engine, lambda order_id: load_order(engine, order_id), ManualClock(NOW))
+def test_files_and_mbox_are_applied_once_with_the_api_cross_check(db: Engine) -> None:
+    _stored_orders(db)
+    intake = MailIntake(db, lambda order_id: load_order(db, order_id), ManualClock(NOW))
     intake.take_all(read_eml_files(EMLS))
     summary = intake.take_all(read_mbox(MBOX))
     applied = {event.order_id: (event.kind.value, check) for event, check in summary.applied}
@@ -95,24 +95,24 @@ def test_files_and_mbox_are_applied_once_with_the_api_cross_check(engine: Engine
     assert [e.origin for e in summary.duplicates] == [f"{MBOX}#1"]
     assert (summary.ignored, len(summary.malformed)) == (4, 6)
     assert f"{MBOX}#4: ignored, looks like an Amazon email but bad order id" in summary.warnings[-1]
-    with engine.connect() as conn:  # nothing of the look-alikes reached the store
+    with db.connect() as conn:  # nothing of the look-alikes reached the store
         assert conn.scalar(select(func.count()).select_from(mail_messages)) == 6
-    checks = {r.order_id: r.api_check for r in list_cancel_requests(engine)}
+    checks = {r.order_id: r.api_check for r in list_cancel_requests(db)}
     assert checks["112-4471029-5530641"] == "agree"
-    assert {r.marketplace_id for r in list_cancel_requests(engine)} == {US, JP, "A2EUQ1WTGCTBG2"}
+    assert {r.marketplace_id for r in list_cancel_requests(db)} == {US, JP, "A2EUQ1WTGCTBG2"}
 
 
-def test_second_run_applies_nothing(engine: Engine) -> None:
+def test_second_run_applies_nothing(db: Engine) -> None:
     clock = ManualClock(NOW)
-    MailIntake(engine, lambda _: None, clock).take_all(read_eml_files(EMLS))
-    again = MailIntake(engine, lambda _: None, clock).take_all(read_eml_files(EMLS))
+    MailIntake(db, lambda _: None, clock).take_all(read_eml_files(EMLS))
+    again = MailIntake(db, lambda _: None, clock).take_all(read_eml_files(EMLS))
     assert (again.applied, len(again.duplicates)) == ([], 4)
 
 
-def test_returns_keep_the_buyers_comment(engine: Engine) -> None:
-    MailIntake(engine, lambda _: None, ManualClock(NOW)).take_all(read_mbox(MBOX))
-    MailIntake(engine, lambda _: None, ManualClock(NOW)).take_all(read_eml_files(EMLS))
-    returns = list_returns(engine)
+def test_returns_keep_the_buyers_comment(db: Engine) -> None:
+    MailIntake(db, lambda _: None, ManualClock(NOW)).take_all(read_mbox(MBOX))
+    MailIntake(db, lambda _: None, ManualClock(NOW)).take_all(read_eml_files(EMLS))
+    returns = list_returns(db)
     assert [(r.order_id, r.comment) for r in returns] == [
         ("204-7781234-1029384", "The print is smudged on one corner and the hem is coming apart."),
         ("503-8812345-1200456", "写真より色がかなり濃いです。未使用です。"),
@@ -130,8 +130,8 @@ def test_unreadable_inputs_name_the_file(tmp_path: Path) -> None:
         list(read_mbox(tmp_path / "missing.mbox"))
 
 
-def test_commands_intake_mail_and_returns_list(engine: Engine, db_url: str) -> None:
-    _stored_orders(engine)
+def test_commands_intake_mail_and_returns_list(db: Engine, db_url: str) -> None:
+    _stored_orders(db)
     args = ["--db", db_url, "intake", "mail", "--mbox", str(MBOX)]
     for path in EMLS:
         args += ["--eml", str(path)]

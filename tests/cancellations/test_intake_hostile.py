@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 from stockguard.cancellations.imap import ImapConfig, ImapReader
 from stockguard.cancellations.intake import MailIntake
 from stockguard.cancellations.mail import MailKind, parse_message
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.store.mail import list_cancel_requests, list_returns, load_mark
+from stockguard.cancellations.store.mail import list_cancel_requests, list_returns, load_mark
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.clock import ManualClock
 from tests.cancellations.imapd import Mailbox, imap_server
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
@@ -70,7 +70,7 @@ def write_mbox(path: Path, mails: list[bytes]) -> Path:
 def test_a_hostile_email_is_reported_and_the_rest_applied(
     name: str,
     db_url: str,
-    engine: Engine,
+    db: Engine,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -88,24 +88,24 @@ def test_a_hostile_email_is_reported_and_the_rest_applied(
     assert code == 1, out + err
     assert f"amazon.mbox#2: ignored, looks like an Amazon email but its {field}" in err
     assert "2 applied, 0 already applied, 0 ignored, 1 malformed" in out
-    assert [r.order_id for r in list_returns(engine)] == ["204-7781234-0000001"]
-    assert len(list_cancel_requests(engine)) == 1
+    assert [r.order_id for r in list_returns(db)] == ["204-7781234-0000001"]
+    assert len(list_cancel_requests(db)) == 1
 
 
-def test_imap_moves_past_a_hostile_email(engine: Engine, clock: ManualClock) -> None:
+def test_imap_moves_past_a_hostile_email(db: Engine, clock: ManualClock) -> None:
     box = Mailbox()
     for data in (return_mail(1), return_mail(2, *HOSTILE["NUL in the comment"][:2]), CANCEL_US):
         box.add(data)
     with imap_server(box) as (host, port):
         cfg = ImapConfig(host, box.user, box.password, port=port, tls=False)
-        first = MailIntake(engine, lambda _order_id: None, clock)
-        ImapReader(cfg, first, engine, clock).run()
-        again = MailIntake(engine, lambda _order_id: None, clock)
-        ImapReader(cfg, again, engine, clock).run()
+        first = MailIntake(db, lambda _order_id: None, clock)
+        ImapReader(cfg, first, db, clock).run()
+        again = MailIntake(db, lambda _order_id: None, clock)
+        ImapReader(cfg, again, db, clock).run()
 
     assert len(first.summary.applied) == 2
     assert "UID=2: ignored, looks like an Amazon email but its comment" in first.summary.warnings[0]
-    mark = load_mark(engine, cfg.mailbox)
+    mark = load_mark(db, cfg.mailbox)
     assert mark is not None
     assert mark.last_uid == 3
     assert box.fetched == [1, 2, 3]  # the next run does not stumble on UID 2 again

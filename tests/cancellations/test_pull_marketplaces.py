@@ -21,15 +21,15 @@ from stockguard.cancellations.pull import pull_orders
 from stockguard.cancellations.reasons import RouteKind, SupplierCheck
 from stockguard.cancellations.report_run import gather_reports
 from stockguard.cancellations.service import plan_cancellations
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import AmazonSettings, CancellationSettings
-from stockguard.sync.domain import MARKETPLACES, Availability, Listing
-from stockguard.sync.errors import AmazonError
-from stockguard.sync.store.listings import save_listings
-from stockguard.sync.store.orders import load_orders
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import AmazonSettings, CancellationSettings
+from stockguard.core.domain import MARKETPLACES, Availability, Listing
+from stockguard.core.errors import AmazonError
+from stockguard.core.store.listings import save_listings
+from stockguard.core.store.orders import load_orders
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 
 US, CA, UK = (MARKETPLACES[c].marketplace_id for c in ("US", "CA", "UK"))
 SEED: dict[str, Any] = {
@@ -59,50 +59,50 @@ def gateway(emulator: Emulator, clock: ManualClock) -> Iterator[AmazonGateway]:
         yield gw
 
 
-def catalogue(engine: Engine, clock: ManualClock, *markets: str) -> None:
-    save_listings(engine, [Listing(f"TEA-{m}", m) for m in markets], clock.now())
+def catalogue(db: Engine, clock: ManualClock, *markets: str) -> None:
+    save_listings(db, [Listing(f"TEA-{m}", m) for m in markets], clock.now())
 
 
 def test_a_us_and_ca_catalogue_pulls_plans_and_reports_both(
-    engine: Engine, emulator: Emulator, gateway: AmazonGateway, clock: ManualClock
+    db: Engine, emulator: Emulator, gateway: AmazonGateway, clock: ManualClock
 ) -> None:
-    catalogue(engine, clock, "US", "CA")
+    catalogue(db, clock, "US", "CA")
     us = emulator.add_order("TEA-US").order_id
     ca = emulator.add_order("TEA-CA").order_id
     clock.advance(600)
 
-    pulled = pull_orders(engine, gateway, clock)
+    pulled = pull_orders(db, gateway, clock)
 
-    assert {o.order_id: o.marketplace_id for o in load_orders(engine)} == {us: US, ca: CA}
+    assert {o.order_id: o.marketplace_id for o in load_orders(db)} == {us: US, ca: CA}
     assert pulled.markets is not None
     assert [m.code for m in pulled.markets.pulled] == ["US", "CA"]
     assert pulled.skipped_note() == ""
     out = SupplierCheck(Availability.OUT_OF_STOCK, "在庫切れ", clock.now())
-    plan = plan_cancellations(engine, clock, {"TEA-US": out, "TEA-CA": out})
+    plan = plan_cancellations(db, clock, {"TEA-US": out, "TEA-CA": out})
     assert {e.order.order_id for e in plan.entries if e.route.kind is RouteKind.AUTO_CANCEL} == {
         us,
         ca,
     }
-    reports = gather_reports(engine, CancellationSettings(), clock.now())
+    reports = gather_reports(db, CancellationSettings(), clock.now())
     assert sorted(r.marketplace.code for r in reports) == ["CA", "US"]
 
 
 def test_a_marketplace_of_another_region_is_named_not_pulled(
-    engine: Engine,
+    db: Engine,
     emulator: Emulator,
     gateway: AmazonGateway,
     clock: ManualClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     pull_module._warned.clear()  # a fresh process: nothing warned yet
-    catalogue(engine, clock, "US", "UK")
+    catalogue(db, clock, "US", "UK")
     us = emulator.add_order("TEA-US").order_id
     clock.advance(600)
 
-    pulled = pull_orders(engine, gateway, clock)
-    pull_orders(engine, gateway, clock)
+    pulled = pull_orders(db, gateway, clock)
+    pull_orders(db, gateway, clock)
 
-    assert [o.order_id for o in load_orders(engine)] == [us]
+    assert [o.order_id for o in load_orders(db)] == [us]
     assert pulled.markets is not None
     assert [m.code for m in pulled.markets.other_region] == ["UK"]
     assert "UK" in pulled.skipped_note()
@@ -112,20 +112,20 @@ def test_a_marketplace_of_another_region_is_named_not_pulled(
 
 
 def test_a_marketplace_added_later_reaches_back_its_own_lookback(
-    engine: Engine, emulator: Emulator, gateway: AmazonGateway, clock: ManualClock
+    db: Engine, emulator: Emulator, gateway: AmazonGateway, clock: ManualClock
 ) -> None:
-    catalogue(engine, clock, "US")
+    catalogue(db, clock, "US")
     old_ca = emulator.add_order("TEA-CA", purchased_at=clock.now() - timedelta(days=10))
     emulator.add_order("TEA-US")
     clock.advance(600)
-    pull_orders(engine, gateway, clock)
-    assert old_ca.order_id not in {o.order_id for o in load_orders(engine)}
+    pull_orders(db, gateway, clock)
+    assert old_ca.order_id not in {o.order_id for o in load_orders(db)}
 
     clock.advance(3600)
-    catalogue(engine, clock, "CA")
-    again = pull_orders(engine, gateway, clock)
+    catalogue(db, clock, "CA")
+    again = pull_orders(db, gateway, clock)
 
-    assert old_ca.order_id in {o.order_id for o in load_orders(engine)}
+    assert old_ca.order_id in {o.order_id for o in load_orders(db)}
     assert again.updated_after <= clock.now() - timedelta(days=29)
 
 
@@ -140,16 +140,16 @@ def test_the_emulator_refuses_a_search_across_regions(
 
 
 def test_the_demo_catalogue_is_pulled_whole_by_the_demo_account(
-    engine: Engine, clock: ManualClock
+    db: Engine, clock: ManualClock
 ) -> None:
     from pathlib import Path
 
     from stockguard.cancellations.pull import markets_to_pull
-    from stockguard.sync.cli.catalogue.importer import import_listings_file
-    from stockguard.sync.cli.demo_run import demo_settings
+    from stockguard.cli.catalogue.importer import import_listings_file
+    from stockguard.cli.demo_run import demo_settings
 
     demo = Path(__file__).resolve().parents[2] / "data" / "demo-listings.csv"
-    import_listings_file(engine, demo, clock.now())
-    markets = markets_to_pull(engine, demo_settings("sqlite://", "http://127.0.0.1:1").amazon)
+    import_listings_file(db, demo, clock.now())
+    markets = markets_to_pull(db, demo_settings("sqlite://", "http://127.0.0.1:1").amazon)
     assert markets.other_region == ()
     assert sorted(m.code for m in markets.pulled) == ["CA", "MX", "US"]

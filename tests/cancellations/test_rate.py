@@ -25,7 +25,7 @@ from stockguard.cancellations.rate import (
     orders_for_next_slot,
     seller_orders,
 )
-from stockguard.sync.domain import Order, OrderStatus, Party
+from stockguard.core.domain import Order, OrderStatus, Party
 from tests.cancellations.rate_orders import JP, US, at, order, plain
 
 TARGET = Fraction(1, 40)  # 2.5%

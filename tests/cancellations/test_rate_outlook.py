@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from stockguard.cancellations import outlook
 from stockguard.cancellations.rate import Treatment, seller_orders
-from stockguard.sync.domain import Party
+from stockguard.core.domain import Party
 from tests.cancellations.rate_orders import US, order, plain
 from tests.cancellations.test_rate import _us_history
 

@@ -17,7 +17,7 @@ from stockguard.cancellations.reasons import (
     why_not_cancellable,
 )
 from stockguard.cancellations.replies import cancel_request_reply
-from stockguard.sync.domain import Availability, CancelReason, Order, OrderItem, OrderStatus, Party
+from stockguard.core.domain import Availability, CancelReason, Order, OrderItem, OrderStatus, Party
 
 ORDERED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = ORDERED + timedelta(hours=48)

@@ -16,12 +16,12 @@ from sqlalchemy import Engine
 from stockguard.cancellations.chart import write_png
 from stockguard.cancellations.report import CSV_COLUMNS, build_report, csv_rows
 from stockguard.cancellations.report_html import render_html
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.report_view import print_report
-from stockguard.sync.config import CancellationSettings
-from stockguard.sync.domain import Party
-from stockguard.sync.store.mail import HealthFigure, save_health
-from stockguard.sync.store.orders import upsert_orders
+from stockguard.cancellations.store.mail import HealthFigure, save_health
+from stockguard.cli import cli
+from stockguard.cli.report_view import print_report
+from stockguard.core.config import CancellationSettings
+from stockguard.core.domain import Party
+from stockguard.core.store.orders import upsert_orders
 from tests.cancellations.rate_orders import JP, US, order, plain
 from tests.cancellations.test_rate import _us_history
 
@@ -144,10 +144,10 @@ def test_png_is_an_image(tmp_path: Path) -> None:
 
 
 def test_command_writes_csv_html_png_and_shows_amazons_figure(
-    engine: Engine, db_url: str, tmp_path: Path
+    db: Engine, db_url: str, tmp_path: Path
 ) -> None:
-    upsert_orders(engine, _us_history(), NOW)
-    save_health(engine, [amazon_figure()], NOW)
+    upsert_orders(db, _us_history(), NOW)
+    save_health(db, [amazon_figure()], NOW)
     out = tmp_path / "rate"
     args = [
         "--db",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from stockguard.cancellations.verdicts import combine_sources, read_verdict_file
-from stockguard.sync.domain import (
+from stockguard.core.domain import (
     Availability,
     Listing,
     Observation,
@@ -16,7 +16,7 @@ from stockguard.sync.domain import (
     SourceKind,
     UnknownReason,
 )
-from stockguard.sync.errors import InputError
+from stockguard.core.errors import InputError
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

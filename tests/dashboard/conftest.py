@@ -28,20 +28,20 @@ from starlette.applications import Starlette
 
 from stockguard.cancellations.reasons import SupplierCheck
 from stockguard.cancellations.service import plan_cancellations
+from stockguard.cli import cli
+from stockguard.cli.dashboard.server import listen, make_app
+from stockguard.cli.dashboard.server import served as serve_in_thread
+from stockguard.cli.demo_loop import TONYA
+from stockguard.cli.demo_run import demo_settings
+from stockguard.core.clock import Clock, SystemClock
+from stockguard.core.config import Settings
+from stockguard.core.domain import Availability
+from stockguard.core.store import open_store
+from stockguard.core.store.feeds import SqlFeedStore
+from stockguard.core.store.orders import load_orders
 from stockguard.suppliers.feeds import import_feed
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.dashboard.server import listen, make_app
-from stockguard.sync.cli.dashboard.server import served as serve_in_thread
-from stockguard.sync.cli.demo_loop import TONYA
-from stockguard.sync.cli.demo_run import demo_settings
-from stockguard.sync.clock import Clock, SystemClock
-from stockguard.sync.config import Settings
-from stockguard.sync.domain import Availability
-from stockguard.sync.store import open_store
-from stockguard.sync.store.feeds import SqlFeedStore
-from stockguard.sync.store.orders import load_orders
 
-LAUNCH_MAIN = "from stockguard.sync.cli import main; main()"
+LAUNCH_MAIN = "from stockguard.cli import main; main()"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS_ENV = "STOCKGUARD_SCREENSHOTS"  # a folder (docs/screenshots) to refresh the docs
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser
 
+from stockguard.cli.demo_loop import TONYA
+from stockguard.core.config import Settings
+from stockguard.core.domain import Availability
+from stockguard.core.store.feeds import SqlFeedStore, latest_feed_observations
 from stockguard.suppliers.feeds import import_feed
-from stockguard.sync.cli.demo_loop import TONYA
-from stockguard.sync.config import Settings
-from stockguard.sync.domain import Availability
-from stockguard.sync.store.feeds import SqlFeedStore, latest_feed_observations
 from tests.dashboard import test_actions
 from tests.dashboard.conftest import dashboard_app, save_screenshot
 from tests.dashboard.test_actions import Serve, World, hold_the_lock

@@ -26,20 +26,20 @@ from starlette.applications import Starlette
 from stockguard.cancellations.pull import pull_orders
 from stockguard.cancellations.reasons import SupplierCheck
 from stockguard.cancellations.service import plan_cancellations
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.demo_run import demo_settings
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import Settings
-from stockguard.sync.domain import Availability
-from stockguard.sync.errors import ConfigError
+from stockguard.cancellations.store.cancellation_plan import CancelState, all_rows
+from stockguard.cli import cli
+from stockguard.cli.demo_run import demo_settings
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import Settings
+from stockguard.core.domain import Availability
+from stockguard.core.errors import ConfigError
+from stockguard.core.store import open_store
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.lock_tables import run_lock
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SELLER_ID
 from stockguard.sync.runlock import LOCK_NAME
-from stockguard.sync.store import open_store
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.cancellation_plan import CancelState, all_rows
-from stockguard.sync.store.lock_tables import run_lock
 from tests.dashboard.conftest import dashboard_app, save_screenshot
 
 Serve = Callable[[Starlette], str]
@@ -214,6 +214,6 @@ def test_beyond_loopback_it_needs_a_password(
 
 
 def dashboard_app_on(settings: Settings, host: str) -> Starlette:
-    from stockguard.sync.cli.dashboard.server import make_app
+    from stockguard.cli.dashboard.server import make_app
 
     return make_app(settings, host, allow_actions=False)

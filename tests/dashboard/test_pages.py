@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 from starlette.applications import Starlette
 
-from stockguard.sync.store import open_store
-from stockguard.sync.store.cancellation_plan import CancelState, rows_in
+from stockguard.cancellations.store.cancellation_plan import CancelState, rows_in
+from stockguard.core.store import open_store
 from tests.dashboard.conftest import (
     dashboard_app,
     demo_dashboard_settings,
@@ -73,7 +73,7 @@ def test_the_overview_shows_the_numbers_status_prints(
     assert figure(page, "policy-live") == shown["policy wants: live"]
     assert figure(page, "policy-zero") == shown["policy wants: 0"]
     assert figure(page, "outbox-open") == shown["outbox rows not yet answered"]
-    assert figure(page, "last-push") == shown['last push accepted']  # both in the seller's zone
+    assert figure(page, "last-push") == shown["last push accepted"]  # both in the seller's zone
     reasons = {
         cell.get_attribute("data-reason"): cell.inner_text()
         for cell in page.locator("[data-reason]").all()

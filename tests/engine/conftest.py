@@ -30,19 +30,19 @@ from typing import IO, Any
 import pytest
 from sqlalchemy import Engine
 
+from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.cli.demo_run import DEMO_RULES, HOSTS, demo_settings, emulator_seed
+from stockguard.cli.wiring import Wired, page_checker
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import Clock, ManualClock, SystemClock
+from stockguard.core.config import Settings
+from stockguard.core.domain import Listing
+from stockguard.core.store import open_store
+from stockguard.doubles.demoshop import DemoProduct, DemoShop
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.sync.cli.demo_run import DEMO_RULES, HOSTS, demo_settings, emulator_seed
-from stockguard.sync.cli.wiring import Wired, page_checker
-from stockguard.sync.clock import Clock, ManualClock, SystemClock
-from stockguard.sync.config import Settings
-from stockguard.sync.demoshop import DemoProduct, DemoShop
-from stockguard.sync.domain import Listing
 from stockguard.sync.engine import PassReport, SourceChecker, SyncEngine
-from stockguard.sync.store import open_store
 
 HOST_A, HOST_B = "127.0.0.1", "127.0.0.2"
 DEFAULT_QUANTITY = 3
@@ -122,11 +122,11 @@ def shop(clock: ManualClock) -> Iterator[DemoShop]:
 
 @pytest.fixture
 def world(
-    tmp_path: Path, db_url: str, engine: Engine, clock: ManualClock, shop: DemoShop
+    tmp_path: Path, db_url: str, db: Engine, clock: ManualClock, shop: DemoShop
 ) -> Iterator[World]:
     """The local world, catalogue imported, engine loaded; nothing checked yet."""
     path = write_catalogue(tmp_path / "catalogue.csv", shop)
-    report = import_listings_file(engine, path, clock.now(), rules=DEMO_RULES)
+    report = import_listings_file(db, path, clock.now(), rules=DEMO_RULES)
     assert not report.errors
     items = read_listings_csv(path, DEMO_RULES).listings
     with ExitStack() as stack:
@@ -135,10 +135,10 @@ def world(
         gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
         fetcher = stack.enter_context(Fetcher(settings.suppliers, clock))
         checker = page_checker(fetcher)
-        sync = SyncEngine(engine, gateway, checker, settings, clock)
+        sync = SyncEngine(db, gateway, checker, settings, clock)
         sync.load()
-        wired = Wired(engine, gateway, sync, ExitStack())
-        yield World(clock, shop, emu, engine, settings, sync, wired, items, checker)
+        wired = Wired(db, gateway, sync, ExitStack())
+        yield World(clock, shop, emu, db, settings, sync, wired, items, checker)
 
 
 # --- the live world: real clock, SQLite file, config file, subprocesses -----------------------
@@ -148,7 +148,7 @@ SECRET_ENV = {
     "LWA_CLIENT_SECRET": EMULATOR_SECRETS.lwa_client_secret,
     "SP_API_REFRESH_TOKEN": EMULATOR_SECRETS.refresh_token,
 }
-LAUNCH = "import sys; from stockguard.sync.cli import main; sys.argv[0] = 'stockguard'; main()"
+LAUNCH = "import sys; from stockguard.cli import main; sys.argv[0] = 'stockguard'; main()"
 
 
 def toml_text(sections: Mapping[str, Mapping[str, Any]]) -> str:

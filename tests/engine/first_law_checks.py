@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from stockguard.core.config import Settings
+from stockguard.core.domain import Availability, Listing, Observation
+from stockguard.core.store.observations import recent_observations
+from stockguard.doubles.emulator import Emulator
 from stockguard.sync import policy
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.config import Settings
-from stockguard.sync.domain import Availability, Listing, Observation
 from stockguard.sync.engine import HISTORY_DEPTH
-from stockguard.sync.store.observations import recent_observations
 
 # --- violations ---------------------------------------------------------------------------------
 

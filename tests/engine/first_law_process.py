@@ -17,8 +17,8 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from stockguard.sync.config import parse_settings
-from stockguard.sync.store.listings import find_listings
+from stockguard.core.config import parse_settings
+from stockguard.core.store.listings import find_listings
 from tests.engine.conftest import CATALOGUE, LiveWorld, StockguardProcess, build_live
 from tests.engine.first_law_checks import assert_law
 

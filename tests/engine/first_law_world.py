@@ -18,22 +18,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from stockguard.cli.jobs import pull_and_reconcile
+from stockguard.cli.wiring import Wired, page_checker
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import FeedSettings, PlannerSettings
+from stockguard.core.domain import Listing, Source, SourceKind
+from stockguard.core.store import open_store
+from stockguard.core.store.feeds import SqlFeedStore
+from stockguard.core.store.listings import quantity_updates, save_listings
+from stockguard.doubles.demoshop import DemoProduct, DemoShop
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SELLER_ID
 from stockguard.suppliers.feeds import FeedRefused, import_feed
 from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.cli.jobs import pull_and_reconcile
-from stockguard.sync.cli.wiring import Wired, page_checker
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import FeedSettings, PlannerSettings
-from stockguard.sync.demoshop import DemoProduct, DemoShop
-from stockguard.sync.domain import Listing, Source, SourceKind
 from stockguard.sync.engine import SyncEngine
 from stockguard.sync.pusher import push
-from stockguard.sync.store import open_store
-from stockguard.sync.store.feeds import SqlFeedStore
-from stockguard.sync.store.listings import quantity_updates, save_listings
 from tests.engine.conftest import engine_settings
 from tests.engine.first_law_checks import assert_law
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.store.observation_tables import decisions
-from stockguard.sync.store.outbox_tables import outbox
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.store.observation_tables import decisions
+from stockguard.core.store.outbox_tables import outbox
 from tests.engine.conftest import HOST_B, SECRET_ENV, LiveWorld, StockguardProcess
 
 

@@ -129,4 +129,4 @@ def test_no_command_hands_rich_a_formatted_string() -> None:
         (ROOT / "cancellations").glob("*.py")
     )
     offenders = [hit for path in files for hit in _prints_of_formatted_text(path)]
-    assert offenders == [], "print data through sync.cli.plain (plain / styled)"
+    assert offenders == [], "print data through cli.plain (plain / styled)"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from stockguard.sync.amazon.translate import CREDENTIAL_ENV
-from stockguard.sync.store.observation_tables import observations
+from stockguard.core.amazon.translate import CREDENTIAL_ENV
+from stockguard.core.store.observation_tables import observations
 from tests.engine import test_cli_engine
 from tests.engine.conftest import LiveWorld
 from tests.engine.test_cli_engine import Invoke, count

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from stockguard.sync.store.observation_tables import decisions
-from stockguard.sync.store.outbox_tables import outbox
+from stockguard.core.store.observation_tables import decisions
+from stockguard.core.store.outbox_tables import outbox
 from tests.engine import test_cli_engine
 from tests.engine.conftest import LiveWorld
 from tests.engine.test_cli_engine import Invoke, count, sends

@@ -8,13 +8,13 @@ from collections import Counter
 
 import pytest
 
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.cli.jobs import pull_and_reconcile
-from stockguard.sync.domain import Availability, UnknownReason
+from stockguard.cli.jobs import pull_and_reconcile
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.domain import Availability, UnknownReason
+from stockguard.core.store import outbox
+from stockguard.core.store.observations import decision_history
+from stockguard.core.store.outbox import State
 from stockguard.sync.engine import SyncEngine
-from stockguard.sync.store import outbox
-from stockguard.sync.store.observations import decision_history
-from stockguard.sync.store.outbox import State
 from tests.engine.conftest import CATALOGUE, DEFAULT_QUANTITY, HOST_A, HOST_B, PASS_GAP, World
 
 PATCH = "patchListingsItem"

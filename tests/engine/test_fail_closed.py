@@ -14,22 +14,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.cli.catalogue.sources import SourceRules
+from stockguard.cli.demo_run import DEMO_RULES, emulator_seed
+from stockguard.cli.jobs import pull_and_reconcile
+from stockguard.cli.wiring import Wired, page_checker
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import FeedSettings
+from stockguard.core.store.feeds import SqlFeedStore
+from stockguard.core.store.observations import decision_history
+from stockguard.doubles.demoshop import DemoShop
+from stockguard.doubles.emulator import Emulator
 from stockguard.suppliers.feeds.importer import import_feed
 from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.sync.cli.catalogue.sources import SourceRules
-from stockguard.sync.cli.demo_run import DEMO_RULES, emulator_seed
-from stockguard.sync.cli.jobs import pull_and_reconcile
-from stockguard.sync.cli.wiring import Wired, page_checker
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.demoshop import DemoShop
 from stockguard.sync.engine import SyncEngine
 from stockguard.sync.readback import verify
-from stockguard.sync.store.feeds import SqlFeedStore
-from stockguard.sync.store.observations import decision_history
 from tests.engine.conftest import DEFAULT_QUANTITY, PASS_GAP, World, engine_settings
 
 MAX_AGE_HOURS = 48.0  # the policy's default max_observation_age_hours
@@ -106,15 +106,15 @@ FEED_WITHOUT_GONE = "商品コード,在庫数\n4901234567894,10\n"
 
 
 def test_feed_sources_fail_closed(
-    tmp_path: Path, engine: Engine, db_url: str, clock: ManualClock, shop: DemoShop
+    tmp_path: Path, db: Engine, db_url: str, clock: ManualClock, shop: DemoShop
 ) -> None:
     catalogue = tmp_path / "catalogue.csv"
     catalogue.write_text(FEED_CATALOGUE, encoding="utf-8")
     feed_settings = FeedSettings(drift_min_items=100)
     rules = SourceRules(DEMO_RULES.policy, {"tonya": feed_settings})  # codes, not JANs
-    import_listings_file(engine, catalogue, clock.now(), rules=rules)
+    import_listings_file(db, catalogue, clock.now(), rules=rules)
     items = read_listings_csv(catalogue, rules).listings
-    feeds = SqlFeedStore(engine)
+    feeds = SqlFeedStore(db)
 
     def feed(text: str) -> None:
         path = tmp_path / "feed.csv"
@@ -126,8 +126,8 @@ def test_feed_sources_fail_closed(
         settings = engine_settings(db_url, emu.base_url)
         gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
         fetcher = stack.enter_context(Fetcher(settings.suppliers, clock))
-        sync = SyncEngine(engine, gateway, page_checker(fetcher), settings, clock)
-        Wired(engine, gateway, sync, ExitStack())
+        sync = SyncEngine(db, gateway, page_checker(fetcher), settings, clock)
+        Wired(db, gateway, sync, ExitStack())
         feed(FEED)
         sync.sync_once()
         # Live before: the code the feed never had goes to 0; the others stay live.

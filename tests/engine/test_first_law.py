@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
-from stockguard.sync.demoshop.model import STYLES
+from stockguard.doubles.demoshop.model import STYLES
 from tests.conftest import PG_SERVER, _postgres_reachable
 from tests.engine.first_law_checks import pressure
 from tests.engine.first_law_process import Step, process_scenarios, run_process_scenario

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stockguard.sync.config import PolicySettings
-from stockguard.sync.domain import (
+from stockguard.core.config import PolicySettings
+from stockguard.core.domain import (
     Availability,
     Listing,
     Observation,

@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from stockguard.sync.domain import Availability, Decision, Money, Observation, UnknownReason
-from stockguard.sync.planner_state import SourceState
-from stockguard.sync.store.observations import (
+from stockguard.core.domain import Availability, Decision, Money, Observation, UnknownReason
+from stockguard.core.store.observations import (
     decision_at,
     decision_history,
     latest_observations,
@@ -19,7 +18,8 @@ from stockguard.sync.store.observations import (
     record_observation,
     record_observations,
 )
-from stockguard.sync.store.schedule import due_sources, load_schedule, save_schedule
+from stockguard.sync.planner_state import SourceState
+from stockguard.sync.planner_store import due_sources, load_schedule, save_schedule
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 A, B = "https://shop.example/a", "https://shop.example/b"
@@ -37,7 +37,7 @@ def seen(ref: str, minutes: int, availability: Availability, **extra: Any) -> Ob
     )
 
 
-def test_observations_round_trip_with_every_field(engine: Engine) -> None:
+def test_observations_round_trip_with_every_field(db: Engine) -> None:
     full = Observation(
         A,
         Availability.IN_STOCK,
@@ -51,11 +51,11 @@ def test_observations_round_trip_with_every_field(engine: Engine) -> None:
         adapter="shopify",
         url="https://shop.example/a?variant=1",
     )
-    record_observation(engine, full)
-    assert latest_observations(engine) == {A: full}
+    record_observation(db, full)
+    assert latest_observations(db) == {A: full}
 
 
-def test_prices_and_times_read_back_exactly_whatever_the_zone(engine: Engine) -> None:
+def test_prices_and_times_read_back_exactly_whatever_the_zone(db: Engine) -> None:
     """The history is read without SQLAlchemy's result types: fractional prices, whole
     prices, microseconds and a time written in another zone still come back as written."""
     tokyo = timezone(timedelta(hours=9))
@@ -71,16 +71,16 @@ def test_prices_and_times_read_back_exactly_whatever_the_zone(engine: Engine) ->
             price=Money(Decimal("0.5"), "EUR"),
         ),
     ]
-    record_observations(engine, written)
-    recent = recent_observations(engine, 6, [A, B])
+    record_observations(db, written)
+    recent = recent_observations(db, 6, [A, B])
     assert recent == {A: written[:2], B: written[2:]}
     assert {o.checked_at.tzinfo for seen_list in recent.values() for o in seen_list} == {UTC}
     assert [str(o.price.amount) for o in recent[A] if o.price] == ["12.3456", "1980"]
 
 
-def test_last_k_per_source_oldest_first(engine: Engine) -> None:
+def test_last_k_per_source_oldest_first(db: Engine) -> None:
     record_observations(
-        engine,
+        db,
         [
             seen(A, 0, Availability.IN_STOCK),
             seen(A, 10, Availability.OUT_OF_STOCK),
@@ -88,35 +88,35 @@ def test_last_k_per_source_oldest_first(engine: Engine) -> None:
             seen(B, 5, Availability.IN_STOCK),
         ],
     )
-    recent = recent_observations(engine, 2)
+    recent = recent_observations(db, 2)
     assert [o.availability for o in recent[A]] == [Availability.OUT_OF_STOCK, Availability.UNKNOWN]
     assert [o.checked_at for o in recent[B]] == [T0 + timedelta(minutes=5)]
     assert recent[A][-1].reason is UnknownReason.BLOCKED
-    latest = latest_observations(engine, [B])
+    latest = latest_observations(db, [B])
     assert list(latest) == [B]
 
 
-def test_why_did_the_sku_go_to_zero(engine: Engine) -> None:
-    obs_id = record_observation(engine, seen(A, 3, Availability.OUT_OF_STOCK))
+def test_why_did_the_sku_go_to_zero(db: Engine) -> None:
+    obs_id = record_observation(db, seen(A, 3, Availability.OUT_OF_STOCK))
     earlier = Decision("SKU-1", "US", 2, "in-stock", "カートに入れる", T0, A)
     zero = Decision(
         "SKU-1", "US", 0, "out-of-stock", "現在在庫切れです", T0 + timedelta(minutes=3), A
     )
-    record_decision(engine, earlier, None)
-    record_decision(engine, zero, 2, obs_id)
-    why = decision_at(engine, "SKU-1", T0 + timedelta(minutes=4))
+    record_decision(db, earlier, None)
+    record_decision(db, zero, 2, obs_id)
+    why = decision_at(db, "SKU-1", T0 + timedelta(minutes=4))
     assert why is not None
     assert why.decision == zero
     assert why.previous_quantity == 2
     assert why.observation is not None
     assert why.observation.availability is Availability.OUT_OF_STOCK
-    assert decision_at(engine, "SKU-1", T0 - timedelta(minutes=1)) is None
-    history = decision_history(engine, "SKU-1")
+    assert decision_at(db, "SKU-1", T0 - timedelta(minutes=1)) is None
+    history = decision_history(db, "SKU-1")
     assert [r.decision.target_quantity for r in history] == [0, 2]
     assert history[1].observation is None
 
 
-def test_schedule_is_saved_replaced_and_queried_by_priority(engine: Engine) -> None:
+def test_schedule_is_saved_replaced_and_queried_by_priority(db: Engine) -> None:
     def state(ref: str, due_in: int, priority: float) -> SourceState:
         return SourceState(
             ref,
@@ -134,16 +134,16 @@ def test_schedule_is_saved_replaced_and_queried_by_priority(engine: Engine) -> N
             priority,
         )
 
-    save_schedule(engine, [state(A, 5, 1.0), state(B, -5, 2.0)])
-    save_schedule(engine, [state(A, -1, 3.0)])  # replaces A only
-    assert {s.source_ref for s in load_schedule(engine)} == {A, B}
-    due = due_sources(engine, T0, limit=10)
+    save_schedule(db, [state(A, 5, 1.0), state(B, -5, 2.0)])
+    save_schedule(db, [state(A, -1, 3.0)])  # replaces A only
+    assert {s.source_ref for s in load_schedule(db)} == {A, B}
+    due = due_sources(db, T0, limit=10)
     assert [s.source_ref for s in due] == [A, B]
     assert due[0].next_check_at == T0 - timedelta(minutes=1)
     assert due[0].stockouts == 1
 
 
-def test_schedule_reads_back_every_field_as_saved(engine: Engine) -> None:
+def test_schedule_reads_back_every_field_as_saved(db: Engine) -> None:
     """The schedule is read without SQLAlchemy's result types: times (some never set),
     counts and exposures still come back exactly as saved."""
     saved = [
@@ -164,8 +164,8 @@ def test_schedule_reads_back_every_field_as_saved(engine: Engine) -> None:
             -1e300,
         ),
     ]
-    save_schedule(engine, saved)
-    loaded = sorted(load_schedule(engine), key=lambda s: s.source_ref)
+    save_schedule(db, saved)
+    loaded = sorted(load_schedule(db), key=lambda s: s.source_ref)
     assert loaded == saved
     assert loaded[1].checked_at is not None
     assert loaded[1].checked_at.tzinfo is UTC

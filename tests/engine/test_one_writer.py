@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.errors import AlreadyRunning
+from stockguard.core.clock import ManualClock
+from stockguard.core.errors import AlreadyRunning
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.lock_tables import run_lock
+from stockguard.core.store.outbox import OPEN, State
 from stockguard.sync.runlock import LOCK_NAME, Holder, RunLock
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.lock_tables import run_lock
-from stockguard.sync.store.outbox import OPEN, State
 from tests.engine.conftest import LiveWorld
 
 SAFETY = 30.0  # seconds: only ever reached when something is broken
@@ -32,14 +32,14 @@ def wait_until(done: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)
 
 
-def newest_targets(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
+def newest_targets(db: Engine) -> dict[str, int]:
+    with db.connect() as conn:
         rows = ob.rows_in(conn, *State)
     return {r.sku: r.quantity for r in rows if r.kind != "readback" and r.state != "superseded"}
 
 
-def outbox_settled(engine: Engine) -> bool:
-    with engine.connect() as conn:
+def outbox_settled(db: Engine) -> bool:
+    with db.connect() as conn:
         return not ob.rows_in(conn, *OPEN)
 
 
@@ -90,21 +90,21 @@ def test_push_without_a_service_takes_the_lock_and_gives_it_back(live: LiveWorld
 
 
 def test_a_held_lock_beats_from_its_own_thread_and_is_released(
-    engine: Engine, clock: ManualClock
+    db: Engine, clock: ManualClock
 ) -> None:
-    with RunLock(engine, clock, command="sync").held(beat_every=0.01):
+    with RunLock(db, clock, command="sync").held(beat_every=0.01):
         clock.advance(60)
-        wait_until(lambda: _beat(engine) == clock.now(), "a heartbeat from the held lock")
-        with engine.connect() as conn:
+        wait_until(lambda: _beat(db) == clock.now(), "a heartbeat from the held lock")
+        with db.connect() as conn:
             assert str(conn.scalar(select(run_lock.c.owner))).endswith(":sync")
-    with engine.connect() as conn:
+    with db.connect() as conn:
         assert conn.execute(select(run_lock)).first() is None  # released on the way out
 
 
-def test_a_sending_command_is_named_in_the_refusal(engine: Engine, clock: ManualClock) -> None:
-    holder = RunLock(engine, clock, command="sync")
+def test_a_sending_command_is_named_in_the_refusal(db: Engine, clock: ManualClock) -> None:
+    holder = RunLock(db, clock, command="sync")
     now = clock.now()
-    with engine.begin() as conn:  # a live process of this host (our parent) holds it
+    with db.begin() as conn:  # a live process of this host (our parent) holds it
         conn.execute(
             insert(run_lock).values(
                 name=LOCK_NAME,
@@ -117,7 +117,7 @@ def test_a_sending_command_is_named_in_the_refusal(engine: Engine, clock: Manual
         )
 
     with pytest.raises(AlreadyRunning) as refused:
-        RunLock(engine, clock).acquire()
+        RunLock(db, clock).acquire()
 
     assert isinstance(refused.value.holder, Holder)
     assert (refused.value.holder.command, refused.value.holder.is_service) == ("sync", False)
@@ -125,8 +125,8 @@ def test_a_sending_command_is_named_in_the_refusal(engine: Engine, clock: Manual
     assert refused.value.message.endswith("is sending on this database; try again when it ends")
 
 
-def _beat(engine: Engine) -> datetime | None:
-    with engine.connect() as conn:
+def _beat(db: Engine) -> datetime | None:
+    with db.connect() as conn:
         beat = conn.scalar(select(run_lock.c.heartbeat_at))
     if beat is not None and beat.tzinfo is None:  # SQLite gives naive UTC back
         beat = beat.replace(tzinfo=UTC)

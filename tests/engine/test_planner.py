@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import PlannerSettings
-from stockguard.sync.domain import Availability, Observation
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import PlannerSettings
+from stockguard.core.domain import Availability, Observation
 from stockguard.sync.planner import Planner
+from stockguard.sync.planner_store import due_sources, load_schedule, save_schedule
 from stockguard.sync.risk import check_index, shrunk_rates
-from stockguard.sync.store.schedule import due_sources, load_schedule, save_schedule
 
 SETTINGS = replace(PlannerSettings(), checks_per_hour=10_000, max_interval_hours=24 * 60)
 IN, OUT = Availability.IN_STOCK, Availability.OUT_OF_STOCK
@@ -142,12 +142,12 @@ def test_stockouts_seen_raise_the_estimate(clock: ManualClock) -> None:
     assert rates.stockouts[ref(1)] > 2 * rates.stockouts[ref(2)]
 
 
-def test_state_survives_a_restart_through_the_store(engine: Engine, clock: ManualClock) -> None:
+def test_state_survives_a_restart_through_the_store(db: Engine, clock: ManualClock) -> None:
     planner = make(clock, 4)
     clock.advance(86400)
     check(planner, clock, 2, OUT)
-    save_schedule(engine, planner.snapshot())
-    rows = load_schedule(engine)
+    save_schedule(db, planner.snapshot())
+    rows = load_schedule(db)
     assert {r.source_ref for r in rows} == {ref(i) for i in range(4)}
     again = Planner(SETTINGS, clock)
     again.restore(rows)
@@ -156,7 +156,7 @@ def test_state_survives_a_restart_through_the_store(engine: Engine, clock: Manua
     assert mine[ref(2)].state == theirs[ref(2)].state == "OUT_OF_STOCK"
     assert mine[ref(2)].stockouts == theirs[ref(2)].stockouts == 1
     assert theirs[ref(2)].checked_at == clock.now()
-    assert due_sources(engine, clock.now() + timedelta(days=60), limit=10)
+    assert due_sources(db, clock.now() + timedelta(days=60), limit=10)
 
 
 def test_shrunk_rates_pull_small_counts_toward_the_population() -> None:

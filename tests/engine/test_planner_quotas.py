@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import PlannerSettings
-from stockguard.sync.domain import Availability, Observation
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import PlannerSettings
+from stockguard.core.domain import Availability, Observation
 from stockguard.sync.planner import Planner, QuotaLane
 from stockguard.sync.quota import QuotaPacer
 

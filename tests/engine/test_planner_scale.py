@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from stockguard.sync.planner_state import ScheduleColumns, SourceState, Table
+from stockguard.sync.planner_store import load_schedule, load_schedule_columns, save_schedule
 from stockguard.sync.risk_history import HistoryModel
-from stockguard.sync.store.schedule import load_schedule, load_schedule_columns, save_schedule
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -35,7 +35,7 @@ def _assert_same(got: ScheduleColumns, want: ScheduleColumns) -> None:
             assert np.array_equal(a, b), field.name
 
 
-def test_the_schedule_read_by_columns_equals_the_rows(engine: Engine) -> None:
+def test_the_schedule_read_by_columns_equals_the_rows(db: Engine) -> None:
     rows = [
         SourceState(
             f"https://shop{i % 3}.example/item/{i}",
@@ -69,14 +69,14 @@ def test_the_schedule_read_by_columns_equals_the_rows(engine: Engine) -> None:
             0.0,
         )
     )
-    save_schedule(engine, rows)
-    want = ScheduleColumns.from_states(load_schedule(engine))
+    save_schedule(db, rows)
+    want = ScheduleColumns.from_states(load_schedule(db))
     assert len(want.refs) == len(rows)
-    _assert_same(load_schedule_columns(engine), want)
+    _assert_same(load_schedule_columns(db), want)
 
 
-def test_an_empty_schedule_reads_as_no_columns(engine: Engine) -> None:
-    assert load_schedule_columns(engine).refs == []
+def test_an_empty_schedule_reads_as_no_columns(db: Engine) -> None:
+    assert load_schedule_columns(db).refs == []
 
 
 _REF = st.integers(0, 12).map(lambda n: f"https://h{n % 3}.example/{n}")

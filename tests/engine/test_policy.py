@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from stockguard.sync.config import PolicySettings
-from stockguard.sync.domain import (
+from stockguard.core.config import PolicySettings
+from stockguard.core.domain import (
     Availability,
     Listing,
     Money,

@@ -13,11 +13,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 from stockguard.cancellations.pull import pull_orders
-from stockguard.sync.config import Settings
-from stockguard.sync.domain import Availability, Observation
+from stockguard.core.config import Settings
+from stockguard.core.domain import Availability, Observation
+from stockguard.core.store.listings import save_listings
+from stockguard.core.store.observations import record_observation
 from stockguard.sync.engine import SyncEngine
-from stockguard.sync.store.listings import save_listings
-from stockguard.sync.store.observations import record_observation
 from tests.engine.conftest import World
 
 MAX_AGE_HOURS = 48.0

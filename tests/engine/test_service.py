@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from stockguard.sync.cli.jobs import JobCounters, build_jobs
-from stockguard.sync.clock import ManualClock, SystemClock
-from stockguard.sync.errors import AlreadyRunning
+from stockguard.cli.jobs import JobCounters, build_jobs
+from stockguard.core.clock import ManualClock, SystemClock
+from stockguard.core.errors import AlreadyRunning
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.lock_tables import run_lock
+from stockguard.core.store.outbox import State
 from stockguard.sync.runlock import LOCK_NAME, RunLock
 from stockguard.sync.scheduler import JobSpec, Service, guarded
 from stockguard.sync.scheduler import ServiceStats as Stats
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.lock_tables import run_lock
-from stockguard.sync.store.outbox import State
 from tests.engine.conftest import HOST_A, LiveWorld, World, build_live
 
 SAFETY = 20.0  # seconds: only ever reached when something is broken
@@ -237,15 +237,15 @@ def test_the_check_job_leaves_read_backs_to_the_read_back_job(world: World) -> N
 # --- the run lock, on every backend ------------------------------------------------------------
 
 
-def lock_row(engine: Engine) -> tuple[str, int] | None:
-    with engine.connect() as conn:
+def lock_row(db: Engine) -> tuple[str, int] | None:
+    with db.connect() as conn:
         row = conn.execute(select(run_lock.c.host, run_lock.c.pid)).first()
     return None if row is None else (row.host, row.pid)
 
 
-def plant_lock(engine: Engine, clock: ManualClock, host: str, pid: int) -> None:
+def plant_lock(db: Engine, clock: ManualClock, host: str, pid: int) -> None:
     now = clock.now()
-    with engine.begin() as conn:
+    with db.begin() as conn:
         conn.execute(
             insert(run_lock).values(
                 name=LOCK_NAME,
@@ -258,10 +258,10 @@ def plant_lock(engine: Engine, clock: ManualClock, host: str, pid: int) -> None:
         )
 
 
-def test_a_live_holder_on_this_host_is_refused(engine: Engine, clock: ManualClock) -> None:
-    lock = RunLock(engine, clock)
+def test_a_live_holder_on_this_host_is_refused(db: Engine, clock: ManualClock) -> None:
+    lock = RunLock(db, clock)
     holder = os.getppid()  # a live process on this host that is not us
-    plant_lock(engine, clock, lock.host, holder)
+    plant_lock(db, clock, lock.host, holder)
     clock.advance(3600)  # on the same host the process table decides, not the heartbeat
 
     with pytest.raises(AlreadyRunning) as refused:
@@ -269,52 +269,52 @@ def test_a_live_holder_on_this_host_is_refused(engine: Engine, clock: ManualCloc
 
     assert f"another stockguard run (pid {holder} on {lock.host}, since " in str(refused.value)
     assert str(refused.value).endswith("is using this database; stop it first")
-    assert lock_row(engine) == (lock.host, holder)
+    assert lock_row(db) == (lock.host, holder)
 
 
-def test_the_lock_is_released_for_the_next_run(engine: Engine, clock: ManualClock) -> None:
-    first = RunLock(engine, clock)
+def test_the_lock_is_released_for_the_next_run(db: Engine, clock: ManualClock) -> None:
+    first = RunLock(db, clock)
     first.acquire()
     clock.advance(30)
     first.heartbeat()
-    with engine.connect() as conn:
+    with db.connect() as conn:
         beat = conn.scalar(select(run_lock.c.heartbeat_at))
     assert beat is not None
     assert (beat if beat.tzinfo else beat.replace(tzinfo=UTC)) == clock.now()  # SQLite: naive
     first.release()
-    assert lock_row(engine) is None
+    assert lock_row(db) is None
 
-    RunLock(engine, clock).acquire()
-    assert lock_row(engine) == (first.host, os.getpid())
+    RunLock(db, clock).acquire()
+    assert lock_row(db) == (first.host, os.getpid())
 
 
-def test_a_lock_with_our_own_pid_is_a_previous_life(engine: Engine, clock: ManualClock) -> None:
+def test_a_lock_with_our_own_pid_is_a_previous_life(db: Engine, clock: ManualClock) -> None:
     # In a container, `stockguard run` restarted after kill -9 often gets the same pid again.
-    lock = RunLock(engine, clock)
-    plant_lock(engine, clock, lock.host, os.getpid())
+    lock = RunLock(db, clock)
+    plant_lock(db, clock, lock.host, os.getpid())
 
     lock.acquire()
 
-    with engine.connect() as conn:
+    with db.connect() as conn:
         assert conn.scalar(select(run_lock.c.owner)) == lock.owner
 
 
-def test_a_lock_left_by_a_dead_process_is_taken_over(engine: Engine, clock: ManualClock) -> None:
+def test_a_lock_left_by_a_dead_process_is_taken_over(db: Engine, clock: ManualClock) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()  # reaped: its pid names no process now
-    lock = RunLock(engine, clock)
-    plant_lock(engine, clock, lock.host, dead.pid)
+    lock = RunLock(db, clock)
+    plant_lock(db, clock, lock.host, dead.pid)
 
     lock.acquire()
 
-    assert lock_row(engine) == (lock.host, os.getpid())
+    assert lock_row(db) == (lock.host, os.getpid())
 
 
 def test_a_lock_from_another_host_is_trusted_until_its_heartbeat_is_stale(
-    engine: Engine, clock: ManualClock
+    db: Engine, clock: ManualClock
 ) -> None:
-    plant_lock(engine, clock, "other-host", 4242)
-    lock = RunLock(engine, clock)
+    plant_lock(db, clock, "other-host", 4242)
+    lock = RunLock(db, clock)
     clock.advance(4 * 60)
     with pytest.raises(AlreadyRunning, match="pid 4242 on other-host"):
         lock.acquire()
@@ -322,7 +322,7 @@ def test_a_lock_from_another_host_is_trusted_until_its_heartbeat_is_stale(
     clock.advance(2 * 60)  # no heartbeat for 6 minutes: the other host is gone
     lock.acquire()
 
-    assert lock_row(engine) == (lock.host, os.getpid())
+    assert lock_row(db) == (lock.host, os.getpid())
 
 
 # --- `stockguard run` as a real process --------------------------------------------------------
@@ -369,8 +369,8 @@ def test_a_failing_job_in_run_is_logged_counted_and_retried(live: LiveWorld) -> 
 CRASH_CATALOGUE = {f"JP-ITEM-{n:02d}": (f"item-{n:02d}", "yodobashi", HOST_A) for n in range(12)}
 
 
-def open_rows(engine: Engine) -> dict[State, list[ob.OutboxRow]]:
-    with engine.connect() as conn:
+def open_rows(db: Engine) -> dict[State, list[ob.OutboxRow]]:
+    with db.connect() as conn:
         rows = ob.rows_in(conn, *State)
     found: dict[State, list[ob.OutboxRow]] = {}
     for row in rows:
@@ -378,15 +378,15 @@ def open_rows(engine: Engine) -> dict[State, list[ob.OutboxRow]]:
     return found
 
 
-def wait_for_feed_in_flight(engine: Engine, deadline: float) -> None:
+def wait_for_feed_in_flight(db: Engine, deadline: float) -> None:
     """Poll the store until a feed is submitted and not yet answered (a push in progress)."""
     while time.monotonic() < deadline:
-        rows = open_rows(engine)
+        rows = open_rows(db)
         patched = [r for r in rows.get(State.ACCEPTED, []) if r.kind == "patch"]
         if rows.get(State.SENT) and patched:
             return
         time.sleep(0.02)  # polling another process's progress, not timing the code under test
-    raise AssertionError(f"no feed in flight before the deadline: {open_rows(engine)}")
+    raise AssertionError(f"no feed in flight before the deadline: {open_rows(db)}")
 
 
 def test_kill_9_during_a_push_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:

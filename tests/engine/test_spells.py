@@ -9,9 +9,9 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import PlannerSettings
-from stockguard.sync.domain import Availability, Observation
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import PlannerSettings
+from stockguard.core.domain import Availability, Observation
 from stockguard.sync.planner import Planner
 from stockguard.sync.spells import exposure
 

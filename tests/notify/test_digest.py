@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import load_settings
-from stockguard.sync.domain import Availability, Observation, UnknownReason
-from stockguard.sync.errors import ConfigError
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import load_settings
+from stockguard.core.domain import Availability, Observation, UnknownReason
+from stockguard.core.errors import ConfigError
 from stockguard.sync.notify.digest import Digest
 from stockguard.sync.notify.events import Event, Topic
 from stockguard.sync.notify.sender import AppriseSender

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from stockguard.sync.cli.jobs import JobCounters, build_jobs
-from stockguard.sync.cli.notices import Notices
+from stockguard.cli.jobs import JobCounters, build_jobs
+from stockguard.cli.notices import Notices
 from stockguard.sync.notify.sender import AppriseSender
 from stockguard.sync.runlock import RunLock
 from stockguard.sync.scheduler import JobSpec

@@ -7,11 +7,11 @@ from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.amazon.gateway import AmazonGateway
-from stockguard.sync.clock import Clock, ManualClock
-from stockguard.sync.config import AmazonSettings, Secrets
+from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.core.clock import Clock, ManualClock
+from stockguard.core.config import AmazonSettings, Secrets
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 
 SKUS = [f"SKU-{n:02d}" for n in range(12)]
 START_QUANTITY = 5

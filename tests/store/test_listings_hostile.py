@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.store.listings import find_listings
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.store.listings import find_listings
 
 HEADER = "sku,marketplace,asin,handling_days,default_quantity,max_cost,currency,title,source"
 GOOD_1 = "GOOD-1,US,,2,1,1980,JPY,tea,https://shop.example/1"
@@ -46,7 +46,7 @@ def import_file(
 def test_a_hostile_row_is_refused_by_line_and_the_good_rows_imported(
     name: str,
     db_url: str,
-    engine: Engine,
+    db: Engine,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -61,12 +61,12 @@ def test_a_hostile_row_is_refused_by_line_and_the_good_rows_imported(
     assert err.startswith(f"{path}:3: "), err[:500]
     assert message in err
     assert len(err) < 500  # one clear line, not the 200 KB cell
-    assert sorted(item.sku for item in find_listings(engine)) == ["GOOD-1", "GOOD-2"]
+    assert sorted(item.sku for item in find_listings(db)) == ["GOOD-1", "GOOD-2"]
 
 
 def test_a_long_cell_in_an_ignored_column_keeps_its_row(
     db_url: str,
-    engine: Engine,
+    db: Engine,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -78,4 +78,4 @@ def test_a_long_cell_in_an_ignored_column_keeps_its_row(
     code, out, err = import_file(path, db_url, monkeypatch, capsys)
 
     assert code == 0, out + err
-    assert sorted(item.sku for item in find_listings(engine)) == ["GOOD-1", "LONG-TITLE"]
+    assert sorted(item.sku for item in find_listings(db)) == ["GOOD-1", "LONG-TITLE"]

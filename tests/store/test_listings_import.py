@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import Money, Source, SourceKind
-from stockguard.sync.errors import InputError
-from stockguard.sync.store.listings import count_listings, find_listings, get_listing
+from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import Money, Source, SourceKind
+from stockguard.core.errors import InputError
+from stockguard.core.store.listings import count_listings, find_listings, get_listing
 
 HEADER = "sku,marketplace,asin,product_type,handling_days,default_quantity,source,source_2\n"
 
@@ -23,7 +23,7 @@ def write(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "l.csv
     return path
 
 
-def test_utf8_file_is_imported_with_every_field(engine: Engine, tmp_path: Path) -> None:
+def test_utf8_file_is_imported_with_every_field(db: Engine, tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "sku,marketplace,asin,product_type,handling_days,default_quantity,source,source_2,"
@@ -32,10 +32,10 @@ def test_utf8_file_is_imported_with_every_field(engine: Engine, tmp_path: Path) 
         '"1,980",jpy,1,2\n'
         "A-2,A1F83G8C2ARO7P,b0test0002,KITCHEN_KNIFE,3,1,http://a.example/x|feed:ne:X-9,,,,,\n",
     )
-    report = import_listings_file(engine, path, ManualClock().now())
+    report = import_listings_file(db, path, ManualClock().now())
     assert report.errors == []
     assert (report.saved.inserted, report.saved.updated) == (2, 0)
-    first = get_listing(engine, "A-1")
+    first = get_listing(db, "A-1")
     assert first is not None
     assert (first.marketplace, first.asin, first.product_type) == ("US", "B0TEST0001", "PRODUCT")
     assert (first.handling_days, first.default_quantity) == (4, 2)
@@ -45,7 +45,7 @@ def test_utf8_file_is_imported_with_every_field(engine: Engine, tmp_path: Path) 
         Source(SourceKind.PAGE, "https://shop.example/items/1"),
         Source(SourceKind.FEED, "4901234567894", supplier="tonya"),
     )
-    second = get_listing(engine, "A-2")
+    second = get_listing(db, "A-2")
     assert second is not None
     assert (second.marketplace, second.asin, second.product_type) == (
         "UK",
@@ -62,23 +62,23 @@ def test_utf8_with_bom_reads_the_first_column_name(tmp_path: Path) -> None:
     assert [item.sku for item in parsed.listings] == ["B-1"]
 
 
-def test_cp932_file_with_japanese_text(engine: Engine, tmp_path: Path) -> None:
+def test_cp932_file_with_japanese_text(db: Engine, tmp_path: Path) -> None:
     text = (
         "sku,marketplace,asin,handling_days,default_quantity,sources,商品名\r\n"
         "抹茶-茶筅-001,JP,,5,1,https://shop.example/商品/茶筅|feed:山田商店:ＮＯ-１,抹茶の茶筅\r\n"
         "急須-002,AU,,7,２,feed:問屋:4901234567894,常滑焼の急須～①\r\n"
     )
     path = write(tmp_path, text, "cp932")
-    report = import_listings_file(engine, path, ManualClock().now())
+    report = import_listings_file(db, path, ManualClock().now())
     assert report.encoding == "cp932"
     assert report.errors == []
-    whisk = get_listing(engine, "抹茶-茶筅-001")
+    whisk = get_listing(db, "抹茶-茶筅-001")
     assert whisk is not None
     assert whisk.sources == (
         Source(SourceKind.PAGE, "https://shop.example/商品/茶筅"),
         Source(SourceKind.FEED, "NO-1", supplier="山田商店"),  # read as the feed reads it
     )
-    teapot = get_listing(engine, "急須-002")
+    teapot = get_listing(db, "急須-002")
     assert teapot is not None
     assert teapot.default_quantity == 2
 
@@ -162,37 +162,37 @@ def test_undecodable_bytes_are_refused_with_the_file_name(tmp_path: Path) -> Non
         read_listings_csv(path)
 
 
-def test_reimport_updates_fields_and_replaces_sources(engine: Engine, tmp_path: Path) -> None:
+def test_reimport_updates_fields_and_replaces_sources(db: Engine, tmp_path: Path) -> None:
     clock = ManualClock()
     first = write(tmp_path, HEADER + "R-1,US,,,2,1,https://s.example/old,feed:a:1\n")
-    import_listings_file(engine, first, clock.now())
+    import_listings_file(db, first, clock.now())
     second = write(
         tmp_path,
         HEADER + "R-1,US,,,9,3,https://s.example/new,\nR-1,CA,,,9,3,https://s.example/new,\n",
         name="second.csv",
     )
-    report = import_listings_file(engine, second, clock.now())
+    report = import_listings_file(db, second, clock.now())
     assert (report.saved.inserted, report.saved.updated) == (1, 1)
-    updated = get_listing(engine, "R-1", "US")
+    updated = get_listing(db, "R-1", "US")
     assert updated is not None
     assert (updated.handling_days, updated.default_quantity) == (9, 3)
     assert updated.sources == (Source(SourceKind.PAGE, "https://s.example/new"),)
-    assert count_listings(engine) == 2
-    assert [item.marketplace for item in find_listings(engine, sku="R-1")] == ["CA", "US"]
+    assert count_listings(db) == 2
+    assert [item.marketplace for item in find_listings(db, sku="R-1")] == ["CA", "US"]
 
 
-def test_demo_catalogue_imports_cleanly(engine: Engine) -> None:
+def test_demo_catalogue_imports_cleanly(db: Engine) -> None:
     demo = Path(__file__).resolve().parents[2] / "data" / "demo-listings.csv"
-    report = import_listings_file(engine, demo, ManualClock().now())
+    report = import_listings_file(db, demo, ManualClock().now())
     assert report.errors == []
     assert report.saved.inserted >= 30
-    markets = {item.marketplace for item in find_listings(engine)}
+    markets = {item.marketplace for item in find_listings(db)}
     assert markets == {"US", "CA", "MX"}  # one region: the demo's one NA account pulls them all
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    from stockguard.sync.cli import cli
-    from stockguard.sync.cli.context import run_guarded
+    from stockguard.cli import cli
+    from stockguard.cli.context import run_guarded
 
     monkeypatch.setattr("sys.argv", ["stockguard", *args])
     return run_guarded(cli)
@@ -227,16 +227,16 @@ def test_cli_import_missing_column_is_one_line(
     assert err.count("\n") == 1
 
 
-def test_api_sources_parse_with_their_api_and_code(engine: Engine, tmp_path: Path) -> None:
+def test_api_sources_parse_with_their_api_and_code(db: Engine, tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "sku,marketplace,asin,handling_days,default_quantity,source\n"
         "P-1,US,,3,1,api:amazon-jp:b0xxxxxxxx|api:rakuten:book:17798676\n"
         "P-2,US,,3,1,api:yahoo:tenshop_abc-123|api:amazon-us:B000P6Q7MY\n",
     )
-    report = import_listings_file(engine, path, ManualClock().now())
+    report = import_listings_file(db, path, ManualClock().now())
     assert report.errors == []
-    first, second = get_listing(engine, "P-1"), get_listing(engine, "P-2")
+    first, second = get_listing(db, "P-1"), get_listing(db, "P-2")
     assert first is not None
     assert second is not None
     assert first.sources == (

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.cli.catalogue.sources import SourceRules
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import FeedSettings
+from stockguard.core.domain import Source, SourceKind
+from stockguard.core.errors import FileRefused
+from stockguard.core.store import open_store
+from stockguard.core.store.listings import count_listings, get_listing
 from stockguard.suppliers.addresses import AddressPolicy
-from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.sync.cli.catalogue.sources import SourceRules
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.domain import Source, SourceKind
-from stockguard.sync.errors import FileRefused
-from stockguard.sync.store import open_store
-from stockguard.sync.store.listings import count_listings, get_listing
 from tests.store.test_listings_import import run_cli
 
 HEADER = "sku,marketplace,asin,handling_days,default_quantity,source\n"
@@ -119,14 +119,14 @@ def test_feed_codes_are_read_as_the_feed_reads_them(tmp_path: Path) -> None:
     assert ":6: feed source 'feed:tonya:12345': JAN '12345' has a wrong length" in message
 
 
-def test_japanese_column_names_are_accepted(tmp_path: Path, engine: Engine) -> None:
+def test_japanese_column_names_are_accepted(tmp_path: Path, db: Engine) -> None:
     text = (
         "出品者SKU,マーケットプレイス,ASIN,出荷作業日数,数量,仕入れ先URL,仕入れ先URL2,商品名\n"
         "和-1,JP,B0TEST0001,3,2,https://a.example/1,feed:tonya:4901234567894,急須\n"
     )
-    report = import_listings_file(engine, write(tmp_path, text), ManualClock().now())
+    report = import_listings_file(db, write(tmp_path, text), ManualClock().now())
     assert report.errors == []
-    listing = get_listing(engine, "和-1")
+    listing = get_listing(db, "和-1")
     assert listing is not None
     assert (listing.marketplace, listing.handling_days, listing.default_quantity) == ("JP", 3, 2)
     assert [s.ref for s in listing.sources] == ["https://a.example/1", "4901234567894"]
@@ -155,28 +155,28 @@ def test_a_negative_quantity_says_what_is_allowed(tmp_path: Path) -> None:
 
 
 def test_an_undecodable_tail_refuses_the_file_before_anything_is_saved(
-    tmp_path: Path, engine: Engine
+    tmp_path: Path, db: Engine
 ) -> None:
     rows = "".join(f"G-{n},US,,2,1,https://s.example/{n}\n" for n in range(1200))
     path = tmp_path / "c.csv"
     path.write_bytes((HEADER + rows).encode() + b"T,US,,2,1,https://s.example/\x82 \n")
     with pytest.raises(FileRefused, match="neither UTF-8 nor Shift_JIS"):
-        import_listings_file(engine, path, ManualClock().now())
-    assert count_listings(engine) == 0
+        import_listings_file(db, path, ManualClock().now())
+    assert count_listings(db) == 0
 
 
 def _peak_mb(tmp_path: Path, rows: int) -> float:
     lines = (f"M-{n:06d},US,,2,1,https://s{n % 9}.example/{n}\n" for n in range(rows))
     text = HEADER + "".join(lines)
     path = write(tmp_path, text, f"m{rows}.csv")
-    engine = open_store(f"sqlite:///{tmp_path / f'm{rows}.db'}")
+    db = open_store(f"sqlite:///{tmp_path / f'm{rows}.db'}")
     tracemalloc.start()
     try:
-        report = import_listings_file(engine, path, ManualClock().now())
+        report = import_listings_file(db, path, ManualClock().now())
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-        engine.dispose()
+        db.dispose()
     assert report.good == rows
     return peak / 1e6
 

@@ -16,19 +16,19 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, inspect, text
 
-from stockguard.sync.store import open_store
-from stockguard.sync.store.schema import metadata
+from stockguard.core.store import open_store
+from stockguard.core.store.schema import metadata
 
 Shape = dict[str, dict[str, Any]]
 
 
-def _shape(engine: Engine) -> Shape:
+def _shape(db: Engine) -> Shape:
     """Every table of a database as comparable plain values (schema_version left out)."""
-    found = inspect(engine)
+    found = inspect(db)
     return {
         table: {
             "columns": [
-                (c["name"], c["type"].compile(engine.dialect), c["nullable"])
+                (c["name"], c["type"].compile(db.dialect), c["nullable"])
                 for c in found.get_columns(table)
             ],
             "primary key": found.get_pk_constraint(table)["constrained_columns"],

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import PasswordHidingFormatter, run_guarded
-from stockguard.sync.errors import hide_passwords
+from stockguard.cli import cli
+from stockguard.cli.context import PasswordHidingFormatter, run_guarded
+from stockguard.core.errors import hide_passwords
 
 SECRET = "SECRET-pw"
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-from stockguard.sync.store import open_store
-from stockguard.sync.store.outbox_tables import outbox
+from stockguard.core.store import open_store
+from stockguard.core.store.outbox_tables import outbox
+from stockguard.doubles.emulator import Emulator
+from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from tests.store.conftest import HANDLING_DAYS, seed
 
 SKUS = [f"KILL-{n:02d}" for n in range(40)]
@@ -30,7 +30,7 @@ BURST = 20  # 20 zeroings by patch (≈3 s at 5 rps), 20 in one feed
 
 
 def stockguard(db: str, config: Path, *args: str) -> list[str]:
-    runner = "import sys; from stockguard.sync.cli import main; sys.argv[0] = 'stockguard'; main()"
+    runner = "import sys; from stockguard.cli import main; sys.argv[0] = 'stockguard'; main()"
     return [sys.executable, "-c", runner, "--db", db, "--config", str(config), *args]
 
 

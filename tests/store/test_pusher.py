@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import Secrets
-from stockguard.sync.domain import QuantityUpdate
-from stockguard.sync.errors import AmazonAuthError
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import Secrets
+from stockguard.core.domain import QuantityUpdate
+from stockguard.core.errors import AmazonAuthError
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.outbox import State, Target
+from stockguard.doubles.emulator import Emulator
 from stockguard.sync.pusher import push, verify
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.outbox import State, Target
 from tests.store.conftest import HANDLING_DAYS, START_QUANTITY, GatewayFactory
 
 US = "ATVPDKIKX0DER"
@@ -33,17 +33,17 @@ def changes(emu: Emulator, sku: str) -> list[int]:
     return [qty for _, qty, cause in emu.quantity_history(sku) if cause in ("patch", "feed")]
 
 
-def states(engine: Engine, sku: str) -> list[str]:
-    with engine.connect() as conn:
+def states(db: Engine, sku: str) -> list[str]:
+    with db.connect() as conn:
         return [row.state.value for row in ob.history(conn, sku)]
 
 
 def test_few_updates_go_by_patch_and_only_changes_are_sent(
-    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
 ) -> None:
     with gateway_for(emu, burst=3) as gw:
-        report = push(engine, gw, updates("SKU-00", "SKU-01"), clock)
-        again = push(engine, gw, updates("SKU-00", "SKU-01"), clock)
+        report = push(db, gw, updates("SKU-00", "SKU-01"), clock)
+        again = push(db, gw, updates("SKU-00", "SKU-01"), clock)
     assert [(o.sku, o.state, o.via) for o in report.outcomes.values()] == [
         ("SKU-00", State.ACCEPTED, "patch"),
         ("SKU-01", State.ACCEPTED, "patch"),
@@ -57,12 +57,12 @@ def test_few_updates_go_by_patch_and_only_changes_are_sent(
 
 
 def test_a_burst_sends_zeroings_first_by_patch_and_the_rest_as_one_feed(
-    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
 ) -> None:
     restores = updates("SKU-00", "SKU-01", quantity=7)
     zeroings = updates("SKU-02", "SKU-03", "SKU-04", "SKU-05", "SKU-06")
     with gateway_for(emu, burst=3) as gw:
-        report = push(engine, gw, restores + zeroings, clock, wait=True)
+        report = push(db, gw, restores + zeroings, clock, wait=True)
     via = {o.sku: o.via for o in report.outcomes.values()}
     assert [sku for sku, path in via.items() if path == "patch"] == ["SKU-02", "SKU-03", "SKU-04"]
     assert len(report.feed_ids) == 1
@@ -75,92 +75,92 @@ def test_a_burst_sends_zeroings_first_by_patch_and_the_rest_as_one_feed(
 
 
 def test_feed_errors_are_retried_once_then_reported(
-    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
 ) -> None:
     emu.faults.feed_errors({"SKU-05"})
     batch = updates("SKU-00", "SKU-01", "SKU-04", "SKU-05", "NO-SUCH-SKU")
     with gateway_for(emu, burst=2) as gw:
-        report = push(engine, gw, batch, clock, wait=True)
+        report = push(db, gw, batch, clock, wait=True)
     assert emu.quantity("SKU-05") == 0  # the retry went by patch and was applied
     assert [o.sku for o in report.failed] == ["NO-SUCH-SKU"]
     assert "NO-SUCH-SKU" in report.failed[0].message or report.failed[0].message
     assert len(report.accepted) == 4
-    with engine.connect() as conn:
+    with db.connect() as conn:
         attempts = {r.sku: r.attempts for r in ob.rows_in(conn, *State)}
     assert attempts == {"SKU-00": 1, "SKU-01": 1, "SKU-04": 1, "SKU-05": 2, "NO-SUCH-SKU": 2}
 
 
 def test_a_patch_left_sending_by_a_crash_is_sent_again(
-    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
 ) -> None:
-    with engine.begin() as conn:
+    with db.begin() as conn:
         (row_id,) = ob.enqueue(conn, [Target(updates("SKU-03")[0])], clock.now()).queued
         ob.mark_sending(conn, [row_id], "patch", clock.now())  # then: kill -9
     with gateway_for(emu) as gw:
-        report = push(engine, gw, None, clock)
+        report = push(db, gw, None, clock)
     assert report.resumed == 1
     assert [o.sku for o in report.accepted] == ["SKU-03"]
     assert changes(emu, "SKU-03") == [0]
-    assert states(engine, "SKU-03") == ["accepted"]
+    assert states(db, "SKU-03") == ["accepted"]
 
 
 def test_a_submitted_feed_is_polled_after_a_restart_not_resubmitted(
-    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
 ) -> None:
     batch = updates("SKU-06", "SKU-07", "SKU-08")
-    with engine.begin() as conn:
+    with db.begin() as conn:
         ids = ob.enqueue(conn, [Target(u) for u in batch], clock.now()).queued
         ob.mark_sending(conn, ids, "feed", clock.now())
     emu.faults.feed_errors({"SKU-07"})
     with gateway_for(emu) as first_process:
         feed_id = first_process.submit_quantity_feed(batch)
-    with engine.begin() as conn:
+    with db.begin() as conn:
         ob.mark_sent(conn, ids, feed_id)  # then: kill -9, before the feed was read
     with gateway_for(emu) as second_process:
-        report = push(engine, second_process, None, clock, wait=True)
+        report = push(db, second_process, None, clock, wait=True)
     assert report.resumed == 3
     assert emu.requests_by_operation()["createFeed"] == 1
     assert [changes(emu, sku) for sku in ("SKU-06", "SKU-07", "SKU-08")] == [[0], [0], [0]]
-    assert states(engine, "SKU-07") == ["accepted"]  # its feed error was retried by patch
+    assert states(db, "SKU-07") == ["accepted"]  # its feed error was retried by patch
 
 
 def test_a_newer_target_supersedes_an_unsent_one(
-    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
 ) -> None:
-    with engine.begin() as conn:
+    with db.begin() as conn:
         ob.enqueue(conn, [Target(updates("SKU-09")[0], "out-of-stock")], clock.now())
     with gateway_for(emu) as gw:
-        report = push(engine, gw, updates("SKU-09", quantity=2), clock, reason="in-stock")
+        report = push(db, gw, updates("SKU-09", quantity=2), clock, reason="in-stock")
     assert [(o.sku, o.quantity) for o in report.accepted] == [("SKU-09", 2)]
     assert changes(emu, "SKU-09") == [2]
-    assert states(engine, "SKU-09") == ["superseded", "accepted"]
+    assert states(db, "SKU-09") == ["superseded", "accepted"]
 
 
 def test_verify_requeues_what_amazon_accepted_but_did_not_apply(
-    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
 ) -> None:
     emu.faults.drop_patches(["SKU-01"])
     with gateway_for(emu) as gw:
-        first = push(engine, gw, updates("SKU-00", "SKU-01"), clock)
+        first = push(db, gw, updates("SKU-00", "SKU-01"), clock)
         assert len(first.accepted) == 2
         assert emu.quantity("SKU-01") == START_QUANTITY
-        checked = verify(engine, gw, clock=clock)
+        checked = verify(db, gw, clock=clock)
         assert checked.applied == ["SKU-00"]
         assert checked.requeued == [("SKU-01", START_QUANTITY)]
-        second = push(engine, gw, None, clock)
+        second = push(db, gw, None, clock)
         assert [o.sku for o in second.accepted] == ["SKU-01"]
-        assert verify(engine, gw, clock=clock).applied == ["SKU-01"]
+        assert verify(db, gw, clock=clock).applied == ["SKU-01"]
     assert emu.quantity("SKU-01") == 0
-    assert states(engine, "SKU-01") == ["applied"]
+    assert states(db, "SKU-01") == ["applied"]
 
 
 def test_429_storms_and_500s_lose_nothing(
-    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
 ) -> None:
     emu.faults.throttle("patchListingsItem", 3)
     emu.faults.fail("patchListingsItem", 2, 500)
     with gateway_for(emu) as gw:
-        report = push(engine, gw, updates("SKU-00", "SKU-01", "SKU-02"), clock)
+        report = push(db, gw, updates("SKU-00", "SKU-01", "SKU-02"), clock)
     assert report.ok
     assert len(report.accepted) == 3
     assert [emu.quantity(s) for s in ("SKU-00", "SKU-01", "SKU-02")] == [0, 0, 0]
@@ -168,23 +168,23 @@ def test_429_storms_and_500s_lose_nothing(
 
 
 def test_amazon_down_leaves_rows_for_the_next_push(
-    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
 ) -> None:
     emu.faults.fail("patchListingsItem", 1000, 503)
     with gateway_for(emu) as gw:
-        down = push(engine, gw, updates("SKU-00", "SKU-01"), clock)
+        down = push(db, gw, updates("SKU-00", "SKU-01"), clock)
         assert not down.ok
         assert [o.sku for o in down.deferred] == ["SKU-00", "SKU-01"]
-        assert states(engine, "SKU-00") == ["pending"]
+        assert states(db, "SKU-00") == ["pending"]
         emu.faults.clear()
-        back = push(engine, gw, None, clock)
+        back = push(db, gw, None, clock)
     assert back.ok
     assert [o.sku for o in back.accepted] == ["SKU-00", "SKU-01"]
     assert changes(emu, "SKU-00") == [0]
 
 
 def test_refused_credentials_stop_the_push_and_keep_the_row(
-    engine: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
 ) -> None:
     wrong = Secrets(
         lwa_client_id="amzn1.application-oa2-client.nobody",
@@ -192,9 +192,9 @@ def test_refused_credentials_stop_the_push_and_keep_the_row(
         refresh_token="Atzr|not-a-real-token",
     )
     with gateway_for(emu, secrets=wrong) as gw, pytest.raises(AmazonAuthError) as info:
-        push(engine, gw, updates("SKU-00"), clock)
+        push(db, gw, updates("SKU-00"), clock)
     assert "very-secret-value-123" not in str(info.value)
-    assert states(engine, "SKU-00") == ["pending"]
+    assert states(db, "SKU-00") == ["pending"]
     assert emu.quantity("SKU-00") == START_QUANTITY
 
 
@@ -204,9 +204,9 @@ def test_cli_push_prints_amazons_answer_and_listings_show_the_quantity(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from stockguard.sync.amazon.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
-    from stockguard.sync.cli import cli
-    from stockguard.sync.cli.context import run_guarded
+    from stockguard.cli import cli
+    from stockguard.cli.context import run_guarded
+    from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 
     config = tmp_path / "stockguard.toml"
     config.write_text(

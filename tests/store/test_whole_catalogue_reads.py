@@ -5,26 +5,26 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import QuantityUpdate
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import QuantityUpdate
+from stockguard.core.store import outbox as ob
+from stockguard.core.store.outbox import State, Target
 from stockguard.sync.status_query import deliveries
-from stockguard.sync.store import outbox as ob
-from stockguard.sync.store.outbox import State, Target
 
 US = "ATVPDKIKX0DER"
 UK = "A1F83G8C2ARO7P"
 SKUS = [f"SKU-{n:05d}" for n in range(2_101)]  # above the 2,000 SKUs of the per-chunk reads
 
 
-def fill(engine: Engine, clock: ManualClock) -> None:
+def fill(db: Engine, clock: ManualClock) -> None:
     """Read-backs for most SKUs, then pushes in every state for some of them."""
-    with engine.begin() as conn:
+    with db.begin() as conn:
         ob.record_readbacks(
             conn, [QuantityUpdate(s, n % 3, US) for n, s in enumerate(SKUS) if n % 7], clock.now()
         )
         ob.record_readbacks(conn, [QuantityUpdate(SKUS[5], 4, UK)], clock.now())
     clock.advance(60)
-    with engine.begin() as conn:
+    with db.begin() as conn:
         targets = [Target(QuantityUpdate(s, 5, US), "test") for s in SKUS[::11]]
         ids = ob.enqueue(conn, targets, clock.now()).queued
         ob.mark_sending(conn, ids[::2], "patch", clock.now())
@@ -38,16 +38,16 @@ def fill(engine: Engine, clock: ManualClock) -> None:
             clock.now(),
         )
     clock.advance(60)
-    with engine.begin() as conn:  # newer targets supersede some of the pending ones
+    with db.begin() as conn:  # newer targets supersede some of the pending ones
         newer = [Target(QuantityUpdate(s, 0, US), "test") for s in SKUS[1::22]]
         ob.enqueue(conn, newer, clock.now())
 
 
 def test_effective_quantities_of_a_catalogue_equal_the_per_chunk_answer(
-    engine: Engine, clock: ManualClock
+    db: Engine, clock: ManualClock
 ) -> None:
-    fill(engine, clock)
-    with engine.connect() as conn:
+    fill(db, clock)
+    with db.connect() as conn:
         whole = ob.effective_quantities(conn, SKUS)
         parts = {
             **ob.effective_quantities(conn, SKUS[:1_500]),
@@ -64,10 +64,10 @@ def test_effective_quantities_of_a_catalogue_equal_the_per_chunk_answer(
 
 
 def test_deliveries_of_a_catalogue_equal_the_per_chunk_answer(
-    engine: Engine, clock: ManualClock
+    db: Engine, clock: ManualClock
 ) -> None:
-    fill(engine, clock)
-    with engine.connect() as conn:
+    fill(db, clock)
+    with db.connect() as conn:
         whole = deliveries(conn, SKUS)
         parts = {**deliveries(conn, SKUS[:1_000]), **deliveries(conn, SKUS[1_000:])}
     assert whole == parts

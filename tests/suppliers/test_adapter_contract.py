@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from stockguard.core.domain import Availability, Observation
 from stockguard.suppliers.base import OfferKind, PageAdapter, ParseOptions
 from stockguard.suppliers.registry import ADAPTERS, load, parse_page
-from stockguard.sync.domain import Availability, Observation
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "suppliers"
 CASES = sorted(FIXTURES.glob("*/*.html"))

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
+from stockguard.core.domain import Availability
 from stockguard.suppliers.base import OfferKind, ParseOptions
 from stockguard.suppliers.registry import parse_page
 from stockguard.suppliers.shops.amazon_signs import REDUCED, AmazonSign, Button, Signs, read_reduced
-from stockguard.sync.domain import Availability
 
 FETCHED_AT = datetime(2026, 5, 1, tzinfo=UTC)
 EVERY_KIND = ParseOptions(accept=frozenset(OfferKind))

@@ -11,13 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stockguard.suppliers.apis.base import ItemApi
-from stockguard.suppliers.apis.fakes.rakuten import (
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import Availability, Money, UnknownReason
+from stockguard.core.errors import ConfigError, SupplierBlocked, SupplierError
+from stockguard.doubles.apis.rakuten import (
     FakeRakuten,
     FakeRakutenApp,
     FakeRakutenItem,
     demo_items,
 )
+from stockguard.suppliers.apis.base import ItemApi
 from stockguard.suppliers.apis.rakuten import (
     ENV_ACCESS_KEY,
     ENV_APP_ID,
@@ -26,9 +29,6 @@ from stockguard.suppliers.apis.rakuten import (
 )
 from stockguard.suppliers.apis.rakuten_answers import item_verdict
 from stockguard.suppliers.base import Reading
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import Availability, Money, UnknownReason
-from stockguard.sync.errors import ConfigError, SupplierBlocked, SupplierError
 
 APP_ID = "1a3cdfd9-0000-4000-8000-00000000c0de"
 KEY = "pk_test_0123456789abcdef0123456789"

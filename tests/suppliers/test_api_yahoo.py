@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import Availability, Money, UnknownReason
+from stockguard.doubles.apis.yahoo import FakeYahoo, demo_items
 from stockguard.suppliers.apis.base import ItemApi
-from stockguard.suppliers.apis.fakes.yahoo import FakeYahoo, demo_items
 from stockguard.suppliers.apis.yahoo import (
     ENV_APP_ID,
     Via,
@@ -24,8 +26,6 @@ from stockguard.suppliers.apis.yahoo import (
     search_verdict,
 )
 from stockguard.suppliers.base import Reading
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import Availability, Money, UnknownReason
 
 APP_ID = "dj00aiZpPXRlc3QtYXBwLWlkJnM9Y29uc3VtZXJzZWNyZXQmeD0xMg--"
 CREDS = YahooCredentials(APP_ID)

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from stockguard.core.domain import Availability, UnknownReason
 from stockguard.suppliers.block import url_kind
 from stockguard.suppliers.registry import parse_page
-from stockguard.sync.domain import Availability, UnknownReason
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 AMAZON = "https://www.amazon.co.jp/dp/B0TESTASIN"

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from stockguard.sync.cli import cli
-from stockguard.sync.domain import Listing, Source, SourceKind
-from stockguard.sync.store import open_store
-from stockguard.sync.store.listings import save_listings
+from stockguard.cli import cli
+from stockguard.core.domain import Listing, Source, SourceKind
+from stockguard.core.store import open_store
+from stockguard.core.store.listings import save_listings
 from tests.suppliers.test_fetch import LocalServer, html_pages
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "suppliers"
@@ -115,11 +115,11 @@ def test_check_accept_used_changes_the_verdict(config: Path) -> None:
 
 
 def test_check_sku_checks_every_page_source(config: Path, shop: str, tmp_path: Path) -> None:
-    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    db = open_store(f"sqlite:///{tmp_path / 's.db'}")
     sources = (Source(SourceKind.PAGE, f"{shop}/products/bowl"),
                Source(SourceKind.PAGE, f"{shop}/products/cup"))  # fmt: skip
-    save_listings(engine, [Listing("MUG-01", "US", sources=sources)], datetime.now(UTC))
-    engine.dispose()
+    save_listings(db, [Listing("MUG-01", "US", sources=sources)], datetime.now(UTC))
+    db.dispose()
     code, out = _run(config, "check", "--sku", "MUG-01", "--json")
     rows = json.loads(out)
     assert code == 0

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from stockguard.core.domain import Availability, UnknownReason
+from stockguard.core.store.observations import latest_observations, record_observation
 from stockguard.suppliers.check import check_fetched
 from stockguard.suppliers.fetch import FetchResult
-from stockguard.sync.domain import Availability, UnknownReason
-from stockguard.sync.store.observations import latest_observations, record_observation
 
 URL = "https://tea.example.jp/products/chasen"
 
@@ -33,7 +33,7 @@ def fetched(body: bytes) -> FetchResult:
     return FetchResult(URL, URL, 200, body, body.decode(), {}, 0.1, now, encoding="utf-8")
 
 
-def test_a_page_price_past_numeric_is_unknown_and_stored(engine: Engine) -> None:
+def test_a_page_price_past_numeric_is_unknown_and_stored(db: Engine) -> None:
     seen = check_fetched(fetched(page("9" * 32)), adapter="generic")
 
     assert seen.availability is Availability.UNKNOWN  # 0 on Amazon: no evidence to go live on
@@ -42,12 +42,12 @@ def test_a_page_price_past_numeric_is_unknown_and_stored(engine: Engine) -> None
         "the page's values cannot be stored: price has 32 digits before the decimal point "
         "(at most 10)"
     )
-    record_observation(engine, seen)  # PostgreSQL holds it too
-    assert latest_observations(engine, [URL])[URL].evidence == seen.evidence
+    record_observation(db, seen)  # PostgreSQL holds it too
+    assert latest_observations(db, [URL])[URL].evidence == seen.evidence
 
 
-def test_a_plain_page_price_is_kept(engine: Engine) -> None:
+def test_a_plain_page_price_is_kept(db: Engine) -> None:
     seen = check_fetched(fetched(page("1980")), adapter="generic")
 
     assert seen.availability is Availability.IN_STOCK
-    record_observation(engine, seen)
+    record_observation(db, seen)

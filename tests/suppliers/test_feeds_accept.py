@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.domain import Availability
-from stockguard.sync.store import open_store
-from stockguard.sync.store.feed_tables import refused_feed_files
-from stockguard.sync.store.feeds import SqlFeedStore, latest_feed_observations
-from stockguard.sync.store.refused_feeds import MAX_KEPT_BYTES, kept_feed
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.domain import Availability
+from stockguard.core.store import open_store
+from stockguard.core.store.feed_tables import refused_feed_files
+from stockguard.core.store.feeds import SqlFeedStore, latest_feed_observations
+from stockguard.core.store.refused_feeds import MAX_KEPT_BYTES, kept_feed
 from tests.suppliers.test_feeds_cli import CONFIG, write
 
 
@@ -58,13 +58,13 @@ def test_accept_applies_the_kept_file_once(
     again = capsys.readouterr().out
     assert "broken.csv was already accepted (import #3); nothing imported" in again
 
-    engine = open_store(db_url)
+    db = open_store(db_url)
     try:
-        imports = SqlFeedStore(engine).imports("tonya")
-        observations = latest_feed_observations(engine, "tonya")
-        assert kept_feed(engine, "tonya") is None
+        imports = SqlFeedStore(db).imports("tonya")
+        observations = latest_feed_observations(db, "tonya")
+        assert kept_feed(db, "tonya") is None
     finally:
-        engine.dispose()
+        db.dispose()
     assert [(row.status, row.accepted_drift) for row in imports] == [
         ("applied", True),
         ("refused", False),
@@ -107,13 +107,13 @@ def test_only_the_newest_refused_file_is_kept_and_not_over_the_limit(
 ) -> None:
     half = write(tmp_path / "half.csv", [f"X{n},5,100," for n in range(10)])
     assert stockguard(db_url, tmp_path, monkeypatch, "feeds", "import", "tonya", str(half)) == 2
-    engine = open_store(db_url)
+    db = open_store(db_url)
     try:
-        with engine.connect() as conn:
+        with db.connect() as conn:
             names = list(conn.scalars(select(refused_feed_files.c.name)))
-        kept = kept_feed(engine, "tonya")
+        kept = kept_feed(db, "tonya")
     finally:
-        engine.dispose()
+        db.dispose()
     assert names == ["half.csv"]
     assert kept is not None
     assert kept[1] == half.read_bytes()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 

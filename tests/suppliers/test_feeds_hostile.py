@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import FeedSettings
+from stockguard.core.domain import Availability, UnknownReason
+from stockguard.core.store.feeds import SqlFeedStore, latest_feed_observations
 from stockguard.suppliers.feeds import ImportReport, import_feed
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.domain import Availability, UnknownReason
-from stockguard.sync.store.feeds import SqlFeedStore, latest_feed_observations
 
 SETTINGS = FeedSettings(price_column="卸価格", lead_time_column="入荷予定")
 HEADER = "商品コード,在庫数,卸価格,入荷予定"
@@ -39,8 +39,8 @@ def feed(path: Path, middle: str) -> Path:
     return path
 
 
-def run(engine: Engine, path: Path, clock: ManualClock) -> ImportReport:
-    return import_feed(path, "tonya", SETTINGS, SqlFeedStore(engine), clock)
+def run(db: Engine, path: Path, clock: ManualClock) -> ImportReport:
+    return import_feed(path, "tonya", SETTINGS, SqlFeedStore(db), clock)
 
 
 HOSTILE = {
@@ -61,33 +61,33 @@ HOSTILE = {
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_a_hostile_cell_refuses_its_row_and_the_rest_is_applied(
-    name: str, engine: Engine, tmp_path: Path, clock: ManualClock
+    name: str, db: Engine, tmp_path: Path, clock: ManualClock
 ) -> None:
     row, message = HOSTILE[name]
 
-    report = run(engine, feed(tmp_path / "tonya.csv", row), clock)
+    report = run(db, feed(tmp_path / "tonya.csv", row), clock)
 
     assert report.applied
     assert [(p.line, message in p.message) for p in report.problems] == [(3, True)], [
         str(p) for p in report.problems
     ]
     assert len(str(report.problems[0])) < 300  # a 200 KB cell is not echoed whole
-    stored = latest_feed_observations(engine, "tonya")
+    stored = latest_feed_observations(db, "tonya")
     assert stored["GOOD-1"].availability is Availability.IN_STOCK
     assert stored["GOOD-0"].availability is Availability.OUT_OF_STOCK  # the real stock-out
 
 
 def test_a_refused_row_says_so_rather_than_absent_from_the_feed(
-    engine: Engine, tmp_path: Path, clock: ManualClock
+    db: Engine, tmp_path: Path, clock: ManualClock
 ) -> None:
-    run(engine, feed(tmp_path / "day1.csv", "BAD,5,1980,"), clock)
-    assert latest_feed_observations(engine, "tonya")["BAD"].availability is Availability.IN_STOCK
+    run(db, feed(tmp_path / "day1.csv", "BAD,5,1980,"), clock)
+    assert latest_feed_observations(db, "tonya")["BAD"].availability is Availability.IN_STOCK
 
-    report = run(engine, feed(tmp_path / "day2.csv", "BAD,9999999999999999999999999,1980,"), clock)
+    report = run(db, feed(tmp_path / "day2.csv", "BAD,9999999999999999999999999,1980,"), clock)
 
     assert report.applied
     assert report.missing == 0  # the row was there
-    bad = latest_feed_observations(engine, "tonya")["BAD"]
+    bad = latest_feed_observations(db, "tonya")["BAD"]
     assert bad.availability is Availability.UNKNOWN  # not readable: 0 on Amazon, as unknown
     assert bad.reason is UnknownReason.ERROR
     assert "absent" not in bad.evidence
@@ -95,11 +95,11 @@ def test_a_refused_row_says_so_rather_than_absent_from_the_feed(
 
 
 def test_a_total_past_integer_is_kept_as_the_largest(
-    engine: Engine, tmp_path: Path, clock: ManualClock
+    db: Engine, tmp_path: Path, clock: ManualClock
 ) -> None:
     # Each row fits an INTEGER; their sum (the drift guard's total) does not.
-    report = run(engine, feed(tmp_path / "tonya.csv", "BIG,2147483647,1980,"), clock)
-    more = run(engine, feed(tmp_path / "again.csv", "BIG,2147483647,1980,"), clock)
+    report = run(db, feed(tmp_path / "tonya.csv", "BIG,2147483647,1980,"), clock)
+    more = run(db, feed(tmp_path / "again.csv", "BIG,2147483647,1980,"), clock)
 
     assert report.applied
     assert more.applied

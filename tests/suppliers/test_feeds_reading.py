@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from stockguard.core.config import FeedSettings
+from stockguard.core.domain import Availability, Money, UnknownReason
 from stockguard.suppliers.feeds import FeedRefused, parse_feed, read_feed
 from stockguard.suppliers.feeds.values import (
     CellError,
@@ -17,8 +19,6 @@ from stockguard.suppliers.feeds.values import (
     read_price,
     read_stock,
 )
-from stockguard.sync.config import FeedSettings
-from stockguard.sync.domain import Availability, Money, UnknownReason
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

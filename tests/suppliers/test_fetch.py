@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from stockguard.core.clock import Clock, ManualClock
+from stockguard.core.config import SupplierSettings
 from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.clock import Clock, ManualClock
-from stockguard.sync.config import SupplierSettings
 
 
 class _QuietServer(ThreadingHTTPServer):

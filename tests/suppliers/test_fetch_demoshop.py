@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from stockguard.core.clock import ManualClock
+from stockguard.core.config import SupplierSettings
+from stockguard.doubles.demoshop import STYLES, DemoProduct, DemoShop
 from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.config import SupplierSettings
-from stockguard.sync.demoshop import STYLES, DemoProduct, DemoShop
 
 FAST = SupplierSettings(min_gap_seconds=0.0, retries=0, allow_private=("127.0.0.0/29",))
 

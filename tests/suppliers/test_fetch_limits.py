@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from stockguard.core.clock import ManualClock, SystemClock
 from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.clock import ManualClock, SystemClock
 from tests.suppliers.test_fetch import LocalServer, fetcher, send, settings
 
 

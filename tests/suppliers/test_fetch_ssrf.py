@@ -10,11 +10,11 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from stockguard.core.clock import ManualClock
+from stockguard.core.domain import Availability, UnknownReason
 from stockguard.suppliers.addresses import AddressPolicy, AddressRefused
 from stockguard.suppliers.check import check_fetched
 from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.clock import ManualClock
-from stockguard.sync.domain import Availability, UnknownReason
 from tests.suppliers.test_fetch import LocalServer, send, settings
 
 _NETWORK_EVENTS: list[str] | None = None  # set while a test records socket activity

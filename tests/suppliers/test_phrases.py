@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from stockguard.core.domain import Availability
 from stockguard.suppliers import phrases
-from stockguard.sync.domain import Availability
 
 LANGUAGES = ("ja", "en", "zh", "de", "fr", "es", "it", "pt")
 IN, OUT = Availability.IN_STOCK, Availability.OUT_OF_STOCK

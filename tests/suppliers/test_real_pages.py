@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from stockguard.core.domain import Availability
 from stockguard.suppliers.base import OfferKind, ParseOptions
 from stockguard.suppliers.registry import parse_page
-from stockguard.sync.domain import Availability
 
 INDEX_OPTIONS = ParseOptions(accept=frozenset({OfferKind.NEW, OfferKind.USED}))
 FETCHED_AT = datetime(2026, 5, 1, tzinfo=UTC)

@@ -19,16 +19,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from stockguard.cli import cli
+from stockguard.cli.wiring import page_checker
+from stockguard.core.config import SellerPhraseSettings, SupplierSettings, parse_settings
+from stockguard.core.domain import Availability, Source, SourceKind
+from stockguard.core.errors import ConfigError
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import ParseOptions
 from stockguard.suppliers.fetch import Fetcher
 from stockguard.suppliers.registry import parse_page
 from stockguard.suppliers.seller_phrases import SellerPhrase, SellerPhrases, for_url
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.wiring import page_checker
-from stockguard.sync.config import SellerPhraseSettings, SupplierSettings, parse_settings
-from stockguard.sync.domain import Availability, Source, SourceKind
-from stockguard.sync.errors import ConfigError
 from tests.suppliers.test_fetch import LocalServer, html_pages
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)

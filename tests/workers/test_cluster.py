@@ -28,15 +28,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
+from stockguard.cli.catalogue.sources import SourceRules
+from stockguard.cli.demo_run import emulator_seed
+from stockguard.core.clock import SystemClock
+from stockguard.core.store import open_store
+from stockguard.core.store.observation_tables import observations
+from stockguard.doubles.demoshop import DemoProduct, DemoShop
+from stockguard.doubles.emulator import Emulator
 from stockguard.suppliers.addresses import AddressPolicy
-from stockguard.sync.amazon.emulator import Emulator
-from stockguard.sync.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.sync.cli.catalogue.sources import SourceRules
-from stockguard.sync.cli.demo_run import emulator_seed
-from stockguard.sync.clock import SystemClock
-from stockguard.sync.demoshop import DemoProduct, DemoShop
-from stockguard.sync.store import open_store
-from stockguard.sync.store.observation_tables import observations
 from tests.engine.conftest import (
     DEFAULT_QUANTITY,
     SECRET_ENV,

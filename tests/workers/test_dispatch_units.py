@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from stockguard.sync.cli import cli
-from stockguard.sync.cli.context import run_guarded
-from stockguard.sync.config import parse_settings
-from stockguard.sync.domain import Source, SourceKind
+from stockguard.cli import cli
+from stockguard.cli.context import run_guarded
+from stockguard.core.config import parse_settings
+from stockguard.core.domain import Source, SourceKind
 from stockguard.sync.workers.batch import HostBatch
 from stockguard.sync.workers.dispatch import group_by_host, job_priority
 from stockguard.sync.workers.jobs_app import ensure_schema, require_postgres

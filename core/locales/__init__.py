@@ -1,0 +1,1 @@
+"""Message catalogues of core/i18n.py, one TOML file per locale."""

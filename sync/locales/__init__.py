@@ -1,1 +1,0 @@
-"""Message catalogues of sync/i18n.py, one TOML file per locale."""
