@@ -59,25 +59,7 @@ _FIELD_NAMES = {
     "sku": ("sku", "seller sku", "出品者sku"),
     "quantity": ("quantity", "数量"),
 }
-_AMAZON_DOMAINS = {
-    "amazon.com": "US",
-    "amazon.ca": "CA",
-    "amazon.com.mx": "MX",
-    "amazon.com.br": "BR",
-    "amazon.co.uk": "UK",
-    "amazon.de": "DE",
-    "amazon.fr": "FR",
-    "amazon.it": "IT",
-    "amazon.es": "ES",
-    "amazon.nl": "NL",
-    "amazon.se": "SE",
-    "amazon.pl": "PL",
-    "amazon.com.be": "BE",
-    "amazon.ie": "IE",
-    "amazon.co.jp": "JP",
-    "amazon.com.au": "AU",
-    "amazon.sg": "SG",
-}
+_AMAZON_DOMAINS = {m.storefront: m.code for m in MARKETPLACES.values()}
 
 
 class MailKind(StrEnum):

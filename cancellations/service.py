@@ -36,7 +36,7 @@ from stockguard.cancellations.reasons import (
 from stockguard.cancellations.store import cancellation_plan as plan_store
 from stockguard.cancellations.store.cancellation_plan import CancelState, NewCancellation
 from stockguard.core.clock import Clock
-from stockguard.core.domain import Order, OrderStatus
+from stockguard.core.domain import ListingKey, Order, OrderStatus
 from stockguard.core.errors import StockguardError
 from stockguard.core.store.orders import load_orders
 
@@ -57,7 +57,9 @@ __all__ = [
 
 OPEN_ORDER_STATUSES = (OrderStatus.PENDING, OrderStatus.PENDING_AVAILABILITY, OrderStatus.UNSHIPPED)
 
-Verdicts = Mapping[str, SupplierCheck | None] | Callable[[str], SupplierCheck | None]
+# Per SKU (a verdict file: the supplier's stock is the pool's question, its sources are the
+# SKU's in every marketplace) or per listing (an order's SKU in the order's marketplace).
+Verdicts = Mapping[str, SupplierCheck | None] | Callable[[ListingKey], SupplierCheck | None]
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,10 @@ class Plan:
         return tuple(e for e in self.entries if e.route.kind is RouteKind.AUTO_CANCEL)
 
 
-def _lookup(verdicts: Verdicts) -> Callable[[str], SupplierCheck | None]:
+def _lookup(verdicts: Verdicts) -> Callable[[ListingKey], SupplierCheck | None]:
     if isinstance(verdicts, Mapping):
-        return verdicts.get
+        by_sku = verdicts
+        return lambda key: by_sku.get(key.sku)
     return verdicts
 
 
@@ -104,7 +107,7 @@ def plan_cancellations(
     routed: list[tuple[Order, Route]] = []
     wanted: list[NewCancellation] = []
     for order in load_orders(db, statuses=OPEN_ORDER_STATUSES):
-        found = {item.sku: lookup(item.sku) for item in order.items}
+        found = {i.sku: lookup(ListingKey(i.sku, order.marketplace_id)) for i in order.items}
         route = choose_route(
             order, found, flags.get(order.order_id, frozenset()), now=now, max_age=max_age
         )

@@ -29,6 +29,7 @@ from stockguard.cli.apis import ApiReader
 from stockguard.core.clock import Clock
 from stockguard.core.domain import Availability, Observation, Source, SourceKind, UnknownReason
 from stockguard.core.errors import ApiCallFailed, ApiQuotaRefused
+from stockguard.suppliers.apis import page_items
 from stockguard.suppliers.base import Reading, unknown
 from stockguard.sync import api_refs
 from stockguard.sync.engine import default_lane
@@ -79,7 +80,7 @@ class ApiChecker:
             return None  # no API configured (no URL to parse), or a feed
         if source.variant or source.supplier:
             return None  # a variant or a pinned adapter is the page's business
-        found = api_refs.page_item(source.ref, self._page_codes)
+        found = page_items.page_item(source.ref, self._page_codes)
         if found is None or found[0] not in self.readers:
             return None
         return found if self.readers[found[0]].settings.read_pages else None
@@ -204,7 +205,7 @@ class ApiChecker:
         reader = self.readers.get(name)
         if reader is None or reader.settings.endpoint:  # an emulated API has no public page
             return None
-        return api_refs.page_url(name, code)
+        return page_items.page_url(name, code)
 
     def _setting(self, name: str, key: str, default: float) -> float:
         reader = self.readers.get(name)

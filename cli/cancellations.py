@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from stockguard.cancellations.service import Plan
     from stockguard.core.clock import Clock
     from stockguard.core.config import Settings
+    from stockguard.core.domain import ListingKey
 
 commands: list[click.Command] = []
 
@@ -109,8 +110,10 @@ def _parse_flags(values: tuple[str, ...]) -> dict[str, frozenset[SellerFlag]]:
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def _verdict_lookup(db: Engine, path: Path | None) -> Callable[[str], SupplierCheck | None]:
-    """SKU -> verdict: the --verdicts file first, else the SKU's feed-source observations.
+def _verdict_lookup(db: Engine, path: Path | None) -> Callable[[ListingKey], SupplierCheck | None]:
+    """Listing -> verdict: the --verdicts file first (by SKU), else the listing's feed-source
+    observations (any listing of the SKU when the order's marketplace is not catalogued:
+    the SKU's listings share their sources).
 
     (Page-source observations are not in the store yet; the scheduled service passes its own
     verdicts to ``run_cancellations``.)
@@ -118,15 +121,15 @@ def _verdict_lookup(db: Engine, path: Path | None) -> Callable[[str], SupplierCh
     from stockguard.cancellations.verdicts import combine_sources, read_verdict_file
     from stockguard.core.domain import Observation, SourceKind
     from stockguard.core.store.feeds import latest_feed_observations
-    from stockguard.core.store.listings import get_listing
+    from stockguard.core.store.listings import find_listings, get_listing
 
     given = read_verdict_file(path) if path is not None else {}
     feeds: dict[str, dict[str, Observation]] = {}
 
-    def lookup(sku: str) -> SupplierCheck | None:
-        if sku in given:
-            return given[sku]
-        listing = get_listing(db, sku)
+    def lookup(key: ListingKey) -> SupplierCheck | None:
+        if key.sku in given:
+            return given[key.sku]
+        listing = get_listing(db, key) or next(iter(find_listings(db, sku=key.sku)), None)
         if listing is None:
             return None
         latest: dict[str, Observation] = {}

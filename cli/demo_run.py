@@ -35,7 +35,7 @@ from stockguard.suppliers.addresses import AddressPolicy
 from stockguard.suppliers.fetch import Fetcher
 from stockguard.sync.engine import PassReport, SyncEngine
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 DEMO_HOST = "http://shop.demo"
 STYLES = ("amazon", "rakuten", "yahoo", "yodobashi", "shopify", "woocommerce")
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")

@@ -1,7 +1,7 @@
 """The scheduled service's jobs, composed from the engine, the pusher and cancellations.
 
 Each job is a plain function of the wired parts; ``sync.scheduler.Service`` runs them: the
-push-resume and read-back jobs on their own lane, so they never delay a check pass.
+push-resume and read-back jobs on their own thread, so they never delay a check pass.
 Composition lives here (in the CLI layer) because it is the only place allowed to
 import the engine, the supplier side and the cancellations package together.
 """
@@ -9,7 +9,7 @@ import the engine, the supplier side and the cancellations package together.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +26,7 @@ from stockguard.cli.notices import Notices
 from stockguard.cli.wiring import Wired
 from stockguard.core.clock import Clock
 from stockguard.core.config import Settings
-from stockguard.core.domain import OrderStatus
+from stockguard.core.domain import ListingKey, OrderStatus, PoolKey, primary_first
 from stockguard.core.store import observations as obs_store
 from stockguard.core.store.orders import get_high_water, load_orders
 from stockguard.sync.pusher import push, verify
@@ -73,7 +73,7 @@ def build_jobs(
     def check_pass() -> None:
         budget = max(1, int(settings.planner.checks_per_hour * every.check_every / 3600))
         # The read-back and the learning of Amazon's quantities have jobs of their own on the
-        # other lane: reading hundreds of quantities never delays the next check's zeroings.
+        # other thread: reading hundreds of quantities never delays the next check's zeroings.
         report = engine.sync_once(budget, verify=False, learn=False)
         counters.passes += 1
         counters.changes += len(report.changes)
@@ -162,7 +162,7 @@ def apply_planned_cancellations(
     wired: Wired, settings: Settings, clock: Clock
 ) -> ApplyResult | None:
     """With ``[cancellations] auto_apply``: send the planned cancellations (one
-    acknowledgement feed, waited for) and push the re-zeroings. Runs on the outbox lane:
+    acknowledgement feed, waited for) and push the re-zeroings. Runs on the outbox thread:
     waiting for the feed must not hold the checks back."""
     if not settings.cancellations.auto_apply:
         return None
@@ -174,8 +174,9 @@ def apply_planned_cancellations(
 
 def fresh_verdicts(
     wired: Wired, skus: Iterable[str], notices: Notices | None = None
-) -> dict[str, SupplierCheck | None]:
-    """Check the ordered SKUs' page sources now, then combine each listing's sources."""
+) -> Callable[[ListingKey], SupplierCheck | None]:
+    """Check the ordered SKUs' page sources now, then combine each listing's sources: per
+    listing (an order's SKU in its marketplace), else any listing of the SKU (one pool)."""
     engine = wired.engine
     if not engine.listings:
         engine.load()
@@ -186,4 +187,12 @@ def fresh_verdicts(
         notices.passed(report)
     refs = sorted({s.ref for item in items for s in item.sources})
     latest = obs_store.latest_observations(wired.db, refs)
-    return {item.sku: combine_sources(item, latest) for item in items}
+    found = {item.key: combine_sources(item, latest) for item in items}
+    by_pool: dict[PoolKey, SupplierCheck | None] = {}
+    for key in sorted(found, key=primary_first):  # the same sources: the primary's check
+        by_pool.setdefault(key.pool, found[key])
+
+    def lookup(key: ListingKey) -> SupplierCheck | None:
+        return found[key] if key in found else by_pool.get(key.pool)
+
+    return lookup

@@ -18,12 +18,12 @@ from stockguard.cli.excel_csv import encoding_option
 from stockguard.cli.plain import plain
 from stockguard.cli.progress import step
 from stockguard.core.clock import SystemClock
-from stockguard.core.domain import Listing, SourceKind, marketplace
+from stockguard.core.domain import Listing, PoolKey, SourceKind, marketplace
 from stockguard.core.excel_csv import write_excel_csv
 from stockguard.core.i18n import tr
 from stockguard.core.store import open_store
 from stockguard.core.store.listings import count_listings, find_listings
-from stockguard.core.store.outbox import last_known
+from stockguard.core.store.outbox import last_known_pools
 
 commands: list[click.Command] = []
 
@@ -144,7 +144,7 @@ def show_command(
         found = find_listings(db, sku=sku, marketplace=code)
         total = count_listings(db)
         with db.connect() as conn:
-            known = last_known(conn, [item.sku for item in found])
+            known = last_known_pools(conn, [item.sku for item in found])
     finally:
         db.dispose()
     shown = found if limit <= 0 else found[:limit]
@@ -165,11 +165,9 @@ def show_command(
 CSV_COLUMNS = ("sku", "marketplace", "asin", "quantity", "handling_days", "sources", "amazon")
 
 
-def _csv_rows(
-    items: list[Listing], known: dict[tuple[str, str], int]
-) -> Iterator[tuple[object, ...]]:
+def _csv_rows(items: list[Listing], known: dict[PoolKey, int]) -> Iterator[tuple[object, ...]]:
     for item in items:
-        amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))
+        amazon = known.get(item.key.pool)
         sources = " ".join(_source_label(s.kind, s.ref, s.supplier) for s in item.sources)
         yield (
             item.sku,
@@ -182,7 +180,7 @@ def _csv_rows(
         )
 
 
-def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:
+def _table(items: list[Listing], known: dict[PoolKey, int]) -> Table:
     table = Table(title=tr("Listings"))
     table.add_column(tr("SKU"), no_wrap=True)
     table.add_column(tr("Mkt"), no_wrap=True)
@@ -192,7 +190,7 @@ def _table(items: list[Listing], known: dict[tuple[str, str], int]) -> Table:
     table.add_column(tr("Sources"), overflow="fold")
     table.add_column("Amazon", justify="right", no_wrap=True)  # last accepted quantity
     for item in items:
-        amazon = known.get((item.sku, marketplace(item.marketplace).marketplace_id))
+        amazon = known.get(item.key.pool)
         cells = (
             item.sku,
             item.marketplace,

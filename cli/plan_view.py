@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rich.table import Table
 
 from stockguard.cli.plain import plain
-from stockguard.core.domain import Decision, marketplace
+from stockguard.core.domain import Decision, PoolKey
 from stockguard.core.i18n import tr
 from stockguard.sync import policy
 from stockguard.sync.status_query import Delivery
@@ -36,14 +36,15 @@ class PlanRow:
 def plan_rows(
     decisions: Sequence[Decision],
     changed: Sequence[Decision],
-    found: dict[tuple[str, str], Delivery],
+    found: dict[PoolKey, Delivery],
 ) -> list[PlanRow]:
-    """A row per decision, in the decisions' order, marked when it is a change."""
-    wanted = {(d.sku, d.marketplace) for d in changed}
+    """A row per decision, in the decisions' order, marked when its pool changes (one push
+    sets the SKU's quantity in all its marketplaces)."""
+    wanted = {d.key.pool for d in changed}
     rows = []
     for d in decisions:
-        seen = found.get((d.sku, marketplace(d.marketplace).marketplace_id))
-        is_change = (d.sku, d.marketplace) in wanted
+        seen = found.get(d.key.pool)
+        is_change = d.key.pool in wanted
         amazon = None if seen is None else seen.amazon
         rows.append(PlanRow(d, amazon, delivery_text(d, seen, is_change), is_change))
     return rows

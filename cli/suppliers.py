@@ -254,16 +254,18 @@ def _check_sku(app: AppContext, sku: str, options: Any, adapter: str | None) -> 
     from dataclasses import replace
 
     from stockguard.core.store import open_store
-    from stockguard.core.store.listings import get_listing
+    from stockguard.core.store.listings import find_listings
     from stockguard.suppliers.check import check_fetched
     from stockguard.suppliers.fetch import Fetcher
     from stockguard.suppliers.seller_phrases import for_url
 
     db = open_store(app.settings.store.url)
     try:
-        listing = get_listing(db, sku)
+        # A SKU's listings share their sources (the catalogue refuses otherwise): any will do.
+        listed = find_listings(db, sku=sku)
     finally:
         db.dispose()
+    listing = listed[0] if listed else None
     if listing is None:
         where = hide_passwords(app.settings.store.url)
         raise ConfigError(f"no listing with SKU {sku!r} in {where}")

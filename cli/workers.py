@@ -34,7 +34,7 @@ def account_of(settings: Settings) -> str:
 def start_dispatching(wired: Wired, settings: Settings, clock: Clock) -> list[JobSpec]:
     """Make ``wired`` the dispatcher: its engine defers host batches instead of fetching,
     under the seller account's lock. Returns the extra jobs of `run` (the dispatch rounds, on
-    a lane of their own, and the stalled-job sweep); everything opened here closes with
+    a thread of their own, and the stalled-job sweep); everything opened here closes with
     ``wired``."""
     from stockguard.sync.workers.batch import check_host_batch
     from stockguard.sync.workers.dispatch import Dispatcher, DispatchingEngine

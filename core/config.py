@@ -34,8 +34,24 @@ class StoreSettings:
 
 
 @dataclass(frozen=True)
+class AccountSettings:
+    """One seller account of ``[[amazon.accounts]]`` (core/accounts.py says how it is used)."""
+
+    name: str = ""
+    seller_id: str = ""
+    marketplaces: tuple[str, ...] = ()  # short codes or SP-API ids, all of one region
+    credentials: str = ""  # env prefix: STOCKGUARD_<PREFIX>_LWA_CLIENT_ID...; default: the name
+    endpoint: str | None = None  # None: the region's SP-API endpoint (or [amazon] endpoint)
+    lwa_endpoint: str | None = None  # None: [amazon] lwa_endpoint, else Amazon's
+
+
+@dataclass(frozen=True)
 class AmazonSettings:
-    """The seller account and, for the emulator, where the SP-API and LWA endpoints are."""
+    """The seller account and, for the emulator, where the SP-API and LWA endpoints are.
+
+    With ``[[amazon.accounts]]`` the store serves several accounts; ``seller_id`` and
+    ``marketplace`` are then unused and the rest (retries, timeouts) is shared by all.
+    """
 
     seller_id: str = ""
     marketplace: str = "US"
@@ -49,6 +65,7 @@ class AmazonSettings:
     poll_initial_seconds: float = 1.0  # first wait between getFeed/getReport polls (grows 1.5x)
     poll_max_seconds: float = 30.0
     poll_timeout_seconds: float = 3600.0  # a feed or report still running after this fails
+    accounts: tuple[AccountSettings, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -262,6 +279,9 @@ class Secrets:
     imap_password: str = field(default="", repr=False)
     dashboard_password: str = field(default="", repr=False)  # HTTP basic auth of `dashboard`
     notify_urls: tuple[str, ...] = field(default=(), repr=False)
+    # Where the three LWA credentials were read (an account's own variables); empty: the
+    # usual LWA_APP_ID, LWA_CLIENT_SECRET, SP_API_REFRESH_TOKEN. Names only, never values.
+    credential_env: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         present = [f.name for f in fields(self) if getattr(self, f.name)]
@@ -298,6 +318,7 @@ class Settings:
     workers: WorkersSettings = WorkersSettings()
     secrets: Secrets = field(default=Secrets(), repr=False)
     api_secrets: dict[str, ApiSecrets] = field(default_factory=dict, repr=False)
+    account_secrets: dict[str, Secrets] = field(default_factory=dict, repr=False)
 
 
 SECRET_ENV = {
@@ -323,11 +344,12 @@ def load_settings(path: Path | None = None, *, db: str | None = None) -> Setting
         raise ConfigError(f"{path}: [secrets] is not allowed in a file; use the environment")
     settings = parse_settings(raw, where=str(path) if path else "config")
     url = db or env.get(DB_ENV) or settings.store.url
-    secrets = Secrets(
-        **{name: _first_env(env, keys) for name, keys in SECRET_ENV.items()},
-        notify_urls=notify_urls(settings.notify, env),
-    )
+    found: dict[str, Any] = {name: _first_env(env, keys) for name, keys in SECRET_ENV.items()}
+    secrets = Secrets(**found, notify_urls=notify_urls(settings.notify, env))
     api_secrets = {name: read_api_secrets(name, api, env) for name, api in settings.apis.items()}
+    account_secrets = {
+        account.name: read_account_secrets(account, env) for account in settings.amazon.accounts
+    }
     display = DisplaySettings(
         locale=settings.display.locale or system_locale(env), timezone=settings.display.timezone
     )
@@ -336,7 +358,29 @@ def load_settings(path: Path | None = None, *, db: str | None = None) -> Setting
         store=StoreSettings(url=database_url(url)),
         secrets=secrets,
         api_secrets=api_secrets,
+        account_secrets=account_secrets,
         display=display,
+    )
+
+
+ACCOUNT_CREDENTIALS = ("LWA_CLIENT_ID", "LWA_CLIENT_SECRET", "REFRESH_TOKEN")
+
+
+def account_env_prefix(account: AccountSettings) -> str:
+    """``STOCKGUARD_EXPORT_`` for credentials "export" (default: the account's name)."""
+    name = account.credentials or account.name
+    return "STOCKGUARD_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
+
+
+def read_account_secrets(account: AccountSettings, env: Mapping[str, str]) -> Secrets:
+    """An account's LWA credentials from its own variables (STOCKGUARD_<PREFIX>_...)."""
+    names = tuple(account_env_prefix(account) + key for key in ACCOUNT_CREDENTIALS)
+    client_id, client_secret, refresh_token = (env.get(name, "") for name in names)
+    return Secrets(
+        lwa_client_id=client_id,
+        lwa_client_secret=client_secret,
+        refresh_token=refresh_token,
+        credential_env=names,
     )
 
 
@@ -427,7 +471,7 @@ def _build(cls: type[Any], raw: Any, where: str) -> Any:
         raise ConfigError(f"{where}: expected a table, got {_show(raw)}")
     hints = get_type_hints(cls)
     # secrets: environment only
-    known = {f.name for f in fields(cls) if f.name not in ("secrets", "api_secrets")}
+    known = {f.name for f in fields(cls) if not f.name.endswith("secrets")}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")

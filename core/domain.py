@@ -115,38 +115,51 @@ class Money:
 
 @dataclass(frozen=True)
 class Marketplace:
-    """An Amazon marketplace: short code, SP-API id, region, currency and local time zone."""
+    """An Amazon marketplace: short code, SP-API id, region, currency, local time zone and
+    storefront host (where its ``/dp/ASIN`` pages live, and its mails come from)."""
 
     code: str
     marketplace_id: str
     region: str  # NA / EU / FE
     currency: str
     timezone: str
+    storefront: str
 
 
 MARKETPLACES: dict[str, Marketplace] = {
     m.code: m
     for m in (
-        Marketplace("US", "ATVPDKIKX0DER", "NA", "USD", "America/Los_Angeles"),
-        Marketplace("CA", "A2EUQ1WTGCTBG2", "NA", "CAD", "America/Los_Angeles"),
-        Marketplace("MX", "A1AM78C64UM0Y8", "NA", "MXN", "America/Los_Angeles"),
-        Marketplace("BR", "A2Q3Y263D00KWC", "NA", "BRL", "America/Sao_Paulo"),
-        Marketplace("UK", "A1F83G8C2ARO7P", "EU", "GBP", "Europe/London"),
-        Marketplace("DE", "A1PA6795UKMFR9", "EU", "EUR", "Europe/Berlin"),
-        Marketplace("FR", "A13V1IB3VIYZZH", "EU", "EUR", "Europe/Paris"),
-        Marketplace("IT", "APJ6JRA9NG5V4", "EU", "EUR", "Europe/Rome"),
-        Marketplace("ES", "A1RKKUPIHCS9HS", "EU", "EUR", "Europe/Madrid"),
-        Marketplace("NL", "A1805IZSGTT6HS", "EU", "EUR", "Europe/Amsterdam"),
-        Marketplace("SE", "A2NODRKZP88ZB9", "EU", "SEK", "Europe/Stockholm"),
-        Marketplace("PL", "A1C3SOZRARQ6R3", "EU", "PLN", "Europe/Warsaw"),
-        Marketplace("BE", "AMEN7PMS3EDWL", "EU", "EUR", "Europe/Brussels"),
-        Marketplace("IE", "A28R8C7NBKEWEA", "EU", "EUR", "Europe/Dublin"),
-        Marketplace("JP", "A1VC38T7YXB528", "FE", "JPY", "Asia/Tokyo"),
-        Marketplace("AU", "A39IBJ37TRP1C6", "FE", "AUD", "Australia/Sydney"),
-        Marketplace("SG", "A19VAU5U5O7RUS", "FE", "SGD", "Asia/Singapore"),
+        Marketplace("US", "ATVPDKIKX0DER", "NA", "USD", "America/Los_Angeles", "amazon.com"),
+        Marketplace("CA", "A2EUQ1WTGCTBG2", "NA", "CAD", "America/Los_Angeles", "amazon.ca"),
+        Marketplace("MX", "A1AM78C64UM0Y8", "NA", "MXN", "America/Los_Angeles", "amazon.com.mx"),
+        Marketplace("BR", "A2Q3Y263D00KWC", "NA", "BRL", "America/Sao_Paulo", "amazon.com.br"),
+        Marketplace("UK", "A1F83G8C2ARO7P", "EU", "GBP", "Europe/London", "amazon.co.uk"),
+        Marketplace("DE", "A1PA6795UKMFR9", "EU", "EUR", "Europe/Berlin", "amazon.de"),
+        Marketplace("FR", "A13V1IB3VIYZZH", "EU", "EUR", "Europe/Paris", "amazon.fr"),
+        Marketplace("IT", "APJ6JRA9NG5V4", "EU", "EUR", "Europe/Rome", "amazon.it"),
+        Marketplace("ES", "A1RKKUPIHCS9HS", "EU", "EUR", "Europe/Madrid", "amazon.es"),
+        Marketplace("NL", "A1805IZSGTT6HS", "EU", "EUR", "Europe/Amsterdam", "amazon.nl"),
+        Marketplace("SE", "A2NODRKZP88ZB9", "EU", "SEK", "Europe/Stockholm", "amazon.se"),
+        Marketplace("PL", "A1C3SOZRARQ6R3", "EU", "PLN", "Europe/Warsaw", "amazon.pl"),
+        Marketplace("BE", "AMEN7PMS3EDWL", "EU", "EUR", "Europe/Brussels", "amazon.com.be"),
+        Marketplace("IE", "A28R8C7NBKEWEA", "EU", "EUR", "Europe/Dublin", "amazon.ie"),
+        Marketplace("JP", "A1VC38T7YXB528", "FE", "JPY", "Asia/Tokyo", "amazon.co.jp"),
+        Marketplace("AU", "A39IBJ37TRP1C6", "FE", "AUD", "Australia/Sydney", "amazon.com.au"),
+        Marketplace("SG", "A19VAU5U5O7RUS", "FE", "SGD", "Asia/Singapore", "amazon.sg"),
+        Marketplace("TR", "A33AVAJ2PDY3EV", "EU", "TRY", "Europe/Istanbul", "amazon.com.tr"),
+        Marketplace("AE", "A2VIGQ35RCS4UG", "EU", "AED", "Asia/Dubai", "amazon.ae"),
+        Marketplace("SA", "A17E79C6D8DWNP", "EU", "SAR", "Asia/Riyadh", "amazon.sa"),
+        Marketplace("EG", "ARBP9OOSHTCHU", "EU", "EGP", "Africa/Cairo", "amazon.eg"),
+        Marketplace("IN", "A21TJRUUN4KGV", "EU", "INR", "Asia/Kolkata", "amazon.in"),
     )
 }
 MARKETPLACES_BY_ID: dict[str, Marketplace] = {m.marketplace_id: m for m in MARKETPLACES.values()}
+MARKETPLACES_BY_STOREFRONT: dict[str, Marketplace] = {
+    m.storefront: m for m in MARKETPLACES.values()
+}
+
+
+DEFAULT_ACCOUNT = "default"  # the one seller account a store serves today (room for several)
 
 
 def marketplace(code_or_id: str) -> Marketplace:
@@ -156,6 +169,63 @@ def marketplace(code_or_id: str) -> Marketplace:
     if found is None:
         raise KeyError(code_or_id)
     return found
+
+
+def market_id(code: str) -> str:
+    """The SP-API id of a short marketplace code (``US`` -> ``ATVPDKIKX0DER``); KeyError if
+    unknown. The catalogue stores codes: this is the edge where they become ids."""
+    found = MARKETPLACES.get(code)
+    return found.marketplace_id if found is not None else marketplace(code).marketplace_id
+
+
+@dataclass(frozen=True, order=True)
+class PoolKey:
+    """One merchant-fulfilled quantity on Amazon: seller account + SKU.
+
+    Amazon keeps the quantity (and lead time) of a seller's SKU once for every marketplace
+    the SKU is listed in (amzn/selling-partner-api-docs#3167): a change in one marketplace
+    changes them all. So the engine decides, pushes and compares quantities per pool.
+    """
+
+    sku: str
+    account: str = DEFAULT_ACCOUNT
+
+
+@dataclass(frozen=True, order=True)
+class ListingKey:
+    """Which listing: a seller account's SKU in one marketplace (its SP-API id, never the
+    short code: codes live at the edges, the catalogue CSV and what is displayed)."""
+
+    sku: str
+    marketplace_id: str
+    account: str = DEFAULT_ACCOUNT
+
+    @classmethod
+    def of(cls, sku: str, code_or_id: str, account: str = DEFAULT_ACCOUNT) -> ListingKey:
+        """The key of ``sku`` in a marketplace given by short code or id; KeyError if unknown."""
+        return cls(sku, market_id(code_or_id), account)
+
+    @property
+    def pool(self) -> PoolKey:
+        """The quantity this listing shares with the SKU's other marketplaces."""
+        return PoolKey(self.sku, self.account)
+
+    @property
+    def code(self) -> str:
+        """The marketplace's short code (``US``), for display."""
+        return MARKETPLACES_BY_ID[self.marketplace_id].code
+
+    def __str__(self) -> str:
+        return f"{self.sku} ({self.code})"
+
+
+def primary_first(key: ListingKey) -> tuple[int, str]:
+    """Sort key of a pool's listings: the first is the one a pool's push is addressed to
+    (marketplaces in MARKETPLACES order: US before CA before MX; any of them sets the pool)."""
+    return (_MARKET_ORDER.get(key.marketplace_id, len(_MARKET_ORDER)), key.marketplace_id)
+
+
+_MARKET_ORDER = {m.marketplace_id: n for n, m in enumerate(MARKETPLACES.values())}
 
 
 @dataclass(frozen=True)
@@ -183,6 +253,11 @@ class Listing:
     max_cost: Money | None = None  # above this supplier price the listing goes to 0
     safety_buffer: int = 0  # units kept back from a supplier's stated quantity
     pack_size: int = 1  # supplier units per Amazon unit
+
+    @property
+    def key(self) -> ListingKey:
+        """Which listing this is (marketplace id inside, the code stays for display)."""
+        return ListingKey(self.sku, market_id(self.marketplace))
 
 
 @dataclass(frozen=True)
@@ -222,6 +297,11 @@ class Decision:
     source_ref: str | None = None
     review_at: datetime | None = None  # when time alone could change it (evidence ageing)
 
+    @property
+    def key(self) -> ListingKey:
+        """The listing this decision is for."""
+        return ListingKey(self.sku, market_id(self.marketplace))
+
 
 @dataclass(frozen=True)
 class QuantityUpdate:
@@ -229,8 +309,13 @@ class QuantityUpdate:
 
     sku: str
     quantity: int
-    marketplace_id: str
+    marketplace_id: str  # the marketplace the request names; the quantity is the pool's
     product_type: str = "PRODUCT"
+
+    @property
+    def pool(self) -> PoolKey:
+        """The quantity this update sets (every marketplace of the SKU)."""
+        return PoolKey(self.sku)
 
 
 @dataclass(frozen=True)

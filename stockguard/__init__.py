@@ -1,6 +1,6 @@
-"""stockguard: one import root for its three packages.
+"""stockguard: one import root for its packages.
 
-The folders stay where they are in the repository (sync/, suppliers/, cancellations/);
-``stockguard/sync`` and the others are links to them, so the distribution, the import
-root, the entry point and the loggers all say ``stockguard``.
+The folders stay where they are in the repository (core/, sync/, suppliers/,
+cancellations/, doubles/, cli/); ``stockguard/sync`` and the others are links to them, so
+the distribution, the import root, the entry point and the loggers all say ``stockguard``.
 """

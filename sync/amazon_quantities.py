@@ -27,15 +27,12 @@ from sqlalchemy import Engine
 
 from stockguard.core.amazon.listings_report import ListingQuantities
 from stockguard.core.clock import Clock
-from stockguard.core.domain import Listing, QuantityUpdate
-from stockguard.core.domain import marketplace as find_marketplace
+from stockguard.core.domain import Listing, ListingKey, QuantityUpdate
 from stockguard.core.errors import AmazonAuthError, AmazonError
 from stockguard.core.store import outbox
 from stockguard.sync.pusher import push_lock
 
 log = logging.getLogger("stockguard.engine")
-
-Key = tuple[str, str]  # (SKU, marketplace code)
 
 
 class QuantityReader(Protocol):
@@ -50,8 +47,8 @@ class QuantityReader(Protocol):
 class Learnt:
     """Listings whose quantity is now recorded, and listings Amazon has no quantity for."""
 
-    known: set[Key] = field(default_factory=set)
-    not_listed: set[Key] = field(default_factory=set)
+    known: set[ListingKey] = field(default_factory=set)
+    not_listed: set[ListingKey] = field(default_factory=set)
 
 
 def read_each(
@@ -60,7 +57,8 @@ def read_each(
     """getListingsItem for each listing; an unanswered read is skipped (never guessed)."""
     learnt = Learnt()
     for item in items:
-        market_id = find_marketplace(item.marketplace).marketplace_id
+        key = item.key
+        market_id = key.marketplace_id
         mark = _newest_row(db)
         try:
             shown = gateway.get_quantity(item.sku, marketplace_id=market_id)
@@ -71,14 +69,13 @@ def read_each(
                 raise
             log.warning("could not read %s back from Amazon: %s", item.sku, exc)
             continue
-        key = (item.sku, item.marketplace)
         if shown is None:
             learnt.not_listed.add(key)
             continue
         update = QuantityUpdate(item.sku, shown, market_id, item.product_type)
         with push_lock(db), db.begin() as conn:
-            if (item.sku, market_id) in outbox.written_since(conn, mark)[1]:
-                continue  # overtaken by a push while the read was under way
+            if key.pool in outbox.written_since(conn, mark)[1]:
+                continue  # overtaken by a push (in any marketplace) while the read was under way
             outbox.record_readback(conn, update, clock.now())
         learnt.known.add(key)
     return learnt
@@ -89,7 +86,7 @@ def read_all(db: Engine, gateway: QuantityReader, items: Sequence[Listing], cloc
     learnt = Learnt()
     by_market: dict[str, list[Listing]] = {}
     for item in items:
-        by_market.setdefault(find_marketplace(item.marketplace).marketplace_id, []).append(item)
+        by_market.setdefault(item.key.marketplace_id, []).append(item)
     for market_id, listed in sorted(by_market.items()):
         mark = _newest_row(db)
         try:
@@ -105,19 +102,15 @@ def read_all(db: Engine, gateway: QuantityReader, items: Sequence[Listing], cloc
             # A push written while the report was made is newer than the report: keep it.
             overtaken = outbox.written_since(conn, mark)[1]
             found = [
-                i
-                for i in listed
-                if i.sku in report.quantities and (i.sku, market_id) not in overtaken
+                i for i in listed if i.sku in report.quantities and i.key.pool not in overtaken
             ]
             updates = [
                 QuantityUpdate(i.sku, report.quantities[i.sku], market_id, i.product_type)
                 for i in found
             ]
             outbox.record_readbacks(conn, updates, clock.now())
-        learnt.known |= {(i.sku, i.marketplace) for i in found}
-        learnt.not_listed |= {
-            (i.sku, i.marketplace) for i in listed if i.sku not in report.quantities
-        }
+        learnt.known |= {i.key for i in found}
+        learnt.not_listed |= {i.key for i in listed if i.sku not in report.quantities}
     return learnt
 
 

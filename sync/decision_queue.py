@@ -24,9 +24,11 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from stockguard.core.config import PolicySettings
-from stockguard.core.domain import Decision, Listing, Source
+from stockguard.core.domain import Decision, Listing, ListingKey, Source
 from stockguard.core.store import reviews
-from stockguard.core.store.reviews import Key, Marks, Review
+from stockguard.core.store.reviews import Marks, Review
+
+Key = ListingKey
 
 
 def fingerprint(settings: PolicySettings) -> str:
@@ -76,21 +78,16 @@ class DecisionQueue:
             targets = reviews.decided_targets(conn)
         self._taken = Marks(observed, ordered, self._policy)
         keys |= {key for key, target in targets.items() if shown.get(key) != target}
-        keys |= {(item.sku, item.marketplace) for ref in refs for item, _ in by_ref.get(ref, ())}
-        keys |= {key for key in listings if key[0] in skus}
+        keys |= {item.key for ref in refs for item, _ in by_ref.get(ref, ())}
+        keys |= {key for key in listings if key.sku in skus}
         return (keys | self.undecided) & set(listings)
 
     def decided(self, conn: Connection, decisions: Sequence[Decision]) -> None:
         """Store each decision's review row and the marks its pass took in."""
         rows = {
-            (d.sku, d.marketplace): Review(
-                (d.sku, d.marketplace),
-                d.target_quantity,
-                d.decided_at,
-                d.review_at,
-                self._versions.get((d.sku, d.marketplace)),
-            )
+            key: Review(key, d.target_quantity, d.decided_at, d.review_at, self._versions.get(key))
             for d in decisions
+            for key in (d.key,)
         }
         self.undecided -= rows.keys()
         reviews.record_reviews(conn, list(rows.values()), self._taken)

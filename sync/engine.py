@@ -12,7 +12,11 @@ One pass (``sync_once``):
    pure policy from their sources' recent observations and the units sold since; observations
    and decisions are stored with their evidence;
 4. decisions whose quantity differs from what Amazon has (or is about to get) go to the
-   outbox and out through the pusher: zeroings first by patch, bursts by feed;
+   outbox and out through the pusher: zeroings first by patch, bursts by feed. Amazon keeps
+   one quantity per seller and SKU for all the marketplaces the SKU is listed in (a pool,
+   ``PoolKey``): a pool's listings are decided together, its target is the lowest of their
+   decisions (a 0 anywhere wins, and each listing's decision says so), and it is pushed once,
+   addressed to its primary listing's marketplace;
 5. Amazon's quantity is learnt for listings stockguard has never set (after the zeroings
    went out), and the listings whose quantity was learnt are decided again;
 6. quantities Amazon accepted are read back (ACCEPTED is not applied).
@@ -23,6 +27,7 @@ gateway as arguments.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import threading
@@ -38,18 +43,19 @@ from sqlalchemy import Engine
 from stockguard.core.clock import Clock
 from stockguard.core.config import PolicySettings, Settings
 from stockguard.core.domain import (
-    MARKETPLACES_BY_ID,
     Availability,
     Decision,
     Listing,
+    ListingKey,
     Observation,
     Order,
     OrderStatus,
+    PoolKey,
     QuantityUpdate,
     Source,
     SourceKind,
+    primary_first,
 )
-from stockguard.core.domain import marketplace as find_marketplace
 from stockguard.core.store import observations as obs_store
 from stockguard.core.store import outbox
 from stockguard.core.store.feeds import latest_feed_observations
@@ -93,7 +99,8 @@ class SourceChecker(Protocol):
 
 @dataclass(frozen=True)
 class Change:
-    """A decided quantity that differs from what Amazon shows or is about to show."""
+    """A pool's decided quantity that differs from what Amazon shows or is about to show
+    (``decision``: the pool's lowest, one per pool)."""
 
     decision: Decision
     current: int | None
@@ -141,15 +148,18 @@ class SyncEngine:
             restore_after=settings.policy.restore_after,
             quotas=quotas,
         )
-        self.listings: dict[tuple[str, str], Listing] = {}
+        self.listings: dict[ListingKey, Listing] = {}
+        self.pools: dict[
+            PoolKey, tuple[ListingKey, ...]
+        ] = {}  # each pool's listings, primary first
         self.by_ref: dict[str, list[tuple[Listing, Source]]] = {}
         self.sales: dict[str, list[policy.Sale]] = {}  # recent Amazon orders per SKU
         self._loaded_orders = False
         self._observation_ids: dict[str, int] = {}
         self.queue = DecisionQueue(settings.policy)  # what to decide whatever is checked
-        self._unlisted: set[tuple[str, str]] = set()  # Amazon has no quantity to read back
+        self._unlisted: set[ListingKey] = set()  # Amazon has no quantity to read back
         self.reads_per_pass = READBACKS_PER_PASS  # more unknown than this: a listings report
-        # `run` has two lanes: the check pass (and load, orders) on one, learn_unknown on the
+        # `run` has two threads: the check pass (and load, orders) on one, learn_unknown on the
         # other; the engine's own state changes on one at a time.
         self._lock = threading.RLock()
 
@@ -164,7 +174,8 @@ class SyncEngine:
         """
         self._unlisted.clear()  # asked again after each catalogue load
         versions = listing_versions(self.db)  # first: a row changed meanwhile is decided again
-        self.listings = {(item.sku, item.marketplace): item for item in find_listings(self.db)}
+        self.listings = {item.key: item for item in find_listings(self.db)}
+        self.pools = pools_of(self.listings)
         self.queue.catalogue(self.listings, versions)
         self.by_ref = {}
         for item in self.listings.values():
@@ -203,11 +214,11 @@ class SyncEngine:
                 sales.setdefault(line.sku, []).append((order.purchased_at, line.quantity))
         self.sales = sales
 
-    def _tell_planner(self, quantities: dict[tuple[str, str], int]) -> None:
+    def _tell_planner(self, quantities: Mapping[ListingKey, int]) -> None:
         """What Amazon shows (or is about to), per SKU: live when any marketplace is."""
         per_sku: dict[str, int] = {}
-        for (sku, _), quantity in quantities.items():
-            per_sku[sku] = max(per_sku.get(sku, 0), quantity)
+        for key, quantity in quantities.items():
+            per_sku[key.sku] = max(per_sku.get(key.sku, 0), quantity)
         now = self.clock.now()
         for sku, quantity in per_sku.items():
             self.planner.set_quantity(sku, quantity, now)
@@ -224,7 +235,7 @@ class SyncEngine:
     ) -> PassReport:
         """Check what is due, decide, and (when ``send``) push the changes, learn Amazon's
         quantity of listings never set (``learn``) and read accepted ones back (``verify``).
-        `run` leaves the last two to a job on its other lane (``learn_unknown``, read-back)."""
+        `run` leaves the last two to a job on its other thread (``learn_unknown``, read-back)."""
         if not self.listings:
             self.load()
         report = PassReport()
@@ -236,14 +247,15 @@ class SyncEngine:
             return report
         self._settle(touched, report)
         learnt = self.learn_quantities(touched) if learn else set()
-        learnt -= _refused(report)  # refused a moment ago: the next pass sends it again
+        refused = _refused(report)  # refused a moment ago: the next pass sends it again
+        learnt = {key for key in learnt if key.pool not in refused}
         if learnt:  # Amazon's quantity is known now: decide those listings again
             self._settle(learnt, report)
         if verify:
             report.verified = read_back(self.db, self.gateway, clock=self.clock)
         return report
 
-    def due(self) -> set[tuple[str, str]]:
+    def due(self) -> set[ListingKey]:
         """Listings whose decision can have changed whatever is checked (DecisionQueue)."""
         shown = self.current_quantities(list(self.listings.values()))
         return self.queue.due(self.db, self.clock.now(), self.listings, self.by_ref, shown)
@@ -252,7 +264,7 @@ class SyncEngine:
         """Store the planner's per-source state, so a restart resumes it."""
         schedule_store.save_schedule(self.db, self.planner.snapshot())
 
-    def check_due(self, report: PassReport, budget: int | None = None) -> set[tuple[str, str]]:
+    def check_due(self, report: PassReport, budget: int | None = None) -> set[ListingKey]:
         """Check the page sources the planner names; return the listings they touch."""
         hourly = self.settings.planner.checks_per_hour
         refs = self.planner.due(self.clock.now(), budget if budget is not None else hourly)
@@ -268,20 +280,20 @@ class SyncEngine:
         return report
 
     def preview(
-        self, keys: Iterable[tuple[str, str]] | None = None, *, record: bool = False
+        self, keys: Iterable[ListingKey] | None = None, *, record: bool = False
     ) -> tuple[list[Decision], list[Change]]:
         """Decide ``keys`` (all when None); return them and the changes a push would send
         (the dry run of `stockguard plan`, which records nothing)."""
         decisions, current = self._decide(keys, record=record)
         return decisions, self.changes(decisions, current)
 
-    def _settle(self, keys: Iterable[tuple[str, str]], report: PassReport) -> None:
+    def _settle(self, keys: Iterable[ListingKey], report: PassReport) -> None:
         """Decide ``keys``, push what changes Amazon, and add both to ``report`` (a listing
         decided again replaces its earlier decision there)."""
         decisions, current = self._decide(keys, record=True)
         changes = self.changes(decisions, current)
         pushed = self.push(changes)
-        final = {(d.sku, d.marketplace): d for d in (*report.decisions, *decisions)}
+        final = {d.key: d for d in (*report.decisions, *decisions)}
         report.decisions = list(final.values())
         report.changes += changes
         if report.pushed is None:
@@ -289,10 +301,10 @@ class SyncEngine:
         else:
             report.pushed.outcomes.update(pushed.outcomes)
 
-    def _check(self, sources: Sequence[Source], report: PassReport) -> set[tuple[str, str]]:
+    def _check(self, sources: Sequence[Source], report: PassReport) -> set[ListingKey]:
         seen = list(self.checker(sources)) if sources else []
         self._remember(seen)
-        touched: set[tuple[str, str]] = set()
+        touched: set[ListingKey] = set()
         for observation in seen:
             report.checked[observation.availability.value] += 1
             for item, source in self.by_ref.get(observation.source_ref, []):
@@ -300,10 +312,10 @@ class SyncEngine:
                 if observation.availability is Availability.UNKNOWN:
                     report.unknown_by_supplier[lane] += 1
                 self.planner.observe(source.ref, item.sku, lane, observation)
-                touched.add((item.sku, item.marketplace))
+                touched.add(item.key)
         return touched
 
-    def refresh_feeds(self) -> set[tuple[str, str]]:
+    def refresh_feeds(self) -> set[ListingKey]:
         """Record feed items newer than their last stored observation; return touched listings."""
         suppliers = {
             s.supplier
@@ -311,7 +323,7 @@ class SyncEngine:
             for _, s in pairs
             if s.kind is SourceKind.FEED
         }
-        touched: set[tuple[str, str]] = set()
+        touched: set[ListingKey] = set()
         for supplier in sorted(suppliers):
             latest = latest_feed_observations(self.db, supplier)
             stored = obs_store.latest_observations(self.db, list(latest))
@@ -324,48 +336,45 @@ class SyncEngine:
             for observation in fresh:
                 for item, source in self.by_ref.get(observation.source_ref, []):
                     if source.supplier == supplier:
-                        touched.add((item.sku, item.marketplace))
+                        touched.add(item.key)
         return touched
 
     def decide(
-        self, keys: Iterable[tuple[str, str]] | None = None, *, record: bool = True
+        self, keys: Iterable[ListingKey] | None = None, *, record: bool = True
     ) -> list[Decision]:
-        """Decide the listings ``keys`` (all when None); record the decisions when ``record``."""
+        """Decide the listings ``keys`` (all when None) with every listing of their pools;
+        record the decisions when ``record``."""
         return self._decide(keys, record=record)[0]
 
     def _decide(
-        self, keys: Iterable[tuple[str, str]] | None, *, record: bool
-    ) -> tuple[list[Decision], dict[tuple[str, str], int]]:
-        """The decisions, and what Amazon shows (or is about to) for the listings decided."""
-        chosen = (
-            [self.listings[k] for k in keys if k in self.listings]
-            if keys is not None
-            else list(self.listings.values())
-        )
+        self, keys: Iterable[ListingKey] | None, *, record: bool
+    ) -> tuple[list[Decision], dict[ListingKey, int]]:
+        """The decisions (pooled: each pool's listings decided together, see ``pooled``), and
+        what Amazon shows (or is about to) for the listings decided."""
+        chosen = self._with_pools(keys)
         refs = sorted({s.ref for item in chosen for s in item.sources})
         history = obs_store.recent_observations(self.db, history_depth(self.settings.policy), refs)
         current = self.current_quantities(chosen)
         now = self.clock.now()
-        decisions = [
-            policy.decide(
-                item,
-                {s.ref: history.get(s.ref, []) for s in item.sources},
-                current.get((item.sku, item.marketplace)),
-                now,
-                self.settings.policy,
-                sales=self.sales.get(item.sku, ()),
-            )
-            for item in chosen
-        ]
+        decisions = pooled(
+            [
+                policy.decide(
+                    item,
+                    {s.ref: history.get(s.ref, []) for s in item.sources},
+                    current.get(item.key),
+                    now,
+                    self.settings.policy,
+                    sales=self.sales.get(item.sku, ()),
+                )
+                for item in chosen
+            ]
+        )
         if record:
             ids = self._observation_ids
             with self.db.begin() as conn:
                 obs_store.record_decisions(
                     conn,
-                    [
-                        (d, current.get((d.sku, d.marketplace)), ids.get(d.source_ref or ""))
-                        for d in decisions
-                    ],
+                    [(d, current.get(d.key), ids.get(d.source_ref or "")) for d in decisions],
                 )
                 self.queue.decided(conn, decisions)
         return decisions, current
@@ -375,34 +384,34 @@ class SyncEngine:
         ids = obs_store.record_observations(self.db, seen)
         self._observation_ids.update({o.source_ref: i for o, i in zip(seen, ids, strict=True)})
 
-    def current_quantities(self, items: Sequence[Listing]) -> dict[tuple[str, str], int]:
-        """Per (SKU, marketplace code): what Amazon shows or is about to show, when known."""
+    def _with_pools(self, keys: Iterable[ListingKey] | None) -> list[Listing]:
+        """The listings of ``keys`` (all when None) and their pools' other listings: a pool's
+        target is decided from all of them at once."""
+        if keys is None:
+            return list(self.listings.values())
+        wanted = sorted({k.pool for k in keys if k in self.listings})
+        return [self.listings[k] for pool in wanted for k in self.pools[pool]]
+
+    def current_quantities(self, items: Sequence[Listing]) -> dict[ListingKey, int]:
+        """Per listing: what Amazon shows or is about to show, when known: its pool's."""
         with self.db.connect() as conn:
             known = outbox.effective_quantities(conn, [item.sku for item in items])
-        codes = {
-            item.marketplace: find_marketplace(item.marketplace).marketplace_id for item in items
-        }
-        return {
-            (item.sku, item.marketplace): known[(item.sku, codes[item.marketplace])]
-            for item in items
-            if (item.sku, codes[item.marketplace]) in known
-        }
+        keys = [item.key for item in items]
+        return {key: known[key.pool] for key in keys if key.pool in known}
 
     @_exclusive
     def reconcile(self, skus: Iterable[str]) -> PassReport:
         """After order events (a sale, a BuyerCanceled restock): read Amazon's quantity of
         these SKUs again and push the decided quantity where Amazon now differs."""
         wanted = set(skus)
-        keys = {k for k in self.listings if k[0] in wanted}
+        keys = {k for k in self.listings if k.sku in wanted}
         report = PassReport()
         self.load_sales()  # an order is a pack bought from the supplier: see policy.decide
         read_each(self.db, self.gateway, [self.listings[k] for k in sorted(keys)], self.clock)
         self._settle(keys, report)
         return report
 
-    def learn_quantities(
-        self, keys: Iterable[tuple[str, str]], *, bulk: bool = True
-    ) -> set[tuple[str, str]]:
+    def learn_quantities(self, keys: Iterable[ListingKey], *, bulk: bool = True) -> set[ListingKey]:
         """Read Amazon's quantity for listings stockguard has never set; without it a live
         listing would look like one at 0 waiting for a restore. A few are read one by one;
         more (when ``bulk``) through one listings report per marketplace, else the first few.
@@ -412,9 +421,9 @@ class SyncEngine:
         self._learnt(learnt)
         return learnt.known
 
-    def learn_unknown(self) -> set[tuple[str, str]]:
+    def learn_unknown(self) -> set[ListingKey]:
         """Amazon's quantity of every listing whose quantity is unknown (a listings report when
-        many are); the next pass decides the learnt ones again. For `run`'s other lane: the
+        many are); the next pass decides the learnt ones again. For `run`'s other thread: the
         reads run beside the check pass, only their outcome waits for it."""
         with self._lock:
             items = list(self.listings.values())
@@ -425,9 +434,9 @@ class SyncEngine:
         return learnt.known
 
     def _read_unknown(self, items: Sequence[Listing], bulk: bool = True) -> Learnt:
-        asked = [i for i in items if (i.sku, i.marketplace) not in self._unlisted]
+        asked = [i for i in items if i.key not in self._unlisted]
         known = self.current_quantities(asked)
-        unknown = [i for i in asked if (i.sku, i.marketplace) not in known]
+        unknown = [i for i in asked if i.key not in known]
         if bulk and len(unknown) > self.reads_per_pass:
             return read_all(self.db, self.gateway, unknown, self.clock)
         return read_each(self.db, self.gateway, unknown[: self.reads_per_pass], self.clock)
@@ -440,48 +449,45 @@ class SyncEngine:
     def changes(
         self,
         decisions: Sequence[Decision],
-        current: Mapping[tuple[str, str], int] | None = None,
+        current: Mapping[ListingKey, int] | None = None,
     ) -> list[Change]:
-        """The decisions that change what Amazon shows (``current``: what it shows, when the
-        caller just read it).
+        """The pools whose decided quantity changes what Amazon shows (``current``: what it
+        shows, when the caller just read it): one change per pool, its lowest decision.
 
         With Amazon's quantity unknown, a restore that still waits for evidence is left alone:
         it is not evidence of a stock-out, and zeroing on it would darken live listings.
         """
         if current is None:
-            current = self.current_quantities(
-                [self.listings[(d.sku, d.marketplace)] for d in decisions]
-            )
+            current = self.current_quantities([self.listings[d.key] for d in decisions])
         changed = []
-        for d in decisions:
-            now = current.get((d.sku, d.marketplace))
+        for d in pool_heads(decisions):
+            now = current.get(d.key)
             if now == d.target_quantity or (now is None and d.reason == policy.RESTORE_PENDING):
                 continue
             changed.append(Change(d, now))
         return changed
 
     def push(self, changes: Sequence[Change]) -> PushReport:
-        """Send the changes (zeroings first) through the outbox."""
+        """Send the changes (zeroings first) through the outbox: one target per pool."""
         targets = [self._target(change) for change in changes]
         result = push(self.db, self.gateway, targets, self.clock, reason="sync")
         # The planner learns only what Amazon took (or is processing), never a refusal.
-        taken = {(o.sku, o.marketplace_id) for o in result.outcomes.values() if o.state in _TAKEN}
+        taken = {o.pool for o in result.outcomes.values() if o.state in _TAKEN}
         shown = {
-            (c.decision.sku, c.decision.marketplace): c.decision.target_quantity
+            c.decision.key: c.decision.target_quantity
             for c in changes
-            if (c.decision.sku, self._market_id(c.decision)) in taken
+            if c.decision.key.pool in taken
         }
         self._tell_planner(shown)
         return result
 
-    def _market_id(self, decision: Decision) -> str:
-        return find_marketplace(decision.marketplace).marketplace_id
-
     def _target(self, change: Change) -> outbox.Target:
         decision = change.decision
-        item = self.listings[(decision.sku, decision.marketplace)]
+        # Addressed to the pool's primary listing, whichever listing's decision is lowest:
+        # any marketplace of the SKU sets them all, and one fixed address keeps it one row.
+        item = self.listings[self.pools[decision.key.pool][0]]
         update = QuantityUpdate(
-            decision.sku, decision.target_quantity, self._market_id(decision), item.product_type
+            decision.sku, decision.target_quantity, item.key.marketplace_id, item.product_type
         )
         # The quantity it changes is part of the key: the same decision met again at the same
         # instant after someone else changed Amazon is a new change, not a duplicate.
@@ -524,7 +530,47 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or "feed"
 
 
-def _refused(report: PassReport) -> set[tuple[str, str]]:
-    """Listings whose push Amazon refused in this pass, as (sku, marketplace code)."""
+def _refused(report: PassReport) -> set[PoolKey]:
+    """Pools whose push Amazon refused in this pass."""
     failed = report.pushed.failed if report.pushed is not None else []
-    return {(o.sku, MARKETPLACES_BY_ID[o.marketplace_id].code) for o in failed}
+    return {o.pool for o in failed}
+
+
+def pools_of(listings: Iterable[ListingKey]) -> dict[PoolKey, tuple[ListingKey, ...]]:
+    """Each pool's listings, its primary (the one its push is addressed to) first."""
+    found: dict[PoolKey, list[ListingKey]] = {}
+    for key in listings:
+        found.setdefault(key.pool, []).append(key)
+    return {pool: tuple(sorted(keys, key=primary_first)) for pool, keys in found.items()}
+
+
+def pooled(decisions: Sequence[Decision]) -> list[Decision]:
+    """The decisions with each pool's target made its lowest: Amazon shows one quantity for
+    all the SKU's marketplaces, so a 0 (or any lower quantity) in one listing holds in all.
+    A listing decided higher than its pool says why it shows less: its sibling's reason and
+    evidence, named."""
+    lowest = {d.key.pool: d for d in pool_heads(decisions)}
+    return [_capped(d, lowest[d.key.pool]) for d in decisions]
+
+
+def pool_heads(decisions: Iterable[Decision]) -> list[Decision]:
+    """One decision per pool: its lowest target (ties: the primary listing's)."""
+    heads: dict[PoolKey, Decision] = {}
+    for d in decisions:
+        best = heads.get(d.key.pool)
+        if best is None or _rank(d) < _rank(best):
+            heads[d.key.pool] = d
+    return list(heads.values())
+
+
+def _rank(decision: Decision) -> tuple[int, tuple[int, str]]:
+    return (decision.target_quantity, primary_first(decision.key))
+
+
+def _capped(decision: Decision, lowest: Decision) -> Decision:
+    if decision.target_quantity <= lowest.target_quantity:
+        return decision
+    evidence = f"same SKU in {lowest.marketplace} (one quantity on Amazon): {lowest.evidence}"
+    return dataclasses.replace(
+        lowest, sku=decision.sku, marketplace=decision.marketplace, evidence=evidence
+    )

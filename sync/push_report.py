@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from stockguard.core.domain import PoolKey
 from stockguard.core.store.outbox import State
 
 
@@ -19,6 +20,11 @@ class PushOutcome:
     submission_id: str | None = None
     feed_id: str | None = None
     message: str = ""
+
+    @property
+    def pool(self) -> PoolKey:
+        """The quantity this row set: the SKU's, in every marketplace it is listed in."""
+        return PoolKey(self.sku)
 
 
 @dataclass

@@ -5,10 +5,10 @@ so a crash at any point leaves the outbox telling the truth (see core/store/outb
 One push at a time per database: across processes the run lock (sync/runlock.py) sees to it,
 within a process ``push`` holds a lock per database. A push:
 
-1. enqueues the new targets (a newer target supersedes older ``pending`` rows of its SKU and
-   marketplace) and turns rows a crash left in ``sending`` back into ``pending`` (a quantity
-   is absolute, so re-sending is idempotent);
-2. supersedes every ``pending`` row that has a newer target of the same SKU and marketplace,
+1. enqueues the new targets (a newer target supersedes older ``pending`` rows of its pool:
+   the SKU's one quantity, whichever marketplace a row names) and turns rows a crash left in
+   ``sending`` back into ``pending`` (a quantity is absolute, so re-sending is idempotent);
+2. supersedes every ``pending`` row that has a newer target of the same pool (SKU),
    so an earlier decision never follows a later one to Amazon;
 3. sends the pending rows: when there are more than ``patch_burst_max``, the first
    ``patch_burst_max`` zeroings go out one by one through patchListingsItem while everything

@@ -1,8 +1,8 @@
 """APScheduler 3 wiring for `stockguard run`, and nothing else.
 
-Jobs run on three lanes, one worker thread each: the checks (and the other jobs that decide)
+Jobs run on four threads (executors), one worker each: the checks (and the jobs that decide)
 one at a time on ``default``; the outbox's push-resume and read-back jobs on ``io``, so a feed
-poll or a minute of read-backs never delays the check that finds a stock-out (the two lanes
+poll or a minute of read-backs never delays the check that finds a stock-out (the two threads
 share the outbox through its claims and a per-database push lock, sync/pusher.py); the run
 lock's heartbeat on ``housekeeping`` (it touches no stock data); with `run --workers`, the
 deferral of host batches on ``dispatch`` (sync/workers/dispatch.py). A job that raises is
@@ -106,7 +106,7 @@ class Service:
                 seconds=spec.every_seconds,
                 id=spec.name,
                 name=spec.name,
-                executor=_lane(spec),
+                executor=_thread(spec),
                 next_run_time=clock.now(),
             )
 
@@ -143,7 +143,7 @@ class Service:
             signal.signal(signum, handler)
 
 
-def _lane(spec: JobSpec) -> str:
+def _thread(spec: JobSpec) -> str:
     if spec.own_thread:
         return "housekeeping"
     if spec.dispatch:

@@ -3,7 +3,9 @@
 Per listing, three things are put side by side:
 
 * **on Amazon**: the last quantity Amazon accepted or showed on read-back (the newest
-  ``accepted`` / ``applied`` outbox row, read-backs included); "never read" without one;
+  ``accepted`` / ``applied`` outbox row, read-backs included); "never read" without one.
+  Amazon keeps one quantity per SKU for all its marketplaces (a pool), so the outbox rows
+  of a SKU in any marketplace speak for each of its listings;
 * **the policy**: the newest recorded decision (target and reason); "not decided" without one;
 * **why they differ**: the state of the newest outbox row that carries the decided quantity
   (queued, waiting to retry, sent awaiting Amazon, refused), else "not sent yet", or "Amazon
@@ -32,7 +34,7 @@ from sqlalchemy import (
     true,
 )
 
-from stockguard.core.domain import MARKETPLACES
+from stockguard.core.domain import PoolKey
 from stockguard.core.store.listing_tables import listings
 from stockguard.core.store.observation_tables import decisions
 from stockguard.core.store.outbox import DONE, OPEN, State
@@ -73,16 +75,10 @@ class Delivery:
     error: str | None
 
 
-def _market_id() -> ColumnElement[str]:
-    """The listing's marketplace id from its short code (the outbox keys by id)."""
-    mapping = {code: m.marketplace_id for code, m in MARKETPLACES.items()}
-    return case(mapping, value=listings.c.marketplace, else_=listings.c.marketplace)
-
-
 def _newest_ids(skus: Sequence[str] | None = None) -> Subquery:
-    """Per (SKU, marketplace id), in one pass over the outbox (or over the rows of ``skus``):
-    the newest row Amazon accepted or showed (``known``), the newest open one (``opened``)
-    and the newest push (``pushed``)."""
+    """Per pool (SKU: one quantity for all its marketplaces on Amazon), in one pass over the
+    outbox (or over the rows of ``skus``): the newest row Amazon accepted or showed
+    (``known``), the newest open one (``opened``) and the newest push (``pushed``)."""
 
     def newest_where(condition: ColumnElement[bool], name: str) -> ColumnElement[int]:
         return func.max(case((condition, outbox.c.id))).label(name)
@@ -91,19 +87,17 @@ def _newest_ids(skus: Sequence[str] | None = None) -> Subquery:
     push_states = [s.value for s in (*OPEN, *DONE, State.FAILED)]
     query = select(
         outbox.c.sku,
-        outbox.c.marketplace_id,
         newest_where(states.in_([s.value for s in DONE]), "known"),
         newest_where(states.in_([s.value for s in OPEN]), "opened"),
         newest_where(and_(states.in_(push_states), outbox.c.kind != "readback"), "pushed"),
     )
     if skus is not None:
         query = query.where(outbox.c.sku.in_(skus))
-    return query.group_by(outbox.c.sku, outbox.c.marketplace_id).subquery("newest")
+    return query.group_by(outbox.c.sku).subquery("newest")
 
 
 def _per_listing() -> Select[tuple[object, ...]]:
     """One row per listing: last known, newest open, newest push and newest decision."""
-    market_id = _market_id()
     ids = _newest_ids()
     known, opened, pushed = outbox.alias("known"), outbox.alias("opened"), outbox.alias("pushed")
     dec_ids = (
@@ -113,9 +107,7 @@ def _per_listing() -> Select[tuple[object, ...]]:
     )
     dec = decisions.alias("dec")
     joined = (
-        listings.outerjoin(
-            ids, and_(ids.c.sku == listings.c.sku, ids.c.marketplace_id == market_id)
-        )
+        listings.outerjoin(ids, ids.c.sku == listings.c.sku)  # the pool's rows
         .outerjoin(known, known.c.id == ids.c.known)
         .outerjoin(opened, opened.c.id == ids.c.opened)
         .outerjoin(pushed, pushed.c.id == ids.c.pushed)
@@ -230,8 +222,8 @@ def find_listing_states(
     return found, int(total or 0)
 
 
-def deliveries(conn: Connection, skus: Sequence[str]) -> dict[tuple[str, str], Delivery]:
-    """Per (SKU, marketplace id) of these SKUs: Amazon's last known quantity and the newest
+def deliveries(conn: Connection, skus: Sequence[str]) -> dict[PoolKey, Delivery]:
+    """Per pool of these SKUs: Amazon's last known quantity and the newest
     push (its state, feed and error), for `plan`.
 
     Many SKUs (a whole catalogue): one grouped pass over the outbox, filtered here; a few:
@@ -240,13 +232,12 @@ def deliveries(conn: Connection, skus: Sequence[str]) -> dict[tuple[str, str], D
     many = len(wanted) > _WHOLE_OUTBOX_ABOVE
     chunks = [None] if many else [wanted[i : i + _CHUNK] for i in range(0, len(wanted), _CHUNK)]
     keep = set(wanted)
-    found: dict[tuple[str, str], Delivery] = {}
+    found: dict[PoolKey, Delivery] = {}
     for chunk in chunks:
         ids = _newest_ids(chunk)
         known, pushed = outbox.alias("known"), outbox.alias("pushed")
         query = select(
             ids.c.sku,
-            ids.c.marketplace_id,
             known.c.quantity,
             pushed.c.id,
             pushed.c.quantity,
@@ -258,10 +249,10 @@ def deliveries(conn: Connection, skus: Sequence[str]) -> dict[tuple[str, str], D
                 pushed, pushed.c.id == ids.c.pushed
             )
         )
-        for sku, market_id, amazon, push_id, quantity, state, feed_id, error in conn.execute(query):
+        for sku, amazon, push_id, quantity, state, feed_id, error in conn.execute(query):
             if sku not in keep or (amazon is None and push_id is None):
                 continue  # not asked for, or only rows neither known nor pushed
-            found[(sku, market_id)] = Delivery(
+            found[PoolKey(sku)] = Delivery(
                 None if amazon is None else int(amazon),
                 None if push_id is None else int(quantity),
                 None if push_id is None else str(state),

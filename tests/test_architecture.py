@@ -1,27 +1,35 @@
 """The import rules of design.md, checked on the source: who may import whom.
 
 Everything is imported under one root, ``stockguard`` (``stockguard.sync``, ...): the rules
-below speak of the packages by their short names.
+below speak of the packages by their short names. The packages form a layered graph without
+a cycle: ``core`` (vocabulary, store, Amazon client) under everything; ``suppliers``,
+``sync`` (the engine) and ``doubles`` (emulator, demo shop, fake APIs) on it;
+``cancellations`` on the core and the engine's policy; ``cli``, the composition root, on top.
 """
 
 from __future__ import annotations
 
 import ast
 import sys
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("sync", "suppliers", "cancellations")
-CORE_SHARED = (
-    "core.domain",
-    "core.errors",
-    "core.config",
-    "core.clock",
-    "core.i18n",
-    "core.storable",
-)
+PACKAGES = ("core", "sync", "suppliers", "cancellations", "doubles", "cli")
+# Which packages each package may import (besides itself).
+LAYERS: dict[str, set[str]] = {
+    "core": set(),
+    "suppliers": {"core"},
+    "sync": {"core"},
+    "doubles": {"core", "suppliers"},
+    "cancellations": {"core", "sync"},
+    "cli": {"core", "sync", "suppliers", "cancellations", "doubles"},
+}
+VOCABULARY = (
+    "core.domain", "core.errors", "core.config", "core.clock", "core.i18n", "core.storable"
+)  # fmt: skip
 
 
 def _modules() -> dict[str, set[str]]:
@@ -60,23 +68,48 @@ RAW = _modules()
 MODULES = {module: _short(imports) for module, imports in RAW.items()}
 
 
+def _package_graph() -> dict[str, set[str]]:
+    """Package -> the other packages its modules import."""
+    graph: dict[str, set[str]] = {package: set() for package in PACKAGES}
+    for module, imports in MODULES.items():
+        top = module.split(".")[0]
+        graph[top] |= {i.split(".")[0] for i in imports if i.split(".")[0] in PACKAGES} - {top}
+    return graph
+
+
 def test_every_import_goes_through_the_stockguard_root() -> None:
     assert _bare_imports() == []
 
 
-def _violations(prefix: str, allowed: tuple[str, ...], own: tuple[str, ...]) -> list[str]:
-    bad = []
-    for module, imports in MODULES.items():
-        if not module.startswith(prefix):
-            continue
-        for imported in imports:
-            top = imported.split(".")[0]
-            if top not in PACKAGES:
-                continue
-            if imported.startswith(own) or imported.startswith(allowed):
-                continue
-            bad.append(f"{module} imports {imported}")
-    return bad
+def test_the_package_graph_has_no_cycle() -> None:
+    try:
+        order = list(TopologicalSorter(_package_graph()).static_order())
+    except CycleError as cycle:  # pragma: no cover - the failure message
+        pytest.fail(f"package cycle: {cycle.args[1]}")
+    assert order[0] == "core"
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_each_package_imports_only_the_layers_below_it(package: str) -> None:
+    offenders = [
+        f"{module} imports {imported}"
+        for module, imports in MODULES.items()
+        if module.split(".")[0] == package
+        for imported in imports
+        if imported.split(".")[0] in PACKAGES
+        and imported.split(".")[0] not in {package, *LAYERS[package]}
+    ]
+    assert offenders == []
+
+
+def _violations(prefix: str, allowed: tuple[str, ...]) -> list[str]:
+    return [
+        f"{module} imports {imported}"
+        for module, imports in MODULES.items()
+        if module.startswith(prefix)
+        for imported in imports
+        if imported.split(".")[0] in PACKAGES and not imported.startswith((prefix, *allowed))
+    ]
 
 
 def test_domain_and_errors_import_only_the_standard_library() -> None:
@@ -89,27 +122,15 @@ def test_domain_and_errors_import_only_the_standard_library() -> None:
 
 
 def test_suppliers_import_only_the_core_vocabulary() -> None:
-    assert _violations("suppliers", CORE_SHARED, ("suppliers",)) == []
+    assert _violations("suppliers", VOCABULARY) == []
 
 
 def test_cancellations_import_core_policy_store_and_gateway_only() -> None:
     allowed = (
-        *CORE_SHARED, "sync.policy", "core.store", "core.amazon.results", "core.amazon.gateway",
+        *VOCABULARY, "sync.policy", "core.store", "core.amazon.results", "core.amazon.gateway",
         "core.excel_csv",  # CSV files for Excel (UTF-8 with BOM, CP932): standard library only
     )  # fmt: skip
-    assert _violations("cancellations", allowed, ("cancellations",)) == []
-
-
-@pytest.mark.parametrize("package", ["suppliers", "cancellations"])
-def test_core_does_not_import_the_outer_packages_except_the_cli(package: str) -> None:
-    offenders = [
-        f"{module} imports {imported}"
-        for module, imports in MODULES.items()
-        if module.startswith("sync") and not module.startswith("cli")
-        for imported in imports
-        if imported.split(".")[0] == package
-    ]
-    assert offenders == []
+    assert _violations("cancellations", allowed) == []
 
 
 def test_only_the_gateway_imports_sp_api() -> None:

@@ -41,7 +41,7 @@ from tests.cancellations.test_report import NOW, SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIL = ROOT / "tests" / "fixtures" / "mail"
-JA = tomllib.loads((ROOT / "sync" / "locales" / "ja.toml").read_text(encoding="utf-8"))
+JA = tomllib.loads((ROOT / "core" / "locales" / "ja.toml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +52,7 @@ def _plain_display() -> Iterator[None]:
 
 def literal_messages() -> set[str]:
     found = set()
-    for package in ("sync", "suppliers", "cancellations"):
+    for package in ("core", "sync", "suppliers", "cancellations", "doubles", "cli"):
         for path in (ROOT / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr":

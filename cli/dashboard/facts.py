@@ -24,7 +24,7 @@ from stockguard.core.config import Settings
 from stockguard.core.domain import Listing, Observation, Order
 from stockguard.core.store import outbox
 from stockguard.core.store.feeds import FeedImportRow, SqlFeedStore
-from stockguard.core.store.listings import get_listing
+from stockguard.core.store.listings import find_listings
 from stockguard.core.store.observations import DecisionRecord, decision_history, recent_observations
 from stockguard.core.store.orders import load_orders
 from stockguard.core.store.refused_feeds import KeptFeed, kept_feeds
@@ -107,7 +107,8 @@ class ListingDetail:
 
 def listing_detail(db: Engine, sku: str, marketplace: str | None, now: datetime) -> ListingDetail:
     """The listing's sources, decisions (with their observations), checks and pushes."""
-    listing = get_listing(db, sku, marketplace)
+    found = find_listings(db, sku=sku, marketplace=marketplace)  # codes: the page's edge
+    listing = found[0] if found else None
     decided = decision_history(db, sku, until=now, limit=TIMELINE_DEPTH)
     refs = [source.ref for source in listing.sources] if listing else []
     checks: list[Observation] = []

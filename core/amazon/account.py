@@ -75,9 +75,10 @@ def token_cache_key(host: str, cred: LibraryCredentials, token_flavor: str) -> s
 def library_credentials(secrets: Secrets) -> dict[str, str]:
     """The LWA credentials as the library's ``credentials=``; ConfigError naming any absent."""
     values = (secrets.lwa_client_id, secrets.lwa_client_secret, secrets.refresh_token)
-    missing = [n for n, v in zip(translate.CREDENTIAL_ENV, values, strict=True) if not v]
+    names = secrets.credential_env or translate.CREDENTIAL_ENV
+    missing = [n for n, v in zip(names, values, strict=True) if not v]
     if missing:
-        raise translate.missing_credentials(missing)
+        raise translate.missing_credentials(missing, names)
     return {
         "lwa_app_id": values[0],
         "lwa_client_secret": values[1],

@@ -43,10 +43,12 @@ class Redactor:
         return text
 
 
-def missing_credentials(names: Iterable[str]) -> ConfigError:
+def missing_credentials(
+    names: Iterable[str], expected: Iterable[str] = CREDENTIAL_ENV
+) -> ConfigError:
     """The ConfigError for absent credentials, naming each environment variable once."""
     missing = list(names)
-    present = [name for name in CREDENTIAL_ENV if name not in missing]
+    present = [name for name in expected if name not in missing]
     note = f" ({', '.join(present)} set; all three are needed)" if present else ""
     return ConfigError(
         f"Amazon credentials missing: set {', '.join(missing)} in the environment{note}"

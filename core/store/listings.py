@@ -16,7 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
-from stockguard.core.domain import Listing, Money, QuantityUpdate, Source, SourceKind, marketplace
+from stockguard.core.domain import (
+    Listing,
+    ListingKey,
+    Money,
+    QuantityUpdate,
+    Source,
+    SourceKind,
+    market_id,
+    primary_first,
+)
 from stockguard.core.store.listing_tables import listings, sources
 
 _CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
@@ -66,9 +75,9 @@ def save_listing_chunk(conn: Connection, items: Sequence[Listing], now: datetime
     return SaveResult(inserted=len(fresh), updated=len(known))
 
 
-def get_listing(db: Engine, sku: str, marketplace: str | None = None) -> Listing | None:
-    """One listing by SKU (and marketplace code when the SKU is on several); None if absent."""
-    found = find_listings(db, sku=sku, marketplace=marketplace)
+def get_listing(db: Engine, key: ListingKey) -> Listing | None:
+    """One listing by its key; None if absent."""
+    found = find_listings(db, sku=key.sku, marketplace=key.code)
     return found[0] if found else None
 
 
@@ -99,24 +108,40 @@ def find_listings(
     return [_listing(row[1:], by_listing.get(row[0], ())) for row in rows]
 
 
-def listing_versions(db: Engine) -> dict[tuple[str, str], datetime]:
-    """Per (SKU, marketplace): when its catalogue row was last written (its version)."""
+def listing_versions(db: Engine) -> dict[ListingKey, datetime]:
+    """Per listing: when its catalogue row was last written (its version)."""
     query = select(listings.c.sku, listings.c.marketplace, listings.c.updated_at)
     with db.connect() as conn:
-        return {(row[0], row[1]): row[2] for row in conn.execute(query)}
+        return {ListingKey.of(row[0], row[1]): row[2] for row in conn.execute(query)}
 
 
 def quantity_updates(
     db: Engine, skus: Sequence[str], quantity: int, default_market: str
 ) -> list[QuantityUpdate]:
-    """One update per listing of each SKU, addressed (marketplace, product type) by the
-    catalogue; a SKU the catalogue lacks goes to ``default_market`` as product type PRODUCT."""
+    """One update per SKU: its quantity is one pool on Amazon, whatever the marketplaces it
+    is listed in. Addressed (marketplace, product type) to the catalogue's primary listing;
+    a SKU the catalogue lacks goes to ``default_market`` as product type PRODUCT."""
     updates: list[QuantityUpdate] = []
     for sku in skus:
-        for item in find_listings(db, sku=sku) or [Listing(sku, default_market)]:
-            market_id = marketplace(item.marketplace).marketplace_id
-            updates.append(QuantityUpdate(sku, quantity, market_id, item.product_type))
+        found = find_listings(db, sku=sku) or [Listing(sku, default_market)]
+        item = min(found, key=lambda i: primary_first(i.key))
+        updates.append(QuantityUpdate(sku, quantity, item.key.marketplace_id, item.product_type))
     return updates
+
+
+def pool_marketplaces(db: Engine, skus: Sequence[str]) -> dict[str, list[str]]:
+    """Per SKU: the marketplace ids the catalogue lists it in, primary first (a pool's
+    quantity is read back in each of them)."""
+    found: dict[str, list[ListingKey]] = {}
+    with db.connect() as conn:
+        for chunk in (skus[i : i + _CHUNK] for i in range(0, len(skus), _CHUNK)):
+            query = select(listings.c.sku, listings.c.marketplace).where(listings.c.sku.in_(chunk))
+            for sku, code in conn.execute(query):
+                found.setdefault(sku, []).append(ListingKey(sku, market_id(code)))
+    return {
+        sku: [k.marketplace_id for k in sorted(keys, key=primary_first)]
+        for sku, keys in found.items()
+    }
 
 
 def count_listings(db: Engine) -> int:
@@ -132,7 +157,8 @@ def listing_marketplaces(db: Engine) -> list[str]:
 
 
 def _ids_of(conn: Connection, items: Sequence[Listing]) -> dict[tuple[str, str], int]:
-    """The ids of the stored listings among ``items`` (at most ``_CHUNK`` of them)."""
+    """The ids of the stored listings among ``items`` (at most ``_CHUNK`` of them), by
+    (SKU, marketplace code): the table's own columns."""
     wanted = {(item.sku, item.marketplace) for item in items}
     skus = sorted({sku for sku, _ in wanted})
     query = select(listings.c.sku, listings.c.marketplace, listings.c.id).where(

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 
-from stockguard.core.domain import QuantityUpdate
+from stockguard.core.domain import ListingKey, PoolKey, QuantityUpdate
 from stockguard.core.store.outbox_tables import outbox
 from stockguard.core.store.rows import from_row
 
@@ -99,7 +99,7 @@ def enqueue(
     conn: Connection, targets: Sequence[Target], now: datetime, *, force: bool = False
 ) -> EnqueueResult:
     """Queue the targets that change something (all when ``force``); a newer target supersedes
-    older unsent rows of the same SKU and marketplace."""
+    older unsent rows of the same pool (the SKU's quantity, in whichever marketplace)."""
     keys = {id(t): idempotency_key(t, now) for t in targets}
     seen = _existing_keys(conn, list(keys.values()))
     effective = effective_quantities(conn, [t.update.sku for t in targets])
@@ -110,13 +110,13 @@ def enqueue(
         u = target.update
         if keys[id(target)] in seen:
             duplicate.append(u.sku)
-        elif not force and effective.get((u.sku, u.marketplace_id)) == u.quantity:
+        elif not force and effective.get(u.pool) == u.quantity:
             unchanged.append(u.sku)
         else:
-            effective[(u.sku, u.marketplace_id)] = u.quantity
+            effective[u.pool] = u.quantity
             seen.add(keys[id(target)])
             fresh.append(_new_row(target, keys[id(target)], now))
-    superseded = _supersede(conn, [(r["sku"], r["marketplace_id"]) for r in fresh], now)
+    superseded = _supersede(conn, [r["sku"] for r in fresh], now)
     queued: list[int] = []
     if fresh:
         conn.execute(insert(outbox), fresh)
@@ -124,12 +124,13 @@ def enqueue(
     return EnqueueResult(queued, unchanged, duplicate, superseded)
 
 
-def effective_quantities(conn: Connection, skus: Sequence[str]) -> dict[tuple[str, str], int]:
-    """Per (SKU, marketplace id): the newest open target, else the last accepted quantity."""
+def effective_quantities(conn: Connection, skus: Sequence[str]) -> dict[PoolKey, int]:
+    """Per pool: the newest open target, else the last accepted (or read back) quantity, in
+    any of the SKU's marketplaces: Amazon keeps one quantity per seller and SKU."""
     wanted = sorted(set(skus))
     if len(wanted) > _WHOLE_OUTBOX_ABOVE:
         # Most of the catalogue: one grouped pass over the outbox beats hundreds of IN lists.
-        newest = select(func.max(outbox.c.id)).group_by(outbox.c.sku, outbox.c.marketplace_id)
+        newest = select(func.max(outbox.c.id)).group_by(outbox.c.sku)
         ids = newest.where(outbox.c.state.in_([s.value for s in OPEN])).union_all(
             newest.where(outbox.c.state.in_([s.value for s in DONE]))
         )
@@ -138,37 +139,49 @@ def effective_quantities(conn: Connection, skus: Sequence[str]) -> dict[tuple[st
         # The state is filtered here, not in SQL: with it, SQLite walks the state index
         # (every row) instead of seeking each SKU.
         batches = [_EFFECTIVE.where(outbox.c.sku.in_(chunk)) for chunk in _chunks(wanted)]
-    open_q: dict[tuple[str, str], int] = {}
-    done_q: dict[tuple[str, str], int] = {}
+    open_q: dict[PoolKey, int] = {}
+    done_q: dict[PoolKey, int] = {}
     opened, done = {s.value for s in OPEN}, {s.value for s in DONE}
     keep = set(wanted)
     for batch in batches:
-        for sku, market_id, quantity, state in conn.execute(batch.order_by(outbox.c.id)):
+        for sku, quantity, state in conn.execute(batch.order_by(outbox.c.id)):
             if sku in keep and (state in opened or state in done):
                 target = open_q if state in opened else done_q
-                target[(sku, market_id)] = quantity
+                target[PoolKey(sku)] = quantity  # ordered by id: the newest row wins
     return {**done_q, **open_q}
 
 
 _WHOLE_OUTBOX_ABOVE = 4 * _CHUNK  # SKUs asked for, above which the whole outbox is read
-_EFFECTIVE = select(outbox.c.sku, outbox.c.marketplace_id, outbox.c.quantity, outbox.c.state)
+_EFFECTIVE = select(outbox.c.sku, outbox.c.quantity, outbox.c.state)
 
 
-def last_known(conn: Connection, skus: Sequence[str] | None = None) -> dict[tuple[str, str], int]:
-    """Per (SKU, marketplace id): the quantity Amazon last accepted or showed on read-back."""
+def last_known(conn: Connection, skus: Sequence[str] | None = None) -> dict[ListingKey, int]:
+    """Per listing: the quantity Amazon last accepted or showed on read-back there."""
+    return {ListingKey(sku, market): quantity for sku, market, quantity in _done_rows(conn, skus)}
+
+
+def _done_rows(conn: Connection, skus: Sequence[str] | None) -> list[tuple[str, str, int]]:
+    """(SKU, marketplace id, quantity) of the accepted and applied rows, oldest first."""
     query = select(outbox.c.sku, outbox.c.marketplace_id, outbox.c.quantity).where(
         outbox.c.state.in_([s.value for s in DONE])
     )
-    found: dict[tuple[str, str], int] = {}
     batches = (
         [query]
         if skus is None
         else [query.where(outbox.c.sku.in_(c)) for c in _chunks(sorted(set(skus)))]
     )
-    for batch in batches:
-        for row in conn.execute(batch.order_by(outbox.c.id)):
-            found[(row.sku, row.marketplace_id)] = row.quantity
-    return found
+    # A SKU's rows all fall in one batch, so its own rows come in id order.
+    return [
+        (sku, market_id, quantity)
+        for batch in batches
+        for sku, market_id, quantity in conn.execute(batch.order_by(outbox.c.id))
+    ]
+
+
+def last_known_pools(conn: Connection, skus: Sequence[str] | None = None) -> dict[PoolKey, int]:
+    """Per pool: the quantity Amazon last accepted or showed, in any of the SKU's marketplaces
+    (one quantity for all of them)."""
+    return {PoolKey(sku): quantity for sku, _, quantity in _done_rows(conn, skus)}
 
 
 def record_readback(conn: Connection, update: QuantityUpdate, now: datetime) -> None:
@@ -208,16 +221,12 @@ def rows_in(conn: Connection, *states: State, ids: Iterable[int] | None = None) 
 
 
 def latest_accepted(conn: Connection, skus: Sequence[str] | None = None) -> list[OutboxRow]:
-    """Rows to read back: per SKU and marketplace, the newest live row, when it is accepted.
+    """Rows to read back: per pool (SKU), the newest live row, when it is accepted.
 
-    A listing with a newer target still in flight is skipped: that target will replace it.
+    A pool with a newer target still in flight is skipped: that target will replace it.
     """
     live = [s.value for s in (*OPEN, *DONE)]
-    newest = (
-        select(func.max(outbox.c.id))
-        .where(outbox.c.state.in_(live))
-        .group_by(outbox.c.sku, outbox.c.marketplace_id)
-    )
+    newest = select(func.max(outbox.c.id)).where(outbox.c.state.in_(live)).group_by(outbox.c.sku)
     query = select(outbox).where(outbox.c.id.in_(newest), outbox.c.state == State.ACCEPTED.value)
     wanted = None if skus is None else set(skus)
     rows = [_row(r) for r in conn.execute(query.order_by(outbox.c.id))]
@@ -235,14 +244,14 @@ def newest_id(conn: Connection) -> int:
     return int(conn.scalar(select(func.max(outbox.c.id))) or 0)
 
 
-def written_since(conn: Connection, after_id: int) -> tuple[int, set[tuple[str, str]]]:
-    """(newest row id, the (SKU, marketplace id) of every row written after ``after_id``): what
-    anyone — a manual push, a cancellation, a read-back — put in the outbox since then."""
-    query = select(outbox.c.id, outbox.c.sku, outbox.c.marketplace_id).where(outbox.c.id > after_id)
+def written_since(conn: Connection, after_id: int) -> tuple[int, set[PoolKey]]:
+    """(newest row id, the pool of every row written after ``after_id``): what anyone — a
+    manual push, a cancellation, a read-back — put in the outbox since then."""
+    query = select(outbox.c.id, outbox.c.sku).where(outbox.c.id > after_id)
     newest, keys = after_id, set()
     for row in conn.execute(query):
         newest = max(newest, row.id)
-        keys.add((row.sku, row.marketplace_id))
+        keys.add(PoolKey(row.sku))
     return newest, keys
 
 
@@ -347,19 +356,18 @@ def release_interrupted(conn: Connection) -> int:
     return int(result.rowcount or 0)
 
 
-def _supersede(conn: Connection, keys: Sequence[tuple[str, str]], now: datetime) -> int:
-    """Supersede the ``pending`` rows of these SKU + marketplace pairs.
+def _supersede(conn: Connection, skus: Sequence[str], now: datetime) -> int:
+    """Supersede the ``pending`` rows of these SKUs' pools (any marketplace).
 
     Never a ``sending`` row: it may be in flight in another thread or process, and only its
     sender may close it (a newer row then goes out after it, so the newer target still wins).
     """
-    wanted = set(keys)
     ids: list[int] = []
-    for chunk in _chunks(sorted({sku for sku, _ in wanted})):
-        query = select(outbox.c.id, outbox.c.sku, outbox.c.marketplace_id).where(
+    for chunk in _chunks(sorted(set(skus))):
+        query = select(outbox.c.id).where(
             outbox.c.sku.in_(chunk), outbox.c.state == State.PENDING.value
         )
-        ids += [r.id for r in conn.execute(query) if (r.sku, r.marketplace_id) in wanted]
+        ids += list(conn.scalars(query))
     mark_superseded(conn, ids, now, "superseded by a newer target")
     return len(ids)
 

@@ -1,7 +1,8 @@
 """The outbox's ordering rules: a later target always has the last word on Amazon.
 
 - ``supersede_older_pending``: before a push round, a ``pending`` row with a newer target of
-  the same SKU and marketplace is superseded (a crash leftover, a re-queued older row);
+  the same pool (SKU, in any marketplace: Amazon keeps one quantity) is superseded (a crash
+  leftover, a re-queued older row);
 - ``newer_done_rows`` + ``reassert``: when an older feed finishes after a newer row was
   accepted or applied, that newer row is sent again (Amazon applied the feed last).
 
@@ -21,7 +22,7 @@ from stockguard.core.store.outbox_tables import outbox
 
 
 def supersede_older_pending(conn: Connection, now: datetime) -> int:
-    """Before a push round: a pending row with a newer target of the same SKU + marketplace
+    """Before a push round: a pending row with a newer target of the same pool (SKU)
     (in any state but superseded; read-backs are observations, not targets) is superseded.
 
     So a crash leftover released to ``pending`` and a newer target never both go out, and a
@@ -30,42 +31,39 @@ def supersede_older_pending(conn: Connection, now: datetime) -> int:
     targets = outbox.c.kind != "readback"
     pending = list(
         conn.execute(
-            select(outbox.c.id, outbox.c.sku, outbox.c.marketplace_id).where(
-                outbox.c.state == State.PENDING.value, targets
-            )
+            select(outbox.c.id, outbox.c.sku).where(outbox.c.state == State.PENDING.value, targets)
         )
     )
-    newest: dict[tuple[str, str], int] = {}
+    newest: dict[str, int] = {}
     for chunk in _chunks(sorted({r.sku for r in pending})):  # only the SKUs with pending rows
         query = (
-            select(outbox.c.sku, outbox.c.marketplace_id, func.max(outbox.c.id).label("top"))
+            select(outbox.c.sku, func.max(outbox.c.id).label("top"))
             .where(outbox.c.sku.in_(chunk), targets, outbox.c.state != State.SUPERSEDED.value)
-            .group_by(outbox.c.sku, outbox.c.marketplace_id)
+            .group_by(outbox.c.sku)
         )
-        newest.update({(r.sku, r.marketplace_id): r.top for r in conn.execute(query)})
-    ids = [r.id for r in pending if newest.get((r.sku, r.marketplace_id), r.id) > r.id]
+        newest.update({r.sku: r.top for r in conn.execute(query)})
+    ids = [r.id for r in pending if newest.get(r.sku, r.id) > r.id]
     mark_superseded(conn, ids, now, "superseded by a newer target")
     return len(ids)
 
 
 def newer_done_rows(conn: Connection, rows: Sequence[OutboxRow]) -> list[OutboxRow]:
-    """Rows newer than any of ``rows`` (same SKU + marketplace) already accepted or applied:
+    """Rows newer than any of ``rows`` (same pool: SKU) already accepted or applied:
     an older feed finishing after them may have overwritten what they set."""
     if not rows:
         return []
-    oldest: dict[tuple[str, str], int] = {}
+    oldest: dict[str, int] = {}
     for r in rows:
-        key = (r.sku, r.marketplace_id)
-        oldest[key] = min(oldest.get(key, r.id), r.id)
+        oldest[r.sku] = min(oldest.get(r.sku, r.id), r.id)
     found: list[OutboxRow] = []
-    for chunk in _chunks(sorted({sku for sku, _ in oldest})):
+    for chunk in _chunks(sorted(oldest)):
         query = select(outbox).where(
             outbox.c.sku.in_(chunk),
             outbox.c.kind != "readback",
             outbox.c.state.in_([s.value for s in DONE]),
         )
         for raw in conn.execute(query.order_by(outbox.c.id)):
-            floor = oldest.get((raw.sku, raw.marketplace_id))
+            floor = oldest.get(raw.sku)
             if floor is not None and raw.id > floor:
                 found.append(_row(raw))
     return found
@@ -86,11 +84,10 @@ def reassert(conn: Connection, ids: Sequence[int], note: str) -> int:
 
 
 def has_newer_target(conn: Connection, row: OutboxRow) -> bool:
-    """A newer target (not a read-back, not superseded) exists for the row's SKU and
-    marketplace: the row is history, and Amazon is compared with the newer one."""
+    """A newer target (not a read-back, not superseded) exists for the row's pool (SKU, in
+    any marketplace): the row is history, and Amazon is compared with the newer one."""
     query = select(func.count()).where(
         outbox.c.sku == row.sku,
-        outbox.c.marketplace_id == row.marketplace_id,
         outbox.c.id > row.id,
         outbox.c.kind != "readback",
         outbox.c.state != State.SUPERSEDED.value,

@@ -17,12 +17,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, tuple_, update
 
+from stockguard.core.domain import ListingKey
 from stockguard.core.store.listing_tables import listings
 from stockguard.core.store.observation_tables import observations
 from stockguard.core.store.order_tables import order_items, order_status_history
 from stockguard.core.store.review_tables import decision_marks, decision_reviews
 
-Key = tuple[str, str]  # (SKU, marketplace code)
 _CHUNK = 400  # listing keys per DELETE ... IN (...): two parameters each
 
 
@@ -40,7 +40,7 @@ class Marks:
 class Review:
     """One listing's newest decision, as the next process needs it."""
 
-    key: Key
+    key: ListingKey
     target_quantity: int
     decided_at: datetime
     review_at: datetime | None
@@ -64,7 +64,7 @@ def newest_marks(conn: Connection, policy: str) -> Marks:
     return Marks(observed, ordered, policy)
 
 
-def due_listings(conn: Connection, now: datetime) -> set[Key]:
+def due_listings(conn: Connection, now: datetime) -> set[ListingKey]:
     """Listings never decided, decided on another version of their catalogue row, or whose
     decision's review time has come."""
     r = decision_reviews
@@ -82,15 +82,15 @@ def due_listings(conn: Connection, now: datetime) -> set[Key]:
             )
         )
     )
-    return {(row[0], row[1]) for row in conn.execute(query)}
+    return {ListingKey.of(row[0], row[1]) for row in conn.execute(query)}
 
 
-def decided_targets(conn: Connection) -> dict[Key, int]:
+def decided_targets(conn: Connection) -> dict[ListingKey, int]:
     """The newest decided quantity of every listing decided so far."""
     query = select(
         decision_reviews.c.sku, decision_reviews.c.marketplace, decision_reviews.c.target_quantity
     )
-    return {(row[0], row[1]): int(row[2]) for row in conn.execute(query)}
+    return {ListingKey.of(row[0], row[1]): int(row[2]) for row in conn.execute(query)}
 
 
 def observed_since(conn: Connection, after_id: int) -> tuple[int, set[str]]:
@@ -123,7 +123,7 @@ def ordered_since(conn: Connection, after_id: int) -> tuple[int, set[str]]:
 def record_reviews(conn: Connection, reviews: Sequence[Review], marks: Marks | None) -> None:
     """Replace these listings' review rows and store the marks (unless None: none taken in
     yet), in the caller's transaction."""
-    keys = [review.key for review in reviews]
+    keys = [(review.key.sku, review.key.code) for review in reviews]  # the table's columns
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
         r = decision_reviews
@@ -146,10 +146,9 @@ def _store_marks(conn: Connection, marks: Marks) -> None:
 
 
 def _review_row(review: Review) -> dict[str, object]:
-    sku, marketplace = review.key
     return {
-        "sku": sku,
-        "marketplace": marketplace,
+        "sku": review.key.sku,
+        "marketplace": review.key.code,
         "target_quantity": review.target_quantity,
         "decided_at": review.decided_at,
         "review_at": review.review_at,

@@ -15,27 +15,10 @@ from stockguard.doubles.emulator.wire import UNAUTHORIZED, Response, error
 NOT_IN_REGION = "The marketplaces you provided are not valid for region."
 INVALID_MARKETPLACES = "Invalid 'marketplaceIds' provided."
 
-# The storefront of each marketplace: Orders v0 ``SalesChannel``, v2026 ``marketplaceName``.
-_SALES_CHANNELS = {
-    "US": "Amazon.com",
-    "CA": "Amazon.ca",
-    "MX": "Amazon.com.mx",
-    "BR": "Amazon.com.br",
-    "UK": "Amazon.co.uk",
-    "DE": "Amazon.de",
-    "FR": "Amazon.fr",
-    "IT": "Amazon.it",
-    "ES": "Amazon.es",
-    "NL": "Amazon.nl",
-    "SE": "Amazon.se",
-    "PL": "Amazon.pl",
-    "BE": "Amazon.com.be",
-    "IE": "Amazon.ie",
-    "JP": "Amazon.co.jp",
-    "AU": "Amazon.com.au",
-    "SG": "Amazon.sg",
+# Orders v0 ``SalesChannel`` and v2026 ``marketplaceName``: the storefront host, capitalised.
+SALES_CHANNELS = {
+    m.marketplace_id: m.storefront[:1].upper() + m.storefront[1:] for m in MARKETPLACES.values()
 }
-SALES_CHANNELS = {MARKETPLACES[code].marketplace_id: name for code, name in _SALES_CHANNELS.items()}
 
 
 def sales_channel(marketplace_id: str) -> str:

@@ -46,6 +46,7 @@ from stockguard.suppliers.apis.http_answers import (
 )
 from stockguard.suppliers.apis.rakuten_answers import answer_items, item_verdict
 from stockguard.suppliers.base import Reading, unknown
+from stockguard.suppliers.shops.rakuten import ITEM_HOST
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,6 @@ ENV_ORIGIN = "STOCKGUARD_RAKUTEN_ORIGIN"  # only for apps registered as "web app
 DEFAULT_BASE_URL = "https://openapi.rakuten.co.jp"
 SEARCH_PATH = "/ichibams/api/IchibaItem/Search"
 DEFAULT_VERSION = "20260701"
-ITEM_HOST = "item.rakuten.co.jp"
 ELEMENTS = "itemCode,itemUrl,itemPrice,availability,postageFlag,taxFlag,itemPriceMin3,itemPriceMax3"
 ITEM_CODE = re.compile(r"^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$")
 RETIRED_VERSION = "API Configuration not found"

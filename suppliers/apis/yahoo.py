@@ -45,6 +45,7 @@ from stockguard.suppliers.apis.http_answers import (
     yen,
 )
 from stockguard.suppliers.base import Reading, in_stock, out_of_stock, unknown
+from stockguard.suppliers.shops.yahoo import ITEM_HOST
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ SEARCH_PATH = "/ShoppingWebService/V3/itemSearch"
 LOOKUP_PATH = "/ShoppingWebService/V1/json/itemLookup"
 DAILY_CALLS = 50_000
 SEARCH_RESULTS = 50  # enough for one store's hits on one item code or JAN
-ITEM_HOSTS = ("store.shopping.yahoo.co.jp",)
 _CODE = re.compile(r"^([a-z0-9][a-z0-9-]*)_([A-Za-z0-9_.-]+?)(?:@(\d{8}|\d{13}))?$")
 Via = Literal["search", "lookup"]
 
@@ -102,7 +102,7 @@ def code_from_url(url: str) -> str:
     """``STORE_ITEM`` of an item page URL ``https://store.shopping.yahoo.co.jp/STORE/ITEM.html``."""
     parts = urlsplit(url.strip())
     segments = [s for s in parts.path.split("/") if s]
-    if (parts.hostname or "").lower() not in ITEM_HOSTS or len(segments) != 2:
+    if (parts.hostname or "").lower() != ITEM_HOST or len(segments) != 2:
         raise ValueError(f"{url!r} is not a Yahoo! Shopping item URL .../STORE/ITEM.html")
     return parse_code(f"{segments[0].lower()}_{segments[1].removesuffix('.html')}").code
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from stockguard.core.domain import Availability, Money, UnknownReason
+from stockguard.core.domain import MARKETPLACES, Availability, Money, UnknownReason
 from stockguard.suppliers import phrases
 from stockguard.suppliers.base import (
     OfferKind,
@@ -55,14 +55,7 @@ from stockguard.suppliers.shops.amazon_signs import (
     shown,
 )
 
-CURRENCY_BY_DOMAIN = {
-    "amazon.co.jp": "JPY", "amazon.com": "USD", "amazon.ca": "CAD", "amazon.com.mx": "MXN",
-    "amazon.com.br": "BRL", "amazon.co.uk": "GBP", "amazon.de": "EUR", "amazon.fr": "EUR",
-    "amazon.it": "EUR", "amazon.es": "EUR", "amazon.nl": "EUR", "amazon.com.be": "EUR",
-    "amazon.ie": "EUR", "amazon.se": "SEK", "amazon.pl": "PLN", "amazon.com.tr": "TRY",
-    "amazon.ae": "AED", "amazon.sa": "SAR", "amazon.in": "INR", "amazon.com.au": "AUD",
-    "amazon.sg": "SGD", "amazon.eg": "EGP",
-}  # fmt: skip
+CURRENCY_BY_DOMAIN = {m.storefront: m.currency for m in MARKETPLACES.values()}
 BUY_BOX_IDS = ("buybox", "mediaAccordion", "combinedBuyBox", "rightCol")
 PRODUCT_IDS = ("dp", "dp-container", "productTitle", "ppd")
 PRICE_IDS = (

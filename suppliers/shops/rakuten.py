@@ -37,11 +37,14 @@ _OLD_CART = ".cart-button-container"
 _OLD_PRICE = '.price2, [itemprop="price"]'
 
 
+ITEM_HOST = "item.rakuten.co.jp"  # a shop's item pages: /SHOP/ITEM/
+
+
 class RakutenAdapter(ShopAdapter):
     """Rakuten Ichiba item pages."""
 
     name = "rakuten"
-    hosts = ("item.rakuten.co.jp",)
+    hosts = (ITEM_HOST,)
     currency = "JPY"
 
     def read(self, page: Page, options: ParseOptions) -> Reading:

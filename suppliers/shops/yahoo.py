@@ -32,11 +32,14 @@ _BUY_AREA = (  # a CSS selector: the shop's buy box when no buy control is found
 _PRICE = '[class*="elPriceNumber"], [class*="ItemPrice_price"]'
 
 
+ITEM_HOST = "store.shopping.yahoo.co.jp"  # a store's item pages: /STORE/ITEM.html
+
+
 class YahooShoppingAdapter(ShopAdapter):
     """Yahoo! Shopping and PayPay Mall item pages."""
 
     name = "yahoo"
-    hosts = ("store.shopping.yahoo.co.jp", "shopping.yahoo.co.jp", "paypaymall.yahoo.co.jp")
+    hosts = (ITEM_HOST, "shopping.yahoo.co.jp", "paypaymall.yahoo.co.jp")
     currency = "JPY"
 
     def read(self, page: Page, options: ParseOptions) -> Reading:

@@ -27,7 +27,7 @@ from procrastinate.jobs import Status
 from sqlalchemy import Engine, func, select
 
 from stockguard.core.config import WorkersSettings
-from stockguard.core.domain import Availability, Source, SourceKind
+from stockguard.core.domain import Availability, ListingKey, Source, SourceKind
 from stockguard.core.store import observations as obs_store
 from stockguard.core.store.observation_tables import observations
 from stockguard.sync.engine import PassReport, SyncEngine
@@ -196,7 +196,7 @@ class DispatchingEngine(SyncEngine):
         log.info("deferred %d host batches, %d sources", done.batches, done.sources)
         return done
 
-    def check_due(self, report: PassReport, budget: int | None = None) -> set[tuple[str, str]]:
+    def check_due(self, report: PassReport, budget: int | None = None) -> set[ListingKey]:
         """Take in the workers' observations; read the item-API sources the rounds picked
         (``budget``: spent by the dispatch rounds, not here)."""
         touched = self.absorb(report)
@@ -204,12 +204,12 @@ class DispatchingEngine(SyncEngine):
             api, self._api_due = self._api_due, []
         return touched | self._check(api, report)
 
-    def absorb(self, report: PassReport) -> set[tuple[str, str]]:
+    def absorb(self, report: PassReport) -> set[ListingKey]:
         """Tell the planner what workers saw since the last pass; return the listings touched
         (the decision queue would find them too: this decides them in this pass)."""
         if self._seen_mark is None:  # earlier ones: in the stored schedule and decision marks
             self._seen_mark = _max_id(self.db)
-        touched: set[tuple[str, str]] = set()
+        touched: set[ListingKey] = set()
         while True:
             rows = obs_store.observations_since(self.db, self._seen_mark)
             if not rows:
@@ -225,7 +225,7 @@ class DispatchingEngine(SyncEngine):
                     report.unknown_by_supplier[host_of(observation.source_ref)] += 1
                 for item, source in pairs:
                     self.planner.observe(source.ref, item.sku, host_of(source.ref), observation)
-                    touched.add((item.sku, item.marketplace))
+                    touched.add(item.key)
 
 
 def _max_id(db: Engine) -> int:

@@ -23,7 +23,7 @@ from stockguard.core.store.api_codes import save_code, stored_codes
 from stockguard.core.store.db import apply_migrations, schema_version
 from stockguard.doubles.apis.rakuten import FakeRakuten, FakeRakutenApp, FakeRakutenItem
 from stockguard.doubles.apis.yahoo import FakeYahoo, FakeYahooItem
-from stockguard.sync import api_refs
+from stockguard.suppliers.apis import page_items
 
 RAKUTEN = [
     FakeRakutenItem("teashop:10000001", "matcha-01", "抹茶", 1980),
@@ -42,18 +42,18 @@ KYUSU = "https://store.shopping.yahoo.co.jp/kyoto-store/kyusu9.html"
 
 
 def test_page_item_maps_yahoo_pages_and_only_resolved_rakuten_pages() -> None:
-    assert api_refs.page_item(KYUSU) == ("yahoo", "kyoto-store_kyusu9")
-    assert api_refs.page_item("https://store.shopping.yahoo.co.jp/Kyoto-Store/a_b.html") == (
+    assert page_items.page_item(KYUSU) == ("yahoo", "kyoto-store_kyusu9")
+    assert page_items.page_item("https://store.shopping.yahoo.co.jp/Kyoto-Store/a_b.html") == (
         "yahoo",
         "kyoto-store_a_b",
     )
-    assert api_refs.page_item("https://store.shopping.yahoo.co.jp/kyoto-store/") is None
-    assert api_refs.page_item(MATCHA) is None  # the slug is not the code: never guessed
-    assert api_refs.page_item(MATCHA, {MATCHA: "teashop:10000001"}) == (
+    assert page_items.page_item("https://store.shopping.yahoo.co.jp/kyoto-store/") is None
+    assert page_items.page_item(MATCHA) is None  # the slug is not the code: never guessed
+    assert page_items.page_item(MATCHA, {MATCHA: "teashop:10000001"}) == (
         "rakuten",
         "teashop:10000001",
     )
-    assert api_refs.page_item(WHISK, {MATCHA: "teashop:10000001"}) is None
+    assert page_items.page_item(WHISK, {MATCHA: "teashop:10000001"}) is None
 
 
 @pytest.fixture

@@ -125,8 +125,6 @@ def _prints_of_formatted_text(path: Path) -> list[str]:
 
 
 def test_no_command_hands_rich_a_formatted_string() -> None:
-    files = sorted((ROOT / "sync" / "cli").glob("*.py")) + sorted(
-        (ROOT / "cancellations").glob("*.py")
-    )
+    files = sorted((ROOT / "cli").glob("*.py")) + sorted((ROOT / "cancellations").glob("*.py"))
     offenders = [hit for path in files for hit in _prints_of_formatted_text(path)]
     assert offenders == [], "print data through cli.plain (plain / styled)"

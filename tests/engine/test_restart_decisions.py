@@ -44,7 +44,7 @@ def test_a_settled_store_decides_nothing_after_a_restart(world: World) -> None:
 
 
 def test_the_first_pass_on_a_store_decides_every_listing(world: World) -> None:
-    assert restarted(world).due() == {(i.sku, i.marketplace) for i in world.listings}
+    assert restarted(world).due() == {i.key for i in world.listings}
 
 
 def test_an_observation_stored_by_another_process_is_decided_and_pushed(world: World) -> None:
@@ -56,7 +56,7 @@ def test_an_observation_stored_by_another_process_is_decided_and_pushed(world: W
     # ^ e.g. `stockguard check` beside no `run`
 
     engine = restarted(world)
-    assert engine.due() == {(item.sku, item.marketplace)}
+    assert engine.due() == {item.key}
     engine.sync_once(budget=0)
     assert world.emulator.quantity(item.sku) == 0
 
@@ -65,7 +65,7 @@ def test_evidence_aging_while_no_process_ran_is_decided(world: World) -> None:
     settled(world)
     world.clock.advance(timedelta(hours=MAX_AGE_HOURS, minutes=1).total_seconds())
     engine = restarted(world)
-    assert engine.due() == {(i.sku, i.marketplace) for i in world.listings}
+    assert engine.due() == {i.key for i in world.listings}
     engine.sync_once(budget=0)
     assert all(world.emulator.quantity(i.sku) == 0 for i in world.listings)
 
@@ -75,7 +75,7 @@ def test_a_changed_catalogue_row_is_decided(world: World) -> None:
     item = world.listings[1]
     save_listings(world.db, [replace(item, default_quantity=1)], world.clock.now())
     engine = restarted(world)
-    assert engine.due() == {(item.sku, item.marketplace)}
+    assert engine.due() == {item.key}
     engine.sync_once(budget=0)
     assert world.emulator.quantity(item.sku) == 1
 
@@ -86,7 +86,7 @@ def test_an_order_is_decided_for_its_sku(world: World) -> None:
     world.clock.advance(1)
     world.emulator.add_order(item.sku, quantity=1)
     pull_orders(world.db, world.sync.gateway, world.clock)  # stored, not decided
-    assert restarted(world).due() == {(item.sku, item.marketplace)}
+    assert restarted(world).due() == {item.key}
 
 
 def test_new_policy_settings_decide_every_listing(world: World) -> None:
@@ -95,7 +95,7 @@ def test_new_policy_settings_decide_every_listing(world: World) -> None:
     world.clock.advance(timedelta(hours=2).total_seconds())  # fresh under the old settings
     assert restarted(world).due() == set()
     engine = restarted(world, replace(world.settings, policy=stricter))
-    assert engine.due() == {(i.sku, i.marketplace) for i in world.listings}
+    assert engine.due() == {i.key for i in world.listings}
     engine.sync_once(budget=0)
     assert all(world.emulator.quantity(i.sku) == 0 for i in world.listings)
     again = restarted(world, replace(world.settings, policy=stricter))
@@ -109,4 +109,4 @@ def test_a_listing_amazon_does_not_show_as_decided_stays_due(world: World) -> No
     world.emulator.faults.fail("createReport", 10_000, status=400)
     report = world.sync.sync_once()
     assert {d.reason for d in report.decisions} == {"restore-pending"}
-    assert restarted(world).due() == {(i.sku, i.marketplace) for i in world.listings}
+    assert restarted(world).due() == {i.key for i in world.listings}

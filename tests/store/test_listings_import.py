@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
 from stockguard.core.clock import ManualClock
-from stockguard.core.domain import Money, Source, SourceKind
+from stockguard.core.domain import ListingKey, Money, Source, SourceKind
 from stockguard.core.errors import InputError
 from stockguard.core.store.listings import count_listings, find_listings, get_listing
 
@@ -35,7 +35,7 @@ def test_utf8_file_is_imported_with_every_field(db: Engine, tmp_path: Path) -> N
     report = import_listings_file(db, path, ManualClock().now())
     assert report.errors == []
     assert (report.saved.inserted, report.saved.updated) == (2, 0)
-    first = get_listing(db, "A-1")
+    first = get_listing(db, ListingKey.of("A-1", "US"))
     assert first is not None
     assert (first.marketplace, first.asin, first.product_type) == ("US", "B0TEST0001", "PRODUCT")
     assert (first.handling_days, first.default_quantity) == (4, 2)
@@ -45,7 +45,7 @@ def test_utf8_file_is_imported_with_every_field(db: Engine, tmp_path: Path) -> N
         Source(SourceKind.PAGE, "https://shop.example/items/1"),
         Source(SourceKind.FEED, "4901234567894", supplier="tonya"),
     )
-    second = get_listing(db, "A-2")
+    second = get_listing(db, ListingKey.of("A-2", "UK"))
     assert second is not None
     assert (second.marketplace, second.asin, second.product_type) == (
         "UK",
@@ -72,13 +72,13 @@ def test_cp932_file_with_japanese_text(db: Engine, tmp_path: Path) -> None:
     report = import_listings_file(db, path, ManualClock().now())
     assert report.encoding == "cp932"
     assert report.errors == []
-    whisk = get_listing(db, "抹茶-茶筅-001")
+    whisk = get_listing(db, ListingKey.of("抹茶-茶筅-001", "JP"))
     assert whisk is not None
     assert whisk.sources == (
         Source(SourceKind.PAGE, "https://shop.example/商品/茶筅"),
         Source(SourceKind.FEED, "NO-1", supplier="山田商店"),  # read as the feed reads it
     )
-    teapot = get_listing(db, "急須-002")
+    teapot = get_listing(db, ListingKey.of("急須-002", "AU"))
     assert teapot is not None
     assert teapot.default_quantity == 2
 
@@ -173,7 +173,7 @@ def test_reimport_updates_fields_and_replaces_sources(db: Engine, tmp_path: Path
     )
     report = import_listings_file(db, second, clock.now())
     assert (report.saved.inserted, report.saved.updated) == (1, 1)
-    updated = get_listing(db, "R-1", "US")
+    updated = get_listing(db, ListingKey.of("R-1", "US"))
     assert updated is not None
     assert (updated.handling_days, updated.default_quantity) == (9, 3)
     assert updated.sources == (Source(SourceKind.PAGE, "https://s.example/new"),)
@@ -236,7 +236,10 @@ def test_api_sources_parse_with_their_api_and_code(db: Engine, tmp_path: Path) -
     )
     report = import_listings_file(db, path, ManualClock().now())
     assert report.errors == []
-    first, second = get_listing(db, "P-1"), get_listing(db, "P-2")
+    first, second = (
+        get_listing(db, ListingKey.of("P-1", "US")),
+        get_listing(db, ListingKey.of("P-2", "US")),
+    )
     assert first is not None
     assert second is not None
     assert first.sources == (

@@ -12,7 +12,7 @@ from stockguard.cli.catalogue.importer import import_listings_file, read_listing
 from stockguard.cli.catalogue.sources import SourceRules
 from stockguard.core.clock import ManualClock
 from stockguard.core.config import FeedSettings
-from stockguard.core.domain import Source, SourceKind
+from stockguard.core.domain import ListingKey, Source, SourceKind
 from stockguard.core.errors import FileRefused
 from stockguard.core.store import open_store
 from stockguard.core.store.listings import count_listings, get_listing
@@ -126,7 +126,7 @@ def test_japanese_column_names_are_accepted(tmp_path: Path, db: Engine) -> None:
     )
     report = import_listings_file(db, write(tmp_path, text), ManualClock().now())
     assert report.errors == []
-    listing = get_listing(db, "和-1")
+    listing = get_listing(db, ListingKey.of("和-1", "JP"))
     assert listing is not None
     assert (listing.marketplace, listing.handling_days, listing.default_quantity) == ("JP", 3, 2)
     assert [s.ref for s in listing.sources] == ["https://a.example/1", "4901234567894"]

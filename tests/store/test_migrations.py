@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, inspect, text
 
+from stockguard.cancellations.store.schema import metadata
 from stockguard.core.store import open_store
-from stockguard.core.store.schema import metadata
 
 Shape = dict[str, dict[str, Any]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from stockguard.core.clock import ManualClock
-from stockguard.core.domain import QuantityUpdate
+from stockguard.core.domain import ListingKey, QuantityUpdate
 from stockguard.core.store import outbox as ob
 from stockguard.core.store import outbox_order as order
 from stockguard.core.store.outbox import State, Target
@@ -54,12 +54,15 @@ def test_only_changes_are_queued(db: Engine, clock: ManualClock) -> None:
         ob.set_states(conn, [{"id": row_id, "state": State.ACCEPTED}], clock.now())
     with db.begin() as conn:
         same = ob.enqueue(conn, [target("A", 0), target("A", 0, UK)], clock.now())
+        other = ob.enqueue(conn, [target("A", 2, UK)], clock.now())
         forced = ob.enqueue(conn, [target("A", 0)], clock.now(), force=True)
-    assert same.unchanged == ["A"]
-    assert len(same.queued) == 1
+    # One quantity per SKU (a pool): 0 set through US is 0 in every marketplace of the SKU.
+    assert same.unchanged == ["A", "A"]
+    assert same.queued == []
+    assert len(other.queued) == 1
     assert len(forced.queued) == 1
     with db.connect() as conn:
-        assert ob.last_known(conn) == {("A", US): 0}
+        assert ob.last_known(conn) == {ListingKey("A", US): 0}
 
 
 def test_a_target_equal_to_one_already_queued_is_not_queued_again(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from stockguard.core.clock import ManualClock
-from stockguard.core.domain import QuantityUpdate
+from stockguard.core.domain import ListingKey, QuantityUpdate
 from stockguard.core.store import outbox as ob
 from stockguard.core.store.outbox import State, Target
 
@@ -22,7 +22,11 @@ def test_readbacks_are_closed_applied_rows_that_last_known_answers(
     with db.begin() as conn:
         assert ob.record_readbacks(conn, updates, clock.now()) == 3
     with db.connect() as conn:
-        assert ob.last_known(conn) == {("A", US): 3, ("A", CA): 8, ("B", US): 0}
+        assert ob.last_known(conn) == {
+            ListingKey("A", US): 3,
+            ListingKey("A", CA): 8,
+            ListingKey("B", US): 0,
+        }
         assert ob.rows_in(conn, *ob.OPEN) == []
         rows = ob.history(conn, "A")
     assert {(r.kind, r.state, r.reason, r.attempts) for r in rows} == {
@@ -48,7 +52,7 @@ def test_the_same_sku_twice_keeps_both_rows_and_the_later_wins(
         )
     with db.connect() as conn:
         assert [r.quantity for r in ob.history(conn, "A")] == [2, 2, 5, 1]
-        assert ob.last_known(conn) == {("A", US): 1}
+        assert ob.last_known(conn) == {ListingKey("A", US): 1}
 
 
 def test_a_readback_after_a_push_is_what_amazon_has_and_a_new_target_compares_to_it(
@@ -62,7 +66,7 @@ def test_a_readback_after_a_push_is_what_amazon_has_and_a_new_target_compares_to
     with db.begin() as conn:
         ob.record_readbacks(conn, [QuantityUpdate("A", 4, US)], clock.now())
     with db.begin() as conn:
-        assert ob.last_known(conn) == {("A", US): 4}
+        assert ob.last_known(conn) == {ListingKey("A", US): 4}
         again = ob.enqueue(conn, [Target(QuantityUpdate("A", 0, US))], clock.now())
     assert len(again.queued) == 1  # Amazon shows 4, so 0 must be sent again
 
@@ -76,4 +80,4 @@ def test_a_very_long_sku_still_gets_a_unique_key(db: Engine, clock: ManualClock)
         )
         ob.record_readbacks(conn, [QuantityUpdate(long_a, 3, US)], now + timedelta(seconds=1))
     with db.connect() as conn:
-        assert ob.last_known(conn) == {(long_a, US): 3, (long_b, US): 2}
+        assert ob.last_known(conn) == {ListingKey(long_a, US): 3, ListingKey(long_b, US): 2}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from stockguard.core.clock import ManualClock
-from stockguard.core.domain import QuantityUpdate
+from stockguard.core.domain import PoolKey, QuantityUpdate
 from stockguard.core.store import outbox as ob
 from stockguard.core.store.outbox import State, Target
 from stockguard.sync.status_query import deliveries
@@ -55,12 +55,12 @@ def test_effective_quantities_of_a_catalogue_equal_the_per_chunk_answer(
         }
         asked = ob.effective_quantities(conn, [*SKUS[:2_050], "NOT-LISTED"])
     assert whole == parts
-    assert asked == {k: v for k, v in whole.items() if k[0] in SKUS[:2_050]}
-    assert whole[(SKUS[0], US)] == 5  # a pending target beats no read-back
-    assert whole[(SKUS[1], US)] == 0  # the newest target
-    assert whole[(SKUS[2], US)] == 2  # the read-back
-    assert whole[(SKUS[5], UK)] == 4
-    assert (SKUS[7], US) not in whole
+    assert asked == {k: v for k, v in whole.items() if k.sku in SKUS[:2_050]}
+    assert whole[PoolKey(SKUS[0])] == 5  # a pending target beats no read-back
+    assert whole[PoolKey(SKUS[1])] == 0  # the newest target
+    assert whole[PoolKey(SKUS[2])] == 2  # the read-back
+    assert whole[PoolKey(SKUS[5])] == 4  # read in UK after US: one quantity, the newest
+    assert PoolKey(SKUS[7]) not in whole
 
 
 def test_deliveries_of_a_catalogue_equal_the_per_chunk_answer(
@@ -75,6 +75,6 @@ def test_deliveries_of_a_catalogue_equal_the_per_chunk_answer(
     refused = [d for d in whole.values() if d.state == "failed"]
     assert refused
     assert all(d.error == "refused" for d in refused)
-    assert whole[(SKUS[2], US)].amazon == 2
-    assert whole[(SKUS[2], US)].state is None
-    assert (SKUS[7], US) not in whole
+    assert whole[PoolKey(SKUS[2])].amazon == 2
+    assert whole[PoolKey(SKUS[2])].state is None
+    assert PoolKey(SKUS[7]) not in whole
