@@ -1,7 +1,7 @@
 """The scheduled service's jobs, composed from the engine, the pusher and cancellations.
 
 Each job is a plain function of the wired parts; ``sync.scheduler.Service`` runs them: the
-push-resume and read-back jobs on their own lane, so they never delay a check pass.
+push-resume and read-back jobs on their own thread, so they never delay a check pass.
 Composition lives here (in the CLI layer) because it is the only place allowed to
 import the engine, the supplier side and the cancellations package together.
 """
@@ -73,7 +73,7 @@ def build_jobs(
     def check_pass() -> None:
         budget = max(1, int(settings.planner.checks_per_hour * every.check_every / 3600))
         # The read-back and the learning of Amazon's quantities have jobs of their own on the
-        # other lane: reading hundreds of quantities never delays the next check's zeroings.
+        # other thread: reading hundreds of quantities never delays the next check's zeroings.
         report = engine.sync_once(budget, verify=False, learn=False)
         counters.passes += 1
         counters.changes += len(report.changes)
@@ -170,7 +170,7 @@ def apply_planned_cancellations(
     wired: Wired, settings: Settings, clock: Clock
 ) -> ApplyResult | None:
     """With ``[cancellations] auto_apply``: send the planned cancellations (one
-    acknowledgement feed, waited for) and push the re-zeroings. Runs on the outbox lane:
+    acknowledgement feed, waited for) and push the re-zeroings. Runs on the outbox thread:
     waiting for the feed must not hold the checks back."""
     if not settings.cancellations.auto_apply:
         return None

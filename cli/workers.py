@@ -41,8 +41,9 @@ def lock_keys(settings: Settings) -> list[str]:
 def start_dispatching(wired: Wired, settings: Settings, clock: Clock) -> list[JobSpec]:
     """Make ``wired`` the dispatcher: its engine defers host batches instead of fetching,
     under one lock per seller account (its pushes and feeds keep Amazon's per-account limits
-    cluster-wide: a second dispatcher for any of them is refused). Returns the extra job of
-    `run` (the stalled-job sweep); everything opened here closes with ``wired``."""
+    cluster-wide: a second dispatcher for any of them is refused). Returns the extra jobs of
+    `run` (the dispatch rounds, on a thread of their own, and the stalled-job sweep);
+    everything opened here closes with ``wired``."""
     from stockguard.sync.workers.batch import check_host_batch
     from stockguard.sync.workers.dispatch import Dispatcher, DispatchingEngine
     from stockguard.sync.workers.jobs_app import build_app, ensure_schema
@@ -64,7 +65,10 @@ def start_dispatching(wired: Wired, settings: Settings, clock: Clock) -> list[Jo
     engine.attach(dispatcher)
     wired.engine = engine
     sweep_every = max(settings.workers.stalled_after_seconds / 4, 0.5)
-    return [JobSpec("stalled", dispatcher.sweep, sweep_every, io=True)]
+    return [
+        JobSpec("dispatch", engine.dispatch_round, settings.scheduler.check_every, dispatch=True),
+        JobSpec("stalled", dispatcher.sweep, sweep_every, io=True),
+    ]
 
 
 @click.command("worker")

@@ -190,6 +190,12 @@ class PoolKey:
     sku: str
     account: str = DEFAULT_ACCOUNT
 
+    @property
+    def label(self) -> str:
+        """One string per pool, for the planner's schedule: the SKU in the default account,
+        ``ACCOUNT::SKU`` in another (an account name never holds a colon)."""
+        return self.sku if self.account == DEFAULT_ACCOUNT else f"{self.account}::{self.sku}"
+
 
 @dataclass(frozen=True, order=True)
 class ListingKey:

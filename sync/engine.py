@@ -168,7 +168,7 @@ class SyncEngine:
         self.queue = DecisionQueue(settings.policy)  # what to decide whatever is checked
         self._unlisted: set[ListingKey] = set()  # Amazon has no quantity to read back
         self.reads_per_pass = READBACKS_PER_PASS  # more unknown than this: a listings report
-        # `run` has two lanes: the check pass (and load, orders) on one, learn_unknown on the
+        # `run` has two threads: the check pass (and load, orders) on one, learn_unknown on the
         # other; the engine's own state changes on one at a time.
         self._lock = threading.RLock()
 
@@ -201,12 +201,14 @@ class SyncEngine:
     def _load_planner(self, orders: Sequence[Order]) -> None:
         for ref, pairs in self.by_ref.items():
             if pairs[0][1].kind in _CHECKED:
-                self.planner.add_source(ref, pairs[0][0].sku, self.lane(pairs[0][1]))
+                self.planner.add_source(ref, pairs[0][0].key.pool.label, self.lane(pairs[0][1]))
         if not self._loaded_orders:  # first load: resume the planner where it stopped
-            self.planner.restore(schedule_store.load_schedule(self.db))
+            self.planner.restore(schedule_store.load_schedule_columns(self.db))
             for order in orders:
                 for line in order.items:
-                    self.planner.record_sale(line.sku, order.purchased_at)
+                    self.planner.record_sale(
+                        PoolKey(line.sku, order.account).label, order.purchased_at
+                    )
             self._loaded_orders = True
         self._tell_planner(self.current_quantities(list(self.listings.values())))
 
@@ -226,13 +228,14 @@ class SyncEngine:
         self.sales = sales
 
     def _tell_planner(self, quantities: Mapping[ListingKey, int]) -> None:
-        """What Amazon shows (or is about to), per SKU: live when any marketplace is."""
-        per_sku: dict[str, int] = {}
+        """What Amazon shows (or is about to), per pool: live when any marketplace is."""
+        per_pool: dict[str, int] = {}
         for key, quantity in quantities.items():
-            per_sku[key.sku] = max(per_sku.get(key.sku, 0), quantity)
+            label = key.pool.label
+            per_pool[label] = max(per_pool.get(label, 0), quantity)
         now = self.clock.now()
-        for sku, quantity in per_sku.items():
-            self.planner.set_quantity(sku, quantity, now)
+        for label, quantity in per_pool.items():
+            self.planner.set_quantity(label, quantity, now)
 
     # --- one pass ----------------------------------------------------------------------
     @_exclusive
@@ -246,7 +249,7 @@ class SyncEngine:
     ) -> PassReport:
         """Check what is due, decide, and (when ``send``) push the changes, learn Amazon's
         quantity of listings never set (``learn``) and read accepted ones back (``verify``).
-        `run` leaves the last two to a job on its other lane (``learn_unknown``, read-back)."""
+        `run` leaves the last two to a job on its other thread (``learn_unknown``, read-back)."""
         if not self.listings:
             self.load()
         report = PassReport()
@@ -346,7 +349,7 @@ class SyncEngine:
                 lane = self.lane(source)
                 if observation.availability is Availability.UNKNOWN:
                     report.unknown_by_supplier[lane] += 1
-                self.planner.observe(source.ref, item.sku, lane, observation)
+                self.planner.observe(source.ref, item.key.pool.label, lane, observation)
                 touched.add(item.key)
         return touched
 
@@ -459,7 +462,7 @@ class SyncEngine:
 
     def learn_unknown(self) -> set[ListingKey]:
         """Amazon's quantity of every listing whose quantity is unknown (a listings report when
-        many are); the next pass decides the learnt ones again. For `run`'s other lane: the
+        many are); the next pass decides the learnt ones again. For `run`'s other thread: the
         reads run beside the check pass, only their outcome waits for it."""
         with self._lock:
             items = list(self.listings.values())

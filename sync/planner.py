@@ -8,6 +8,9 @@ The same object drives the real engine and the simulation (bench/simulate.py)::
     planner.set_quantity(sku, quantity, at)            # what the engine decided to show
     for ref in planner.due(clock.now(), budget): ...   # what to check now, most valuable first
 
+Its "sku" is a quantity pool's label (``PoolKey.label``: the SKU, or ``ACCOUNT::SKU`` in a
+second seller account): sales, quantities and risk belong to the pool, not the marketplace.
+
 A check's value (``sync.risk.check_index``) grows with the time since the last check, the
 listing's sales rate and the rate at which this source changes state: stock-outs while the
 listing is live (oversells), restocks while it is at 0 (lost sales, weighted by
@@ -29,17 +32,20 @@ State lives in numpy arrays (150,000 sources rank in milliseconds); ``snapshot``
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 from stockguard.core.clock import Clock
 from stockguard.core.config import PlannerSettings
 from stockguard.core.domain import Availability, Observation
-from stockguard.sync.planner_state import SourceState, Table
+from stockguard.sync.planner_state import ScheduleColumns, SourceState, Table
 from stockguard.sync.quota import QuotaPacer
 from stockguard.sync.risk import check_index
 from stockguard.sync.risk_history import HistoryModel
@@ -58,6 +64,21 @@ _CODE = {
 # of 1e100 would swallow them, and a stable sort would then pick the same sources each time).
 _TIER = 1e12
 _FIRST = 4 * _TIER
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _locked(method: _Method) -> _Method:
+    """Run ``method`` holding the planner's lock: the distributed runner's dispatch round
+    ranks on its own thread while the check pass tells the planner what was seen."""
+
+    @functools.wraps(method)
+    def locked(self: Planner, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(_Method, locked)
 
 
 @dataclass(frozen=True)
@@ -101,7 +122,9 @@ class Planner:
         self.clock = clock
         self.started = clock.now().timestamp()
         self.history_start = (history_start or clock.now()).timestamp()
-        self._orders: list[list[float]] = []  # per listing: history order timestamps
+        # History order timestamps of the listings that have any (most of a large catalogue
+        # never sold: a list per listing cost a second per refit at a million).
+        self._orders: dict[int, list[float]] = {}
         self._first_order = np.inf  # the earliest of them
         self._model: HistoryModel | None = None
         self.t = Table()
@@ -113,12 +136,15 @@ class Planner:
         self._restock = 1.0 / settings.prior_outage_days
         self._model_restock = self._restock  # the restock rate the history was read with
         self._rho_mean = settings.prior_stockouts_per_day
+        self._lock = threading.RLock()
 
     # --- what the engine tells the planner -------------------------------------------
+    @_locked
     def add_source(self, ref: str, sku: str, host: str) -> int:
         """Register a source (idempotent); returns its index."""
         return self.t.source(ref, sku, host)
 
+    @_locked
     def observe(self, ref: str, sku: str, host: str, observation: Observation) -> None:
         """Account one check's result: state change counts, exposure, restore confirmations."""
         i = self.add_source(ref, sku, host)
@@ -142,6 +168,7 @@ class Planner:
         t.checked_at[i] = max(float(t.checked_at[i]), at)
         t.streak[i] = t.streak[i] + 1 if code == _IN else 0
 
+    @_locked
     def set_quantity(self, sku: str, quantity: int, at: datetime) -> None:
         """What the engine decided the listing shows; live time counts as sales exposure."""
         j = self.t.listing(sku)
@@ -155,14 +182,13 @@ class Planner:
             t.dark_since[j] = np.nan
         t.live[j] = quantity > 0
 
+    @_locked
     def record_sale(self, sku: str, at: datetime) -> None:
         """One order for ``sku``; orders before the planner started form the history."""
         j = self.t.listing(sku)
         ts = at.timestamp()
         if ts < self.started:
-            while len(self._orders) <= j:
-                self._orders.append([])
-            self._orders[j].append(ts)
+            self._orders.setdefault(j, []).append(ts)
             self._first_order = min(self._first_order, ts)
             self._model = None
         else:
@@ -174,6 +200,7 @@ class Planner:
         lane's sources within its quota (riskiest first)."""
         return [ref for ref, _ in self.ranked_due(now, budget)]
 
+    @_locked
     def ranked_due(self, now: datetime, budget: int) -> list[tuple[str, float]]:
         """``due`` with each source's priority (the distributed runner's job priorities)."""
         ts = now.timestamp()
@@ -250,6 +277,7 @@ class Planner:
         priority[since * 24 * 60 < s.min_interval_minutes] = -np.inf
         return priority
 
+    @_locked
     def rates(self) -> Rates:
         """Current estimates, refitted if stale."""
         self._maybe_refit(self.clock.now().timestamp())
@@ -258,15 +286,19 @@ class Planner:
         outs = {t.refs[i]: float(self._stockout_est[i]) for i in range(t.size)}
         return Rates(sales, outs, float(self._restock))
 
+    @_locked
     def snapshot(self) -> list[SourceState]:
         """Per-source state for the store, with each source's next check time."""
         ts = self.clock.now().timestamp()
         self._maybe_refit(ts)
         return self.t.snapshot(self._next_check(ts), self.priorities(ts))
 
-    def restore(self, rows: list[SourceState]) -> None:
-        """Resume from ``snapshot`` rows (``stockguard run`` after a restart)."""
-        self.t.restore(rows)
+    @_locked
+    def restore(self, rows: list[SourceState] | ScheduleColumns) -> None:
+        """Resume from ``snapshot`` rows (``stockguard run`` after a restart), or from the
+        same read column by column (``sync.planner_store.load_schedule_columns``)."""
+        columns = rows if isinstance(rows, ScheduleColumns) else ScheduleColumns.from_states(rows)
+        self.t.restore(columns)
         self._refit_at = -np.inf
 
     # --- internals ----------------------------------------------------------------------
@@ -278,13 +310,13 @@ class Planner:
         self._refit_at = ts
         m = t.listings
         if self._model is None or self._model.listings < m or self._restock_drifted():
-            # A listing without a history order still tells: no sale in the whole window.
-            self._orders += [[] for _ in range(m - len(self._orders))]
-            # The window starts at history_start, or earlier if older orders were given.
+            # The window starts at history_start, or earlier if older orders were given. A
+            # listing without a history order still tells: no sale in the whole window.
             start = min(self.history_start, self._first_order)
-            days = [[(ts - start) / DAY for ts in o] if o else [] for o in self._orders]
+            days = {j: [(at - start) / DAY for at in o] for j, o in self._orders.items()}
             self._model = HistoryModel.fit(
                 days,
+                m,
                 0.0,
                 self.started - start,
                 1.0 / self._restock,

@@ -9,13 +9,16 @@ carry through the store across restarts.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain, repeat
 from typing import Any, ClassVar
 
 import numpy as np
 
 STATE_NAMES = ("UNSEEN", "IN_STOCK", "OUT_OF_STOCK", "UNKNOWN")
+_STATE_CODE = {name: code for code, name in enumerate(STATE_NAMES)}
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,89 @@ class SourceState:
     out_days: float
     next_check_at: datetime | None = None
     priority: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScheduleColumns:
+    """Stored source states column by column: what ``Planner.restore`` reads at start.
+
+    A million ``SourceState`` objects take seconds to build and to take apart again; the
+    PostgreSQL store reads the columns straight into these arrays (sync/planner_store.py).
+    Times are epoch seconds (0.0: never), states are codes into ``STATE_NAMES``.
+    """
+
+    refs: list[str]
+    skus: list[str]
+    hosts: list[str]
+    state: np.ndarray  # int8
+    observed_at: np.ndarray  # float64, as the rest below
+    checked_at: np.ndarray
+    streak: np.ndarray
+    stockouts: np.ndarray
+    restocks: np.ndarray
+    in_days: np.ndarray
+    out_days: np.ndarray
+
+    @classmethod
+    def from_states(cls, rows: Sequence[SourceState]) -> ScheduleColumns:
+        """The columns of ``rows`` (the generic path: SQLite, tests)."""
+
+        def column(values: list[float]) -> np.ndarray:
+            return np.array(values, dtype=np.float64)
+
+        return cls(
+            [r.source_ref for r in rows],
+            [r.listing_sku for r in rows],
+            [r.host for r in rows],
+            np.array([_STATE_CODE[r.state] for r in rows], dtype=np.int8),
+            column([_ts(r.observed_at) for r in rows]),
+            column([_ts(r.checked_at) for r in rows]),
+            column([r.streak for r in rows]),
+            column([r.stockouts for r in rows]),
+            column([r.restocks for r in rows]),
+            column([r.in_days for r in rows]),
+            column([r.out_days for r in rows]),
+        )
+
+    @classmethod
+    def concat(cls, parts: Sequence[ScheduleColumns]) -> ScheduleColumns:
+        """The parts one after the other (the store reads in chunks)."""
+        if not parts:
+            return cls.from_states([])
+        joined: dict[str, Any] = {
+            name: list(chain.from_iterable(getattr(p, name) for p in parts))
+            for name in _TEXT_FIELDS
+        }
+        for name in _ARRAY_FIELDS:
+            joined[name] = np.concatenate([getattr(p, name) for p in parts])
+        return cls(**joined)
+
+
+_TEXT_FIELDS = ("refs", "skus", "hosts")
+_ARRAY_FIELDS = (
+    "state",
+    "observed_at",
+    "checked_at",
+    "streak",
+    "stockouts",
+    "restocks",
+    "in_days",
+    "out_days",
+)
+
+
+def _pick(values: list[str], at: np.ndarray, every: bool) -> list[str]:
+    return values if every else [values[k] for k in at.tolist()]
+
+
+def _numbered(numbers: dict[str, int], keys: list[str]) -> np.ndarray:
+    """Each key's number in ``numbers``, new keys numbered on in order of first appearance."""
+    fresh = [key for key in dict.fromkeys(keys) if key not in numbers]
+    start = len(numbers)
+    numbers.update(zip(fresh, range(start, start + len(fresh)), strict=True))
+    if len(fresh) == len(keys):  # every key new, each once (a listing per source)
+        return np.arange(start, start + len(keys))
+    return np.fromiter(map(numbers.__getitem__, keys), np.int64, count=len(keys))
 
 
 def _dt(ts: float) -> datetime | None:
@@ -106,6 +192,52 @@ class Table:
             self.listing_index[sku] = j
             self.listings += 1
         return j
+
+    def sources(self, refs: list[str], skus: list[str], hosts: list[str]) -> np.ndarray:
+        """The indexes of sources ``refs``, registering the new ones in order of first
+        appearance, as ``source`` one by one would (a million in about a second)."""
+        index = self.index
+        found = np.fromiter(map(index.get, refs, repeat(-1)), dtype=np.int64, count=len(refs))
+        missing = np.flatnonzero(found < 0)
+        if not missing.size:
+            return found
+        every = missing.size == len(refs)  # the usual restore into an empty planner
+        new = refs if every else [refs[k] for k in missing.tolist()]
+        first = dict.fromkeys(new)  # in order, each ref once
+        once = len(first) == len(new)  # no ref twice among the new ones
+        at = missing if once else self._first_positions(refs, missing)
+        every = every and once  # then ``at`` is every position: the columns as they are
+        start, end = self.size, self.size + len(first)
+        self._ensure(self._SOURCE_COLS, "state", end)
+        index.update(zip(first, range(start, end), strict=True))
+        self.refs.extend(first)
+        self.listing_of[start:end] = _numbered(self.listing_index, _pick(skus, at, every))
+        self.host_of[start:end] = _numbered(self.host_index, _pick(hosts, at, every))
+        self.listings = len(self.listing_index)
+        self._ensure(self._LISTING_COLS, "orders", self.listings, nan_cols=("dark_since",))
+        self.size = end
+        if once:  # numbered in order
+            found[missing] = np.arange(start, end)
+        else:
+            found[missing] = np.fromiter(map(index.__getitem__, new), np.int64, count=len(new))
+        return found
+
+    @staticmethod
+    def _first_positions(refs: list[str], missing: np.ndarray) -> np.ndarray:
+        first: dict[str, int] = {}
+        for k in missing.tolist():
+            first.setdefault(refs[k], k)
+        return np.fromiter(first.values(), np.int64, count=len(first))
+
+    def _ensure(
+        self, cols: dict[str, Any], probe: str, size: int, nan_cols: tuple[str, ...] = ()
+    ) -> None:
+        """Grow ``cols`` (doubling) until they hold ``size`` rows."""
+        length = len(getattr(self, probe))
+        if size > length:
+            while length < size:
+                length *= 2
+            self._grow(cols, length, nan_cols)
 
     def source(self, ref: str, sku: str, host: str) -> int:
         """The index of source ``ref``, registering it."""
@@ -186,15 +318,8 @@ class Table:
             ) in columns
         ]
 
-    def restore(self, rows: list[SourceState]) -> None:
-        """Load rows written by ``snapshot``."""
-        for row in rows:
-            i = self.source(row.source_ref, row.listing_sku, row.host)
-            self.state[i] = STATE_NAMES.index(row.state)
-            self.observed_at[i] = _ts(row.observed_at)
-            self.checked_at[i] = _ts(row.checked_at)
-            self.streak[i] = row.streak
-            self.stockouts[i] = row.stockouts
-            self.restocks[i] = row.restocks
-            self.in_days[i] = row.in_days
-            self.out_days[i] = row.out_days
+    def restore(self, columns: ScheduleColumns) -> None:
+        """Load the stored states (written by ``snapshot``), column by column."""
+        i = self.sources(columns.refs, columns.skus, columns.hosts)
+        for name in _ARRAY_FIELDS:
+            getattr(self, name)[i] = getattr(columns, name)

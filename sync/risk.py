@@ -260,5 +260,7 @@ def log_weights(weights: FloatArray) -> FloatArray:
 def posterior_mean(log_post: FloatArray, grid: FloatArray) -> FloatArray:
     """Posterior mean per row of unnormalised log posteriors on ``grid``."""
     w = np.exp(log_post - log_post.max(axis=1, keepdims=True))
-    result: FloatArray = (w @ grid) / w.sum(axis=1)
+    # einsum, not ``w @ grid``: BLAS rounds a row differently with its neighbours, and a
+    # row's mean must not depend on them (sync.risk_history works out equal rows once).
+    result: FloatArray = np.einsum("ij,j->i", w, grid) / w.sum(axis=1)
     return result

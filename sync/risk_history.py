@@ -9,6 +9,7 @@ live, and the stock-outs the planner's own checks caught.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -72,17 +73,19 @@ class HistoryModel:
     @classmethod
     def fit(
         cls,
-        orders: list[list[float]],
+        orders: Mapping[int, Sequence[float]],
+        listings: int,
         start: float,
         end: float,
         outage_days: float,
         stockouts_per_day: float,
     ) -> HistoryModel:
-        """Fit the sales prior and keep each listing's marginal evidence on both rates."""
+        """Fit the sales prior and keep each listing's marginal evidence on both rates.
+
+        ``orders``: the order times of the listings (numbered 0 .. ``listings`` - 1) that
+        have any; the rest never sold (most of a large catalogue: not listed one by one)."""
         p_mu = lognormal_weights(MU_GRID, np.log(stockouts_per_day) - 0.5, 1.0)
-        none = np.zeros(0)  # read only: shared by the listings that never sold
-        series = [np.asarray(o, dtype=np.float64) if o else none for o in orders]
-        if not series:
+        if not listings:
             empty = np.zeros((0, MU_GRID.size))
             p_lam = lognormal_weights(LAM_GRID, np.log(0.1) - 2, 2.0)
             return cls(
@@ -92,10 +95,11 @@ class HistoryModel:
                 empty,
                 np.zeros(0, dtype=bool),
             )
+        series = {k: np.asarray(o, dtype=np.float64) for k, o in sorted(orders.items()) if o}
         nu = 1.0 / outage_days
         days = (end - start) / 86400.0
-        sold = [k for k, o in enumerate(series) if o.size]
-        empty_count = len(series) - len(sold)
+        sold = list(series)
+        empty_count = listings - len(sold)
         # Fit the priors on a sample; listings that never sold share one likelihood row.
         step = max(1, -(-len(sold) // cls.FIT_SAMPLE))
         sample = sold[::step]
@@ -113,21 +117,22 @@ class HistoryModel:
             p_mu = lognormal_weights(MU_GRID, *fit_lognormal(hist_mu[informative], MU_GRID))
         empty_like = like[-1].copy()
         del like  # the sample's likelihoods (~80 MB) are not needed for the evidence pass
-        return cls._evidence(series, sold, empty_like, days, nu, p_lam, p_mu)
+        return cls._evidence(series, listings, empty_like, days, nu, p_lam, p_mu)
 
     @classmethod
     def _evidence(
         cls,
-        series: list[FloatArray],
-        sold: list[int],
+        series: dict[int, FloatArray],
+        n: int,
         empty_like: FloatArray,
         days: float,
         nu: float,
         p_lam: FloatArray,
         p_mu: FloatArray,
     ) -> HistoryModel:
-        """Every listing's marginal evidence on each rate (and the joint when small enough)."""
-        n = len(series)
+        """Every listing's marginal evidence on each rate (and the joint when small enough);
+        ``series``: the order times of the listings that sold, by listing."""
+        sold = list(series)
         keep_joint = n * LAM_GRID.size * MU_GRID.size <= cls.MAX_JOINT
         joint = np.empty((n, LAM_GRID.size, MU_GRID.size), np.float32) if keep_joint else None
         # Row 0: every listing that never sold (a million listings need not hold copies of it).
@@ -157,7 +162,23 @@ class HistoryModel:
 
         Worked in blocks of listings: at 100,000 listings the whole (listing x grid) arrays
         would cost a few hundred MB at once. The live evidence is kept only for the joint.
+        Without the joint, listings with the same evidence (history row, orders, live days:
+        most of a large catalogue never sold and was never dark) are worked out once.
         """
+        n = orders.size
+        if self.joint is not None:
+            return self._sales_each(orders, live_days, np.arange(n))
+        rows = self._history_rows(np.arange(n))
+        first, inverse = _groups(rows, orders, live_days)
+        each = self._sales_each(orders[first], live_days[first], first, rows[first])
+        self._live_lam = None
+        result: FloatArray = each[inverse]
+        return result
+
+    def _sales_each(
+        self, orders: FloatArray, live_days: FloatArray, listings: Any, rows: Any = None
+    ) -> FloatArray:
+        """``sales`` one listing at a time (``rows``: their history rows, when known)."""
         n = orders.size
         live_lam = np.empty((n, LAM_GRID.size)) if self.joint is not None else None
         result = np.empty(n)
@@ -170,7 +191,10 @@ class HistoryModel:
             live = live + self.log_lam_prior[None, :]
             if live_lam is not None:
                 live_lam[part] = live
-            hist = self._history(self.hist_lam, np.arange(lo, min(lo + self.BLOCK, n)))
+            if rows is None:
+                hist = self._history(self.hist_lam, listings[part])
+            else:
+                hist = self.hist_lam[rows[part]]
             result[part] = posterior_mean(hist + live, LAM_GRID)
         self._live_lam = live_lam
         return result
@@ -230,7 +254,25 @@ class HistoryModel:
     def _history(self, table: FloatArray, listings: Any) -> FloatArray:
         """The history evidence rows of ``listings`` in ``table`` (hist_lam or hist_mu); a
         flat row for listings that joined after the fit."""
+        found: FloatArray = table[self._history_rows(listings)]
+        return found
+
+    def _history_rows(self, listings: Any) -> Any:
+        """Each listing's row in the history tables (the flat last one: joined after the fit)."""
         known = listings < self.listings
         row = self.hist_row[np.where(known, listings, 0)] if self.listings else listings * 0
-        found: FloatArray = table[np.where(known, row, table.shape[0] - 1)]
-        return found
+        return np.where(known, row, self.hist_lam.shape[0] - 1)
+
+
+def _groups(*keys: Any) -> tuple[Any, Any]:
+    """Rows with equal ``keys``: the first row of each group, and each row's group number
+    (one stable sort; ``np.unique(axis=0)`` takes ten times longer)."""
+    order = np.lexsort(keys[::-1])
+    starts = np.ones(order.size, dtype=bool)
+    for key in keys:
+        ranked = key[order]
+        starts[1:] &= ranked[1:] == ranked[:-1]
+    starts[1:] = ~starts[1:]
+    inverse = np.empty(order.size, dtype=np.int64)
+    inverse[order] = np.cumsum(starts) - 1
+    return order[starts], inverse

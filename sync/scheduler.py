@@ -1,10 +1,11 @@
 """APScheduler 3 wiring for `stockguard run`, and nothing else.
 
-Jobs run on three lanes, one worker thread each: the checks (and the other jobs that decide)
+Jobs run on four threads (executors), one worker each: the checks (and the jobs that decide)
 one at a time on ``default``; the outbox's push-resume and read-back jobs on ``io``, so a feed
-poll or a minute of read-backs never delays the check that finds a stock-out (the two lanes
+poll or a minute of read-backs never delays the check that finds a stock-out (the two threads
 share the outbox through its claims and a per-database push lock, sync/pusher.py); the run
-lock's heartbeat on ``housekeeping`` (it touches no stock data). A job that raises is
+lock's heartbeat on ``housekeeping`` (it touches no stock data); with `run --workers`, the
+deferral of host batches on ``dispatch`` (sync/workers/dispatch.py). A job that raises is
 logged and counted and simply runs again at its next time (never a silent stop); SIGTERM or
 Ctrl-C stops the service after the running job finishes, so nothing is left half-written.
 """
@@ -40,6 +41,8 @@ class JobSpec:
     own_thread: bool = False
     # Outbox work (push resume, read-back) that must never sit in front of a check.
     io: bool = False
+    # The distributed runner's deferral of host batches: never behind a pass's pushes.
+    dispatch: bool = False
 
 
 @dataclass
@@ -92,6 +95,7 @@ class Service:
                 "default": ThreadPoolExecutor(max_workers=1),
                 "io": ThreadPoolExecutor(max_workers=1),
                 "housekeeping": ThreadPoolExecutor(max_workers=1),
+                "dispatch": ThreadPoolExecutor(max_workers=1),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
@@ -102,7 +106,7 @@ class Service:
                 seconds=spec.every_seconds,
                 id=spec.name,
                 name=spec.name,
-                executor=_lane(spec),
+                executor=_thread(spec),
                 next_run_time=clock.now(),
             )
 
@@ -139,7 +143,9 @@ class Service:
             signal.signal(signum, handler)
 
 
-def _lane(spec: JobSpec) -> str:
+def _thread(spec: JobSpec) -> str:
     if spec.own_thread:
         return "housekeeping"
+    if spec.dispatch:
+        return "dispatch"
     return "io" if spec.io else "default"

@@ -1,11 +1,14 @@
 """The dispatcher's side: due sources grouped into host batches, deferred; stalled ones retried.
 
-``DispatchingEngine`` is the SyncEngine of `run --workers`: its ``check_due`` asks the planner
-for the due page sources (riskiest first, within the hourly and per-host budgets), as the
-one-process engine does, but instead of fetching them it defers one ``HostBatch`` per host
-(``Dispatcher.defer``) and takes in the observations workers stored since the last pass. The
-rest of the pass is the engine's own: the decision queue picks up listings whose sources have
-new observations, decides them and pushes through the outbox.
+``DispatchingEngine`` is the SyncEngine of `run --workers`. Its ``dispatch_round`` (the
+"dispatch" job, on a scheduler lane of its own) asks the planner for the due page sources
+(riskiest first, within the hourly and per-host budgets), as the one-process engine does, but
+instead of fetching them defers one ``HostBatch`` per host (``Dispatcher.defer``). The check
+pass takes in the observations workers stored since the last pass (``check_due``); the rest of
+the pass is the engine's own: the decision queue picks up listings whose sources have new
+observations, decides them and pushes through the outbox. Deferring apart from the pass
+matters: a pass that pushes a few hundred changes waits seconds on Amazon's rate limits, and
+hosts whose batch ended meanwhile would stand idle.
 """
 
 from __future__ import annotations
@@ -152,17 +155,32 @@ class DispatchingEngine(SyncEngine):
     def attach(self, dispatcher: Dispatcher) -> None:
         """Send checks through ``dispatcher`` (before the first pass)."""
         self.dispatcher = dispatcher
+        self._round_lock = threading.Lock()  # a round never sees a catalogue half loaded
+        self._api_lock = threading.Lock()
+        self._api_due: list[Source] = []  # picked by a round, read by the next check pass
 
-    def check_due(self, report: PassReport, budget: int | None = None) -> set[ListingKey]:
-        """Take in the workers' observations; defer the due sources as host batches."""
-        touched = self.absorb(report)
-        hourly = self.settings.planner.checks_per_hour
-        now = self.clock.now()
-        ranked = self.planner.ranked_due(now, budget if budget is not None else hourly)
-        picked = [(self.by_ref[ref][0][1], risk) for ref, risk in ranked if ref in self.by_ref]
-        # Item-API sources are paced by their quota, not a host: the dispatcher reads them.
+    def load(self, *, planner: bool = True) -> None:
+        """Read the catalogue (``SyncEngine.load``), no dispatch round meanwhile. The
+        engine's lock first, as everywhere: a round never takes it, so no two wait on
+        each other."""
+        with self._lock, self._round_lock:
+            super().load(planner=planner)
+
+    def dispatch_round(self) -> Deferred:
+        """Defer the due page sources as host batches (the "dispatch" job)."""
+        with self._round_lock:
+            if not self.listings:  # before the first pass has loaded the catalogue
+                return Deferred()
+            every = self.settings.scheduler.check_every
+            budget = max(1, int(self.settings.planner.checks_per_hour * every / 3600))
+            ranked = self.planner.ranked_due(self.clock.now(), budget)
+            by_ref = self.by_ref
+        picked = [(by_ref[ref][0][1], risk) for ref, risk in ranked if ref in by_ref]
+        # Item-API sources are paced by their quota, not a host: the check pass reads them.
         api = [source for source, _ in picked if source.kind is SourceKind.API]
-        touched |= self._check(api, report)
+        if api:
+            with self._api_lock:
+                self._api_due += api
         picked = [(source, risk) for source, risk in picked if source.kind is not SourceKind.API]
         # A source never checked leaves its listings at 0 until the workers' first look
         # (the first law: no evidence, no live listing), then a restore follows its checks.
@@ -172,10 +190,19 @@ class DispatchingEngine(SyncEngine):
             [risk for _, risk in picked],
             self.dispatcher.settings.batch_max,
         )
-        if batches:
-            done = self.dispatcher.defer(batches)
-            log.info("deferred %d host batches, %d sources", done.batches, done.sources)
-        return touched
+        if not batches:
+            return Deferred()
+        done = self.dispatcher.defer(batches)
+        log.info("deferred %d host batches, %d sources", done.batches, done.sources)
+        return done
+
+    def check_due(self, report: PassReport, budget: int | None = None) -> set[ListingKey]:
+        """Take in the workers' observations; read the item-API sources the rounds picked
+        (``budget``: spent by the dispatch rounds, not here)."""
+        touched = self.absorb(report)
+        with self._api_lock:
+            api, self._api_due = self._api_due, []
+        return touched | self._check(api, report)
 
     def absorb(self, report: PassReport) -> set[ListingKey]:
         """Tell the planner what workers saw since the last pass; return the listings touched
@@ -197,7 +224,9 @@ class DispatchingEngine(SyncEngine):
                 if observation.availability is Availability.UNKNOWN:
                     report.unknown_by_supplier[host_of(observation.source_ref)] += 1
                 for item, source in pairs:
-                    self.planner.observe(source.ref, item.sku, host_of(source.ref), observation)
+                    self.planner.observe(
+                        source.ref, item.key.pool.label, host_of(source.ref), observation
+                    )
                     touched.add(item.key)
 
 

@@ -153,7 +153,7 @@ def test_sigterm_stops_the_service_after_the_running_job_finishes() -> None:
     assert signal.getsignal(signal.SIGTERM) is before  # handlers are given back
 
 
-def test_outbox_jobs_have_their_own_lane_and_never_delay_the_checks() -> None:
+def test_outbox_jobs_have_their_own_thread_and_never_delay_the_checks() -> None:
     released = threading.Event()
     checks: list[int] = []
     service: Service
