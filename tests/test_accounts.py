@@ -107,3 +107,11 @@ def test_missing_account_credentials_name_the_accounts_own_variables() -> None:
         "STOCKGUARD_EXPORT_NA_REFRESH_TOKEN in the environment "
         "(STOCKGUARD_EXPORT_NA_LWA_CLIENT_ID set; all three are needed)"
     )
+
+
+def test_a_pool_has_one_planner_label_per_account() -> None:
+    from stockguard.core.domain import PoolKey
+
+    assert PoolKey("MUG-1").label == "MUG-1"  # the default account: the stored schedules' key
+    assert PoolKey("MUG-1", "export-fe").label == "export-fe::MUG-1"
+    assert PoolKey("MUG-1", "export-fe").label != PoolKey("MUG-1", "export-na").label
