@@ -81,30 +81,41 @@ def sync_command(app: AppContext, once: bool, budget: int | None) -> int:
 
 @click.command("plan")
 @click.option("--all", "show_all", is_flag=True, help="Show every listing, not only changes.")
+@click.option("--account", metavar="NAME", help="Only this seller account's listings.")
 @click.pass_obj
-def plan_command(app: AppContext, show_all: bool) -> int:
+def plan_command(app: AppContext, show_all: bool, account: str | None) -> int:
     """Dry run: what a `sync --once` would send to Amazon and why. Sends nothing.
 
     Per listing: Amazon's quantity now (last accepted or read back, or "not read yet"), the
     policy's target, its reason and evidence, and where its delivery stands (not sent,
     queued, sent with the feed still processing, refused).
 
+    With several seller accounts an Account column tells them apart; --account shows one.
+
     \b
     Example:
       stockguard plan
       stockguard plan --all
+      stockguard plan --account export-na
     """
     from stockguard.cli.plan_view import plan_rows, plan_table, summary
     from stockguard.cli.wiring import wire
+    from stockguard.core.accounts import accounts, find_account
     from stockguard.sync.status_query import deliveries
 
+    if account is not None:
+        find_account(app.settings, account)  # a misspelt name is refused, not shown as empty
+    several = account is None and len(accounts(app.settings)) > 1
     wired = wire(app.settings, SystemClock())
     try:
         wired.engine.load(planner=False)
-        total = len(wired.engine.listings)
+        total = sum(1 for key in wired.engine.listings if account in (None, key.account))
         # Only listings whose decision can have changed are decided again (--all: every one);
         # the others stand as last decided and recorded.
         decisions, changes = wired.engine.preview(None if show_all else wired.engine.due())
+        if account is not None:
+            decisions = [d for d in decisions if d.account == account]
+            changes = [c for c in changes if c.decision.account == account]
         changed = [c.decision for c in changes]
         with wired.db.connect() as conn:
             found = deliveries(conn, [d.sku for d in decisions])
@@ -112,7 +123,7 @@ def plan_command(app: AppContext, show_all: bool) -> int:
         wired.close()
     rows = plan_rows(decisions, changed, found)
     shown = rows if show_all else [r for r in rows if r.changes]
-    console.print(plan_table(shown, "Planned changes (nothing sent)"))
+    console.print(plan_table(shown, "Planned changes (nothing sent)", several))
     console.print(plain(tr("{shown} listing(s) shown of {total}", shown=len(shown), total=total)))
     if not show_all:
         console.print(
@@ -221,8 +232,9 @@ def _stopped_line(counters: JobCounters, jobs: Mapping[str, JobStats]) -> str:
 
 
 @click.command("status")
+@click.option("--account", metavar="NAME", help="Only this seller account's listings and pushes.")
 @click.pass_obj
-def status_command(app: AppContext) -> int:
+def status_command(app: AppContext, account: str | None) -> int:
     """One screen: what Amazon shows, what the policy wants, where and why they differ.
 
     On Amazon: the quantity Amazon last accepted or showed on read-back (live / at 0 / never
@@ -231,17 +243,24 @@ def status_command(app: AppContext) -> int:
     not yet decided. Then checks per hour, the last push, open outbox rows, unreadable hosts,
     and each item API's quota use (items read in the last hour of what its quota allows).
 
+    With several seller accounts: each account's listings, or one account's figures with
+    --account (supplier checks and hosts are shared by all accounts).
+
     \b
     Example:
       stockguard status
+      stockguard status --account export-na
     """
     from stockguard.cli.apis import hourly_capacity
+    from stockguard.core.accounts import find_account
     from stockguard.core.store import open_store
     from stockguard.sync.status import read_status
 
+    if account is not None:
+        find_account(app.settings, account)  # a misspelt name is refused, not shown as empty
     db = open_store(app.settings.store.url)
     try:
-        status = read_status(db, SystemClock().now(), hourly_capacity(app.settings))
+        status = read_status(db, SystemClock().now(), hourly_capacity(app.settings), account)
     finally:
         db.dispose()
     table = Table(title=tr("stockguard status"), show_header=False)

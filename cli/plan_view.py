@@ -73,16 +73,18 @@ def delivery_text(decision: Decision, seen: Delivery | None, is_change: bool) ->
     return "on its way"  # an open target equal to the decision, as the engine counts it
 
 
-def plan_table(rows: Sequence[PlanRow], title: str) -> Table:
-    """The plan as a table."""
+def plan_table(rows: Sequence[PlanRow], title: str, several: bool = False) -> Table:
+    """The plan as a table; ``several``: seller accounts to tell apart (an Account column)."""
     table = Table(title=tr(title))
-    for column in ("SKU", "market", "Amazon now", "target", "reason", "evidence", "delivery"):
+    columns = ("SKU", "market", "Amazon now", "target", "reason", "evidence", "delivery")
+    for column in ("Account", *columns) if several else columns:
         table.add_column(tr(column))
     for row in rows:
         d = row.decision
         now = "not read yet" if row.amazon is None else str(row.amazon)
         cells = (d.sku, d.marketplace, now, d.target_quantity, d.reason, d.evidence[:60])
-        table.add_row(*map(plain, (*cells, row.delivery)))
+        whose = (d.account,) if several else ()
+        table.add_row(*map(plain, (*whose, *cells, row.delivery)))
     return table
 
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, case, func, select
+from sqlalchemy import Connection, Engine, case, func, select, true
 
 from stockguard.core.i18n import tr, when
 from stockguard.core.store.observation_tables import observations
@@ -34,6 +34,8 @@ class Status:
     """What `status` shows."""
 
     listings: int = 0
+    account: str | None = None  # the one seller account shown; None: every account
+    by_account: Counter[str] = field(default_factory=Counter)  # listings per seller account
     amazon: Counter[str] = field(default_factory=Counter)  # live / at 0 / never read
     policy: Counter[str] = field(default_factory=Counter)  # live / at 0 / not decided
     zero_reasons: Counter[str] = field(default_factory=Counter)  # the policy's at-0 reasons
@@ -53,6 +55,7 @@ class Status:
         """Count one group of listings."""
         n = state.listings
         self.listings += n
+        self.by_account[state.account] += n
         self.amazon[state.amazon] += n
         self.policy[state.policy] += n
         if state.policy == "at 0":
@@ -67,8 +70,13 @@ class Status:
         errors = ", ".join(f"{h}: {n}" for h, n in self.errors_by_host.most_common(8))
         reasons = ", ".join(f"{r} {n}" for r, n in sorted(self.zero_reasons.items()))
         differ = sum(self.differ.values())
-        rows = [
-            ("listings", str(self.listings)),
+        rows = [("seller account", self.account)] if self.account is not None else []
+        rows += [("listings", str(self.listings))]
+        if self.account is None and len(self.by_account) > 1:  # several: each one's share
+            rows += [
+                (f"  {tr('account')} {name}", str(n)) for name, n in sorted(self.by_account.items())
+            ]
+        rows += [
             ("on Amazon: live (>0)", str(self.amazon["live"])),
             ("on Amazon: at 0", str(self.amazon["at 0"])),
             ("on Amazon: never read", str(self.amazon["never read"])),
@@ -102,12 +110,19 @@ class Status:
         ]
 
 
-def read_status(db: Engine, now: datetime, quotas: Mapping[str, int] | None = None) -> Status:
+def read_status(
+    db: Engine,
+    now: datetime,
+    quotas: Mapping[str, int] | None = None,
+    account: str | None = None,
+) -> Status:
     """Gather the status figures (a handful of aggregate queries); ``quotas``: items per hour
-    each item API's quota allows, by lane (``api:amazon-jp``)."""
-    status = Status()
+    each item API's quota allows, by lane (``api:amazon-jp``). ``account``: that seller
+    account's listings and pushes only (supplier checks and hosts are shared by all)."""
+    status = Status(account=account)
+    mine = true() if account is None else outbox.c.account == account
     with db.connect() as conn:
-        for state in listing_states(conn):
+        for state in listing_states(conn, account):
             status.add(state)
         status.checks_last_hour = int(
             conn.scalar(
@@ -119,16 +134,19 @@ def read_status(db: Engine, now: datetime, quotas: Mapping[str, int] | None = No
         )
         status.last_push = conn.scalar(
             select(func.max(outbox.c.closed_at)).where(
+                mine,
                 outbox.c.state.in_(("accepted", "applied")),
                 outbox.c.kind != "readback",  # a quantity read back is not a push
             )
         )
         status.last_readback = conn.scalar(
-            select(func.max(outbox.c.closed_at)).where(outbox.c.kind == "readback")
+            select(func.max(outbox.c.closed_at)).where(mine, outbox.c.kind == "readback")
         )
         status.pending_outbox = int(
             conn.scalar(
-                select(func.count()).select_from(outbox).where(outbox.c.state.in_(OPEN_STATES))
+                select(func.count())
+                .select_from(outbox)
+                .where(mine, outbox.c.state.in_(OPEN_STATES))
             )
             or 0
         )

@@ -34,7 +34,7 @@ from sqlalchemy import (
     true,
 )
 
-from stockguard.core.domain import PoolKey
+from stockguard.core.domain import DEFAULT_ACCOUNT, PoolKey
 from stockguard.core.store.listing_tables import listings
 from stockguard.core.store.observation_tables import decisions
 from stockguard.core.store.outbox import DONE, OPEN, State
@@ -62,6 +62,7 @@ class StateCount:
     reason: str  # the decision's reason ("" when not decided)
     why: str  # AGREE or why the two differ
     listings: int
+    account: str = DEFAULT_ACCOUNT  # the seller account these listings belong to
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def _per_listing() -> Select[tuple[object, ...]]:
     return select(
         listings.c.sku,
         listings.c.marketplace,
+        listings.c.account,
         amazon.label("amazon"),
         policy.label("policy"),
         reason.label("reason"),
@@ -159,13 +161,18 @@ def _per_listing() -> Select[tuple[object, ...]]:
     ).select_from(joined)
 
 
-def listing_states(conn: Connection) -> list[StateCount]:
-    """Listings counted per (on Amazon, policy, reason, why they differ)."""
+def listing_states(conn: Connection, account: str | None = None) -> list[StateCount]:
+    """Listings counted per (account, on Amazon, policy, reason, why they differ); only
+    ``account``'s when given."""
     rows = _per_listing().subquery("per_listing")
-    query = select(
-        rows.c.amazon, rows.c.policy, rows.c.reason, rows.c.why, func.count().label("n")
-    ).group_by(rows.c.amazon, rows.c.policy, rows.c.reason, rows.c.why)
-    return [StateCount(r.amazon, r.policy, r.reason, r.why, int(r.n)) for r in conn.execute(query)]
+    facts = (rows.c.account, rows.c.amazon, rows.c.policy, rows.c.reason, rows.c.why)
+    query = select(*facts, func.count().label("n")).group_by(*facts)
+    if account is not None:
+        query = query.where(rows.c.account == account)
+    return [
+        StateCount(r.amazon, r.policy, r.reason, r.why, int(r.n), r.account)
+        for r in conn.execute(query)
+    ]
 
 
 @dataclass(frozen=True)
@@ -180,13 +187,15 @@ class ListingState:
     why: str
     amazon_quantity: int | None
     target: int | None
+    account: str = DEFAULT_ACCOUNT
 
 
 @dataclass(frozen=True)
 class ListingFilter:
-    """Which listings to show: a SKU fragment and exact values of the three facts."""
+    """Which listings to show: a SKU fragment, an account and exact values of the three facts."""
 
     search: str = ""
+    account: str = ""  # "": every account
     amazon: str = ""
     policy: str = ""
     reason: str = ""
@@ -202,6 +211,7 @@ def find_listing_states(
     if wanted.search:
         conditions.append(rows.c.sku.contains(wanted.search, autoescape=True))
     for column, value in (
+        (rows.c.account, wanted.account),
         (rows.c.amazon, wanted.amazon),
         (rows.c.policy, wanted.policy),
         (rows.c.reason, wanted.reason),
@@ -214,7 +224,7 @@ def find_listing_states(
     query = (
         select(rows)
         .where(and_(true(), *conditions))
-        .order_by(rows.c.sku, rows.c.marketplace)
+        .order_by(rows.c.sku, rows.c.marketplace, rows.c.account)
         .limit(limit)
         .offset(offset)
     )
@@ -228,6 +238,7 @@ def find_listing_states(
             r.why,
             None if r.amazon_quantity is None else int(r.amazon_quantity),
             None if r.target is None else int(r.target),
+            r.account,
         )
         for r in conn.execute(query)
     ]

@@ -46,6 +46,7 @@ JA = tomllib.loads((ROOT / "core" / "locales" / "ja.toml").read_text(encoding="u
 
 @pytest.fixture(autouse=True)
 def _plain_display() -> Iterator[None]:
+    i18n.configure("en", "UTC")  # a command run before (in ja) must not leak in either
     yield
     i18n.configure("en", "UTC")  # commands reset it too; direct calls here must not leak
 
@@ -64,9 +65,10 @@ def literal_messages() -> set[str]:
 
 def dynamic_messages() -> set[str]:
     """Messages passed to tr() through a variable: table labels and titles."""
-    status = {label for label, _ in Status().rows() if not label.startswith("  ")}
+    shown = [*Status().rows(), *Status(account="export-na").rows()]
+    status = {label for label, _ in shown if not label.startswith("  ")}
     states = {NOT_DECIDED, NOT_READ, NOT_SENT, QUEUED, REFUSED, RETRYING, SENT}
-    columns = {"Amazon now", "target", "reason", "evidence", "delivery", "market"}
+    columns = {"Account", "Amazon now", "target", "reason", "evidence", "delivery", "market"}
     columns |= {"Requested", "Order", "Market", "Item", "Reason", "Buyer's comment"}
     columns |= {"Day", "Window", "Orders", "Seller cancellations", "Rate", "Target", "Budget"}
     columns |= {"Purchase day", "Counted as", "Planned changes (nothing sent)"}

@@ -26,6 +26,7 @@ from stockguard.core.domain import Availability, Decision, Money, Observation, U
 from stockguard.core.errors import StoreError
 from stockguard.core.store import raw
 from stockguard.core.store.connections import begin, connect
+from stockguard.core.store.listing_tables import listings
 from stockguard.core.store.observation_tables import decisions, observations
 from stockguard.core.store.raw import driver_rows, raw_columns
 
@@ -244,10 +245,22 @@ def decision_history(
         return [_decision_record(row) for row in conn.execute(query)]
 
 
-def decision_at(db: Engine | Connection, sku: str, at: datetime) -> DecisionRecord | None:
-    """The decision in force for ``sku`` at ``at``: why it showed what it showed then."""
-    found = decision_history(db, sku, until=at, limit=1)
+def decision_at(
+    db: Engine | Connection, sku: str, at: datetime, account: str | None = None
+) -> DecisionRecord | None:
+    """The decision in force for ``sku`` (of ``account``) at ``at``: why it showed what it
+    showed then."""
+    found = decision_history(db, sku, until=at, limit=1, account=account)
     return found[0] if found else None
+
+
+def sku_accounts(db: Engine | Connection, sku: str) -> list[str]:
+    """The seller accounts that list or decided ``sku``, sorted: more than one, and "which
+    listing?" needs an account to answer."""
+    listed = select(listings.c.account).where(listings.c.sku == sku)
+    decided = select(decisions.c.account).where(decisions.c.sku == sku)
+    with connect(db) as conn:
+        return sorted({row[0] for row in conn.execute(listed.union(decided))})
 
 
 def current_targets(db: Engine | Connection) -> dict[tuple[str, str], int]:

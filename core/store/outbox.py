@@ -263,10 +263,13 @@ def latest_accepted(
     return [r for r in rows if wanted is None or r.sku in wanted]
 
 
-def history(conn: Connection, sku: str) -> list[OutboxRow]:
-    """Every row ever written for ``sku``, oldest first (answers "why is it 0?")."""
-    query = select(outbox).where(outbox.c.sku == sku).order_by(outbox.c.id)
-    return [_row(r) for r in conn.execute(query)]
+def history(conn: Connection, sku: str, account: str | None = None) -> list[OutboxRow]:
+    """Every row ever written for ``sku`` (in every account, or ``account``'s), oldest first
+    (answers "why is it 0?")."""
+    query = select(outbox).where(outbox.c.sku == sku)
+    if account is not None:
+        query = query.where(outbox.c.account == account)
+    return [_row(r) for r in conn.execute(query.order_by(outbox.c.id))]
 
 
 def newest_id(conn: Connection) -> int:
