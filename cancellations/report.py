@@ -187,8 +187,15 @@ def _warnings(report: MarketplaceReport) -> list[str]:
     return found
 
 
-def csv_rows(reports: Iterable[MarketplaceReport]) -> list[dict[str, str]]:
-    """One row per marketplace and day; Amazon's figure on the day its period ends."""
+def market_label(report: MarketplaceReport, several: bool) -> str:
+    """The marketplace's code, after its seller account's name when there are ``several``."""
+    code = report.marketplace.code
+    return f"{report.account} {code}" if several else code
+
+
+def csv_rows(reports: Iterable[MarketplaceReport], several: bool = False) -> list[dict[str, str]]:
+    """One row per marketplace and day; Amazon's figure on the day its period ends; with
+    ``several`` seller accounts, whose row it is (``account``)."""
     rows = []
     for report in reports:
         health = report.health
@@ -209,6 +216,8 @@ def csv_rows(reports: Iterable[MarketplaceReport]) -> list[dict[str, str]]:
             row.update(
                 _amazon_columns(health if health and health.date_to.date() == day.day else None)
             )
+            if several:
+                row["account"] = report.account
             rows.append(row)
     return rows
 
@@ -233,8 +242,16 @@ def _decimal(value: Fraction | None, places: int = 6) -> str:
     return str(quotient.quantize(Decimal(1).scaleb(-places)))
 
 
-def write_csv(reports: Iterable[MarketplaceReport], path: Path, encoding: str = "utf-8-sig") -> int:
+def write_csv(
+    reports: Iterable[MarketplaceReport],
+    path: Path,
+    encoding: str = "utf-8-sig",
+    *,
+    several: bool = False,
+) -> int:
     """Write the CSV; the number of data rows. UTF-8 with a BOM by default (Excel, Japanese
-    Excel included, then opens it as UTF-8), or CP932 (Shift_JIS) on request."""
-    rows = ([row[c] for c in CSV_COLUMNS] for row in csv_rows(reports))
-    return write_excel_csv(path, CSV_COLUMNS, rows, encoding)
+    Excel included, then opens it as UTF-8), or CP932 (Shift_JIS) on request. ``several``
+    seller accounts configured: a last column ``account`` says whose each row is."""
+    columns = (*CSV_COLUMNS, "account") if several else CSV_COLUMNS
+    rows = ([row[c] for c in columns] for row in csv_rows(reports, several))
+    return write_excel_csv(path, columns, rows, encoding)

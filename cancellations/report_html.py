@@ -11,7 +11,7 @@ from datetime import datetime
 from html import escape
 
 from stockguard.cancellations.chart import percent, svg_chart
-from stockguard.cancellations.report import MarketplaceReport
+from stockguard.cancellations.report import MarketplaceReport, market_label
 from stockguard.cancellations.report_lines import summary_lines
 from stockguard.core.i18n import locale, tr, when
 
@@ -35,10 +35,13 @@ svg .count { font-size: 10px; text-anchor: middle; fill: #333; } svg .count.over
 """
 
 
-def render_html(reports: Sequence[MarketplaceReport], generated_at: datetime) -> str:
-    """The whole page."""
+def render_html(
+    reports: Sequence[MarketplaceReport], generated_at: datetime, *, several: bool = False
+) -> str:
+    """The whole page; ``several`` seller accounts configured: each section's title and each
+    row of its table name the account."""
     empty = f"<p>{escape(tr('No seller-fulfilled orders.'))}</p>"
-    sections = [_section(report) for report in reports] or [empty]
+    sections = [_section(report, several) for report in reports] or [empty]
     lang = "ja" if locale() == "ja" else "en"
     intro = tr(
         "Generated {time}. Official buyer requests cancelled as BuyerCanceled and buyer "
@@ -60,27 +63,31 @@ def render_html(reports: Sequence[MarketplaceReport], generated_at: datetime) ->
     )
 
 
-def _section(report: MarketplaceReport) -> str:
-    market = report.marketplace
-    title = tr(
-        "{market}: 7-day cancellation rate ({zone})", market=market.code, zone=market.timezone
-    )
+def _section(report: MarketplaceReport, several: bool) -> str:
+    title = chart_title(report, several)
     parts = [f"<h2>{escape(title)}</h2>"]
     parts += [f'<p class="warning">{escape(w)}</p>' for w in report.warnings]
     parts.append(svg_chart(report.days, report.target, title))
     parts.append('<ul class="summary">')
     parts += [f"<li>{escape(line.strip())}</li>" for line in summary_lines(report)]
     parts.append("</ul>")
-    parts.append(_table(report))
+    parts.append(_table(report, several))
     parts.append(_orders(report))
     return "\n".join(parts)
 
 
-def _table(report: MarketplaceReport) -> str:
-    head = [
-        tr(h)
-        for h in ("Day", "Window", "Orders", "Seller cancellations", "Rate", "Target", "Budget")
-    ]
+def chart_title(report: MarketplaceReport, several: bool) -> str:
+    """A chart's title: the marketplace (after its account when ``several``) and time zone."""
+    return tr(
+        "{market}: 7-day cancellation rate ({zone})",
+        market=market_label(report, several),
+        zone=report.marketplace.timezone,
+    )
+
+
+def _table(report: MarketplaceReport, several: bool) -> str:
+    names = ("Day", "Window", "Orders", "Seller cancellations", "Rate", "Target", "Budget")
+    head = [tr(h) for h in (*names, "Account")] if several else [tr(h) for h in names]
     rows = [
         "<table><thead><tr>"
         + "".join(f"<th>{escape(h)}</th>" for h in head)
@@ -96,6 +103,7 @@ def _table(report: MarketplaceReport) -> str:
             percent(day.rate),
             percent(report.target),
             str(day.budget),
+            *((report.account,) if several else ()),
         )
         rows.append(f"<tr{css}>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     rows.append("</tbody></table>")

@@ -107,7 +107,8 @@ def build_jobs(
         out = Path(every.report_dir)
         out.mkdir(parents=True, exist_ok=True)
         reports = gather_reports(wired.db, settings.cancellations, clock.now())
-        write_csv(reports, out / f"cancellations-{clock.now():%Y-%m-%d}.csv")
+        several = len(wired.engine.gateways) > 1  # one gateway per seller account
+        write_csv(reports, out / f"cancellations-{clock.now():%Y-%m-%d}.csv", several=several)
 
     return [
         JobSpec("heartbeat", lock.heartbeat, every.heartbeat_every, own_thread=True),

@@ -85,10 +85,11 @@ def report_cancellations_command(
 
     from stockguard.cancellations.chart import write_png
     from stockguard.cancellations.report import write_csv
-    from stockguard.cancellations.report_html import render_html
+    from stockguard.cancellations.report_html import chart_title, render_html
     from stockguard.cancellations.report_run import gather_reports
     from stockguard.cli.progress import step
     from stockguard.cli.report_view import print_report
+    from stockguard.core.accounts import accounts
     from stockguard.core.clock import SystemClock
     from stockguard.core.errors import InputError
     from stockguard.core.store import open_store
@@ -98,7 +99,7 @@ def report_cancellations_command(
     db = open_store(settings.store.url)
     try:
         if health:
-            status = _fetch_health_or_warn(db, settings, clock, console)
+            status = _fetch_health_or_warn(db, settings, clock, console, account)
         with step(tr("reading orders")):
             reports = gather_reports(
                 db,
@@ -115,29 +116,20 @@ def report_cancellations_command(
         console.print(tr("No seller-fulfilled orders in the store (run `stockguard orders pull`)."))
         return status
     print_report(console, reports)
+    several = len(accounts(settings)) > 1  # the account is shown when there are some to tell apart
     target = csv_path
     try:
         if csv_path is not None:
-            rows = write_csv(reports, csv_path, encoding)
+            rows = write_csv(reports, csv_path, encoding, several=several)
             console.print(plain(tr("{rows} rows written to {path}", rows=rows, path=csv_path)))
         if html_path is not None:
             target = html_path
-            html_path.write_text(render_html(reports, clock.now()), encoding="utf-8")
+            page = render_html(reports, clock.now(), several=several)
+            html_path.write_text(page, encoding="utf-8")
             console.print(plain(tr("HTML report written to {path}", path=html_path)))
         if png_path is not None:
             target = png_path
-            charts = [
-                (
-                    tr(
-                        "{market}: 7-day cancellation rate ({zone})",
-                        market=r.marketplace.code,
-                        zone=r.marketplace.timezone,
-                    ),
-                    r.days,
-                    r.target,
-                )
-                for r in reports
-            ]
+            charts = [(chart_title(r, several), r.days, r.target) for r in reports]
             write_png(charts, png_path)
             console.print(plain(tr("chart written to {path}", path=png_path)))
     except OSError as exc:
@@ -145,22 +137,33 @@ def report_cancellations_command(
     return status
 
 
-def _fetch_health_or_warn(db: Engine, settings: Settings, clock: Clock, console: Console) -> int:
-    """Fetch Amazon's figure; on an Amazon failure say so and go on with local figures (1)."""
+def _fetch_health_or_warn(
+    db: Engine, settings: Settings, clock: Clock, console: Console, account: str | None
+) -> int:
+    """Fetch Amazon's figures through each account's own gateway (``account``: only its); on
+    an Amazon failure say so and go on with the other accounts and the local figures (1)."""
     from stockguard.cancellations.report_run import fetch_health
-    from stockguard.core.accounts import accounts
+    from stockguard.core.accounts import accounts, find_account
     from stockguard.core.amazon.gateway import AmazonGateway
     from stockguard.core.errors import AmazonError
 
-    try:
-        first = accounts(settings)[0]  # health is stored per marketplace (docs/accounts.md)
-        with AmazonGateway(first.amazon, first.secrets, clock) as gateway:
-            figures = fetch_health(db, gateway, clock.now())
-    except AmazonError as exc:
-        console.print(plain(f"warning: account-health report unavailable: {exc.message}"))
-        return 1
-    console.print(plain(f"Amazon's account-health figures: {len(figures)} marketplace(s)"))
-    return 0
+    chosen = [find_account(settings, account)] if account else list(accounts(settings))
+    status = 0
+    for one in chosen:
+        whose = "" if len(chosen) == 1 else f" ({one.name})"
+        try:
+            with AmazonGateway(one.amazon, one.secrets, clock) as gateway:
+                figures = fetch_health(db, gateway, clock.now(), one.name)
+        except AmazonError as exc:
+            console.print(
+                plain(f"warning: account-health report{whose} unavailable: {exc.message}")
+            )
+            status = 1
+            continue
+        console.print(
+            plain(f"Amazon's account-health figures{whose}: {len(figures)} marketplace(s)")
+        )
+    return status
 
 
 @click.group("intake")

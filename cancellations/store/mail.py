@@ -23,6 +23,7 @@ from stockguard.cancellations.store.mail_tables import (
     mail_messages,
     mail_returns,
 )
+from stockguard.core.domain import DEFAULT_ACCOUNT
 
 CANCEL_REQUEST = "cancel-request"
 RETURN_REQUEST = "return-request"
@@ -71,6 +72,7 @@ class HealthFigure:
     target_condition: str
     status: str
     fetched_at: datetime | None = None
+    account: str = DEFAULT_ACCOUNT  # the seller account whose report it came from
 
 
 def is_recorded(db: Engine, message_id: str) -> bool:
@@ -195,8 +197,10 @@ def _request_record(row: Row[Any], kind: str, **details: Any) -> MailRecord:
     )
 
 
-def save_health(db: Engine, figures: list[HealthFigure], fetched_at: datetime) -> None:
-    """Keep one fetched account-health report's cancellation figures."""
+def save_health(
+    db: Engine, figures: list[HealthFigure], fetched_at: datetime, account: str = DEFAULT_ACCOUNT
+) -> None:
+    """Keep the cancellation figures of one account-health report, fetched for ``account``."""
     if not figures:
         return
     with db.begin() as conn:
@@ -215,35 +219,46 @@ def save_health(db: Engine, figures: list[HealthFigure], fetched_at: datetime) -
                     "target_condition": f.target_condition,
                     "status": f.status,
                     "fetched_at": fetched_at,
+                    "account": account,
                 }
                 for f in figures
             ],
         )
 
 
-def latest_health(db: Engine) -> dict[str, HealthFigure]:
-    """The most recently fetched figure per marketplace id."""
+def latest_health(db: Engine, account: str = DEFAULT_ACCOUNT) -> dict[str, HealthFigure]:
+    """``account``'s most recently fetched figure per marketplace id."""
+    return health_by_account(db).get(account, {})
+
+
+def health_by_account(db: Engine) -> dict[str, dict[str, HealthFigure]]:
+    """Per seller account, its most recently fetched figure per marketplace id."""
     newest = (
         select(func.max(account_health.c.id).label("id"))
-        .group_by(account_health.c.marketplace_id)
+        .group_by(account_health.c.account, account_health.c.marketplace_id)
         .subquery()
     )
     query = select(account_health).join(newest, newest.c.id == account_health.c.id)
     with db.connect() as conn:
         rows = list(conn.execute(query))
-    return {
-        r.marketplace_id: HealthFigure(
-            marketplace_id=r.marketplace_id,
-            metric_key=r.metric_key,
-            date_from=r.date_from,
-            date_to=r.date_to,
-            order_count=r.order_count,
-            cancellation_count=r.cancellation_count,
-            rate=Decimal(r.rate),
-            target=Decimal(r.target),
-            target_condition=r.target_condition,
-            status=r.status,
-            fetched_at=r.fetched_at,
-        )
-        for r in rows
-    }
+    found: dict[str, dict[str, HealthFigure]] = {}
+    for figure in map(_health_figure, rows):
+        found.setdefault(figure.account, {})[figure.marketplace_id] = figure
+    return found
+
+
+def _health_figure(r: Row[Any]) -> HealthFigure:
+    return HealthFigure(
+        marketplace_id=r.marketplace_id,
+        metric_key=r.metric_key,
+        date_from=r.date_from,
+        date_to=r.date_to,
+        order_count=r.order_count,
+        cancellation_count=r.cancellation_count,
+        rate=Decimal(r.rate),
+        target=Decimal(r.target),
+        target_condition=r.target_condition,
+        status=r.status,
+        fetched_at=r.fetched_at,
+        account=r.account,
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
 
+from stockguard.core.domain import DEFAULT_ACCOUNT
 from stockguard.core.store.metadata import UTCDateTime, metadata
 
 mail_messages = Table(
@@ -84,5 +85,7 @@ account_health = Table(
     Column("target_condition", String(20), nullable=False),
     Column("status", String(20), nullable=False),
     Column("fetched_at", UTCDateTime(), nullable=False),
+    # whose figure: Amazon measures the rate per seller account (migration 7)
+    Column("account", String(40), nullable=False, server_default=DEFAULT_ACCOUNT),
     Index("ix_account_health_marketplace", "marketplace_id", "fetched_at"),
 )

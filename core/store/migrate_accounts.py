@@ -1,4 +1,5 @@
-"""Migration 6: every listing, decision, outbox row and order belongs to a seller account.
+"""Migration 6: every listing, decision, outbox row and order belongs to a seller account;
+migration 7: so does each account-health figure (Amazon measures the rate per account).
 
 Frozen like ``schema_v1``: the DDL here is the schema as this migration leaves it, never
 today's declared tables. An ``account`` column (NOT NULL, default ``'default'``: every row
@@ -161,3 +162,9 @@ def _rebuild_reviews(conn: Connection) -> None:
     conn.execute(text("DROP TABLE decision_reviews"))
     conn.execute(text("ALTER TABLE decision_reviews_new RENAME TO decision_reviews"))
     conn.execute(text("CREATE INDEX ix_decision_reviews_review_at ON decision_reviews (review_at)"))
+
+
+def health_by_account(conn: Connection) -> None:
+    """Migration 7: the stored account-health figures were fetched through the one account an
+    older store served (``default``)."""
+    conn.execute(text(f"ALTER TABLE account_health ADD COLUMN {_ACCOUNT}"))

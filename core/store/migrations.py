@@ -53,6 +53,12 @@ def _seller_accounts(conn: Connection) -> None:
     seller_accounts(conn)
 
 
+def _health_by_account(conn: Connection) -> None:
+    from stockguard.core.store.migrate_accounts import health_by_account
+
+    health_by_account(conn)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial_schema),
     (2, "index decisions by listing", _decisions_by_listing),
@@ -60,4 +66,5 @@ MIGRATIONS: list[Migration] = [
     (4, "item codes resolved for page URLs", _api_codes),
     (5, "refused feed files kept for acceptance", _refused_feed_files),
     (6, "a seller account on listings, decisions, outbox and orders", _seller_accounts),
+    (7, "a seller account on account-health figures", _health_by_account),
 ]

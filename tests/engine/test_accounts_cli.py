@@ -6,6 +6,7 @@ accounts."""
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import sys
@@ -14,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from stockguard.cancellations.store.mail import health_by_account
 from stockguard.cli import cli
 from stockguard.cli.context import run_guarded
+from stockguard.cli.jobs import pull_and_reconcile
+from stockguard.core.domain import market_id
 from stockguard.doubles.emulator.credentials import EMULATOR_SECRETS, EMULATOR_SELLER_ID
 from tests.engine.conftest import CATALOGUE
 from tests.engine.test_accounts_engine import BOTH, FE, NA, NA_ONLY, TwoAccounts, two
@@ -149,3 +153,62 @@ def test_why_of_a_sku_in_two_accounts_asks_which(two: TwoAccounts, stockguard: I
     assert "JP" not in na.out.split("\n")[0].split("->")[0].replace(BOTH, "")
     assert only.code == 0, only.out + only.err  # one account lists it: no question
     assert f"{NA_ONLY} ({NA}, US)" in only.out
+
+
+def reports_at_once(two: TwoAccounts) -> None:
+    """The emulators run on the test's manual clock, the command's gateway waits on the real
+    one: each report is done as soon as it is asked for."""
+    two.na.ctx.feed_processing_seconds = two.fe.ctx.feed_processing_seconds = 0.0
+
+
+def test_the_report_names_each_account_and_health_is_fetched_per_account(
+    two: TwoAccounts, stockguard: Invoke, tmp_path: Path
+) -> None:
+    reports_at_once(two)
+    two.wired.engine.sync_once()
+    two.na.add_order(NA_ONLY, marketplace="US", order_id="111-0000001-0000001")
+    two.fe.add_order(BOTH, marketplace="JP", order_id="503-0000002-0000002")
+    two.clock.advance(60)
+    pull_and_reconcile(two.wired, two.clock)
+    csv_path, html_path, png_path = (tmp_path / f"rate.{ext}" for ext in ("csv", "html", "png"))
+
+    result = stockguard(
+        "report", "cancellations", "--health",
+        "--csv", str(csv_path), "--html", str(html_path), "--png", str(png_path),
+    )  # fmt: skip
+
+    assert result.code == 0, result.out + result.err
+    for emulator in (two.na, two.fe):  # each account's figure through its own gateway
+        assert emulator.requests_by_operation().get("createReport") == 1
+    stored = health_by_account(two.db)
+    assert {name: sorted(found) for name, found in stored.items()} == {
+        NA: [market_id("US")],
+        FE: [market_id("JP")],
+    }
+    assert stored[FE][market_id("JP")].order_count == 1
+    rows = list(csv.DictReader(csv_path.read_text(encoding="utf-8-sig").splitlines()))
+    assert {(r["account"], r["marketplace"]) for r in rows} == {(NA, "US"), (FE, "JP")}
+    page = html_path.read_text(encoding="utf-8")
+    assert f"{NA} US: 7-day cancellation rate" in page
+    assert f"{FE} JP: 7-day cancellation rate" in page
+    assert png_path.stat().st_size > 0
+
+
+def test_the_report_of_one_account_fetches_only_its_health(
+    two: TwoAccounts, stockguard: Invoke, tmp_path: Path
+) -> None:
+    reports_at_once(two)
+    two.fe.add_order(BOTH, marketplace="JP", order_id="503-0000002-0000002")
+    two.clock.advance(60)
+    pull_and_reconcile(two.wired, two.clock)
+    csv_path = tmp_path / "fe.csv"
+
+    result = stockguard(
+        "report", "cancellations", "--health", "--account", FE, "--csv", str(csv_path)
+    )
+
+    assert result.code == 0, result.out + result.err
+    assert two.na.requests_by_operation().get("createReport") is None
+    assert set(health_by_account(two.db)) == {FE}
+    rows = list(csv.DictReader(csv_path.read_text(encoding="utf-8-sig").splitlines()))
+    assert {(r["account"], r["marketplace"]) for r in rows} == {(FE, "JP")}
