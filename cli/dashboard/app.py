@@ -24,6 +24,7 @@ from starlette.routing import Route
 from stockguard.cancellations.chart import percent, svg_chart
 from stockguard.cli.dashboard import facts
 from stockguard.cli.dashboard.security import BasicAuth, Csrf
+from stockguard.core.accounts import accounts
 from stockguard.core.clock import Clock
 from stockguard.core.config import Settings
 from stockguard.core.i18n import tr, when
@@ -96,6 +97,7 @@ def listings_page(request: Request) -> HTMLResponse:
     why = query.get("why")
     wanted = ListingFilter(
         search=query.get("q", "").strip(),
+        account=query.get("account", ""),
         amazon=query.get("amazon", ""),
         policy=query.get("policy", ""),
         reason=query.get("reason", ""),
@@ -104,15 +106,26 @@ def listings_page(request: Request) -> HTMLResponse:
     raw_offset = query.get("offset", "")
     offset = int(raw_offset) if raw_offset.isdigit() else 0
     page = facts.listings_page(dash.db, wanted, offset)
-    return render(request, "listings.html", page=page, wanted=wanted, page_size=facts.PAGE_SIZE)
+    several = len(accounts(dash.settings)) > 1  # the account is shown when there are some
+    return render(
+        request,
+        "listings.html",
+        page=page,
+        wanted=wanted,
+        page_size=facts.PAGE_SIZE,
+        several=several,
+        names=[a.name for a in accounts(dash.settings)],
+    )
 
 
 def listing_page(request: Request) -> HTMLResponse:
     dash = _dash(request)
     sku = request.path_params["sku"]
     market = request.query_params.get("marketplace") or None
-    detail = facts.listing_detail(dash.db, sku, market, dash.clock.now())
-    status = 200 if detail.listing or detail.in_force or detail.timeline else 404
+    account = request.query_params.get("account") or None
+    detail = facts.listing_detail(dash.db, sku, market, dash.clock.now(), account)
+    found = detail.listing or detail.in_force or detail.timeline or len(detail.accounts) > 1
+    status = 200 if found else 404
     return render(request, "listing.html", status=status, detail=detail)
 
 

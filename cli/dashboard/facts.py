@@ -25,7 +25,12 @@ from stockguard.core.domain import Listing, Observation, Order
 from stockguard.core.store import outbox
 from stockguard.core.store.feeds import FeedImportRow, SqlFeedStore
 from stockguard.core.store.listings import find_listings
-from stockguard.core.store.observations import DecisionRecord, decision_history, recent_observations
+from stockguard.core.store.observations import (
+    DecisionRecord,
+    decision_history,
+    recent_observations,
+    sku_accounts,
+)
 from stockguard.core.store.orders import load_orders
 from stockguard.core.store.refused_feeds import KeptFeed, kept_feeds
 from stockguard.sync.host_health import HostHealth, host_health
@@ -103,24 +108,32 @@ class ListingDetail:
     listing: Listing | None
     in_force: DecisionRecord | None
     timeline: list[Event] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)  # two or more: choose, never guessed
 
 
-def listing_detail(db: Engine, sku: str, marketplace: str | None, now: datetime) -> ListingDetail:
-    """The listing's sources, decisions (with their observations), checks and pushes."""
-    found = find_listings(db, sku=sku, marketplace=marketplace)  # codes: the page's edge
+def listing_detail(
+    db: Engine, sku: str, marketplace: str | None, now: datetime, account: str | None = None
+) -> ListingDetail:
+    """The listing's sources, decisions (with their observations), checks and pushes; a SKU
+    that two seller accounts list without ``account`` shows neither, only the accounts."""
+    holders = sku_accounts(db, sku)
+    if account is None and len(holders) > 1:
+        return ListingDetail(sku, None, None, accounts=holders)
+    # codes: the page's edge
+    found = find_listings(db, sku=sku, marketplace=marketplace, account=account)
     listing = found[0] if found else None
-    decided = decision_history(db, sku, until=now, limit=TIMELINE_DEPTH)
+    decided = decision_history(db, sku, until=now, limit=TIMELINE_DEPTH, account=account)
     refs = [source.ref for source in listing.sources] if listing else []
     checks: list[Observation] = []
     for seen in recent_observations(db, TIMELINE_DEPTH, refs).values():
         checks.extend(seen)
     with db.connect() as conn:
-        pushes = outbox.history(conn, sku)[-TIMELINE_DEPTH:]
+        pushes = outbox.history(conn, sku, account)[-TIMELINE_DEPTH:]
     events = [Event(d.decision.decided_at, "decision", d) for d in decided]
     events += [Event(o.checked_at, "check", o) for o in checks]
     events += [Event(p.closed_at or p.created_at, "push", p) for p in pushes]
     events.sort(key=lambda e: (e.at or datetime.min.replace(tzinfo=UTC), e.kind), reverse=True)
-    return ListingDetail(sku, listing, decided[0] if decided else None, events)
+    return ListingDetail(sku, listing, decided[0] if decided else None, events, holders)
 
 
 def hosts(db: Engine, now: datetime) -> list[HostHealth]:
