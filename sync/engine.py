@@ -199,9 +199,14 @@ class SyncEngine:
             self._load_planner(orders or ())
 
     def _load_planner(self, orders: Sequence[Order]) -> None:
-        for ref, pairs in self.by_ref.items():
-            if pairs[0][1].kind in _CHECKED:
-                self.planner.add_source(ref, pairs[0][0].key.pool.label, self.lane(pairs[0][1]))
+        checked = [
+            (ref, pairs[0]) for ref, pairs in self.by_ref.items() if pairs[0][1].kind in _CHECKED
+        ]
+        self.planner.add_sources(
+            [ref for ref, _ in checked],
+            [item.key.pool.label for _, (item, _) in checked],
+            [self.lane(source) for _, (_, source) in checked],
+        )
         if not self._loaded_orders:  # first load: resume the planner where it stopped
             self.planner.restore(schedule_store.load_schedule_columns(self.db))
             for order in orders:

@@ -145,6 +145,12 @@ class Planner:
         return self.t.source(ref, sku, host)
 
     @_locked
+    def add_sources(self, refs: list[str], skus: list[str], hosts: list[str]) -> None:
+        """Register many sources at once, as ``add_source`` one by one would (a catalogue
+        load: 150,000 sources)."""
+        self.t.sources(refs, skus, hosts)
+
+    @_locked
     def observe(self, ref: str, sku: str, host: str, observation: Observation) -> None:
         """Account one check's result: state change counts, exposure, restore confirmations."""
         i = self.add_source(ref, sku, host)

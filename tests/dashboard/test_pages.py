@@ -140,6 +140,7 @@ def test_the_hosts_page_shows_each_supplier_host(
     page.click("text=Supplier hosts")
 
     rows = page.locator("#hosts tr[data-host]")
+    rows.first.wait_for()  # the click navigates: read the rows of the page it lands on
     hosts = {row.get_attribute("data-host") for row in rows.all()}
     assert {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"} <= hosts
     for row in rows.all():
