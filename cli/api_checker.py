@@ -32,7 +32,7 @@ from stockguard.core.errors import ApiCallFailed, ApiQuotaRefused
 from stockguard.suppliers.apis import page_items
 from stockguard.suppliers.base import Reading, unknown
 from stockguard.sync import api_refs
-from stockguard.sync.engine import default_lane
+from stockguard.sync.lanes import default_lane
 from stockguard.sync.planner import QuotaLane
 
 log = logging.getLogger("stockguard.apis")

@@ -30,16 +30,13 @@ its own rate limits: Amazon's limits are per seller account).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar, cast
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
@@ -58,7 +55,6 @@ from stockguard.core.domain import (
     QuantityUpdate,
     Source,
     SourceKind,
-    primary_first,
 )
 from stockguard.core.errors import ConfigError
 from stockguard.core.store import observations as obs_store
@@ -66,11 +62,13 @@ from stockguard.core.store import outbox
 from stockguard.core.store.feeds import latest_feed_observations
 from stockguard.core.store.listings import find_listings, listing_versions
 from stockguard.core.store.orders import load_orders
-from stockguard.sync import api_refs, policy
 from stockguard.sync import planner_store as schedule_store
+from stockguard.sync import policy
 from stockguard.sync.amazon_quantities import Learnt, QuantityReader, read_all, read_each
 from stockguard.sync.decision_queue import DecisionQueue
+from stockguard.sync.lanes import default_lane
 from stockguard.sync.planner import Planner, QuotaLane
+from stockguard.sync.pools import pool_heads, pooled, pools_of
 from stockguard.sync.pusher import PushReport, QuantityGateway, VerifyReport, push
 from stockguard.sync.pusher import verify as read_back
 
@@ -584,24 +582,6 @@ _TAKEN = (outbox.State.ACCEPTED, outbox.State.SENT, outbox.State.APPLIED)
 _CHECKED = (SourceKind.PAGE, SourceKind.API)  # sources the checker reads (feeds are imported)
 
 
-def default_lane(source: Source) -> str:
-    """The budget a source's check spends: its API's quota (``api:NAME``), else its host's."""
-    found = api_refs.item(source)
-    return api_refs.lane(found[0]) if found else _host(source.ref)
-
-
-# A plain "scheme://host[:port]" start: its host is the lowercased name, as urlsplit would
-# say, at a tenth of the cost (150,000 sources per catalogue load). Anything else: urlsplit.
-_PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|\Z)")
-
-
-def _host(url: str) -> str:
-    plain = _PLAIN_HOST.match(url)
-    if plain is not None:
-        return plain.group(1).lower()
-    return urlsplit(url).hostname or "feed"
-
-
 def _by_account(items: Iterable[Listing]) -> dict[str, list[Listing]]:
     """Listings grouped by seller account, in their order."""
     found: dict[str, list[Listing]] = {}
@@ -625,43 +605,3 @@ def _refused(report: PassReport) -> set[PoolKey]:
     """Pools whose push Amazon refused in this pass."""
     failed = report.pushed.failed if report.pushed is not None else []
     return {o.pool for o in failed}
-
-
-def pools_of(listings: Iterable[ListingKey]) -> dict[PoolKey, tuple[ListingKey, ...]]:
-    """Each pool's listings, its primary (the one its push is addressed to) first."""
-    found: dict[PoolKey, list[ListingKey]] = {}
-    for key in listings:
-        found.setdefault(key.pool, []).append(key)
-    return {pool: tuple(sorted(keys, key=primary_first)) for pool, keys in found.items()}
-
-
-def pooled(decisions: Sequence[Decision]) -> list[Decision]:
-    """The decisions with each pool's target made its lowest: Amazon shows one quantity for
-    all the SKU's marketplaces, so a 0 (or any lower quantity) in one listing holds in all.
-    A listing decided higher than its pool says why it shows less: its sibling's reason and
-    evidence, named."""
-    lowest = {d.key.pool: d for d in pool_heads(decisions)}
-    return [_capped(d, lowest[d.key.pool]) for d in decisions]
-
-
-def pool_heads(decisions: Iterable[Decision]) -> list[Decision]:
-    """One decision per pool: its lowest target (ties: the primary listing's)."""
-    heads: dict[PoolKey, Decision] = {}
-    for d in decisions:
-        best = heads.get(d.key.pool)
-        if best is None or _rank(d) < _rank(best):
-            heads[d.key.pool] = d
-    return list(heads.values())
-
-
-def _rank(decision: Decision) -> tuple[int, tuple[int, str]]:
-    return (decision.target_quantity, primary_first(decision.key))
-
-
-def _capped(decision: Decision, lowest: Decision) -> Decision:
-    if decision.target_quantity <= lowest.target_quantity:
-        return decision
-    evidence = f"same SKU in {lowest.marketplace} (one quantity on Amazon): {lowest.evidence}"
-    return dataclasses.replace(
-        lowest, sku=decision.sku, marketplace=decision.marketplace, evidence=evidence
-    )
