@@ -13,6 +13,7 @@ Without ``--allow-actions`` every action URL answers 403: the dashboard is read-
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -96,12 +97,22 @@ async def do_apply(request: Request) -> Response:
     return render(request, "action_done.html", lines=lines, errors=errors, exit_status=status)
 
 
-def _push_target(values: dict[str, str]) -> tuple[str, str, int] | None:
+@dataclass(frozen=True)
+class PushTarget:
+    """What the push form asks for: a SKU of one seller account (empty: the only one)."""
+
+    sku: str
+    marketplace: str
+    quantity: int
+    account: str
+
+
+def _push_target(values: dict[str, str]) -> PushTarget | None:
     sku, market = values.get("sku", "").strip(), values.get("marketplace", "").strip()
     quantity = values.get("quantity", "").strip()
     if not sku or not quantity.isdigit():
         return None
-    return sku, market, int(quantity)
+    return PushTarget(sku, market, int(quantity), values.get("account", "").strip())
 
 
 def confirm_push(request: Request) -> Response:
@@ -111,9 +122,13 @@ def confirm_push(request: Request) -> Response:
     target = _push_target(dict(request.query_params))
     if target is None:
         return render(request, "action_done.html", status=400, bad_input=True)
-    sku, market, quantity = target
     return _confirmation(
-        request, "confirm_push.html", sku=sku, marketplace=market, quantity=quantity
+        request,
+        "confirm_push.html",
+        sku=target.sku,
+        marketplace=target.marketplace,
+        quantity=target.quantity,
+        account=target.account,
     )
 
 
@@ -125,15 +140,21 @@ async def do_push(request: Request) -> Response:
     target = _push_target(form)
     if target is None:
         return render(request, "action_done.html", status=400, bad_input=True)
-    sku, market, quantity = target
     dash = _dash(request)
     try:
-        lines, status = push_quantities(dash.settings, dash.clock, [sku], quantity, market or None)
+        lines, status = push_quantities(
+            dash.settings,
+            dash.clock,
+            [target.sku],
+            target.quantity,
+            target.marketplace or None,
+            account=target.account or None,
+        )
     except Refused as exc:
         return render(request, "action_done.html", status=409, refused=exc.format_message())
     except StockguardError as exc:
         return render(request, "action_done.html", status=502, refused=exc.message)
-    return render(request, "action_done.html", lines=lines, exit_status=status, sku=sku)
+    return render(request, "action_done.html", lines=lines, exit_status=status, sku=target.sku)
 
 
 def confirm_accept(request: Request) -> Response:

@@ -29,6 +29,7 @@ def test_the_dashboard_shows_each_rows_account_and_asks_which_for_a_shared_sku(
     shown = {(r.get_attribute("data-account"), r.get_attribute("data-sku")) for r in rows.all()}
     page.select_option("select[name=account]", FE)
     page.click("button[type=submit]")
+    page.wait_for_url(f"**account={FE}**")  # the click navigates: read the page it lands on
     only_fe = {r.get_attribute("data-account") for r in rows.all()}
     page.goto(f"{url}listings/{BOTH}")
     asked = page.locator('[data-why="accounts"]').count()
@@ -41,3 +42,20 @@ def test_the_dashboard_shows_each_rows_account_and_asks_which_for_a_shared_sku(
     assert {FE, NA} <= set(choices)
     assert page.locator('[data-why="target"]').inner_text() == "0"
     assert NA in page.locator("h1").inner_text()
+
+
+def test_a_push_from_a_shared_skus_page_goes_to_that_accounts_amazon(
+    two: TwoAccounts, served: Callable[[Starlette], str], browser: Browser
+) -> None:
+    zero_both(two)
+    url = served(dashboard_app(two.settings, clock=two.clock, allow_actions=True))
+    page = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
+
+    page.goto(f"{url}listings/{BOTH}?account={FE}")
+    page.fill("input[name=quantity]", "4")
+    page.click("text=Review the push")
+    page.wait_for_url("**/actions/push**")
+    page.click("#confirm")
+    page.wait_for_selector("#result")
+
+    assert (two.fe.quantity(BOTH), two.na.quantity(BOTH)) == (4, 0)
