@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -188,7 +189,8 @@ def run_command(app: AppContext, seconds: float | None, verbose: bool, distribut
         require_postgres(settings)  # before anything opens: SQLite is a config error (exit 2)
     urls = settings.secrets.notify_urls
     notices = Notices(settings, clock, _action_line, AppriseSender(urls) if urls else None)
-    wired = wire(settings, clock)
+    stopping = threading.Event()  # set by SIGTERM: also ends the gateways' waits on Amazon
+    wired = wire(settings, clock, amazon_clock=SystemClock(interrupt=stopping))
     lock = RunLock(wired.db, clock)
     counters = JobCounters()
     stats = None
@@ -201,7 +203,7 @@ def run_command(app: AppContext, seconds: float | None, verbose: bool, distribut
 
                 extra = start_dispatching(wired, settings, clock)
             jobs = build_jobs(wired, settings, clock, lock, counters, notices) + extra
-            stats = Service(jobs, clock).run_until_stopped(seconds)
+            stats = Service(jobs, clock, stopping).run_until_stopped(seconds)
             wired.engine.save_schedule()  # the next start resumes the planner's state
         finally:
             lock.release()

@@ -116,12 +116,13 @@ def _gateway(account: Account, clock: Clock, stack: ExitStack) -> AmazonGateway:
     return stack.enter_context(AmazonGateway(account.amazon, account.secrets, clock))
 
 
-def wire(settings: Settings, clock: Clock) -> Wired:
-    """Open the store, the gateway and the fetcher, and build the engine on them."""
+def wire(settings: Settings, clock: Clock, *, amazon_clock: Clock | None = None) -> Wired:
+    """Open the store, the gateway and the fetcher, and build the engine on them.
+    ``amazon_clock``: the gateways' own (`run`'s: its waits end when the service stops)."""
     stack = ExitStack()
     db = open_store(settings.store.url)
     stack.callback(db.dispose)
-    gateways = account_gateways(settings, clock, stack)
+    gateways = account_gateways(settings, amazon_clock or clock, stack)
     fetcher = stack.enter_context(Fetcher(settings.suppliers, clock))
     apis = api_checker(settings, clock, db)
     stack.callback(apis.close)

@@ -7,7 +7,10 @@ share the outbox through its claims and a per-database push lock, sync/pusher.py
 lock's heartbeat on ``housekeeping`` (it touches no stock data); with `run --workers`, the
 deferral of host batches on ``dispatch`` (sync/workers/dispatch.py). A job that raises is
 logged and counted and simply runs again at its next time (never a silent stop); SIGTERM or
-Ctrl-C stops the service after the running job finishes, so nothing is left half-written.
+Ctrl-C stops the service after the running job finishes, so nothing is left half-written. A
+job waiting on Amazon (a feed quota's next token, a backoff) ends its wait at once instead:
+the gateways' clock is interrupted by the same stop (``core.clock.Interrupted``), and a push
+claimed but not sent is sent by the next start.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from stockguard.core.clock import Clock
+from stockguard.core.clock import Clock, Interrupted
 
 log = logging.getLogger("stockguard.scheduler")
 
@@ -71,6 +74,8 @@ def guarded(spec: JobSpec, stats: ServiceStats, clock: Clock) -> Callable[[], No
         job_stats.last_run_at = clock.now()
         try:
             spec.run()
+        except Interrupted:  # the service is stopping: the next start resumes the work
+            log.info("job %s: stopped while waiting on Amazon", spec.name)
         except Exception as exc:  # a job's failure must never stop the service
             job_stats.failures += 1
             job_stats.last_error = f"{exc.__class__.__name__}: {exc}"
@@ -86,10 +91,14 @@ def guarded(spec: JobSpec, stats: ServiceStats, clock: Clock) -> Callable[[], No
 class Service:
     """The scheduled service: start the jobs, wait for a stop signal, stop cleanly."""
 
-    def __init__(self, jobs: list[JobSpec], clock: Clock) -> None:
+    def __init__(
+        self, jobs: list[JobSpec], clock: Clock, stopping: threading.Event | None = None
+    ) -> None:
+        """``stopping``: the event a stop sets (an interrupting SystemClock's, so waits on
+        Amazon end with the service)."""
         self.clock = clock
         self.stats = ServiceStats()
-        self.stopping = threading.Event()
+        self.stopping = stopping or threading.Event()
         self.scheduler = BackgroundScheduler(
             executors={
                 "default": ThreadPoolExecutor(max_workers=1),

@@ -153,6 +153,25 @@ def test_sigterm_stops_the_service_after_the_running_job_finishes() -> None:
     assert signal.getsignal(signal.SIGTERM) is before  # handlers are given back
 
 
+def test_sigterm_ends_a_wait_on_amazon_and_is_no_job_failure() -> None:
+    stopping = threading.Event()
+    amazon_clock = SystemClock(interrupt=stopping)  # what `run` gives its gateways
+    events: list[str] = []
+
+    def push_waiting_on_a_feed_quota() -> None:
+        events.append("waiting")
+        os.kill(os.getpid(), signal.SIGTERM)
+        amazon_clock.sleep(3 * SAFETY)  # createFeed's next token, minutes away
+        events.append("sent")  # never: the stop ended the wait before the request
+
+    service = Service([JobSpec("push", push_waiting_on_a_feed_quota, 60)], SystemClock(), stopping)
+    stats = service.run_until_stopped(SAFETY)
+
+    assert events == ["waiting"]
+    assert stats.jobs["push"].failures == 0
+    assert stopping.is_set()
+
+
 def test_outbox_jobs_have_their_own_thread_and_never_delay_the_checks() -> None:
     released = threading.Event()
     checks: list[int] = []

@@ -6,12 +6,13 @@ feed processing move it instantly, so these tests never sleep.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from stockguard.core.clock import ManualClock
+from stockguard.core.clock import Interrupted, ManualClock, SystemClock
 from stockguard.core.config import Secrets
 from stockguard.core.domain import QuantityUpdate
 from stockguard.core.errors import AmazonAuthError
@@ -225,3 +226,19 @@ def test_cli_push_prints_amazons_answer_and_listings_show_the_quantity(
     monkeypatch.setattr("sys.argv", [*base, "push", "--sku", "SKU-04", "--quantity", "0"])
     assert run_guarded(cli) == 0
     assert "Amazon already has this quantity" in capsys.readouterr().out
+
+
+def test_a_stop_during_a_wait_on_amazon_leaves_the_row_to_be_sent_once_on_restart(
+    db: Engine, emu: Emulator, gateway_for: GatewayFactory, clock: ManualClock
+) -> None:
+    stopping = threading.Event()
+    stopping.set()  # SIGTERM arrived: the gateway's next wait ends at once
+    emu.faults.throttle("patchListingsItem", 1)  # a 429: the gateway would back off
+    with gateway_for(emu, on=SystemClock(interrupt=stopping)) as gw, pytest.raises(Interrupted):
+        push(db, gw, updates("SKU-02"), clock)
+    assert states(db, "SKU-02") == ["sending"]
+    with gateway_for(emu) as gw:  # the next start
+        report = push(db, gw, None, clock)
+    assert report.resumed == 1
+    assert changes(emu, "SKU-02") == [0]
+    assert states(db, "SKU-02") == ["accepted"]
