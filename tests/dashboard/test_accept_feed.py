@@ -61,7 +61,8 @@ def test_accept_a_drifted_feed_after_confirming_it(
     actions = served(dashboard_app(with_tonya(world), allow_actions=True, clock=world.clock))
     page = browser.new_page(viewport={"width": 1200, "height": 700})
     page.goto(f"{actions}feeds")
-    page.click("#review-accept-tonya")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("#review-accept-tonya")
     assert "Apply tonya's feed all-zero.csv despite the drift guard?" in page.inner_text("h1")
     figures = page.locator("#figures").inner_text()
     assert "last applied feed #1 (good.csv)\t12\t0\t60" in figures
@@ -70,7 +71,8 @@ def test_accept_a_drifted_feed_after_confirming_it(
     save_screenshot(page, screenshots, "confirm_accept")
     assert tonya_stock(world) == {Availability.IN_STOCK}  # nothing applied before confirming
 
-    page.click("#confirm")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("#confirm")
 
     result = page.locator("#result").inner_text()
     assert "tonya: applied 12 items from all-zero.csv (12 out of stock" in result
@@ -120,7 +122,8 @@ def test_beside_a_sender_accepting_is_refused(
     hold_the_lock(world.db, "push")
     page = browser.new_page()
     page.goto(f"{actions}actions/accept-feed?supplier=tonya")
-    page.click("#confirm")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("#confirm")
     assert "is sending on this database" in page.locator("#refused").inner_text()
     assert tonya_stock(world) == {Availability.IN_STOCK}
     page.close()

@@ -28,13 +28,14 @@ def test_the_dashboard_shows_each_rows_account_and_asks_which_for_a_shared_sku(
     rows = page.locator("#listings tr[data-sku]")
     shown = {(r.get_attribute("data-account"), r.get_attribute("data-sku")) for r in rows.all()}
     page.select_option("select[name=account]", FE)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**account={FE}**")  # the click navigates: read the page it lands on
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("button[type=submit]")
     only_fe = {r.get_attribute("data-account") for r in rows.all()}
     page.goto(f"{url}listings/{BOTH}")
     asked = page.locator('[data-why="accounts"]').count()
     choices = page.locator("main li a, body li a").all_inner_texts()
-    page.get_by_role("link", name=NA, exact=True).click()
+    with page.expect_navigation():  # read the page the click lands on
+        page.get_by_role("link", name=NA, exact=True).click()
 
     assert shown == {(NA, BOTH), (FE, BOTH), (NA, NA_ONLY)}
     assert only_fe == {FE}
@@ -53,9 +54,9 @@ def test_a_push_from_a_shared_skus_page_goes_to_that_accounts_amazon(
 
     page.goto(f"{url}listings/{BOTH}?account={FE}")
     page.fill("input[name=quantity]", "4")
-    page.click("text=Review the push")
-    page.wait_for_url("**/actions/push**")
-    page.click("#confirm")
-    page.wait_for_selector("#result")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("text=Review the push")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("#confirm")
 
     assert (two.fe.quantity(BOTH), two.na.quantity(BOTH)) == (4, 0)

@@ -112,12 +112,14 @@ def test_apply_the_plan_after_confirming_it(
 ) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 700})
     page.goto(f"{actions}cancellations")
-    page.click("#review-apply")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("#review-apply")
     assert page.locator("#plan tr[data-order]").count() == 1
     save_screenshot(page, screenshots, "confirm_apply")
     assert sends(world.emulator) == 0  # nothing sent before the confirmation
 
-    page.click("#confirm")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("#confirm")
 
     result = page.locator("#result").inner_text()
     assert f"{world.out_order}: cancelled (NoInventory)" in result
@@ -134,7 +136,8 @@ def test_push_a_quantity_after_confirming_it(world: World, actions: str, browser
     assert "Set SKU-OK to 5 on Amazon?" in page.locator("h1").inner_text()
     assert world.emulator.quantity("SKU-OK") == 1  # 2, less the order
 
-    page.click("#confirm")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("#confirm")
 
     assert "SKU-OK [ATVPDKIKX0DER] quantity 5: ACCEPTED" in page.locator("#result").inner_text()
     assert world.emulator.quantity("SKU-OK") == 5
@@ -160,7 +163,8 @@ def test_a_post_without_the_confirmation_s_csrf_token_is_refused(
     page = browser.new_page()  # a confirmation page whose token was tampered with
     page.goto(f"{actions}actions/apply-plan")
     page.eval_on_selector("input[name=csrf_token]", "e => e.value = 'x' + e.value.slice(1)")
-    page.click("#confirm")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("#confirm")
     assert "does not match" in page.locator("#refused").inner_text()
     page.close()
     assert sends(world.emulator) == 0
@@ -173,7 +177,8 @@ def test_beside_run_a_push_is_handed_over_and_beside_a_sender_apply_is_refused(
     hold_the_lock(world.db, "run")
     page = browser.new_page()
     page.goto(f"{actions}actions/push?sku=SKU-OK&marketplace=US&quantity=0")
-    page.click("#confirm")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("#confirm")
     result = page.locator("#result").inner_text()
     assert "SKU-OK [ATVPDKIKX0DER] quantity 0: queued" in result
     assert "is running on this database and sends them within" in result
@@ -186,7 +191,8 @@ def test_beside_run_a_push_is_handed_over_and_beside_a_sender_apply_is_refused(
         conn.execute(run_lock.delete())
     hold_the_lock(world.db, "push")
     page.goto(f"{actions}actions/apply-plan")
-    page.click("#confirm")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("#confirm")
     refused = page.locator("#refused").inner_text()
     assert refused.startswith(f"stockguard push (pid {os.getppid()} on ")
     assert refused.endswith("is sending on this database; try again when it ends")

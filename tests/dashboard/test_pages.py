@@ -91,7 +91,8 @@ def test_listings_filter_by_state_and_search_by_sku(
     assert page.locator("#listings tr[data-sku]").count() == int(shown["listings"])
 
     page.select_option("select[name=policy]", "at 0")
-    page.click("button[type=submit]")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("button[type=submit]")
 
     assert figure(page, "matching") == f"{shown['policy wants: 0']} listings match"
     rows = page.locator("#listings tr[data-sku]")
@@ -100,7 +101,8 @@ def test_listings_filter_by_state_and_search_by_sku(
 
     page.fill("input[name=q]", "-US")
     page.select_option("select[name=policy]", "")
-    page.click("button[type=submit]")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("button[type=submit]")
     skus = [row.get_attribute("data-sku") or "" for row in rows.all()]
     assert skus
     assert all("-US" in sku for sku in skus)
@@ -113,7 +115,8 @@ def test_a_listing_page_is_why_in_the_browser(
     first = page.locator("#listings tr[data-sku] a").first
     sku = first.inner_text()
 
-    first.click()
+    with page.expect_navigation():  # read the page the click lands on
+        first.click()
 
     said = stockguard_cli(demo_store, "why", sku)
     head = re.search(rf"{re.escape(sku)} \((\w+)\) -> (\d+) at ([\d\- :]+) UTC: (\S+)", said)
@@ -137,10 +140,10 @@ def test_the_hosts_page_shows_each_supplier_host(
         "unreadable checks by supplier host (24 h)"
     ]
     page.goto(dashboard)
-    page.click("text=Supplier hosts")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("text=Supplier hosts")
 
     rows = page.locator("#hosts tr[data-host]")
-    rows.first.wait_for()  # the click navigates: read the rows of the page it lands on
     hosts = {row.get_attribute("data-host") for row in rows.all()}
     assert {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"} <= hosts
     for row in rows.all():
@@ -158,7 +161,8 @@ def test_the_feeds_page_shows_the_import_and_the_drift_refusal(
     dashboard: str, page: Page, screenshots: Path
 ) -> None:
     page.goto(dashboard)
-    page.click("text=Feeds")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("text=Feeds")
 
     rows = page.locator('table[data-supplier="tonya"] tr[data-import]')
     assert rows.count() == 2
@@ -177,7 +181,8 @@ def test_the_cancellations_page_shows_the_plan_and_the_report_s_rate(
     finally:
         db.dispose()
     page.goto(dashboard)
-    page.click("header >> text=Cancellations")
+    with page.expect_navigation():  # read the page the click lands on
+        page.click("header >> text=Cancellations")
 
     shown = {row.get_attribute("data-order") for row in page.locator("#plan tr[data-order]").all()}
     assert shown == planned
