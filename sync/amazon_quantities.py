@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from stockguard.core.amazon.listings_report import ListingQuantities
 from stockguard.core.clock import Clock
-from stockguard.core.domain import Listing, ListingKey, QuantityUpdate
+from stockguard.core.domain import Listing, ListingKey, PoolKey, QuantityUpdate
 from stockguard.core.errors import AmazonAuthError, AmazonError
 from stockguard.core.store import outbox
 from stockguard.sync.pusher import push_lock
@@ -54,10 +54,16 @@ class Learnt:
 def read_each(
     db: Engine, gateway: QuantityReader, items: Sequence[Listing], clock: Clock
 ) -> Learnt:
-    """getListingsItem for each listing; an unanswered read is skipped (never guessed)."""
+    """getListingsItem for each listing; an unanswered read is skipped (never guessed). A pool
+    is read once: its quantity is its siblings' (a marketplace that does not list the SKU
+    says so, and the next sibling is read instead)."""
     learnt = Learnt()
+    pools: set[PoolKey] = set()
     for item in items:
         key = item.key
+        if key.pool in pools:
+            learnt.known.add(key)
+            continue
         market_id = key.marketplace_id
         mark = _newest_row(db)
         try:
@@ -78,6 +84,7 @@ def read_each(
                 continue  # overtaken by a push (in any marketplace) while the read was under way
             outbox.record_readback(conn, update, clock.now())
         learnt.known.add(key)
+        pools.add(key.pool)
     return learnt
 
 

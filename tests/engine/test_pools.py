@@ -91,6 +91,14 @@ def test_the_pool_is_one_listing_set_with_the_primary_first(pooled: World) -> No
     assert get_listing(pooled.db, ListingKey.of(SKU, "CA")) is not None
 
 
+def test_a_pool_never_set_is_learnt_with_one_read(pooled: World) -> None:
+    pooled.sync.sync_once()  # the first pass learns Amazon's quantities
+
+    assert pooled.requests().get("getListingsItem", 0) == len(pooled.sync.pools)  # 2, not 4
+    known = pooled.sync.current_quantities(list(pooled.sync.listings.values()))
+    assert {k.code for k in known if k.sku == SKU} == set(MARKETS)
+
+
 def test_a_stock_out_is_decided_once_pushed_once_read_back_in_each(pooled: World) -> None:
     pooled.sync.sync_once()  # learns Amazon's quantity, sends nothing
     assert pushes(pooled, SKU) == []
