@@ -50,10 +50,10 @@ MARKETS = ("US", "CA", "MX")
 SKU = "JP-WHISK"
 
 
-def write_pooled_catalogue(path: Path, shop: DemoShop) -> Path:
-    """JP-WHISK in US, CA and MX (same source, same terms); JP-KYUSU in US only."""
+def write_pooled_catalogue(path: Path, shop: DemoShop, markets: tuple[str, ...] = MARKETS) -> Path:
+    """JP-WHISK in US, CA and MX (``markets``; same source, same terms); JP-KYUSU in US."""
     lines = ["sku,marketplace,asin,product_type,handling_days,default_quantity,source"]
-    for sku, market in [*((SKU, m) for m in MARKETS), ("JP-KYUSU", "US")]:
+    for sku, market in [*((SKU, m) for m in markets), ("JP-KYUSU", "US")]:
         pid, style, _host = CATALOGUE[sku]
         source = f"page:{style}:{shop.url_for(pid)}"
         lines.append(f"{sku},{market},B0TEST0001,PRODUCT,4,{DEFAULT_QUANTITY},{source}")
@@ -151,25 +151,28 @@ def test_a_zero_in_one_marketplace_is_never_undone_by_a_sibling(pooled: World) -
 
 # --- the pool property: random stock, sales and passes ---------------------------------------
 
-Step = tuple[str, str]  # ("out" | "in" | "sale" | "pass" | "jump", marketplace code or "")
+Step = tuple[str, str]  # ("out" | "in" | "sale" | "pass" | "jump" | "add", marketplace or "")
 
 STEPS = st.one_of(
     st.sampled_from([("out", ""), ("in", ""), ("pass", ""), ("jump", "")]),
     st.tuples(st.just("sale"), st.sampled_from(MARKETS)),
+    st.tuples(st.just("add"), st.sampled_from(MARKETS[1:])),  # the catalogue lists it there
 )
 
 
 @contextmanager
 def pooled_world(root: Path) -> Iterator[World]:
-    """The pooled world on a fresh SQLite file (one per Hypothesis example)."""
+    """The pooled world on a fresh SQLite file (one per Hypothesis example). Amazon has the
+    SKU's offer in every marketplace; the catalogue starts with US only ("add" lists more)."""
     clock = ManualClock()
     with ExitStack() as stack:
         shop = stack.enter_context(DemoShop(products(), clock))
         db = open_store(f"sqlite:///{root / 'stockguard.db'}")
         stack.callback(db.dispose)
-        path = write_pooled_catalogue(root / "catalogue.csv", shop)
+        every = write_pooled_catalogue(root / "every.csv", shop)
+        items = read_listings_csv(every, DEMO_RULES).listings
+        path = write_pooled_catalogue(root / "catalogue.csv", shop, ("US",))
         assert not import_listings_file(db, path, clock.now(), rules=DEMO_RULES).errors
-        items = read_listings_csv(path, DEMO_RULES).listings
         emu = stack.enter_context(Emulator(emulator_seed(items), clock=clock))
         settings = engine_settings(f"sqlite:///{root / 'stockguard.db'}", emu.base_url)
         gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
@@ -189,10 +192,17 @@ def pooled_world(root: Path) -> Iterator[World]:
         )
 
 
-def play_pool(world: World, steps: list[Step]) -> None:
+def play_pool(world: World, steps: list[Step], root: Path) -> None:
     """Run the steps; after each pass check the pool's two laws."""
+    listed = ["US"]
     for kind, market in steps:
-        if kind in ("out", "in"):
+        if kind == "add" and market not in listed:
+            listed.append(market)
+            path = write_pooled_catalogue(root / "catalogue.csv", world.shop, tuple(listed))
+            report = import_listings_file(world.db, path, world.clock.now(), rules=DEMO_RULES)
+            assert not report.errors
+            world.sync.load()
+        elif kind in ("out", "in"):
             world.shop.set_stock(CATALOGUE[SKU][0], kind == "in")
         elif kind == "sale":
             world.emulator.add_order([(SKU, 1)], marketplace=market)
@@ -228,4 +238,4 @@ def test_a_pool_is_never_live_without_fresh_evidence_nor_pushed_twice_a_pass(
 ) -> None:
     with tempfile.TemporaryDirectory() as root, pooled_world(Path(root)) as world:
         world.sync.sync_once()  # the first pass: Amazon's quantity learnt
-        play_pool(world, [*steps, ("pass", "")])
+        play_pool(world, [*steps, ("pass", "")], Path(root))
