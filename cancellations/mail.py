@@ -27,7 +27,7 @@ from enum import StrEnum
 
 from bs4 import BeautifulSoup
 
-from stockguard.core.domain import MARKETPLACES
+from stockguard.core.domain import MARKETPLACES, MARKETPLACES_BY_STOREFRONT
 from stockguard.core.storable import Unstorable, parse_integer
 
 ORDER_ID = re.compile(r"\d{3}-\d{7}-\d{7}")
@@ -59,7 +59,6 @@ _FIELD_NAMES = {
     "sku": ("sku", "seller sku", "出品者sku"),
     "quantity": ("quantity", "数量"),
 }
-_AMAZON_DOMAINS = {m.storefront: m.code for m in MARKETPLACES.values()}
 
 
 class MailKind(StrEnum):
@@ -167,10 +166,13 @@ def _date(message: EmailMessage) -> datetime | None:
 
 
 def _amazon_marketplace(domain: str) -> str | None:
-    """The marketplace code of an Amazon sender domain, or None when it is not Amazon's."""
-    for base, code in sorted(_AMAZON_DOMAINS.items(), key=lambda kv: -len(kv[0])):
-        if domain == base or domain.endswith("." + base):
-            return code
+    """The marketplace code of an Amazon sender domain (a storefront or a subdomain of one, the
+    longest match first), or None when it is not Amazon's."""
+    labels = domain.split(".")
+    for start in range(len(labels)):
+        found = MARKETPLACES_BY_STOREFRONT.get(".".join(labels[start:]))
+        if found is not None:
+            return found.code
     return None
 
 

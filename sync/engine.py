@@ -536,7 +536,7 @@ class SyncEngine:
                 reason="sync",
                 account=account,
             )
-            _merge(result, some)
+            result.add(some)
         # The planner learns only what Amazon took (or is processing), never a refusal.
         taken = {o.pool for o in result.outcomes.values() if o.state in _TAKEN}
         shown = {
@@ -588,17 +588,6 @@ def _by_account(items: Iterable[Listing]) -> dict[str, list[Listing]]:
     for item in items:
         found.setdefault(item.account, []).append(item)
     return found
-
-
-def _merge(into: PushReport, more: PushReport) -> None:
-    """Add one account's push to the pass's report."""
-    into.queued += more.queued
-    into.unchanged += more.unchanged
-    into.resumed += more.resumed
-    into.superseded += more.superseded
-    into.reasserted += more.reasserted
-    into.feed_ids += more.feed_ids
-    into.outcomes.update(more.outcomes)
 
 
 def _refused(report: PassReport) -> set[PoolKey]:

@@ -40,6 +40,16 @@ class PushReport:
     feed_ids: list[str] = field(default_factory=list)
     outcomes: dict[int, PushOutcome] = field(default_factory=dict)
 
+    def add(self, other: PushReport) -> None:
+        """Take in another push's report (one per seller account in a pass)."""
+        self.queued += other.queued
+        self.unchanged += other.unchanged
+        self.resumed += other.resumed
+        self.superseded += other.superseded
+        self.reasserted += other.reasserted
+        self.feed_ids += other.feed_ids
+        self.outcomes.update(other.outcomes)
+
     def _in(self, *states: State) -> list[PushOutcome]:
         return [o for o in self.outcomes.values() if o.state in states]
 

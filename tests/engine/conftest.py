@@ -126,19 +126,33 @@ def world(
 ) -> Iterator[World]:
     """The local world, catalogue imported, engine loaded; nothing checked yet."""
     path = write_catalogue(tmp_path / "catalogue.csv", shop)
-    report = import_listings_file(db, path, clock.now(), rules=DEMO_RULES)
-    assert not report.errors
-    items = read_listings_csv(path, DEMO_RULES).listings
     with ExitStack() as stack:
-        emu = stack.enter_context(Emulator(emulator_seed(items), clock=clock))
-        settings = engine_settings(db_url, emu.base_url)
-        gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
-        fetcher = stack.enter_context(Fetcher(settings.suppliers, clock))
-        checker = page_checker(fetcher)
-        sync = SyncEngine(db, gateway, checker, settings, clock)
-        sync.load()
-        wired = Wired(db, gateway, sync, ExitStack())
-        yield World(clock, shop, emu, db, settings, sync, wired, items, checker)
+        yield build_world(stack, db, db_url, clock, shop, path)
+
+
+def build_world(
+    stack: ExitStack,
+    db: Engine,
+    db_url: str,
+    clock: ManualClock,
+    shop: DemoShop,
+    catalogue: Path,
+    amazon_lists: list[Listing] | None = None,
+) -> World:
+    """Import ``catalogue``, start an emulator listing ``amazon_lists`` (default: the
+    catalogue's listings) and load the engine on them; everything opened closes with
+    ``stack``."""
+    report = import_listings_file(db, catalogue, clock.now(), rules=DEMO_RULES)
+    assert not report.errors
+    items = amazon_lists or read_listings_csv(catalogue, DEMO_RULES).listings
+    emu = stack.enter_context(Emulator(emulator_seed(items), clock=clock))
+    settings = engine_settings(db_url, emu.base_url)
+    gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
+    checker = page_checker(stack.enter_context(Fetcher(settings.suppliers, clock)))
+    sync = SyncEngine(db, gateway, checker, settings, clock)
+    sync.load()
+    wired = Wired(db, gateway, sync, ExitStack())
+    return World(clock, shop, emu, db, settings, sync, wired, items, checker)
 
 
 # --- the live world: real clock, SQLite file, config file, subprocesses -----------------------

@@ -17,9 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from stockguard.cli.catalogue.importer import import_listings_file, read_listings_csv
-from stockguard.cli.demo_run import DEMO_RULES, emulator_seed
-from stockguard.cli.wiring import Wired, page_checker
-from stockguard.core.amazon.gateway import AmazonGateway
+from stockguard.cli.demo_run import DEMO_RULES
 from stockguard.core.clock import ManualClock
 from stockguard.core.domain import (
     Availability,
@@ -34,15 +32,12 @@ from stockguard.core.store import open_store, outbox
 from stockguard.core.store.listings import get_listing, save_listings
 from stockguard.core.store.observations import decision_history
 from stockguard.doubles.demoshop import DemoShop
-from stockguard.doubles.emulator import Emulator
-from stockguard.suppliers.fetch import Fetcher
-from stockguard.sync.engine import SyncEngine
 from tests.engine.conftest import (
     CATALOGUE,
     DEFAULT_QUANTITY,
     PASS_GAP,
     World,
-    engine_settings,
+    build_world,
     products,
 )
 
@@ -66,17 +61,8 @@ def pooled(
     tmp_path: Path, db_url: str, db: Engine, clock: ManualClock, shop: DemoShop
 ) -> Iterator[World]:
     path = write_pooled_catalogue(tmp_path / "catalogue.csv", shop)
-    assert not import_listings_file(db, path, clock.now(), rules=DEMO_RULES).errors
-    items = read_listings_csv(path, DEMO_RULES).listings
     with ExitStack() as stack:
-        emu = stack.enter_context(Emulator(emulator_seed(items), clock=clock))
-        settings = engine_settings(db_url, emu.base_url)
-        gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
-        checker = page_checker(stack.enter_context(Fetcher(settings.suppliers, clock)))
-        sync = SyncEngine(db, gateway, checker, settings, clock)
-        sync.load()
-        wired = Wired(db, gateway, sync, ExitStack())
-        yield World(clock, shop, emu, db, settings, sync, wired, items, checker)
+        yield build_world(stack, db, db_url, clock, shop, path)
 
 
 def pushes(world: World, sku: str) -> list[outbox.OutboxRow]:
@@ -170,26 +156,10 @@ def pooled_world(root: Path) -> Iterator[World]:
         db = open_store(f"sqlite:///{root / 'stockguard.db'}")
         stack.callback(db.dispose)
         every = write_pooled_catalogue(root / "every.csv", shop)
-        items = read_listings_csv(every, DEMO_RULES).listings
+        listed_by_amazon = read_listings_csv(every, DEMO_RULES).listings
         path = write_pooled_catalogue(root / "catalogue.csv", shop, ("US",))
-        assert not import_listings_file(db, path, clock.now(), rules=DEMO_RULES).errors
-        emu = stack.enter_context(Emulator(emulator_seed(items), clock=clock))
-        settings = engine_settings(f"sqlite:///{root / 'stockguard.db'}", emu.base_url)
-        gateway = stack.enter_context(AmazonGateway(settings.amazon, settings.secrets, clock))
-        checker = page_checker(stack.enter_context(Fetcher(settings.suppliers, clock)))
-        sync = SyncEngine(db, gateway, checker, settings, clock)
-        sync.load()
-        yield World(
-            clock,
-            shop,
-            emu,
-            db,
-            settings,
-            sync,
-            Wired(db, gateway, sync, ExitStack()),
-            items,
-            checker,
-        )
+        db_url = f"sqlite:///{root / 'stockguard.db'}"
+        yield build_world(stack, db, db_url, clock, shop, path, listed_by_amazon)
 
 
 def play_pool(world: World, steps: list[Step], root: Path) -> None:
